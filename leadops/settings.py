@@ -1,0 +1,264 @@
+"""LeadOps settings: everything comes from the environment through django-environ.
+
+With no environment at all the app runs on the embedded default: a SQLite file,
+Celery tasks executed inline, mock email and rule-based scoring. Setting
+DATABASE_URL / REDIS_URL switches to PostgreSQL and a real Celery worker + beat.
+Every setting is listed with its safe default in `.env.example`. Nothing else in
+the project reads os.environ.
+"""
+
+from pathlib import Path
+from typing import Any, Callable
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _setting(name: str, cast: Callable[..., Any], default: Any, choices: tuple[str, ...] = ()) -> Any:
+    """Read one variable; a bad value stops start-up with a message naming it."""
+    try:
+        value = cast(name, default=default)
+    except (ValueError, TypeError, ImproperlyConfigured) as error:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={env.str(name, default='')!r} is invalid: {error}"
+        ) from None
+    if choices and value not in choices:
+        raise ImproperlyConfigured(f"Environment variable {name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
+def _positive(name: str, default: int) -> int:
+    value = _setting(name, env.int, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"Environment variable {name}={value} must be a positive whole number")
+    return value
+
+
+# --- Core ------------------------------------------------------------------------------------
+DEBUG = _setting("DEBUG", env.bool, False)
+_DEFAULT_SECRET = "insecure-embedded-default-key-set-SECRET_KEY-in-production"
+SECRET_KEY = _setting("SECRET_KEY", env.str, _DEFAULT_SECRET)
+ALLOWED_HOSTS = _setting("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = _setting("CSRF_TRUSTED_ORIGINS", env.list, [])
+SITE_URL = _setting("SITE_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
+DATA_DIR = Path(_setting("DATA_DIR", env.str, str(BASE_DIR / "var")))
+
+DATABASES = {
+    "default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{DATA_DIR / 'leadops.sqlite3'}"),
+}
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DATABASES["default"].setdefault("CONN_MAX_AGE", _setting("DB_CONN_MAX_AGE", env.int, 60 if IS_POSTGRES else 0))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = IS_POSTGRES
+if not IS_POSTGRES:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # WAL lets the inline worker and web requests read while an import writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    )
+if IS_POSTGRES and not DEBUG and SECRET_KEY == _DEFAULT_SECRET:
+    raise ImproperlyConfigured("SECRET_KEY must be set when running on PostgreSQL (production) without DEBUG")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_celery_beat",
+    "leadops",
+    "leads",
+    "scoring",
+    "outreach",
+]
+
+MIDDLEWARE = [
+    "leadops.http.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+]
+
+ROOT_URLCONF = "leadops.urls"
+WSGI_APPLICATION = "leadops.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "leadops.http.navigation",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "leads:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = _setting("TIME_ZONE", env.str, "UTC")
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(_setting("STATIC_ROOT", env.str, str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even before collectstatic
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _setting("STATIC_MANIFEST", env.bool, False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Serve straight from static/ when collectstatic has not run (embedded default).
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _setting("SECURE_COOKIES", env.bool, False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Cache, broker, tasks -----------------------------------------------------------------------
+REDIS_URL = _setting("REDIS_URL", env.str, "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-ratelimit counts in the shared cache, so limits hold across gunicorn workers.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "leadops.errors.rate_limited"
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Redis redelivers an unacknowledged task after this long; longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Keep the database connection between tasks (Celery's Django fixup closes it otherwise).
+CELERY_DB_REUSE_MAX = _setting("CELERY_DB_REUSE_MAX", env.int, 1000)
+
+# --- Intake -------------------------------------------------------------------------------------
+IMPORT_MAX_UPLOAD_MB = _positive("IMPORT_MAX_UPLOAD_MB", 512)
+IMPORT_MAX_ROWS = _positive("IMPORT_MAX_ROWS", 1_048_576)
+IMPORT_BATCH_SIZE = _positive("IMPORT_BATCH_SIZE", 2000)
+API_RATE_LIMIT = _setting("API_RATE_LIMIT", env.str, "120/m")
+LOGIN_RATE_LIMIT = _setting("LOGIN_RATE_LIMIT", env.str, "10/m")
+UPLOAD_RATE_LIMIT = _setting("UPLOAD_RATE_LIMIT", env.str, "20/h")
+
+# --- Scoring and enrichment ---------------------------------------------------------------------
+WEB_ENRICHMENT = _setting("WEB_ENRICHMENT", env.bool, False)
+WEB_ENRICHMENT_TIMEOUT = _setting("WEB_ENRICHMENT_TIMEOUT", env.float, 5.0)
+ENRICHMENT_CACHE_DAYS = _positive("ENRICHMENT_CACHE_DAYS", 90)
+ENTERPRISE_MIN_COMPANY_SIZE = _positive("ENTERPRISE_MIN_COMPANY_SIZE", 1000)
+ENTERPRISE_MIN_BUDGET = _positive("ENTERPRISE_MIN_BUDGET", 50_000)
+QUALIFY_BATCH_SIZE = _positive("QUALIFY_BATCH_SIZE", 100)
+
+# --- LLM ------------------------------------------------------------------------------------------
+LLM_PROVIDER = _setting("LLM_PROVIDER", env.str, "none", choices=("none", "openai", "azure_openai"))
+OPENAI_BASE_URL = _setting("OPENAI_BASE_URL", env.str, "") or None
+OPENAI_API_KEY = _setting("OPENAI_API_KEY", env.str, "")
+AZURE_OPENAI_ENDPOINT = _setting("AZURE_OPENAI_ENDPOINT", env.str, "")
+AZURE_OPENAI_API_VERSION = _setting("AZURE_OPENAI_API_VERSION", env.str, "2024-10-21")
+LLM_MODEL = _setting("LLM_MODEL", env.str, "gpt-4o-mini")
+LLM_STRUCTURED_OUTPUT = _setting(
+    "LLM_STRUCTURED_OUTPUT", env.str, "json_schema", choices=("json_schema", "json_object")
+)
+LLM_TIMEOUT = _setting("LLM_TIMEOUT", env.float, 20.0)
+LLM_MAX_RETRIES = _setting("LLM_MAX_RETRIES", env.int, 2)
+LLM_MAX_TOKENS = _positive("LLM_MAX_TOKENS", 800)
+LLM_BREAKER_FAILURES = _positive("LLM_BREAKER_FAILURES", 5)
+LLM_BREAKER_SECONDS = _positive("LLM_BREAKER_SECONDS", 120)
+LLM_MAX_SCORE_ADJUSTMENT = _setting("LLM_MAX_SCORE_ADJUSTMENT", env.int, 10)
+LLM_CONCURRENCY = _positive("LLM_CONCURRENCY", 8)
+LLM_PRICE_PER_1K_INPUT = _setting("LLM_PRICE_PER_1K_INPUT", env.float, 0.00015)
+LLM_PRICE_PER_1K_OUTPUT = _setting("LLM_PRICE_PER_1K_OUTPUT", env.float, 0.0006)
+if LLM_PROVIDER == "azure_openai" and not AZURE_OPENAI_ENDPOINT:
+    raise ImproperlyConfigured("LLM_PROVIDER=azure_openai needs AZURE_OPENAI_ENDPOINT")
+
+# --- Email and outreach ---------------------------------------------------------------------------
+EMAIL_MODE = _setting("EMAIL_MODE", env.str, "mock", choices=("mock", "smtp"))
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _setting("EMAIL_HOST", env.str, "localhost")
+EMAIL_PORT = _setting("EMAIL_PORT", env.int, 25)
+EMAIL_HOST_USER = _setting("EMAIL_HOST_USER", env.str, "")
+EMAIL_HOST_PASSWORD = _setting("EMAIL_HOST_PASSWORD", env.str, "")
+EMAIL_USE_TLS = _setting("EMAIL_USE_TLS", env.bool, False)
+EMAIL_USE_SSL = _setting("EMAIL_USE_SSL", env.bool, False)
+EMAIL_TIMEOUT = _setting("EMAIL_TIMEOUT", env.int, 20)
+DEFAULT_FROM_EMAIL = _setting("DEFAULT_FROM_EMAIL", env.str, "LeadOps <sales@example.com>")
+SENDER_POSTAL_ADDRESS = _setting("SENDER_POSTAL_ADDRESS", env.str, "Example Inc., 1 Market Street, San Francisco, CA 94105, USA")
+SEND_PER_MINUTE = _positive("SEND_PER_MINUTE", 30)
+SEND_PER_DAY = _positive("SEND_PER_DAY", 2000)
+SEND_PER_CONTACT_PER_WEEK = _positive("SEND_PER_CONTACT_PER_WEEK", 2)
+SEND_PER_DOMAIN_PER_DAY = _positive("SEND_PER_DOMAIN_PER_DAY", 50)
+SEND_WINDOW_DAYS = _setting("SEND_WINDOW_DAYS", env.list, ["mon", "tue", "wed", "thu", "fri"])
+SEND_WINDOW_HOURS = _setting("SEND_WINDOW_HOURS", env.str, "08:00-18:00")
+SEND_TIMEZONE = _setting("SEND_TIMEZONE", env.str, "UTC")
+AUTO_APPROVE_FOLLOW_UPS = _setting("AUTO_APPROVE_FOLLOW_UPS", env.bool, False)
+PROHIBITED_TERMS = _setting("PROHIBITED_TERMS", env.list, ["guaranteed results", "risk-free", "act now"])
+INBOUND_EMAIL_SECRET = _setting("INBOUND_EMAIL_SECRET", env.str, "")
+
+# --- Logging ----------------------------------------------------------------------------------------
+LOG_LEVEL = _setting("LOG_LEVEL", env.str, "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+LOG_FORMAT = _setting("LOG_FORMAT", env.str, "text", choices=("text", "json"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "leadops.http.RequestIdLogFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "leadops.http.JsonLogFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
+
+from django.conf import settings
+from leadops import health
+
+# Login is rate limited per client address and per username tried.
+login_view = method_decorator(
+    [
+        ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
+        ratelimit(key="post:username", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
+    ],
+    name="post",
+)(auth_views.LoginView)
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("outreach.urls")),
+    path("", include("scoring.urls")),
+    path("", include("leads.urls")),
+]
+
+handler403 = "leadops.errors.permission_denied"

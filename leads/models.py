@@ -1,0 +1,408 @@
+"""Leads, the companies they work at, their append-only timeline, outcomes and import jobs."""
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Company(TimeStamped):
+    """A company known by its domain; leads with an address or website at that domain belong to it."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    size_band = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    # Title and meta description of the homepage, when web enrichment is on.
+    web_profile = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.name or self.domain
+
+
+class Lead(TimeStamped):
+    """One person who may buy. Created or updated only through `leads.intake`."""
+
+    class Status(models.TextChoices):
+        NEW = "NEW", "New"
+        QUALIFIED = "QUALIFIED", "Qualified"
+        NEEDS_INFO = "NEEDS_INFO", "Needs info"
+        DISQUALIFIED = "DISQUALIFIED", "Disqualified"
+        CONTACTED = "CONTACTED", "Contacted"
+        MEETING_BOOKED = "MEETING_BOOKED", "Meeting booked"
+        CLOSED_WON = "CLOSED_WON", "Closed won"
+        CLOSED_LOST = "CLOSED_LOST", "Closed lost"
+
+    class Source(models.TextChoices):
+        WEB_FORM = "web_form", "Web form"
+        REFERRAL = "referral", "Referral"
+        OUTBOUND = "outbound", "Outbound"
+        EVENT = "event", "Event"
+        PARTNER = "partner", "Partner"
+        IMPORT = "import", "Import"
+        API = "api", "API"
+        OTHER = "other", "Other"
+
+    class Urgency(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    class SizeBand(models.TextChoices):
+        MICRO = "1-10", "1-10"
+        SMALL = "11-50", "11-50"
+        MEDIUM = "51-200", "51-200"
+        MID = "201-500", "201-500"
+        LARGE = "501-1000", "501-1,000"
+        ENTERPRISE = "1001-5000", "1,001-5,000"
+        HUGE = "5001+", "5,001+"
+
+    class Label(models.TextChoices):
+        HOT = "HOT", "Hot"
+        WARM = "WARM", "Warm"
+        COLD = "COLD", "Cold"
+
+    class Action(models.TextChoices):
+        SEND_EMAIL = "SEND_EMAIL", "Send email"
+        ASK_QUESTION = "ASK_QUESTION", "Ask a question"
+        DISQUALIFY = "DISQUALIFY", "Disqualify"
+        HOLD = "HOLD", "Hold (nurture)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    # Stored lower-cased by intake; unique (case-insensitively) when present.
+    email = models.CharField(max_length=254, blank=True)
+    # Identifier from the source system (e.g. a CRM export's "Prospect ID"), for rows with no email.
+    external_id = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.CharField(max_length=300, blank=True)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    company_name = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    company_size = models.CharField(max_length=20, choices=SizeBand.choices, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB_FORM)
+    budget_range = models.CharField(max_length=100, blank=True, help_text="As the lead gave it")
+    budget_amount = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Upper end of the budget in USD, when it could be read"
+    )
+    pain_point = models.TextField(blank=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, blank=True)
+    lead_message = models.TextField(blank=True)
+    attributes = models.JSONField(default=dict, blank=True, help_text="Extra columns from imports, kept as given")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+    )
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    score_label = models.CharField(max_length=4, choices=Label.choices, blank=True)
+    score_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    score_probability = models.FloatField(null=True, blank=True)
+    score_rationale = models.TextField(blank=True)
+    # [{"factor": "VP title", "points": 20}, ...]; they add up to score_value.
+    score_factors = models.JSONField(default=list, blank=True)
+    score_version = models.PositiveIntegerField(null=True, blank=True)
+    enrichment = models.JSONField(default=dict, blank=True)
+    recommended_action = models.CharField(max_length=20, choices=Action.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    needs_approval = models.BooleanField(default=False)
+    approval_reason = models.CharField(max_length=300, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Hash of the inputs the last qualification saw: an unchanged lead is not re-qualified.
+    qualified_fingerprint = models.CharField(max_length=64, blank=True)
+    qualified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Dedupe key for every intake door; partial so leads without email are allowed.
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="lead_email_ci_unique"),
+            # Re-importing a historic export keyed by its own id creates nothing new.
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="lead_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(score_value__isnull=True) | Q(score_value__lte=100), name="lead_score_value_0_100"
+            ),
+        ]
+        indexes = [
+            # Dashboard: newest first, and keyset pagination over (created_at, id).
+            models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+            # Dashboard filters: status / label / source, each listed newest first.
+            models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
+            models.Index(fields=["score_label", "-created_at"], name="lead_label_created_idx"),
+            models.Index(fields=["source", "-created_at"], name="lead_source_created_idx"),
+            # "My leads" filter.
+            models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
+            # Leads by company for company memory ("2 earlier leads at acme.com").
+            models.Index(fields=["company", "created_at"], name="lead_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.external_id or str(self.id)
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.id])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2] if "@" in self.email else ""
+
+    def clean(self) -> None:
+        self.email = self.email.strip().lower()
+        if self.email and "@" not in self.email:
+            raise ValidationError({"email": f"'{self.email}' is not an email address"})
+
+    def clear_approval_gate(self, user: Any) -> None:
+        """A manager lets a gated lead's action go ahead."""
+        from leadops.roles import is_manager
+
+        if not is_manager(user):
+            raise ValidationError("Only a manager can clear an approval gate.")
+        self.needs_approval = False
+        self.approved_by = user
+        self.approved_at = timezone.now()
+        self.save(update_fields=["needs_approval", "approved_by", "approved_at", "updated_at"])
+        ActivityLog.record(self, ActivityLog.Type.STATUS_CHANGED, actor=user,
+                           payload={"approval": "cleared", "reason": self.approval_reason})
+
+
+class ActivityLog(models.Model):
+    """The lead's timeline. Append-only: rows are never changed or deleted by the app."""
+
+    class Type(models.TextChoices):
+        INGESTED = "INGESTED", "Ingested"
+        UPDATED = "UPDATED", "Updated"
+        ENRICHED = "ENRICHED", "Enriched"
+        SCORED = "SCORED", "Scored"
+        EMAIL_DRAFTED = "EMAIL_DRAFTED", "Email drafted"
+        EMAIL_APPROVED = "EMAIL_APPROVED", "Email approved"
+        EMAIL_REJECTED = "EMAIL_REJECTED", "Email rejected"
+        EMAIL_SENT = "EMAIL_SENT", "Email sent"
+        STATUS_CHANGED = "STATUS_CHANGED", "Status changed"
+        REPLY_RECEIVED = "REPLY_RECEIVED", "Reply received"
+        UNSUBSCRIBED = "UNSUBSCRIBED", "Unsubscribed"
+        BOUNCED = "BOUNCED", "Bounced"
+        SEQUENCE = "SEQUENCE", "Sequence"
+        FEEDBACK = "FEEDBACK", "Outcome recorded"
+        NOTE = "NOTE", "Note"
+        ERROR = "ERROR", "Error"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Who did it when it was not a person: "system", "api", "import", "pipeline".
+    actor_label = models.CharField(max_length=50, default="system")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activity log"
+        indexes = [
+            # The timeline on the lead page, newest first.
+            models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValidationError("Activity log entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValidationError("Activity log entries are append-only.")
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.get_username() if self.actor_id and self.actor else self.actor_label
+
+    @classmethod
+    def record(
+        cls, lead: Lead, type: str, *, actor: Any = None, actor_label: str = "system", payload: dict | None = None
+    ) -> "ActivityLog":
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        return cls.objects.create(
+            lead=lead, type=type, actor=user, actor_label=actor_label if user is None else "user",
+            payload=payload or {},
+        )
+
+
+class Feedback(models.Model):
+    """An outcome a person recorded for a lead; learning fits the scoring to these."""
+
+    class Outcome(models.TextChoices):
+        BOOKED_DEMO = "booked_demo", "Booked demo"
+        NO_RESPONSE = "no_response", "No response"
+        DISQUALIFIED = "disqualified", "Disqualified"
+        CLOSED_WON = "closed_won", "Closed won"
+        CLOSED_LOST = "closed_lost", "Closed lost"
+
+    # Outcomes that count as a conversion when learning.
+    POSITIVE = (Outcome.BOOKED_DEMO, Outcome.CLOSED_WON)
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="feedback")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "feedback"
+        indexes = [
+            # Latest outcome per lead, and learning's scan of all outcomes.
+            models.Index(fields=["lead", "-created_at"], name="feedback_lead_created_idx"),
+            models.Index(fields=["outcome", "created_at"], name="feedback_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} for {self.lead}"
+
+
+def _import_upload_path(instance: "ImportJob", filename: str) -> str:
+    return f"imports/{instance.id}/{filename[-100:]}"
+
+
+class ImportJob(TimeStamped):
+    """One CSV import: the uploaded file, its options, live progress and the final accounting.
+
+    Status machine: pending -> running -> done | failed. Accounting holds when done:
+    rows = created + updated + unchanged + duplicates_in_file + invalid.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class OnDuplicate(models.TextChoices):
+        SKIP = "skip", "Skip existing leads"
+        FILL = "fill", "Fill empty fields of existing leads"
+        OVERWRITE = "overwrite", "Overwrite existing leads"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.FileField(upload_to=_import_upload_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(max_length=20, choices=Lead.Source.choices, default=Lead.Source.IMPORT)
+    on_duplicate = models.CharField(max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP)
+    dry_run = models.BooleanField(default=False)
+    # {"CSV header": "lead field" | "" (ignore) | "attributes"} chosen by the user.
+    column_mapping = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    encoding = models.CharField(max_length=30, blank=True)
+    delimiter = models.CharField(max_length=5, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    bytes_read = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    duplicates_in_file = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    # The first invalid rows, for the page; every one is in error_file.
+    errors = models.JSONField(default=list, blank=True)
+    error_file = models.FileField(upload_to=_import_upload_path, max_length=300, blank=True)
+    message = models.TextField(blank=True, help_text="Why the import failed, in words for the user")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.file_size:
+            return 0
+        return min(99, int(self.bytes_read * 100 / self.file_size))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates_in_file": self.duplicates_in_file,
+            "invalid": self.invalid,
+        }
+
+
+class ApiToken(TimeStamped):
+    """A bearer token for the intake API. Only its SHA-256 is stored; the token is shown once."""
+
+    name = models.CharField(max_length=100, help_text="Where it is used, e.g. 'website contact form'")
+    prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to recognise it")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    source = models.CharField(max_length=20, choices=Lead.Source.choices, default=Lead.Source.WEB_FORM)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, name: str, **fields: Any) -> tuple["ApiToken", str]:
+        """Create a token; returns the row and the plain token, which is not stored anywhere."""
+        token = "lo_" + secrets.token_urlsafe(32)
+        row = cls.objects.create(name=name, prefix=token[:10], token_hash=cls.hash(token), **fields)
+        return row, token
+
+    @classmethod
+    def authenticate(cls, token: str) -> "ApiToken | None":
+        row = cls.objects.filter(token_hash=cls.hash(token), is_active=True).first()
+        if row:
+            cls.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        return row

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from leads import views
+
+app_name = "leads"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

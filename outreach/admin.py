@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep, Suppression
+
+
+@admin.register(EmailDraft)
+class EmailDraftAdmin(admin.ModelAdmin):
+    list_display = ("lead", "variant", "state", "needs_approval", "approved_by", "sent_at", "created_at")
+    list_filter = ("state", "variant", "generated_by", "needs_approval", "sent_in_mock")
+    search_fields = ("lead__email", "subject", "message_id")
+    raw_id_fields = ("lead", "sequence_step", "enrollment", "approved_by")
+    readonly_fields = ("message_id", "sent_at", "claimed_at", "send_attempts", "created_at", "updated_at")
+    show_full_result_count = False
+
+
+class SequenceStepInline(admin.TabularInline):
+    model = SequenceStep
+    extra = 0
+    max_num = SequenceStep.MAX_STEPS
+
+
+@admin.register(Sequence)
+class SequenceAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_default", "is_active")
+    inlines = [SequenceStepInline]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("lead", "sequence", "status", "last_step_position", "next_due_at", "stop_reason")
+    list_filter = ("status", "sequence")
+    raw_id_fields = ("lead",)
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ("email", "domain", "reason", "source", "created_at")
+    list_filter = ("reason",)
+    search_fields = ("email", "domain", "source")

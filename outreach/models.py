@@ -1,0 +1,224 @@
+"""Drafts and their sending outbox, follow-up sequences and the do-not-contact list."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class EmailDraft(models.Model):
+    """An email to one lead, from draft to sent. Also the outbox row the send task claims.
+
+    State machine: draft -> approved -> sending -> sent; a draft can be rejected or
+    cancelled (e.g. superseded by a newer qualification); a send can fail.
+    Transitions live in outreach.sending / outreach.approval and are logged on the lead.
+    """
+
+    class Variant(models.TextChoices):
+        FIRST_TOUCH = "first_touch", "First touch"
+        FOLLOW_UP_1 = "follow_up_1", "Follow-up 1"
+        FOLLOW_UP_2 = "follow_up_2", "Follow-up 2"
+        FOLLOW_UP_3 = "follow_up_3", "Follow-up 3"
+        BREAKUP = "breakup", "Break-up"
+        CLARIFYING_QUESTION = "clarifying_question", "Clarifying question"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class GeneratedBy(models.TextChoices):
+        TEMPLATE = "template", "Template"
+        LLM = "llm", "LLM"
+        PERSON = "person", "Written by a person"
+
+    OPEN_STATES = (State.DRAFT, State.APPROVED, State.SENDING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="drafts")
+    variant = models.CharField(max_length=20, choices=Variant.choices, default=Variant.FIRST_TOUCH)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    to_email = models.CharField(max_length=254, blank=True)
+    generated_by = models.CharField(max_length=10, choices=GeneratedBy.choices, default=GeneratedBy.TEMPLATE)
+    template_key = models.CharField(max_length=50, blank=True)
+    prompt_version = models.CharField(max_length=50, blank=True)
+    llm_model = models.CharField(max_length=100, blank=True)
+    # The qualification inputs this draft was written from (see Lead.qualified_fingerprint).
+    fingerprint = models.CharField(max_length=64, blank=True)
+    needs_approval = models.BooleanField(default=False, help_text="Only a manager may approve it")
+    approval_reason = models.CharField(max_length=300, blank=True)
+    sequence_step = models.ForeignKey(
+        "outreach.SequenceStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    enrollment = models.ForeignKey(
+        "outreach.Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Outbox: do not send before this time (quota or send window); the reason is shown to users.
+    send_after = models.DateTimeField(null=True, blank=True)
+    deferred_reason = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    sent_in_mock = models.BooleanField(default=False)
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    failure_reason = models.TextField(blank=True)
+    # Compliance lint results: {"blocking": [...], "warnings": [...]}.
+    lint = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Re-running the pipeline or a beat tick never leaves two open drafts of one kind for a lead.
+            models.UniqueConstraint(
+                fields=["lead", "variant"],
+                condition=Q(state__in=["draft", "approved", "sending"]),
+                name="one_open_draft_per_lead_variant",
+            ),
+        ]
+        indexes = [
+            # Review queue: drafts waiting for a person.
+            models.Index(fields=["state", "-created_at"], name="draft_state_created_idx"),
+            # Drafts on the lead page.
+            models.Index(fields=["lead", "-created_at"], name="draft_lead_created_idx"),
+            # Quotas count sends per minute / day.
+            models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False), name="draft_sent_at_idx"),
+            # Reply matching by In-Reply-To.
+            models.Index(fields=["message_id"], condition=~Q(message_id=""), name="draft_message_id_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_variant_display()} to {self.lead} ({self.get_state_display()})"
+
+
+class Sequence(models.Model):
+    """An ordered set of follow-up steps a lead is enrolled in when its first touch is sent."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SequenceStep(models.Model):
+    MAX_STEPS = 5
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    variant = models.CharField(max_length=20, choices=EmailDraft.Variant.choices)
+    delay_days = models.PositiveSmallIntegerField(help_text="Days after the first touch was sent")
+
+    class Meta:
+        ordering = ["sequence", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "position"], name="sequence_step_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} · step {self.position}: {self.get_variant_display()} (day {self.delay_days})"
+
+
+class Enrollment(models.Model):
+    """A lead working through a sequence. Stops on reply, meeting, unsubscribe, bounce, disqualify or close."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        STOPPED = "stopped", "Stopped"
+        FINISHED = "finished", "Finished"
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="enrollments")
+    sequence = models.ForeignKey(Sequence, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(default=timezone.now)
+    # Position of the last step drafted; the next due step is the one after it.
+    last_step_position = models.PositiveSmallIntegerField(default=1)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=200, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"], condition=Q(status="active"), name="one_active_enrollment_per_lead"
+            ),
+        ]
+        indexes = [
+            # The beat task's scan for due steps.
+            models.Index(fields=["next_due_at"], condition=Q(status="active"), name="enrollment_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} in {self.sequence} ({self.get_status_display()})"
+
+
+class Suppression(models.Model):
+    """Do not contact: an address or a whole domain, with why and where it came from."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINT = "complaint", "Complaint"
+        OPTED_OUT = "opted_out", "Asked not to be contacted"
+        MANUAL = "manual", "Added by hand"
+
+    email = models.CharField(max_length=254, blank=True, help_text="Lower-case address; or leave blank and set a domain")
+    domain = models.CharField(max_length=253, blank=True, help_text="Suppress every address at this domain")
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
+    source = models.CharField(max_length=100, blank=True, help_text="Where it came from: unsubscribe link, bounce, …")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(email="") & ~Q(domain="")) | (~Q(email="") & Q(domain="")),
+                name="suppression_email_xor_domain",
+            ),
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="suppression_email_unique"),
+            models.UniqueConstraint(fields=["domain"], condition=~Q(domain=""), name="suppression_domain_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or '@' + self.domain} ({self.get_reason_display()})"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.email = self.email.strip().lower()
+        self.domain = self.domain.strip().lower().lstrip("@")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def is_suppressed(cls, email: str) -> bool:
+        email = email.strip().lower()
+        if not email:
+            return False
+        domain = email.rpartition("@")[2]
+        return cls.objects.filter(Q(email=email) | Q(domain=domain)).exists()

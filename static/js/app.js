@@ -1,0 +1,21 @@
+// Small behaviours shared by every page. The pages work without this file.
+(function () {
+  "use strict";
+  // Show a readable message when an HTMX request fails instead of silently doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var toast = document.getElementById("htmx-error");
+    if (!toast) return;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    toast.textContent = status === 403 ? "You are not allowed to do that." :
+      status === 429 ? "Too many requests; wait a moment and try again." :
+      "Something went wrong (" + status + "). Your change was not saved; please retry.";
+    toast.hidden = false;
+    setTimeout(function () { toast.hidden = true; }, 6000);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var toast = document.getElementById("htmx-error");
+    if (!toast) return;
+    toast.textContent = "The server could not be reached. Check your connection and retry.";
+    toast.hidden = false;
+  });
+})();
