@@ -61,6 +61,16 @@ class LeadFactory(factory.django.DjangoModelFactory):
     source = Lead.Source.WEB_FORM
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters and cached run-time settings must not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def _persona(username: str, group: str | None) -> User:
     user = UserFactory(username=username)
     if group:

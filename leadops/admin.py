@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from leadops.models import RuntimeSetting, SettingChange
+
+
+@admin.register(RuntimeSetting)
+class RuntimeSettingAdmin(admin.ModelAdmin):
+    list_display = ("key", "value", "updated_by", "updated_at")
+    readonly_fields = ("key", "value", "updated_by", "updated_at")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False  # changed through the Settings page, which validates and logs
+
+
+@admin.register(SettingChange)
+class SettingChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "key", "old_value", "new_value", "changed_by")
+    list_filter = ("key",)
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
