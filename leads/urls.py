@@ -5,4 +5,5 @@ from leads import views
 app_name = "leads"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("leads/export.csv", views.export_download, name="export"),
 ]

@@ -1,0 +1,49 @@
+"""`python manage.py export_leads [--format csv|json] [--output PATH] [--status S]`: stream leads out.
+
+Writes to stdout unless --output is given; the summary line goes to stderr so a pipe
+(`export_leads --format json | jq ...`) receives only the data.
+"""
+
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from leads.export import ExportFilters, ExportFormat, LeadExport
+from leads.models import Lead
+
+
+class Command(BaseCommand):
+    help = "Export leads as CSV (formula-safe) or JSON, streamed in batches."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--format", choices=ExportFormat.values, default=ExportFormat.CSV)
+        parser.add_argument("--output", help="File to write; stdout when left out")
+        parser.add_argument("--status", default="", help=f"Only leads in this status: {', '.join(Lead.Status.values)}")
+        parser.add_argument("--label", default="", help=f"Only leads with this score label: {', '.join(Lead.Label.values)}")
+        parser.add_argument("--source", default="", help=f"Only leads from this source: {', '.join(Lead.Source.values)}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            filters = ExportFilters.parse(options["status"], options["label"], options["source"])
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        export = LeadExport(filters, format=options["format"])
+        if options["output"]:
+            path = Path(options["output"])
+            try:
+                with path.open("w", encoding="utf-8", newline="") as handle:
+                    self._write(export, handle)
+            except OSError as error:
+                raise CommandError(f"Cannot write {path}: {error.strerror}") from None
+            destination = str(path)
+        else:
+            for chunk in export.chunks():
+                self.stdout.write(chunk, ending="")
+            destination = "stdout"
+        self.stderr.write(f"Exported {export.count} leads as {options['format'].upper()} to {destination}.")
+
+    @staticmethod
+    def _write(export: LeadExport, handle: TextIO) -> None:
+        for chunk in export.chunks():
+            handle.write(chunk)
