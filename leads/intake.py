@@ -1,0 +1,353 @@
+"""The one way a lead is created or updated: the form, the API, the CSV importer and the command call this.
+
+"One path, four doors": every door hands `LeadInput` data to `Intake.process` (the form and the API
+through `ingest`, one lead at a time), so validation, normalisation, dedupe, Company linking and the
+timeline are the same everywhere.
+
+Dedupe keys, in order: the e-mail (case-insensitive), else the source system's id (`external_id`),
+else first name + last name + company name. A lead found by its key is left alone (`skip`), has only its
+empty fields filled (`fill`) or has every given value written over it (`overwrite`); an empty input value
+never blanks a stored one. A created lead gets an INGESTED activity, a changed one an UPDATED activity
+listing old -> new, an unchanged one nothing. After commit, created and changed leads are queued for
+qualification.
+"""
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from uuid import UUID, uuid4
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from pydantic import ValidationError
+
+from leads.bulk_write import SeenKeys, insert_rows
+from leads.lead_input import (
+    FieldError,
+    IntakeError,
+    LeadInput,
+    company_domain,
+    field_errors,
+    parse_lead,
+)
+from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
+
+__all__ = [
+    "FieldError", "Intake", "IntakeError", "IntakeResult", "LeadInput", "OnDuplicate", "Outcome", "RowResult",
+    "ingest", "parse_lead",
+]
+
+OnDuplicate = ImportJob.OnDuplicate
+
+# The lead fields intake writes and compares; everything else (status, scores) belongs to the pipeline.
+INTAKE_FIELDS = (
+    "first_name", "last_name", "email", "external_id", "phone", "website", "company_name", "job_title",
+    "industry", "company_size", "country", "budget_range", "budget_amount", "pain_point", "urgency",
+    "lead_message",
+)
+OUTCOME_STATUS = {Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON, Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST}
+_LOADED_FIELDS = ("id", "status", "company_id", "attributes", *INTAKE_FIELDS)
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one row; the values are the importer's accounting keys."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicates_in_file"
+    INVALID = "invalid"
+
+
+@dataclass
+class RowResult:
+    outcome: Outcome
+    lead_id: UUID | None = None
+    changed_fields: list[str] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass
+class IntakeResult:
+    """What `ingest` did with one lead."""
+
+    lead: Lead
+    created: bool
+    changed_fields: list[str]
+
+
+@dataclass
+class _Planned:
+    """One valid, first-seen row and what will be written for it."""
+
+    index: int
+    lead_input: LeadInput
+    keys: list[str]
+    existing: Lead | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    new_row: dict[str, Any] | None = None
+
+
+def _keys(lead_input: LeadInput) -> list[str]:
+    if lead_input.email:
+        keys = [f"e:{lead_input.email}"]
+        return keys + [f"x:{lead_input.external_id}"] if lead_input.external_id else keys
+    if lead_input.external_id:
+        return [f"x:{lead_input.external_id}"]
+    return [_name_key(lead_input.first_name, lead_input.last_name, lead_input.company_name)]
+
+
+def _name_key(first_name: str, last_name: str, company_name: str) -> str:
+    return f"n:{first_name.lower()}|{last_name.lower()}|{company_name.lower()}"
+
+
+def _field_label(name: str) -> str:
+    return "company" if name == "company_id" else name
+
+
+def _json_safe(value: Any) -> Any:
+    return str(value) if isinstance(value, UUID) else value
+
+
+class Intake:
+    """Takes leads in, batch by batch, remembering across batches which keys it has already seen.
+
+    One `Intake` serves one import (or one form submission); `process` commits each batch in its own
+    transaction so a million-row import never holds one giant transaction open.
+    """
+
+    def __init__(
+        self, *, source: str, actor: Any = None, actor_label: str = "system",
+        on_duplicate: str = OnDuplicate.FILL, dry_run: bool = False, qualify: bool = True,
+        activity_payload: dict[str, Any] | None = None,
+    ) -> None:
+        if on_duplicate not in OnDuplicate.values:
+            raise ValueError(f"on_duplicate={on_duplicate!r} must be one of {', '.join(OnDuplicate.values)}")
+        self.source = source
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.actor_label = "user" if self.actor else actor_label
+        self.on_duplicate = on_duplicate
+        self.dry_run = dry_run
+        self.qualify = qualify
+        self.activity_payload = activity_payload or {}
+        self.seen = SeenKeys()
+
+    # --- the public step ------------------------------------------------------------------------------
+    def process(self, items: Sequence[dict[str, Any] | LeadInput]) -> list[RowResult]:
+        """Validate, dedupe and save one batch; one RowResult per item, in order."""
+        results: list[RowResult | None] = [None] * len(items)
+        candidates: list[_Planned] = []
+        for index, item in enumerate(items):
+            if isinstance(item, LeadInput):
+                lead_input = item
+            else:
+                try:
+                    lead_input = LeadInput.model_validate(item)
+                except ValidationError as error:
+                    results[index] = RowResult(Outcome.INVALID, errors=field_errors(error, item))
+                    continue
+            candidates.append(_Planned(index, lead_input, _keys(lead_input)))
+        planned = self._drop_duplicates(candidates, results)
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    self._plan(planned)
+                    if not self.dry_run:
+                        self._write(planned)
+                break
+            except IntegrityError:
+                # Another door created one of these leads between our lookup and our insert: look again.
+                if attempt:
+                    raise
+                for plan in planned:
+                    plan.existing, plan.changes, plan.new_row = None, {}, None
+        self.seen.add(SeenKeys.hashes(key for plan in planned for key in plan.keys))
+        for plan in planned:
+            results[plan.index] = self._result(plan)
+        return results  # type: ignore[return-value]
+
+    # --- steps ------------------------------------------------------------------------------------------
+    def _drop_duplicates(self, candidates: list[_Planned], results: list[RowResult | None]) -> list[_Planned]:
+        """The first row with a key wins; later rows with any of its keys are duplicates in the file."""
+        if not candidates:
+            return []
+        flat_keys = [key for plan in candidates for key in plan.keys]
+        seen_before = self.seen.contains(SeenKeys.hashes(flat_keys))
+        already = {key for key, seen in zip(flat_keys, seen_before) if seen}
+        kept = []
+        in_batch: set[str] = set()
+        for plan in candidates:
+            if any(key in already or key in in_batch for key in plan.keys):
+                results[plan.index] = RowResult(Outcome.DUPLICATE)
+                continue
+            in_batch.update(plan.keys)
+            kept.append(plan)
+        return kept
+
+    def _plan(self, planned: list[_Planned]) -> None:
+        existing = self._find_existing(planned)
+        domains = {company_domain(plan.lead_input.email, plan.lead_input.website) for plan in planned} - {""}
+        companies = {} if self.dry_run else self._companies(domains, planned)
+        now = timezone.now()
+        for plan in planned:
+            lead_input = plan.lead_input
+            company_id = companies.get(company_domain(lead_input.email, lead_input.website))
+            plan.existing = next((existing[key] for key in plan.keys if key in existing), None)
+            if plan.existing is None:
+                plan.new_row = {
+                    **lead_input.lead_fields(), "id": uuid4(), "source": lead_input.source or self.source,
+                    "company_id": company_id, "created_at": now, "updated_at": now,
+                }
+                if lead_input.outcome:
+                    plan.new_row["status"] = OUTCOME_STATUS[lead_input.outcome]
+            elif self.on_duplicate != OnDuplicate.SKIP:
+                plan.changes = self._changes(plan.existing, lead_input, company_id)
+
+    def _find_existing(self, planned: list[_Planned]) -> dict[str, Lead]:
+        """Stored leads by dedupe key, found with one query per kind of key (each uses its unique index)."""
+        emails = [plan.lead_input.email for plan in planned if plan.lead_input.email]
+        external_ids = [plan.lead_input.external_id for plan in planned if plan.lead_input.external_id]
+        name_keys = {plan.keys[0] for plan in planned if plan.keys[0].startswith("n:")}
+        found: dict[str, Lead] = {}
+        if emails:
+            # Lower("email") with the exclude matches the partial unique index lead_email_ci_unique.
+            query = Lead.objects.annotate(email_lower=Lower("email")).exclude(email="").filter(email_lower__in=emails)
+            found.update({f"e:{lead.email.lower()}": lead for lead in query.only(*_LOADED_FIELDS)})
+        if external_ids:
+            query = Lead.objects.exclude(external_id="").filter(external_id__in=external_ids)
+            found.update({f"x:{lead.external_id}": lead for lead in query.only(*_LOADED_FIELDS)})
+        if name_keys:
+            last_names = {key.split("|")[1] for key in name_keys}
+            query = (Lead.objects.filter(email="", external_id="").annotate(last_lower=Lower("last_name"))
+                     .filter(last_lower__in=last_names).only(*_LOADED_FIELDS))
+            for lead in query:
+                key = _name_key(lead.first_name, lead.last_name, lead.company_name)
+                if key in name_keys:
+                    found[key] = lead
+        return found
+
+    def _companies(self, domains: set[str], planned: list[_Planned]) -> dict[str, int]:
+        """Company ids by domain, creating the missing ones (named after the first lead that names one)."""
+        if not domains:
+            return {}
+        companies = dict(Company.objects.filter(domain__in=domains).values_list("domain", "id"))
+        missing = domains - companies.keys()
+        if missing:
+            names: dict[str, str] = {}
+            for plan in planned:
+                domain = company_domain(plan.lead_input.email, plan.lead_input.website)
+                if domain in missing and plan.lead_input.company_name and domain not in names:
+                    names[domain] = plan.lead_input.company_name
+            Company.objects.bulk_create(
+                [Company(domain=domain, name=names.get(domain, "")) for domain in sorted(missing)],
+                ignore_conflicts=True,  # another import may be creating the same companies
+            )
+            companies.update(Company.objects.filter(domain__in=missing).values_list("domain", "id"))
+        return companies
+
+    def _changes(self, lead: Lead, lead_input: LeadInput, company_id: int | None) -> dict[str, tuple[Any, Any]]:
+        overwrite = self.on_duplicate == OnDuplicate.OVERWRITE
+        changes: dict[str, tuple[Any, Any]] = {}
+        for name in INTAKE_FIELDS:
+            new, old = getattr(lead_input, name), getattr(lead, name)
+            if new in ("", None) or new == old or (old not in ("", None) and not overwrite):
+                continue
+            changes[name] = (old, new)
+        added = {key: value for key, value in lead_input.attributes.items()
+                 if value != "" and (key not in lead.attributes or (overwrite and lead.attributes[key] != value))}
+        if added:
+            changes["attributes"] = (lead.attributes, {**lead.attributes, **added})
+        if company_id and lead.company_id is None:
+            changes["company_id"] = (None, company_id)
+        status = OUTCOME_STATUS.get(lead_input.outcome) if lead_input.outcome else None
+        if status and lead.status != status:
+            changes["status"] = (lead.status, status)
+        return changes
+
+    def _write(self, planned: list[_Planned]) -> None:
+        now = timezone.now()
+        new_rows = [plan.new_row for plan in planned if plan.new_row]
+        insert_rows(Lead, new_rows)  # type: ignore[arg-type]
+        changed = [plan for plan in planned if plan.changes]
+        fields: set[str] = set()
+        for plan in changed:
+            for name, (_, new) in plan.changes.items():
+                setattr(plan.existing, name, new)
+            plan.existing.updated_at = now  # type: ignore[union-attr]
+            fields.update(plan.changes)
+        if changed:
+            Lead.objects.bulk_update([plan.existing for plan in changed], [*sorted(fields), "updated_at"])
+        activities = [self._activity(plan, now) for plan in planned if plan.new_row or plan.changes]
+        activities += self._feedback(planned, now)
+        insert_rows(ActivityLog, activities)
+        if self.qualify:
+            ids = [row["id"] for row in new_rows] + [plan.existing.id for plan in changed]  # type: ignore[union-attr]
+            if ids:
+                transaction.on_commit(partial(_enqueue_qualification, ids))
+
+    def _activity(self, plan: _Planned, now: Any) -> dict[str, Any]:
+        if plan.new_row:
+            lead_id, kind = plan.new_row["id"], ActivityLog.Type.INGESTED
+            payload = {"source": plan.new_row["source"], **self.activity_payload}
+        else:
+            lead_id, kind = plan.existing.id, ActivityLog.Type.UPDATED  # type: ignore[union-attr]
+            changes = {_field_label(name): [_json_safe(old), _json_safe(new)] for name, (old, new) in plan.changes.items()}
+            payload = {"changes": changes, **self.activity_payload}
+        return {"lead_id": lead_id, "type": kind, "payload": payload, "actor_id": self.actor.pk if self.actor else None,
+                "actor_label": self.actor_label, "created_at": now}
+
+    def _feedback(self, planned: list[_Planned], now: Any) -> list[dict[str, Any]]:
+        """Record each historic outcome once per lead; returns the FEEDBACK activities to add."""
+        with_outcome = [plan for plan in planned if plan.lead_input.outcome and (plan.new_row or plan.changes or
+                        self.on_duplicate != OnDuplicate.SKIP)]
+        if not with_outcome:
+            return []
+        lead_ids = [plan.new_row["id"] if plan.new_row else plan.existing.id for plan in with_outcome]  # type: ignore[union-attr]
+        recorded = set(Feedback.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "outcome"))
+        feedback, activities = [], []
+        for lead_id, plan in zip(lead_ids, with_outcome):
+            if (lead_id, plan.lead_input.outcome) in recorded:
+                continue
+            feedback.append(Feedback(lead_id=lead_id, outcome=plan.lead_input.outcome, created_by=self.actor,
+                                     notes="Recorded from imported history", created_at=now))
+            activities.append({"lead_id": lead_id, "type": ActivityLog.Type.FEEDBACK, "created_at": now,
+                               "payload": {"outcome": plan.lead_input.outcome, **self.activity_payload},
+                               "actor_id": self.actor.pk if self.actor else None, "actor_label": self.actor_label})
+        Feedback.objects.bulk_create(feedback)
+        return activities
+
+    @staticmethod
+    def _result(plan: _Planned) -> RowResult:
+        if plan.new_row:
+            return RowResult(Outcome.CREATED, lead_id=plan.new_row["id"])
+        lead_id = plan.existing.id  # type: ignore[union-attr]
+        if plan.changes:
+            return RowResult(Outcome.UPDATED, lead_id=lead_id,
+                             changed_fields=[_field_label(name) for name in plan.changes])
+        return RowResult(Outcome.UNCHANGED, lead_id=lead_id)
+
+
+def _enqueue_qualification(lead_ids: list[UUID]) -> None:
+    from scoring.tasks import enqueue_qualification
+
+    enqueue_qualification(lead_ids)
+
+
+def ingest(
+    data: dict[str, Any] | LeadInput, *, source: str, actor: Any = None, actor_label: str = "system",
+    on_duplicate: str = OnDuplicate.FILL, qualify: bool = True,
+) -> IntakeResult:
+    """Create or update one lead (the form and the API); IntakeError names every invalid field.
+
+    An existing lead with the same e-mail (any case) or id is updated per `on_duplicate`, never duplicated.
+    """
+    intake = Intake(source=source, actor=actor, actor_label=actor_label, on_duplicate=on_duplicate, qualify=qualify)
+    [result] = intake.process([data])
+    if result.outcome == Outcome.INVALID:
+        raise IntakeError(result.errors)
+    lead = Lead.objects.select_related("company").get(pk=result.lead_id)
+    return IntakeResult(lead=lead, created=result.outcome == Outcome.CREATED, changed_fields=result.changed_fields)
+
