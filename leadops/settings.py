@@ -175,6 +175,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Imported into django-celery-beat's tables at start-up, then editable in Django admin.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "outreach-send-due-drafts": {"task": "outreach.tasks.send_due_drafts", "schedule": 60.0},
+    "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
+    "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
+    "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": 24 * 3600.0},
+}
 # Redis redelivers an unacknowledged task after this long; longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Keep the database connection between tasks (Celery's Django fixup closes it otherwise).

@@ -97,6 +97,8 @@ class EmailDraft(models.Model):
             models.Index(fields=["lead", "-created_at"], name="draft_lead_created_idx"),
             # Quotas count sends per minute / day.
             models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False), name="draft_sent_at_idx"),
+            # Send quotas count rows claimed for sending in rolling windows (outreach.quotas).
+            models.Index(fields=["claimed_at"], condition=Q(claimed_at__isnull=False), name="draft_claimed_at_idx"),
             # Reply matching by In-Reply-To.
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="draft_message_id_idx"),
         ]

@@ -1,0 +1,203 @@
+"""The approval gate: what a rep or manager can do with a draft before it is sent.
+
+Operations the review queue calls (each logs an ActivityLog entry with the actor):
+
+- `approve(draft, user, *, subject=None, body=None, send=True) -> LintResult`
+  Edit-then-approve in one step. Runs the compliance lint and the suppression check first;
+  blocking problems raise ValidationError with one message per problem. A draft flagged
+  `needs_approval` can only be approved by a manager. Approving an already approved / sent
+  draft is a no-op (a double click), never a second send. `user=None` is the system
+  (auto-approval of follow-ups). Enqueues the send after commit when `send` is true.
+- `save_edit(draft, user, subject, body) -> LintResult`: edit without approving.
+- `reject(draft, user, reason)`: draft or approved (not yet claimed) -> rejected.
+- `needs_info(draft, user, questions) -> EmailDraft`: cancels the draft, drafts a clarifying
+  question instead and moves the lead to NEEDS_INFO.
+- `disqualify(lead, user, reason)`: cancels unsent drafts, stops the sequence, status DISQUALIFIED.
+- `bulk_approve(drafts, user) -> BulkResult`: approves what it may; says which it skipped and why.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from leadops.roles import has_role, is_manager
+from leads.models import ActivityLog, Lead
+from outreach import sending
+from outreach.compliance import LintResult
+from outreach.models import EmailDraft
+from outreach.unsubscribe import suppression_for
+
+State = EmailDraft.State
+_DONE_OR_GOING = (State.APPROVED, State.SENDING, State.SENT)
+
+
+@dataclass
+class BulkResult:
+    approved: list[EmailDraft] = field(default_factory=list)
+    skipped: list[tuple[EmailDraft, str]] = field(default_factory=list)
+
+
+def _check_actor(user: Any) -> None:
+    if user is not None and not has_role(user):
+        raise PermissionDenied("Only reps and managers can work drafts.")
+
+
+def _locked(draft: EmailDraft) -> EmailDraft:
+    """The row as it is now, locked until the transaction ends, so two clicks act one after the other."""
+    return EmailDraft.objects.select_for_update().select_related("lead").get(pk=draft.pk)
+
+
+def _apply_edit(draft: EmailDraft, subject: str | None, body: str | None) -> bool:
+    edited = False
+    if subject is not None and subject.strip() != draft.subject:
+        draft.subject, edited = subject.strip(), True
+    if body is not None and body.strip() != draft.body:
+        draft.body, edited = body.strip(), True
+    return edited
+
+
+def approve(
+    draft: EmailDraft, user: Any, *, subject: str | None = None, body: str | None = None, send: bool = True
+) -> LintResult:
+    _check_actor(user)
+    with transaction.atomic():
+        current = _locked(draft)
+        if current.state in _DONE_OR_GOING:
+            return LintResult(**current.lint) if current.lint else LintResult()
+        if current.state != State.DRAFT:
+            raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be approved.")
+        if current.needs_approval and not (user is not None and is_manager(user)):
+            raise PermissionDenied(
+                f"Only a manager can approve this draft ({current.approval_reason or 'flagged by the pipeline'})."
+            )
+        edited = _apply_edit(current, subject, body)
+        problems = _blocking_problems(current)
+        lint = sending.lint_draft(current)
+        if problems or lint.blocking:
+            raise ValidationError(problems + lint.blocking)
+        now = timezone.now()
+        current.state, current.approved_by, current.approved_at = State.APPROVED, user, now
+        current.lint = lint.as_dict()
+        current.save(update_fields=["state", "subject", "body", "approved_by", "approved_at", "lint", "updated_at"])
+        ActivityLog.record(
+            current.lead, ActivityLog.Type.EMAIL_APPROVED, actor=user, actor_label="auto-approval",
+            payload={"draft": str(current.pk), "variant": current.variant, "edited": edited,
+                     "warnings": lint.warnings},
+        )
+        if send:
+            sending.enqueue(current)
+    draft.refresh_from_db()
+    return lint
+
+
+def _blocking_problems(draft: EmailDraft) -> list[str]:
+    to_email = sending.recipient(draft)
+    if "@" not in to_email:
+        return ["The lead has no email address."]
+    blocked = suppression_for(to_email)
+    return [f"{blocked} is on the suppression list; this lead must not be emailed."] if blocked else []
+
+
+def save_edit(draft: EmailDraft, user: Any, subject: str, body: str) -> LintResult:
+    _check_actor(user)
+    with transaction.atomic():
+        current = _locked(draft)
+        if current.state != State.DRAFT:
+            raise ValidationError(f"This draft is {current.get_state_display().lower()}; only drafts can be edited.")
+        if not _apply_edit(current, subject, body):
+            return sending.lint_draft(current)
+        lint = sending.lint_draft(current)
+        current.lint = lint.as_dict()
+        current.save(update_fields=["subject", "body", "lint", "updated_at"])
+        ActivityLog.record(current.lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
+                           payload={"draft": str(current.pk), "event": "edited"})
+    draft.refresh_from_db()
+    return lint
+
+
+def reject(draft: EmailDraft, user: Any, reason: str) -> None:
+    _check_actor(user)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the draft is rejected."})
+    with transaction.atomic():
+        if not sending.transition(draft.pk, (State.DRAFT, State.APPROVED), State.REJECTED,
+                                  rejection_reason=reason.strip()[:300]):
+            current = EmailDraft.objects.get(pk=draft.pk)
+            raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be rejected.")
+        ActivityLog.record(draft.lead, ActivityLog.Type.EMAIL_REJECTED, actor=user,
+                           payload={"draft": str(draft.pk), "reason": reason.strip()})
+    draft.refresh_from_db()
+
+
+def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
+    """Swap the draft for a clarifying question to the lead; the lead waits in NEEDS_INFO."""
+    from outreach import drafting
+
+    _check_actor(user)
+    if not questions.strip():
+        raise ValidationError({"questions": "Write the questions the lead should answer."})
+    lead = draft.lead
+    with transaction.atomic():
+        if not sending.transition(draft.pk, (State.DRAFT,), State.CANCELLED,
+                                  rejection_reason="Replaced by a clarifying question"):
+            raise ValidationError("Only a draft that is not yet approved can be turned into a question.")
+        rendered = drafting.render_variant(lead, EmailDraft.Variant.CLARIFYING_QUESTION, questions=questions.strip())
+        EmailDraft.objects.filter(lead=lead, variant=EmailDraft.Variant.CLARIFYING_QUESTION,
+                                  state=State.DRAFT).update(state=State.CANCELLED, rejection_reason="Superseded")
+        question = EmailDraft.objects.create(
+            lead=lead, variant=EmailDraft.Variant.CLARIFYING_QUESTION, subject=rendered.subject,
+            body=rendered.body, template_key=rendered.template_key, to_email=lead.email,
+            generated_by=EmailDraft.GeneratedBy.PERSON, needs_approval=draft.needs_approval,
+            approval_reason=draft.approval_reason,
+        )
+        _set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions.strip()[:200])
+        ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
+                           payload={"draft": str(question.pk), "variant": question.variant,
+                                    "replaces": str(draft.pk), "questions": questions.strip()})
+    draft.refresh_from_db()
+    return question
+
+
+def disqualify(lead: Lead, user: Any, reason: str) -> None:
+    from outreach import sequences
+
+    _check_actor(user)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the lead is disqualified."})
+    with transaction.atomic():
+        sequences.stop(lead, f"disqualified: {reason.strip()}", actor=user, cancel="all")
+        _set_status(lead, Lead.Status.DISQUALIFIED, user, reason.strip())
+
+
+def _set_status(lead: Lead, status: str, user: Any, reason: str) -> None:
+    previous = lead.status
+    if previous == status:
+        return
+    lead.status = status
+    lead.save(update_fields=["status", "updated_at"])
+    ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED, actor=user,
+                       payload={"from": previous, "to": status, "reason": reason})
+
+
+def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:
+    """Approve each draft on its own; gated, failing or already handled drafts are skipped with why."""
+    result = BulkResult()
+    manager = user is not None and is_manager(user)
+    for draft in drafts:
+        if draft.needs_approval and not manager:
+            result.skipped.append((draft, "needs a manager's approval"))
+            continue
+        if draft.state != State.DRAFT:
+            result.skipped.append((draft, f"already {draft.get_state_display().lower()}"))
+            continue
+        try:
+            approve(draft, user)
+        except (ValidationError, PermissionDenied) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+            result.skipped.append((draft, "; ".join(messages)))
+        else:
+            result.approved.append(draft)
+    return result

@@ -1,0 +1,86 @@
+"""The daily briefing email to managers: what happened in the last day, in plain numbers.
+
+The summary is numeric: leadops/llm.py offers no summarising call, and the numbers are what a
+manager acts on. It goes out through the same mode as lead emails (mock: logged, never sent),
+once per day even if beat fires twice (a cache key taken with `add`).
+"""
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from leadops import runtime
+from leadops.roles import MANAGER
+from leads.models import ActivityLog, Lead
+from outreach.models import EmailDraft
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Briefing:
+    since: datetime
+    until: datetime
+    new_hot_leads: int
+    drafts_waiting: int
+    drafts_waiting_for_manager: int
+    deferred_sends: int
+    replies: int
+    interested_replies: int
+    sends: int
+    bounces: int
+    unsubscribes: int
+    failed_sends: int
+
+
+def build(now: datetime | None = None) -> Briefing:
+    until = now or timezone.now()
+    since = until - timedelta(days=1)
+    waiting = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
+    recent = ActivityLog.objects.filter(created_at__gt=since, created_at__lte=until)
+    replies = recent.filter(type=ActivityLog.Type.REPLY_RECEIVED)
+    return Briefing(
+        since=since, until=until,
+        new_hot_leads=Lead.objects.filter(score_label=Lead.Label.HOT, created_at__gt=since, created_at__lte=until).count(),
+        drafts_waiting=waiting.count(),
+        drafts_waiting_for_manager=waiting.filter(needs_approval=True).count(),
+        deferred_sends=EmailDraft.objects.filter(state=EmailDraft.State.APPROVED, send_after__gt=until).count(),
+        replies=replies.count(),
+        interested_replies=replies.filter(payload__classification="interested").count(),
+        sends=EmailDraft.objects.filter(sent_at__gt=since, sent_at__lte=until).count(),
+        bounces=recent.filter(type=ActivityLog.Type.BOUNCED).count(),
+        unsubscribes=recent.filter(type=ActivityLog.Type.UNSUBSCRIBED).count(),
+        failed_sends=EmailDraft.objects.filter(state=EmailDraft.State.FAILED, updated_at__gt=since).count(),
+    )
+
+
+def recipients() -> list[str]:
+    users = get_user_model().objects.filter(Q(groups__name=MANAGER) | Q(is_superuser=True), is_active=True)
+    return sorted({user.email for user in users.exclude(email="")})
+
+
+def send_briefing(now: datetime | None = None) -> int:
+    """Email the briefing to every manager with an address; returns how many it went to."""
+    briefing = build(now)
+    to = recipients()
+    if not to or not cache.add(f"outreach:briefing:{briefing.until:%Y-%m-%d}", True, timeout=36 * 3600):
+        return 0
+    body = render_to_string("emails/briefing.txt", {**asdict(briefing), "site_url": settings.SITE_URL,
+                                                    "dashboard_url": settings.SITE_URL + reverse("leads:dashboard")})
+    message = EmailMessage(subject=f"LeadOps daily briefing, {briefing.until:%a %d %b}", body=body,
+                           from_email=settings.DEFAULT_FROM_EMAIL, to=to)
+    if runtime.get("EMAIL_MODE") == "smtp":
+        with get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False) as mailer:
+            mailer.send_messages([message])
+    else:
+        logger.info("Daily briefing (mock mode, not sent) to %s:\n%s", ", ".join(to), body)
+    return len(to)

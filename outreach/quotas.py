@@ -1,0 +1,114 @@
+"""Send quotas and the send window: when may the next email to this address go out?
+
+Quotas (all run-time settings): per sending mailbox per minute and per day, per contact per week,
+per recipient domain per day. They are rolling windows counted from the outbox itself (rows
+claimed for sending or sent), so there is no counter to drift out of step with what went out.
+
+No overshoot under concurrent workers: `sending` checks the quotas and claims the row while
+holding one PostgreSQL advisory lock for the mailbox (`hold_mailbox_lock`), so two workers can
+never both see "29 of 30 this minute" and both send. The lock is held for a few milliseconds
+(the claim), never during SMTP delivery.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from leadops import runtime
+from outreach.models import EmailDraft
+
+# Any fixed number; it names "the sending mailbox" for pg_advisory_xact_lock.
+_MAILBOX_LOCK_KEY = 4_2024_0001
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+COUNTED_STATES = (EmailDraft.State.SENDING, EmailDraft.State.SENT)
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """The next time a send is allowed, and why it cannot go now (shown on the draft)."""
+
+    until: datetime
+    reason: str
+
+
+def hold_mailbox_lock() -> None:
+    """Serialize quota checks + claims until the current transaction ends (PostgreSQL only).
+
+    SQLite (the embedded default) runs tasks inline and locks the whole database on write.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAILBOX_LOCK_KEY])
+
+
+def check(to_email: str, now: datetime) -> Deferral | None:
+    """None if an email to `to_email` may be claimed now; otherwise when it may, and why."""
+    deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), now) if deferral]
+    if deferrals:
+        latest = max(deferrals, key=lambda deferral: deferral.until)
+        slot = next_window_start(latest.until)
+        return Deferral(slot, latest.reason)
+    if not in_window(now):
+        return Deferral(next_window_start(now), f"Outside the send window ({_window_text()})")
+    return None
+
+
+def _quota_deferrals(to_email: str, now: datetime) -> list[Deferral | None]:
+    domain = to_email.rpartition("@")[2]
+    claimed = EmailDraft.objects.filter(state__in=COUNTED_STATES)
+    minute, day, week = timedelta(minutes=1), timedelta(days=1), timedelta(days=7)
+    return [
+        _over(claimed, now, minute, runtime.get("SEND_PER_MINUTE"), "mailbox quota: {limit} per minute"),
+        _over(claimed, now, day, runtime.get("SEND_PER_DAY"), "mailbox quota: {limit} per day"),
+        _over(claimed.filter(to_email=to_email), now, week, runtime.get("SEND_PER_CONTACT_PER_WEEK"),
+              "contact quota: {limit} per week to " + to_email),
+        _over(claimed.filter(to_email__endswith="@" + domain), now, day, runtime.get("SEND_PER_DOMAIN_PER_DAY"),
+              "domain quota: {limit} per day to @" + domain),
+    ]
+
+
+def _over(rows: QuerySet, now: datetime, period: timedelta, limit: int, reason: str) -> Deferral | None:
+    """If `limit` sends already happened within `period`, the moment the oldest one ages out."""
+    recent = rows.filter(claimed_at__gt=now - period).order_by("claimed_at").values_list("claimed_at", flat=True)
+    count = recent.count()
+    if count < limit:
+        return None
+    # With `count` sends in the window, one more is allowed once count - limit + 1 of them age out.
+    frees_at = recent[count - limit] + period
+    return Deferral(frees_at, "Over the " + reason.format(limit=limit))
+
+
+def _window() -> tuple[list[str], time, time | None, ZoneInfo]:
+    days = list(runtime.get("SEND_WINDOW_DAYS"))
+    start_text, end_text = str(runtime.get("SEND_WINDOW_HOURS")).split("-")
+    start = time.fromisoformat(start_text.strip())
+    # "24:00" means until midnight: no end within the day.
+    end = None if end_text.strip() == "24:00" else time.fromisoformat(end_text.strip())
+    return days, start, end, ZoneInfo(str(runtime.get("SEND_TIMEZONE")))
+
+
+def _window_text() -> str:
+    return f"{','.join(runtime.get('SEND_WINDOW_DAYS'))} {runtime.get('SEND_WINDOW_HOURS')} {runtime.get('SEND_TIMEZONE')}"
+
+
+def in_window(moment: datetime) -> bool:
+    days, start, end, zone = _window()
+    local = moment.astimezone(zone)
+    return _WEEKDAYS[local.weekday()] in days and start <= local.time() and (end is None or local.time() < end)
+
+
+def next_window_start(moment: datetime) -> datetime:
+    """`moment` itself if it is inside the window, else the next opening of the window."""
+    if in_window(moment):
+        return moment
+    days, start, _end, zone = _window()
+    local_day: date = moment.astimezone(zone).date()
+    for offset in range(8):
+        day = local_day + timedelta(days=offset)
+        opening = datetime.combine(day, start, tzinfo=zone)
+        if _WEEKDAYS[day.weekday()] in days and opening > moment:
+            return opening
+    raise ValueError(f"The send window {_window_text()} never opens")

@@ -1,0 +1,189 @@
+"""Replies and bounces: match an inbound email to its lead, classify it by rules, act on it.
+
+Matching: the In-Reply-To / References Message-IDs against the ones `sending` stored (a bounce
+quotes the original Message-ID in its text, so that is searched too), else the sender's address.
+
+Classification is rule-based (an LLM classifier is not used: leadops/llm.py offers no reply
+classifier yet, and rules are predictable enough for these six kinds). Quoted text is removed
+first, so a reply that quotes our footer ("Unsubscribe with one click") is not an unsubscribe.
+
+Effects: every reply goes on the timeline. An out-of-office leaves the sequence running; an
+unsubscribe request suppresses the address; a hard bounce suppresses it as bounced; a soft bounce
+is only logged; any other reply stops the sequence (HubSpot's "stop on reply").
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from pydantic import BaseModel, ConfigDict, Field
+
+from leads.models import ActivityLog, Lead
+from outreach import sequences
+from outreach.models import EmailDraft, Suppression
+from outreach.unsubscribe import suppress
+
+
+class Classification(models.TextChoices):
+    INTERESTED = "interested", "Interested"
+    NOT_NOW = "not_now", "Not now"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+    OUT_OF_OFFICE = "out_of_office", "Out of office"
+    WRONG_PERSON = "wrong_person", "Wrong person"
+    BOUNCE = "bounce", "Bounce"
+    OTHER = "other", "Other reply"
+
+
+class InboundEmail(BaseModel):
+    """The JSON the inbound-email hook accepts."""
+
+    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
+
+    sender: str = Field(alias="from", min_length=3, max_length=320)
+    to: str = Field(default="", max_length=2000)
+    subject: str = Field(default="", max_length=1000)
+    text: str = Field(default="", max_length=100_000)
+    message_id: str = Field(default="", max_length=998)
+    in_reply_to: str = Field(default="", max_length=998)
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+@dataclass
+class ReceiveResult:
+    lead_id: Any
+    classification: str
+    matched_by: str
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": "duplicate" if self.duplicate else ("matched" if self.lead_id else "unmatched"),
+                "lead": str(self.lead_id) if self.lead_id else None,
+                "classification": self.classification, "matched_by": self.matched_by}
+
+
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_QUOTE_HEADER = re.compile(r"^(on .{5,200} wrote:|-----\s*original message\s*-----|from: .+)$", re.I | re.M)
+
+_BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
+_BOUNCE_SUBJECTS = ("undeliver", "delivery status notification", "returned mail", "failure notice",
+                    "delivery failure", "mail delivery failed")
+_HARD_BOUNCE = re.compile(r"\b5\.\d\.\d+\b|\b55[0-4]\b|user unknown|does not exist|no such user|address rejected|"
+                          r"mailbox unavailable|recipient address rejected", re.I)
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (Classification.OUT_OF_OFFICE, re.compile(
+        r"out of (the )?office|automatic reply|auto-?reply|on (annual )?leave|on vacation|on holiday|"
+        r"away until|back on|limited access to (my )?email|parental leave", re.I)),
+    (Classification.UNSUBSCRIBE, re.compile(
+        r"unsubscribe|remove me|take me off|stop (emailing|contacting|sending)|do not (contact|email)|"
+        r"don't (contact|email)|opt(ed)? out|no more emails", re.I)),
+    (Classification.WRONG_PERSON, re.compile(
+        r"wrong person|not the right (person|contact)|no longer (with|at|work)|left the company|"
+        r"not (responsible|in charge) for|should (talk|speak) to|please contact my colleague|reach out to \w+ instead",
+        re.I)),
+    (Classification.NOT_NOW, re.compile(
+        r"not (right )?now|not a priority|next (quarter|year|month)|circle back|reach out (again )?later|"
+        r"no budget|maybe later|not at this time|timing is(n't| not) right|not interested", re.I)),
+    (Classification.INTERESTED, re.compile(
+        r"interested|let'?s (talk|chat|meet)|sounds (good|great)|book|schedule|set up a call|a call|demo|"
+        r"tell me more|send (me )?more|available|works for me|happy to", re.I)),
+]
+# A reply of these kinds stops the sequence; out-of-office and soft bounces do not.
+_STOPS = {Classification.INTERESTED, Classification.NOT_NOW, Classification.WRONG_PERSON, Classification.OTHER}
+
+
+def own_words(text: str) -> str:
+    """The reply without the quoted message below it."""
+    match = _QUOTE_HEADER.search(text)
+    kept = text[: match.start()] if match else text
+    return "\n".join(line for line in kept.splitlines() if not line.lstrip().startswith(">")).strip()
+
+
+def is_bounce(sender: str, subject: str, headers: dict[str, str]) -> bool:
+    sender, subject = sender.lower(), subject.lower()
+    content_type = {key.lower(): value for key, value in headers.items()}.get("content-type", "").lower()
+    return (any(sender.startswith(prefix) or f"<{prefix}" in sender for prefix in _BOUNCE_SENDERS)
+            or any(marker in subject for marker in _BOUNCE_SUBJECTS) or "delivery-status" in content_type)
+
+
+def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[str, str] | None = None) -> str:
+    headers = headers or {}
+    if is_bounce(sender, subject, headers):
+        return Classification.BOUNCE
+    lowered = {key.lower(): value.lower() for key, value in headers.items()}
+    if lowered.get("auto-submitted", "no") != "no" or "x-autoreply" in lowered:
+        return Classification.OUT_OF_OFFICE
+    words = f"{subject}\n{own_words(text)}"
+    for classification, pattern in _RULES:
+        if pattern.search(words):
+            return classification
+    return Classification.OTHER
+
+
+def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
+    ids = _MESSAGE_ID.findall(" ".join([message.in_reply_to, message.headers.get("References", "")]))
+    bounce = is_bounce(message.sender, message.subject, message.headers)
+    if bounce:
+        ids += _MESSAGE_ID.findall(message.text)
+    if ids:
+        draft = EmailDraft.objects.select_related("lead").filter(message_id__in=ids).first()
+        if draft:
+            return draft.lead, draft, "message_id"
+    candidates = _ADDRESS.findall(message.text) if bounce else _ADDRESS.findall(message.sender)
+    for address in candidates:
+        lead = Lead.objects.filter(email__iexact=address).first()
+        if lead:
+            return lead, None, "recipient address" if bounce else "sender"
+    return None, None, "none"
+
+
+def receive(message: InboundEmail) -> ReceiveResult:
+    """Handle one inbound email from the hook. A retried delivery of the same message is a no-op."""
+    lead, draft, matched_by = _match(message)
+    classification = classify(message.text, sender=message.sender, subject=message.subject, headers=message.headers)
+    if lead is None:
+        return ReceiveResult(None, classification, matched_by)
+    if message.message_id and ActivityLog.objects.filter(
+        lead=lead, type__in=(ActivityLog.Type.REPLY_RECEIVED, ActivityLog.Type.BOUNCED),
+        payload__message_id=message.message_id,
+    ).exists():
+        return ReceiveResult(lead.pk, classification, matched_by, duplicate=True)
+    payload = {"from": message.sender, "subject": message.subject[:300], "text": message.text[:5000],
+               "message_id": message.message_id, "in_reply_to": message.in_reply_to, "matched_by": matched_by,
+               "draft": str(draft.pk) if draft else None}
+    _act(lead, classification, payload, actor=None, bounced_address=draft.to_email if draft else lead.email,
+         hard_bounce=bool(_HARD_BOUNCE.search(message.text + " " + message.subject)))
+    return ReceiveResult(lead.pk, classification, matched_by)
+
+
+def log_reply(lead: Lead, user: Any, text: str, classification: str | None = None) -> str:
+    """A reply that arrived another way (phone, LinkedIn, a forwarded email), logged by a person."""
+    from django.core.exceptions import ValidationError
+
+    if not text.strip():
+        raise ValidationError({"text": "Paste or summarise the reply."})
+    if classification and classification not in Classification.values:
+        raise ValidationError({"classification": f"'{classification}' is not one of: {', '.join(Classification.values)}"})
+    classification = classification or classify(text)
+    _act(lead, classification, {"text": text.strip()[:5000], "logged_by_hand": True}, actor=user,
+         bounced_address=lead.email, hard_bounce=True)
+    return classification
+
+
+def _act(lead: Lead, classification: str, payload: dict[str, Any], *, actor: Any, bounced_address: str,
+         hard_bounce: bool) -> None:
+    label = Classification(classification).label.lower()
+    with transaction.atomic():
+        if classification == Classification.BOUNCE:
+            ActivityLog.record(lead, ActivityLog.Type.BOUNCED, actor=actor,
+                               payload={**payload, "classification": classification, "hard": hard_bounce})
+            if hard_bounce and bounced_address:
+                suppress(email=bounced_address, reason=Suppression.Reason.BOUNCED, source="hard bounce", actor=actor)
+            return
+        ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, actor=actor,
+                           payload={**payload, "classification": classification})
+        if classification == Classification.UNSUBSCRIBE and lead.email:
+            suppress(email=lead.email, reason=Suppression.Reason.OPTED_OUT, source="reply asking to stop", actor=actor)
+        elif classification in _STOPS:
+            sequences.stop(lead, f"replied ({label})", actor=actor)
