@@ -6,4 +6,5 @@ app_name = "leads"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("leads/export.csv", views.export_download, name="export"),
+    path("leads/new/", views.lead_new, name="new"),
 ]

@@ -1,13 +1,17 @@
 """Views for leads: the dashboard and lead pages."""
 
+from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
 from leadops.http import HtmxHttpRequest
 from leadops.roles import role_required
 from leads.export import ExportFilters, ExportFormat, LeadExport
+from leads.forms import LeadForm
+from leads.intake import OnDuplicate, ingest
 from leads.models import Lead
 
 
@@ -30,3 +34,21 @@ def export_download(request: HtmxHttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(export.chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leads-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response
+
+
+@role_required
+def lead_new(request: HtmxHttpRequest) -> HttpResponse:
+    """Type a lead in by hand. It goes through intake like every other door; a known one is linked, not copied."""
+    form = LeadForm(request.POST or None)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        result = ingest(form.lead_input, source=form.cleaned_data["source"], actor=request.user,
+                        on_duplicate=OnDuplicate.SKIP)
+        if result.created:
+            messages.success(request, f"Lead {result.lead} created; it is being qualified.")
+            if request.htmx:
+                return HttpResponseClientRedirect(result.lead.get_absolute_url())
+            return redirect(result.lead)
+        existing = result.lead
+    template = "leads/lead_form.html#lead-form" if request.htmx else "leads/lead_form.html"
+    return render(request, template, {"form": form, "existing": existing})

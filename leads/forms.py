@@ -1,0 +1,67 @@
+"""Forms for the lead pages. The rules themselves live in `leads.lead_input.LeadInput`.
+
+`LeadForm` only collects text and offers the enums as selects; its `clean` hands everything to
+`parse_lead`, and pydantic's verdicts come back as errors on the matching form fields. So the form,
+the CSV importer and the API accept and refuse exactly the same leads.
+"""
+
+from typing import Any
+
+from django import forms
+
+from leads.intake import FieldError, IntakeError, LeadInput, parse_lead
+from leads.models import Lead
+
+# Where a lead typed in by hand came from; import and API are set by their own doors.
+MANUAL_SOURCES = [
+    (value, label) for value, label in Lead.Source.choices if value not in (Lead.Source.IMPORT, Lead.Source.API)
+]
+
+
+def _blank_first(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", "—")] + list(choices)
+
+
+class LeadForm(forms.Form):
+    first_name = forms.CharField(required=False)
+    last_name = forms.CharField(required=False)
+    email = forms.CharField(required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    phone = forms.CharField(required=False)
+    company_name = forms.CharField(required=False, label="Company")
+    website = forms.CharField(required=False, help_text="acme.com or https://acme.com")
+    job_title = forms.CharField(required=False)
+    industry = forms.CharField(required=False)
+    company_size = forms.ChoiceField(required=False, choices=_blank_first(Lead.SizeBand.choices), label="Employees")
+    country = forms.CharField(required=False, help_text="A name or an ISO code: Germany, DE, USA")
+    source = forms.ChoiceField(choices=MANUAL_SOURCES, initial=Lead.Source.REFERRAL)
+    budget_range = forms.CharField(required=False, label="Budget", help_text="As the lead said it: $50k, 50-100k, tbd")
+    urgency = forms.ChoiceField(required=False, choices=_blank_first(Lead.Urgency.choices))
+    pain_point = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    lead_message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Message")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Browsers stop typing at the model's length; the server-side limit is LeadInput's.
+        for name, field in self.fields.items():
+            max_length = getattr(Lead._meta.get_field(name), "max_length", None)
+            if isinstance(field, forms.CharField) and max_length:
+                field.widget.attrs["maxlength"] = max_length
+        self.lead_input: LeadInput | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.lead_input = parse_lead(cleaned)
+        except IntakeError as error:
+            for problem in error.errors:
+                field = problem.field if problem.field in self.fields else None
+                self.add_error(field, _message(problem))
+        return cleaned
+
+
+def _message(problem: FieldError) -> str:
+    """"'acme' is not a valid email address ..." — the value the user typed, then what is wrong with it."""
+    text = f"'{problem.value}' {problem.message}" if problem.value else problem.message
+    return text[:1].upper() + text[1:]
