@@ -1,11 +1,54 @@
-"""Celery tasks for qualification: thin glue around scoring.pipeline."""
+"""Celery tasks for qualification: thin glue around scoring.pipeline.
 
+Intake calls `enqueue_qualification(ids)` for every created or changed lead; once the
+transaction commits, the ids go to `qualify_batch` in batches of QUALIFY_BATCH_SIZE (one task
+per lead would spend more time in the broker than in the pipeline). `qualify_lead(id)` is the
+one-lead task. Both are safe to run twice: an unchanged lead is skipped by its fingerprint.
+Only transient errors (database or broker connection) are retried; a lead whose run fails is
+recorded as ERROR on its timeline and in its Trace by the pipeline itself.
+"""
+
+import logging
 from collections.abc import Iterable
 from uuid import UUID
 
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+
+from scoring import pipeline
+
+logger = logging.getLogger(__name__)
+
+# Errors worth another try: the database or the network was briefly unavailable.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+_RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
+          "max_retries": 5, "acks_late": True}
+
 
 def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:
-    """Queue qualification of these leads once the current transaction commits, in batches.
+    """Queue qualification of these leads once the current transaction commits, in batches."""
+    ids = list(dict.fromkeys(str(lead_id) for lead_id in lead_ids))
+    if not ids:
+        return
+    size = settings.QUALIFY_BATCH_SIZE
 
-    Intake calls this for every created or changed lead. (Implemented with the pipeline.)
-    """
+    def send() -> None:
+        for start in range(0, len(ids), size):
+            qualify_batch.delay(ids[start:start + size])
+
+    transaction.on_commit(send)
+
+
+@shared_task(**_RETRY)
+def qualify_batch(lead_ids: list[str]) -> dict[str, int]:
+    summary = pipeline.qualify(lead_ids)
+    logger.info("Qualified a batch of %d leads: %d done, %d unchanged, %d failed", len(lead_ids),
+                summary.qualified, summary.unchanged, summary.failed, extra={"task": "qualify_batch"})
+    return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}
+
+
+@shared_task(**_RETRY)
+def qualify_lead(lead_id: str) -> dict[str, int]:
+    summary = pipeline.qualify([lead_id])
+    return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}

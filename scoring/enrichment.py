@@ -1,0 +1,259 @@
+"""Enrichment: what can be told about a lead from its own fields, and optionally its website.
+
+Heuristics first: the address gives the company domain and the free-mail, disposable and
+role-account flags; the title gives seniority and function; the message gives signals
+(opted out, student, buying phrases, an attempt to instruct the system...). The homepage
+fetch (title and meta description) is off by default, never touches social sites, times out
+after WEB_ENRICHMENT_TIMEOUT seconds and is cached per domain for ENRICHMENT_CACHE_DAYS;
+a failure only leaves those fields empty.
+"""
+
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q
+
+from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot, Signals
+
+FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "hotmail.com",
+    "hotmail.co.uk", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
+    "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com",
+    "yandex.ru", "qq.com", "163.com", "126.com", "zoho.com", "fastmail.com", "hey.com", "mail.ru", "orange.fr",
+    "free.fr", "t-online.de", "libero.it", "btinternet.com", "comcast.net",
+})
+DISPOSABLE_DOMAINS = frozenset({
+    "mailinator.com", "10minutemail.com", "guerrillamail.com", "guerrillamail.net", "sharklasers.com",
+    "yopmail.com", "tempmail.com", "temp-mail.org", "trashmail.com", "getnada.com", "dispostable.com",
+    "throwawaymail.com", "maildrop.cc", "fakeinbox.com", "mintemail.com", "mohmal.com", "emailondeck.com",
+    "spamgourmet.com", "tempr.email", "discard.email",
+})
+ROLE_LOCAL_PARTS = frozenset({
+    "info", "sales", "contact", "admin", "support", "hello", "office", "team", "marketing", "noreply",
+    "no-reply", "billing", "hr", "jobs", "careers", "enquiries", "inquiries", "webmaster", "help", "mail",
+})
+# Never fetched: their pages are about people, behind logins, and their terms forbid scraping.
+BLOCKED_WEB_DOMAINS = (
+    "linkedin.com", "facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com", "tiktok.com",
+    "youtube.com", "xing.com", "threads.net", "pinterest.com", "reddit.com", "github.com", "medium.com",
+)
+
+SENIORITY_PATTERNS = (
+    ("c_level", re.compile(
+        r"\b(ceo|cto|cfo|coo|cmo|cro|cio|ciso|cpo|chief|founder|co-?founder|owner|president|managing director"
+        r"|managing partner|general manager)\b", re.I)),
+    ("vp", re.compile(r"\b(vp|svp|evp|avp|vice[- ]president)\b", re.I)),
+    ("director", re.compile(r"\b(director|head of|head)\b", re.I)),
+    ("manager", re.compile(r"\b(manager|lead|supervisor|principal)\b", re.I)),
+)
+FUNCTION_PATTERNS = (
+    ("sales", re.compile(r"\b(sales|revenue|revops|business development|bdr|sdr|account (executive|manager)"
+                         r"|commercial|partnerships?)\b", re.I)),
+    ("marketing", re.compile(r"\b(marketing|growth|demand gen|brand|content|communications)\b", re.I)),
+    ("operations", re.compile(r"\b(operations|ops|logistics|supply chain|procurement|purchasing)\b", re.I)),
+    ("engineering", re.compile(r"\b(engineer(ing)?|developer|technology|technical|it|cto|cio|data|software)\b",
+                               re.I)),
+    ("finance", re.compile(r"\b(finance|financial|cfo|accounting|controller)\b", re.I)),
+    ("people", re.compile(r"\b(hr|human resources|people|talent|recruit(er|ing)?)\b", re.I)),
+    ("customer_success", re.compile(r"\b(customer success|support|service)\b", re.I)),
+    ("executive", re.compile(r"\b(ceo|coo|founder|co-?founder|owner|president|managing director)\b", re.I)),
+)
+
+OPT_OUT = re.compile(
+    r"\b(unsubscribe me|please unsubscribe|unsubscribe|do not (contact|email|call) me|don'?t (contact|email|call) me"
+    r"|stop (emailing|contacting|calling|sending)|remove me|take me off|opt(ed)? me out|no more emails"
+    r"|not interested,? (please )?stop)\b", re.I)
+STUDENT = re.compile(r"\b(student|intern|internship|thesis|dissertation|graduate job|undergraduate|phd candidate)\b",
+                     re.I)
+JOB_SEEKER = re.compile(r"\b(are you hiring|looking for (a )?(job|work|position|role)|job seeker|my (cv|resume)"
+                        r"|apply(ing)? for (a |the )?(job|position|role)|open positions?|career opportunit)", re.I)
+TEST_WORDS = re.compile(r"^(test(ing)?|asdf+|qwerty|foo|bar|xxx+|aaa+|sample|dummy|n/?a|none|lorem ipsum)$", re.I)
+INJECTION = re.compile(
+    r"(ignore (all |any )?(previous|prior|above) (instructions|prompts?)|disregard (the |all )?(rules|instructions)"
+    r"|system prompt|you are now|score me|set my score|rate me (as )?hot|approve (the|this) email"
+    r"|act as (an? )?(assistant|ai))", re.I)
+AMBIGUOUS_BUDGET = re.compile(r"\b(tbd|tbc|unknown|not sure|depends|flexible|open|n/?a|none yet|not set|\?)", re.I)
+BUYING_PHRASES = {
+    "pricing": re.compile(r"\b(pric(e|es|ing)|quote|cost)\b", re.I),
+    "demo": re.compile(r"\b(demo|trial|walk-?through)\b", re.I),
+    "timeline": re.compile(r"\b(this (quarter|month|week)|next week|asap|urgent(ly)?|deadline|q[1-4])\b", re.I),
+    "budget approved": re.compile(r"\bbudget (is )?(approved|allocated|signed off)\b", re.I),
+    "evaluating vendors": re.compile(r"\b(evaluat(e|ing)|comparing|shortlist|rfp|vendors?)\b", re.I),
+}
+_KEYBOARD_MASH = re.compile(r"(asdf|qwer|zxcv|hjkl|jkl;|sdfg|dfgh)", re.I)
+_META_DESCRIPTION = re.compile(
+    r"<meta[^>]+name=[\"']description[\"'][^>]*content=[\"']([^\"']*)[\"']"
+    r"|<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*name=[\"']description[\"']", re.I | re.S)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def domain_of(text: str) -> str:
+    """The host of a URL or the domain of an address, lower-case and without "www."."""
+    text = (text or "").strip().lower()
+    if "@" in text and "/" not in text:
+        host = text.rpartition("@")[2]
+    else:
+        host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    return host.removeprefix("www.").strip(".")
+
+
+def company_domain(email: str, website: str) -> str:
+    """The domain that names the company: the address's, unless that is free or throwaway mail."""
+    domain = domain_of(email)
+    if domain and domain not in FREE_MAIL_DOMAINS and domain not in DISPOSABLE_DOMAINS:
+        return domain
+    site = domain_of(website)
+    return "" if is_blocked(site) else site
+
+
+def is_blocked(domain: str) -> bool:
+    return any(domain == blocked or domain.endswith("." + blocked) for blocked in BLOCKED_WEB_DOMAINS)
+
+
+def seniority_of(title: str) -> str:
+    if not title.strip():
+        return "unknown"
+    for level, pattern in SENIORITY_PATTERNS:
+        if pattern.search(title):
+            return level
+    return "individual"
+
+
+def function_of(title: str) -> str:
+    for function, pattern in FUNCTION_PATTERNS:
+        if pattern.search(title):
+            return function
+    return "other" if title.strip() else "unknown"
+
+
+def _is_gibberish_word(word: str) -> bool:
+    letters = re.sub(r"[^a-z]", "", word.lower())
+    if len(letters) < 4:
+        return False
+    return bool(_KEYBOARD_MASH.search(letters)) or not re.search(r"[aeiouy]", letters)
+
+
+def looks_like_test(lead: LeadSnapshot) -> tuple[bool, bool]:
+    """(test submission, gibberish): placeholder words in the name/company or a keyboard mash."""
+    local = lead.email.partition("@")[0]
+    named = [lead.first_name, lead.last_name, lead.company_name, local]
+    test = sum(bool(TEST_WORDS.match(value.strip())) for value in named if value.strip()) >= 2
+    words = [word for value in (lead.first_name, lead.last_name, lead.company_name, lead.job_title,
+                                lead.lead_message) for word in value.split()]
+    nonsense = [word for word in words if _is_gibberish_word(word)]
+    gibberish = bool(words) and len(nonsense) >= max(2, len(words) // 3)
+    return test, gibberish
+
+
+def signals_of(lead: LeadSnapshot, domain: str, competitor_domains: Iterable[str]) -> Signals:
+    text = f"{lead.pain_point}\n{lead.lead_message}"
+    person = f"{lead.job_title}\n{lead.lead_message}"
+    test, gibberish = looks_like_test(lead)
+    competitors = {item.strip().lower() for item in competitor_domains}
+    budget = lead.budget_range.strip()
+    return Signals(
+        opted_out=bool(OPT_OUT.search(lead.lead_message)),
+        gibberish=gibberish,
+        test_submission=test,
+        student=bool(STUDENT.search(person)) or domain.endswith((".edu", ".ac.uk")) and "student" in domain,
+        job_seeker=bool(JOB_SEEKER.search(person)),
+        competitor=any(domain == item or domain.endswith("." + item) for item in competitors),
+        injection=bool(INJECTION.search(text)),
+        formula=any(value.lstrip().startswith(("=", "+", "@")) for value in (lead.company_name, lead.first_name,
+                                                                               lead.last_name, lead.job_title)),
+        ambiguous_budget=bool(budget) and lead.budget_amount is None and bool(AMBIGUOUS_BUDGET.search(budget)),
+        buying_phrases=[name for name, pattern in BUYING_PHRASES.items() if pattern.search(text)],
+    )
+
+
+def enrich(lead: LeadSnapshot, *, competitor_domains: Iterable[str], web_enrichment: bool,
+           company_size_band: str = "") -> Enrichment:
+    """Heuristic enrichment, plus the homepage profile when web enrichment is on."""
+    domain = domain_of(lead.email)
+    local = lead.email.partition("@")[0].lower()
+    own_domain = company_domain(lead.email, lead.website)
+    enrichment = Enrichment(
+        domain=domain or own_domain,
+        company_domain=own_domain,
+        free_mail=domain in FREE_MAIL_DOMAINS,
+        disposable=domain in DISPOSABLE_DOMAINS,
+        role_account=local in ROLE_LOCAL_PARTS,
+        seniority=seniority_of(lead.job_title),
+        function=function_of(lead.job_title),
+        size_band=lead.company_size or company_size_band,
+        country=lead.country.strip().upper()[:2],
+        signals=signals_of(lead, own_domain or domain, competitor_domains),
+    )
+    if web_enrichment and own_domain:
+        profile, how = website_profile(own_domain, lead.website)
+        enrichment.web_title = profile.get("title", "")
+        enrichment.web_description = profile.get("description", "")
+        enrichment.web_fetch = how
+    elif web_enrichment:
+        enrichment.web_fetch = "none"
+    return enrichment
+
+
+def _cache_key(domain: str) -> str:
+    return f"enrichment:web:{domain}"
+
+
+def website_profile(domain: str, website: str = "") -> tuple[dict[str, str], str]:
+    """Title and meta description of the company homepage: ({...}, "cached" | "fetched" | "failed" | "refused")."""
+    if is_blocked(domain):
+        return {}, "refused"
+    cached = cache.get(_cache_key(domain))
+    if cached is not None:
+        return cached, "cached"
+    url = website if website.startswith(("http://", "https://")) and domain_of(website) else f"https://{domain}/"
+    if is_blocked(domain_of(url)):
+        return {}, "refused"
+    try:
+        response = httpx.get(url, timeout=settings.WEB_ENRICHMENT_TIMEOUT, follow_redirects=True,
+                             headers={"User-Agent": "LeadOps enrichment (homepage title only)"})
+        response.raise_for_status()
+        if is_blocked(domain_of(str(response.url))):
+            return {}, "refused"
+        page = response.text[:200_000]
+    except (httpx.HTTPError, ValueError):
+        # A dead site is common and says little; try again after a day, not after every lead.
+        cache.set(_cache_key(domain), {}, timeout=24 * 3600)
+        return {}, "failed"
+    title = _TITLE.search(page)
+    description = _META_DESCRIPTION.search(page)
+    profile = {
+        "title": " ".join(html.unescape(title.group(1)).split())[:200] if title else "",
+        "description": " ".join(html.unescape(description.group(1) or description.group(2)).split())[:500]
+        if description else "",
+    }
+    cache.set(_cache_key(domain), profile, timeout=settings.ENRICHMENT_CACHE_DAYS * 24 * 3600)
+    return profile, "fetched"
+
+
+def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[str]) -> dict[str, CompanyMemory]:
+    """Per domain: leads already known there (other than the ones being qualified) and how they ended."""
+    from leads.models import Lead
+
+    wanted = {domain for domain in domains if domain}
+    if not wanted:
+        return {}
+    rows = (
+        Lead.objects.filter(company__domain__in=wanted).exclude(pk__in=list(exclude_lead_ids))
+        .values("company__domain")
+        .annotate(
+            total=Count("pk"),
+            won=Count("pk", filter=Q(status=Lead.Status.CLOSED_WON)),
+            lost=Count("pk", filter=Q(status=Lead.Status.CLOSED_LOST)),
+        )
+    )
+    return {
+        row["company__domain"]: CompanyMemory(
+            domain=row["company__domain"], earlier_leads=row["total"], won=row["won"], lost=row["lost"]
+        )
+        for row in rows
+    }

@@ -1,0 +1,212 @@
+"""log_to_crm, the last node: saves a batch of finished runs in a few bulk statements.
+
+Within one transaction the batch's leads are locked, and a run is saved only if its lead still
+has the inputs the run read (a lead changed meanwhile is left to the run its change queued) and
+was not already saved by a concurrent run. Then, in bulk: companies by domain, lead results,
+timeline entries (SCORED, STATUS_CHANGED, EMAIL_DRAFTED, UNSUBSCRIBED, ERROR), opt-out
+suppressions, the new drafts (superseding pending ones) and one Trace per run.
+"""
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from leads.models import ActivityLog, Company, Lead
+from outreach import drafting
+from outreach.models import EmailDraft, Suppression
+from scoring.models import Trace
+from scoring.pipeline.state import NodeEvent, QualificationState
+
+logger = logging.getLogger(__name__)
+
+# A lead past these statuses is being worked by people or a sequence: rescored, never re-routed.
+PIPELINE_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.DISQUALIFIED)
+PIPELINE_VARIANTS = (EmailDraft.Variant.FIRST_TOUCH, EmailDraft.Variant.CLARIFYING_QUESTION)
+RESULT_FIELDS = [
+    "company", "score_label", "score_value", "score_probability", "score_rationale", "score_factors",
+    "score_version", "enrichment", "recommended_action", "decision_reason", "needs_approval", "approval_reason",
+    "status", "qualified_fingerprint", "qualified_at", "updated_at",
+]
+
+
+@dataclass
+class RunSummary:
+    qualified: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    not_found: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: "RunSummary") -> None:
+        self.qualified += other.qualified
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.not_found += other.not_found
+        self.actions.update(other.actions)
+
+
+def _companies(fresh: list[tuple[QualificationState, Lead]]) -> dict[str, Company]:
+    """The Company row of every domain in the batch, created when new and filled in where blank."""
+    found: dict[str, QualificationState] = {}
+    for state, _lead in fresh:
+        if state.enrichment and state.enrichment.company_domain and not state.error:
+            found.setdefault(state.enrichment.company_domain, state)
+    if not found:
+        return {}
+    companies = Company.objects.in_bulk(list(found), field_name="domain")
+    missing = [Company(domain=domain) for domain in found if domain not in companies]
+    if missing:
+        Company.objects.bulk_create(missing, ignore_conflicts=True)
+        companies = Company.objects.in_bulk(list(found), field_name="domain")
+    changed = []
+    for domain, company in companies.items():
+        state = found[domain]
+        lead, enrichment = state.lead, state.enrichment
+        assert enrichment is not None
+        before = (company.name, company.industry, company.size_band, company.country, company.web_profile)
+        company.name = company.name or lead.company_name[:200]
+        company.industry = company.industry or lead.industry[:100]
+        company.size_band = company.size_band or enrichment.size_band
+        company.country = company.country or enrichment.country
+        if enrichment.web_fetch == "fetched":
+            company.web_profile = {"title": enrichment.web_title, "description": enrichment.web_description}
+        if before != (company.name, company.industry, company.size_band, company.country, company.web_profile):
+            company.updated_at = timezone.now()
+            changed.append(company)
+    if changed:
+        Company.objects.bulk_update(changed, ["name", "industry", "size_band", "country", "web_profile", "updated_at"])
+    return companies
+
+
+def _trace(state: QualificationState, status: str) -> Trace:
+    outputs = [call["output"] for call in state.llm_calls]
+    return Trace(
+        lead_id=state.lead.id, run_id=state.run_id, status=status,
+        node_events=[event.model_dump(mode="json") for event in state.events],
+        llm_inputs=[call["input"] for call in state.llm_calls], llm_outputs=outputs,
+        llm_model=next((output["model"] for output in outputs), ""),
+        prompt_version=", ".join(sorted({output["prompt_version"] for output in outputs})),
+        used_llm=any(output["reply"] is not None for output in outputs), fell_back=state.fell_back,
+        prompt_tokens=sum(output["prompt_tokens"] for output in outputs),
+        completion_tokens=sum(output["completion_tokens"] for output in outputs),
+        cost_usd=sum((Decimal(str(output["cost_usd"])) for output in outputs), Decimal(0)).quantize(Decimal("1e-6")),
+        duration_ms=round(sum(event.duration_ms for event in state.events), 2),
+        config_version=state.score.config_version if state.score else None, error=state.error[:2000],
+    )
+
+
+def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company], now: Any) -> str:
+    """Copy the run's results onto the lead; returns the status it had before."""
+    score, decision, enrichment = state.score, state.decision, state.enrichment
+    assert score is not None and decision is not None and enrichment is not None
+    previous = lead.status
+    if enrichment.company_domain in companies:
+        lead.company = companies[enrichment.company_domain]
+    lead.score_value, lead.score_label, lead.score_probability = score.value, score.label, score.probability
+    lead.score_rationale = score.rationale
+    lead.score_factors = [factor.model_dump() for factor in score.factors]
+    lead.score_version = score.config_version
+    lead.enrichment = enrichment.stored() | {"company_memory": state.memory.model_dump(),
+                                             "prompt_version": score.prompt_version, "llm_model": score.llm_model}
+    lead.recommended_action, lead.decision_reason = decision.action, decision.reason
+    if previous in PIPELINE_STATUSES:
+        lead.status = decision.status
+        lead.needs_approval, lead.approval_reason = decision.needs_approval, decision.approval_reason[:300]
+    lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = state.fingerprint, now, now
+    return previous
+
+
+def log_to_crm(states: list[QualificationState], unchanged: list[QualificationState],
+               fingerprint_of: Any) -> RunSummary:
+    """Save a batch. `fingerprint_of(lead)` recomputes a lead's fingerprint from its locked row."""
+    summary = RunSummary(unchanged=len(unchanged))
+    now = timezone.now()
+    traces = [_trace(state, Trace.Status.SKIPPED) for state in unchanged]
+    for state in unchanged:
+        state.events.append(NodeEvent(node="runner", started_at=now, duration_ms=0, status="skipped",
+                                      summary="unchanged since the last qualification"))
+    with transaction.atomic():
+        ids = [state.lead.id for state in states]
+        locked = {str(lead.pk): lead for lead in Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        fresh: list[tuple[QualificationState, Lead]] = []
+        for state in states:
+            lead = locked.get(state.lead.id)
+            if lead is None:
+                summary.not_found += 1
+            elif fingerprint_of(lead) != state.fingerprint or lead.qualified_fingerprint == state.fingerprint:
+                summary.unchanged += 1  # changed again meanwhile (its own run is queued) or saved by another run
+            else:
+                fresh.append((state, lead))
+        companies = _companies(fresh)
+        done = [lead.pk for state, lead in fresh if not state.error and lead.status in PIPELINE_STATUSES]
+        signed_off = set(
+            EmailDraft.objects.filter(lead_id__in=done, variant__in=PIPELINE_VARIANTS)
+            .filter(state__in=[EmailDraft.State.APPROVED, EmailDraft.State.SENDING])
+            .values_list("lead_id", "variant")
+        )
+        drafting.supersede_pending(done, list(PIPELINE_VARIANTS))
+        activities: list[ActivityLog] = []
+        drafts: list[EmailDraft] = []
+        suppressions: list[Suppression] = []
+        updated: list[Lead] = []
+
+        def note(lead: Lead, kind: str, payload: dict[str, Any]) -> None:
+            activities.append(ActivityLog(lead=lead, type=kind, payload=payload, actor_label="pipeline", created_at=now))
+
+        for state, lead in fresh:
+            started = time.perf_counter()
+            if state.error:
+                summary.failed += 1
+                note(lead, ActivityLog.Type.ERROR, {"run_id": str(state.run_id), "error": state.error[:500]})
+                traces.append(_trace(state, Trace.Status.FAILED))
+                continue
+            previous = _apply(state, lead, companies, now)
+            updated.append(lead)
+            decision, score = state.decision, state.score
+            assert decision is not None and score is not None
+            summary.qualified += 1
+            summary.actions[decision.action] += 1
+            note(lead, ActivityLog.Type.SCORED, {
+                "run_id": str(state.run_id), "value": score.value, "label": score.label, "source": score.source,
+                "version": score.config_version, "action": decision.action, "reason": decision.reason,
+                "needs_approval": lead.needs_approval,
+            })
+            if lead.status != previous:
+                note(lead, ActivityLog.Type.STATUS_CHANGED, {"from": previous, "to": lead.status, "reason": decision.reason})
+            if decision.opt_out and lead.email:
+                suppressions.append(Suppression(email=lead.email.lower(), reason=Suppression.Reason.OPTED_OUT,
+                                                source="lead message (qualification)"))
+                note(lead, ActivityLog.Type.UNSUBSCRIBED, {"source": "lead message", "run_id": str(state.run_id)})
+            draft, drafted = state.draft, False
+            if (draft and lead.pk in done and (lead.pk, draft.variant) not in signed_off and lead.email
+                    and not state.suppressed):
+                row = drafting.new_draft(
+                    lead, draft.variant, drafting.RenderedEmail(draft.subject, draft.body, draft.template_key),
+                    generated_by=draft.generated_by, prompt_version=draft.prompt_version, llm_model=draft.llm_model,
+                    fingerprint=state.fingerprint,
+                )
+                drafts.append(row)
+                drafted = True
+                note(lead, ActivityLog.Type.EMAIL_DRAFTED, {"variant": draft.variant, "draft_id": str(row.id),
+                                                            "generated_by": draft.generated_by})
+            state.events.append(NodeEvent(
+                node="log_to_crm", started_at=now, duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                status="ok", summary=f"saved: status {lead.status}, {draft.variant + ' draft' if drafted and draft else 'no draft'}",
+            ))
+            traces.append(_trace(state, Trace.Status.OK))
+        if updated:
+            Lead.objects.bulk_update(updated, RESULT_FIELDS)
+        if suppressions:
+            Suppression.objects.bulk_create(suppressions, ignore_conflicts=True)
+        if drafts:
+            EmailDraft.objects.bulk_create(drafts)
+        if activities:
+            ActivityLog.objects.bulk_create(activities)
+        Trace.objects.bulk_create(traces)
+    return summary

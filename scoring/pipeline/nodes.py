@@ -1,0 +1,182 @@
+"""The pipeline's nodes: normalize_input -> enrich_lead -> score_lead -> decide_next_action -> draft_email.
+
+Each node takes the state and the run's context, fills in its part of the state and returns a
+one-line summary for the trace. Nodes never touch the database (the runner loads everything
+they need beforehand and `log_to_crm` saves afterwards), so a batch can run them in threads
+while they wait on an LLM or a website.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadops import llm
+from outreach import drafting
+from scoring import enrichment as enrichment_module
+from scoring import prompts, rules
+from scoring.pipeline import redaction, routing
+from scoring.pipeline.state import CompanyMemory, Draft, Factor, QualificationState, Score
+
+# Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
+MAX_TEXT = 5000
+_SHORT_FIELDS = ("first_name", "last_name", "company_name", "job_title", "industry", "country", "budget_range",
+                 "phone", "website")
+
+
+@dataclass
+class RunContext:
+    """Everything the nodes need from outside the lead, loaded once per batch."""
+
+    rules: rules.Rules
+    config: Any = None
+    llm_enabled: bool = False
+    llm_model: str = ""
+    web_enrichment: bool = False
+    max_adjustment: int = 10
+    enterprise_min_size: int = 1000
+    enterprise_min_budget: int = 50_000
+    memory: dict[str, CompanyMemory] = field(default_factory=dict)
+    company_sizes: dict[str, str] = field(default_factory=dict)
+    leads: dict[str, Any] = field(default_factory=dict)
+
+
+class Fallback(Exception):
+    """A node used its rule/template path because the LLM gave nothing usable; the run goes on."""
+
+
+def normalize_input(state: QualificationState, context: RunContext) -> str:
+    lead = state.lead
+    for name in _SHORT_FIELDS:
+        setattr(lead, name, " ".join(getattr(lead, name).split()))
+    lead.email = lead.email.strip().lower()
+    lead.country = lead.country.upper()
+    trimmed = len(lead.lead_message) > MAX_TEXT
+    lead.lead_message = lead.lead_message.strip()[:MAX_TEXT]
+    lead.pain_point = lead.pain_point.strip()[:MAX_TEXT]
+    return f"normalised{'; message cut to 5,000 characters' if trimmed else ''}"
+
+
+def enrich_lead(state: QualificationState, context: RunContext) -> str:
+    domain = enrichment_module.company_domain(state.lead.email, state.lead.website)
+    state.enrichment = enrichment_module.enrich(
+        state.lead, competitor_domains=context.rules.profile["competitor_domains"],
+        web_enrichment=context.web_enrichment, company_size_band=context.company_sizes.get(domain, ""),
+    )
+    state.memory = context.memory.get(domain, CompanyMemory(domain=domain))
+    found = state.enrichment
+    flags = [name for name in ("free_mail", "disposable", "role_account") if getattr(found, name)]
+    signals = [name for name, value in found.signals.model_dump().items() if value is True]
+    return (f"domain {found.company_domain or '-'}, seniority {found.seniority}, function {found.function}"
+            f"{', ' + ', '.join(flags + signals) if flags or signals else ''}; web {found.web_fetch}")
+
+
+def _learned_score(state: QualificationState, context: RunContext) -> Score | None:
+    config = context.config
+    if config is None or config.source != "learned" or not config.model:
+        return None
+    # Imported here: learning is optional and loads numpy.
+    from scoring.learning import lead_features, score_learned
+
+    learned = score_learned(config, lead_features(context.leads[state.lead.id]))
+    if not learned.enough_outcomes:
+        return None
+    factors = [Factor(factor=item["factor"], points=int(item["points"])) for item in learned.factors]
+    return Score(value=learned.value, label=learned.label, probability=learned.probability, factors=factors,
+                 rationale=f"{learned.label} at {learned.value}/100 (learned model v{config.version}).",
+                 config_version=config.version, source="learned", rule_value=learned.value)
+
+
+def score_lead(state: QualificationState, context: RunContext) -> str:
+    assert state.enrichment is not None
+    result = rules.score(state.lead, state.enrichment, state.memory, context.rules)
+    learned = _learned_score(state, context)
+    state.score = learned or Score(
+        value=result.value, label=result.label, factors=result.factors,
+        rationale=rules.rationale(result, context.rules.thresholds), config_version=context.rules.version,
+        rule_value=result.value,
+    )
+    state.score.sufficient = not result.missing_for_hot
+    state.score.missing = result.missing_for_hot
+    if state.score.label == "HOT" and result.missing_for_hot:
+        state.score.label = "WARM"
+    summary = f"{state.score.source} {state.score.value} {state.score.label}"
+    if context.llm_enabled:
+        return summary + "; " + _llm_adjustment(state, context, result.missing_for_hot)
+    return summary
+
+
+def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_hot: list[str]) -> str:
+    """Move the score by at most LLM_MAX_SCORE_ADJUSTMENT, with the model's own rationale as a factor."""
+    score = state.score
+    assert score is not None
+    prompt = prompts.latest("lead_assessment")
+    data = redaction.lead_view(state) | {
+        "rule_score": score.value, "rule_factors": [factor.model_dump() for factor in score.factors],
+        "thresholds": {"hot": context.rules.thresholds["hot"], "warm": context.rules.thresholds["warm"]},
+    }
+    try:
+        result = llm.assess_lead(prompt, data, context.rules.thresholds)
+    except llm.LLMError as error:
+        _record_call(state, error.record)
+        state.fell_back = True
+        raise Fallback(f"LLM fallback to rules: {error}") from None
+    _record_call(state, result.record)
+    limit = context.max_adjustment
+    wanted = result.value.score - score.value
+    adjustment = max(-limit, min(limit, wanted))
+    # Within 0-100 as well, so the factors still add up to the score.
+    adjustment = max(-score.value, min(100 - score.value, adjustment))
+    if adjustment:
+        score.factors.append(Factor(factor=f"LLM adjustment: {result.value.rationale[:150]}", points=adjustment))
+    score.value += adjustment
+    label = context.rules.label_for(score.value)
+    score.label = "WARM" if label == "HOT" and missing_for_hot else label
+    score.rationale += f" LLM ({result.record.model}, {prompt.name}.{prompt.version}): {result.value.rationale}"
+    score.prompt_version, score.llm_model = f"{prompt.name}.{prompt.version}", result.record.model
+    return f"LLM wanted {wanted:+d}, applied {adjustment:+d} (limit {limit})"
+
+
+def _record_call(state: QualificationState, record: llm.CallRecord | None) -> None:
+    if record is not None:
+        state.llm_calls.append({"input": record.messages, "output": record.as_trace()})
+
+
+def decide_next_action(state: QualificationState, context: RunContext) -> str:
+    state.decision = routing.decide(state, context.rules, min_size=context.enterprise_min_size,
+                                    min_budget=context.enterprise_min_budget)
+    decision = state.decision
+    gate = f"; needs approval ({decision.approval_reason})" if decision.needs_approval else ""
+    return f"{decision.action}: {decision.reason}{gate}"
+
+
+def draft_email(state: QualificationState, context: RunContext) -> str:
+    decision = state.decision
+    assert decision is not None
+    variant = {"SEND_EMAIL": "first_touch", "ASK_QUESTION": "clarifying_question"}.get(decision.action)
+    if variant is None or not state.lead.email or state.suppressed:
+        return "no draft for this action"
+    extra = {"questions": "\n".join(decision.questions)} if decision.questions else {}
+    rendered = drafting.render_variant(state.lead, variant, **extra)
+    state.draft = Draft(variant=variant, subject=rendered.subject, body=rendered.body,
+                        template_key=rendered.template_key)
+    if not context.llm_enabled:
+        return f"{variant} from template"
+    prompt = prompts.latest("email_text")
+    data = redaction.lead_view(state) | {"variant": variant, "questions": decision.questions}
+    try:
+        result = llm.write_email(prompt, data)
+    except llm.LLMError as error:
+        _record_call(state, error.record)
+        state.fell_back = True
+        raise Fallback(f"LLM fallback to the {variant} template: {error}") from None
+    _record_call(state, result.record)
+    greeting = rendered.body.split("\n", 1)[0]
+    sign_off = rendered.body.rsplit("\n\n", 1)[-1]
+    state.draft = Draft(
+        variant=variant, subject=result.value.subject, body=f"{greeting}\n\n{result.value.body.strip()}\n\n{sign_off}",
+        template_key=rendered.template_key, generated_by="llm", prompt_version=f"{prompt.name}.{prompt.version}",
+        llm_model=result.record.model,
+    )
+    return f"{variant} written by {result.record.model}"
+
+
+NODES = (normalize_input, enrich_lead, score_lead, decide_next_action, draft_email)

@@ -1,0 +1,99 @@
+"""Routing: which action a scored lead gets, and whether a manager must approve it.
+
+In order: a hard stop (opted out, suppressed, disposable, test or gibberish, competitor, student,
+job seeker) disqualifies; missing key information asks a question (or holds a lead with no
+address); a rule score below the low-fit threshold disqualifies; HOT and WARM get a first-touch
+email; anything else is held for nurture. The LLM's adjustment never reaches these rules: low
+fit is judged on the rule score and the hard stops ignore the score entirely.
+"""
+
+from leads.models import Lead
+from scoring.pipeline.state import Decision, QualificationState
+from scoring.rules import Rules
+
+Action, Status = Lead.Action, Lead.Status
+
+_QUESTIONS = {
+    "company": "- Which company are you with, and roughly how many people work there?",
+    "role": "- What is your role, and who else would be involved in choosing a tool?",
+    "need": "- What would you like to solve, and by when?",
+    "budget": "- Do you have a budget range in mind for this?",
+}
+# Smallest headcount in each size band, for the enterprise gate.
+_BAND_LOWER = {band.value: int(band.value.split("-")[0].rstrip("+")) for band in Lead.SizeBand}
+
+
+def hard_stop(state: QualificationState) -> tuple[str, bool] | None:
+    """(reason, opted out) when the lead must never be emailed, whatever its score."""
+    enrichment, lead = state.enrichment, state.lead
+    assert enrichment is not None
+    signals = enrichment.signals
+    stops = [
+        (signals.opted_out, "Asked not to be contacted", True),
+        (state.suppressed, "Address is on the do-not-contact list", False),
+        (enrichment.disposable, f"Disposable email address ({enrichment.domain})", False),
+        (signals.test_submission or signals.gibberish, "Test or gibberish submission", False),
+        (signals.competitor, f"Works at a competitor ({enrichment.company_domain})", False),
+        (signals.student, "Student, not a buyer", False),
+        (signals.job_seeker, "Looking for a job, not buying", False),
+    ]
+    for present, reason, opted_out in stops:
+        if present:
+            return reason, opted_out
+    if not lead.email and not lead.phone and not lead.company_name:
+        return "No way to reach the lead: no email, phone or company", False
+    return None
+
+
+def missing_information(state: QualificationState) -> list[str]:
+    lead, enrichment = state.lead, state.enrichment
+    assert enrichment is not None
+    missing = []
+    if not lead.company_name.strip() and not enrichment.company_domain:
+        missing.append("company")
+    if not lead.job_title.strip():
+        missing.append("role")
+    if not lead.pain_point.strip() and len(lead.lead_message.split()) < 3:
+        missing.append("need")
+    return missing
+
+
+def enterprise_reason(state: QualificationState, min_size: int, min_budget: int) -> str:
+    lead = state.lead
+    band = state.enrichment.size_band if state.enrichment else lead.company_size
+    if band in _BAND_LOWER and _BAND_LOWER[band] >= min_size:
+        return f"Enterprise lead: company size {band} (gate at {min_size:,}+ employees)"
+    if lead.budget_amount is not None and lead.budget_amount >= min_budget:
+        return f"Enterprise lead: budget ${lead.budget_amount:,} (gate at ${min_budget:,})"
+    return ""
+
+
+def decide(state: QualificationState, rules: Rules, *, min_size: int, min_budget: int) -> Decision:
+    score, lead = state.score, state.lead
+    assert score is not None and state.enrichment is not None
+    stop = hard_stop(state)
+    if stop:
+        reason, opted_out = stop
+        return Decision(action=Action.DISQUALIFY, reason=reason, status=Status.DISQUALIFIED, opt_out=opted_out,
+                        needs_approval=True, approval_reason=f"Disqualification to confirm: {reason}")
+    gate = enterprise_reason(state, min_size, min_budget)
+    missing = missing_information(state)
+    if not lead.email:
+        return Decision(action=Action.HOLD, status=Status.NEEDS_INFO, needs_approval=bool(gate), approval_reason=gate,
+                        reason=f"No email address: {score.label} lead to call or find an address for")
+    if missing:
+        questions = [_QUESTIONS[item] for item in missing]
+        if state.enrichment.signals.ambiguous_budget:
+            questions.append(_QUESTIONS["budget"])
+        return Decision(action=Action.ASK_QUESTION, status=Status.NEEDS_INFO, questions=questions,
+                        needs_approval=bool(gate), approval_reason=gate,
+                        reason=f"Missing key information: {', '.join(missing)}")
+    if score.rule_value < rules.thresholds["disqualify"]:
+        reason = f"Low fit: rule score {score.rule_value} is below {rules.thresholds['disqualify']}"
+        return Decision(action=Action.DISQUALIFY, status=Status.DISQUALIFIED, reason=reason, needs_approval=True,
+                        approval_reason=f"Disqualification to confirm: {reason}")
+    if score.label in ("HOT", "WARM"):
+        return Decision(action=Action.SEND_EMAIL, status=Status.QUALIFIED, needs_approval=bool(gate),
+                        approval_reason=gate, reason=f"{score.label} at {score.value}/100: first-touch email")
+    return Decision(action=Action.HOLD, status=Status.QUALIFIED, needs_approval=bool(gate), approval_reason=gate,
+                    reason=f"COLD at {score.value}/100: hold for nurture")

@@ -1,0 +1,137 @@
+"""A fake OpenAI-compatible server on 127.0.0.1 for tests and the pipeline bench.
+
+It speaks the chat-completions protocol closely enough for the real `openai` SDK (and the Azure
+path /openai/deployments/<name>/chat/completions). By default it answers like a well-behaved
+model: a lead assessment that agrees with the rule score it was shown, or a short email. A test
+queues scripted replies with `then(...)`: malformed JSON, schema-violating JSON, a slow reply,
+a 429 or 500 status, finish_reason "length", custom token usage. Every request is kept in
+`requests` so a test can check what was sent.
+"""
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    content: Any = None  # dict -> JSON text; str -> sent as is; None -> the default reply
+    status: int = 200
+    delay: float = 0.0
+    finish_reason: str = "stop"
+    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 120, "completion_tokens": 40})
+
+
+def lead_data(request: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the pipeline quoted inside <lead_data> in the user message."""
+    text = request["messages"][-1]["content"]
+    start, end = text.index("<lead_data>") + len("<lead_data>"), text.index("</lead_data>")
+    return json.loads(text[start:end])
+
+
+def schema_title(request: dict[str, Any]) -> str:
+    response_format = request.get("response_format") or {}
+    schema = response_format.get("schema") or response_format.get("json_schema", {}).get("schema", {})
+    return schema.get("title", "")
+
+
+def default_content(request: dict[str, Any]) -> dict[str, Any]:
+    data = lead_data(request)
+    if schema_title(request) == "lead_assessment":
+        score = data["rule_score"]
+        thresholds = data["thresholds"]
+        label = "HOT" if score >= thresholds["hot"] else "WARM" if score >= thresholds["warm"] else "COLD"
+        return {"score": score, "label": label, "rationale": "Consistent with the rule score."}
+    company = data.get("company") or "your team"
+    return {"subject": f"A faster follow-up process for {company}"[:80],
+            "body": f"You mentioned that {data.get('pain_point') or 'lead follow-up'} is slowing things down. "
+                    "Would a 20-minute call next week help to see how we would approach it?"}
+
+
+class FakeOpenAI:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.script: deque[Reply] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> "FakeOpenAI":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def then(self, *replies: Reply) -> "FakeOpenAI":
+        with self._lock:
+            self.script.extend(replies)
+        return self
+
+    def _next(self) -> Reply:
+        with self._lock:
+            return self.script.popleft() if self.script else Reply()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                with fake._lock:
+                    fake.requests.append(request | {"_path": self.path})
+                reply = fake._next()
+                # Waiting is the point of this fake (a model's latency), not a test waiting for time.
+                time.sleep(fake.latency + reply.delay)
+                if reply.status != 200:
+                    self._send(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "server_error"}},
+                               {"Retry-After": "0"})
+                    return
+                content = reply.content if reply.content is not None else default_content(request)
+                text = content if isinstance(content, str) else json.dumps(content)
+                self._send(200, {
+                    "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+                    "model": request.get("model", "fake"),
+                    "choices": [{"index": 0, "finish_reason": reply.finish_reason,
+                                 "message": {"role": "assistant", "content": text}}],
+                    "usage": reply.usage | {"total_tokens": sum(reply.usage.values())},
+                })
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                payload = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+        return Handler
