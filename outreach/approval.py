@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from leadops.roles import has_role, is_manager
 from leads.models import ActivityLog, Lead
+from leads.outcomes import set_status
 from outreach import sending
 from outreach.compliance import LintResult
 from outreach.models import EmailDraft
@@ -153,7 +154,7 @@ def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
             generated_by=EmailDraft.GeneratedBy.PERSON, needs_approval=draft.needs_approval,
             approval_reason=draft.approval_reason,
         )
-        _set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions.strip()[:200])
+        set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions.strip()[:200])
         ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
                            payload={"draft": str(question.pk), "variant": question.variant,
                                     "replaces": str(draft.pk), "questions": questions.strip()})
@@ -169,17 +170,7 @@ def disqualify(lead: Lead, user: Any, reason: str) -> None:
         raise ValidationError({"reason": "Say why the lead is disqualified."})
     with transaction.atomic():
         sequences.stop(lead, f"disqualified: {reason.strip()}", actor=user, cancel="all")
-        _set_status(lead, Lead.Status.DISQUALIFIED, user, reason.strip())
-
-
-def _set_status(lead: Lead, status: str, user: Any, reason: str) -> None:
-    previous = lead.status
-    if previous == status:
-        return
-    lead.status = status
-    lead.save(update_fields=["status", "updated_at"])
-    ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED, actor=user,
-                       payload={"from": previous, "to": status, "reason": reason})
+        set_status(lead, Lead.Status.DISQUALIFIED, user, reason.strip())
 
 
 def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:

@@ -1,0 +1,65 @@
+"""Recording what happened with a lead (booked a demo, closed, no response): the outcome loop.
+
+`record_outcome` stores a Feedback row, logs it on the timeline, moves the lead's status, stops
+its follow-up sequence when the outcome ends the conversation, and after commit tells scoring
+that outcomes changed (so learning can refit when enough new ones arrived).
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from leads.models import ActivityLog, Feedback, Lead
+
+# Outcome -> the lead status it implies; no_response leaves the status as it is.
+STATUS_FOR_OUTCOME: dict[str, str] = {
+    Feedback.Outcome.BOOKED_DEMO: Lead.Status.MEETING_BOOKED,
+    Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON,
+    Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST,
+    Feedback.Outcome.DISQUALIFIED: Lead.Status.DISQUALIFIED,
+}
+
+
+def record_outcome(lead: Lead, outcome: str, notes: str = "", user: Any = None) -> Feedback:
+    from outreach import sequences
+
+    if outcome not in Feedback.Outcome.values:
+        raise ValidationError({"outcome": f"'{outcome}' is not one of: {', '.join(Feedback.Outcome.values)}"})
+    label = Feedback.Outcome(outcome).label
+    with transaction.atomic():
+        feedback = Feedback.objects.create(
+            lead=lead, outcome=outcome, notes=notes.strip(),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        ActivityLog.record(lead, ActivityLog.Type.FEEDBACK, actor=user,
+                           payload={"outcome": outcome, "notes": notes.strip()[:1000]})
+        status = STATUS_FOR_OUTCOME.get(outcome)
+        if status:
+            # The conversation is over (or moved to a meeting): no more automatic follow-ups.
+            sequences.stop(lead, label.lower(), actor=user, cancel="all")
+            set_status(lead, status, user, f"outcome: {label}")
+        transaction.on_commit(_notify_scoring)
+    return feedback
+
+
+def set_status(lead: Lead, status: str, user: Any, reason: str) -> None:
+    """Move the lead to `status` and log the change with who did it and why (no-op if already there)."""
+    previous = lead.status
+    if previous == status:
+        return
+    lead.status = status
+    lead.save(update_fields=["status", "updated_at"])
+    ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED, actor=user,
+                       payload={"from": previous, "to": status, "reason": reason})
+
+
+def _notify_scoring() -> None:
+    """Learning (scoring.tasks.outcomes_changed) is optional: call it only if it is installed."""
+    try:
+        from scoring import tasks
+    except ImportError:
+        return
+    outcomes_changed = getattr(tasks, "outcomes_changed", None)
+    if callable(outcomes_changed):
+        outcomes_changed()

@@ -1,0 +1,116 @@
+"""Outreach fixtures: a real SMTP server on 127.0.0.1 that records what arrived, and draft factories."""
+
+import asyncio
+import email
+import email.policy
+import logging
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage as ParsedMessage
+from typing import Iterator
+
+import factory
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from conftest import LeadFactory
+from leadops import runtime
+from outreach.models import EmailDraft
+
+BODY = (
+    "Hi Dana,\n\nThanks for reaching out about lead routing. Teams like Acme often come to us when "
+    "that starts slowing down the pipeline. Would a 20-minute call next week work?\n\nBest regards,\nSam"
+)
+
+
+class EmailDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmailDraft
+
+    lead = factory.SubFactory(LeadFactory)
+    variant = EmailDraft.Variant.FIRST_TOUCH
+    subject = "Acme Industries and lead routing"
+    body = BODY
+    to_email = factory.LazyAttribute(lambda draft: draft.lead.email)
+
+
+@dataclass
+class Recorder:
+    """The SMTP server's handler: keeps each accepted message; can refuse or hold them on request."""
+
+    messages: list[ParsedMessage] = field(default_factory=list)
+    refuse_recipients_with: str = ""
+    refuse_data_with: str = ""
+    # Cleared: DATA waits (a message "in flight") until the test sets it.
+    release: threading.Event = field(default_factory=threading.Event)
+    data_started: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.release.set()
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          options: list[str]) -> str:
+        if self.refuse_recipients_with:
+            return self.refuse_recipients_with
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.data_started.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.02)
+        if self.refuse_data_with:
+            return self.refuse_data_with
+        self.messages.append(email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> list[str]:
+        return [str(message["Message-ID"]) for message in self.messages]
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    recorder: Recorder
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """aiosmtpd on an ephemeral port, in its own thread and event loop."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    recorder = Recorder()
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(
+        loop.create_server(lambda: SMTP(recorder, hostname="mx.test"), host="127.0.0.1", port=0)
+    )
+    port = server.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, recorder)
+    finally:
+        recorder.release.set()
+        loop.call_soon_threadsafe(server.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def smtp_mode(smtp_server: SmtpServer, settings, db) -> SmtpServer:  # type: ignore[no-untyped-def]
+    """EMAIL_MODE=smtp, pointed at the test server (in this process)."""
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.host, smtp_server.port
+    runtime.update({"EMAIL_MODE": "smtp"})
+    return smtp_server
+
+
+@pytest.fixture(autouse=True)
+def _always_open_send_window(settings) -> None:  # type: ignore[no-untyped-def]
+    """Most tests are about other things than the window; the window tests set their own."""
+    settings.SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    settings.SEND_WINDOW_HOURS = "00:00-24:00"
+
+
+@pytest.fixture
+def draft_factory(db) -> type[EmailDraftFactory]:  # type: ignore[no-untyped-def]
+    return EmailDraftFactory

@@ -1,0 +1,121 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from leads.models import ActivityLog, Lead
+from outreach import approval, sequences
+from outreach.models import EmailDraft, Enrollment, Sequence, Suppression
+
+State = EmailDraft.State
+
+
+def test_approving_logs_the_actor_and_sends_after_commit(draft_factory, rep, django_capture_on_commit_callbacks):
+    draft = draft_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval.approve(draft, rep)
+    draft.refresh_from_db()
+    assert (draft.state, draft.approved_by, draft.sent_in_mock) == (State.SENT, rep, True)
+    approved = draft.lead.activities.get(type=ActivityLog.Type.EMAIL_APPROVED)
+    assert approved.actor == rep and approved.payload["edited"] is False
+
+
+def test_edit_then_approve_keeps_the_edit(draft_factory, rep):
+    draft = draft_factory()
+    approval.approve(draft, rep, subject="A better subject", body=draft.body + " PS: no pressure.", send=False)
+    draft.refresh_from_db()
+    assert (draft.state, draft.subject) == (State.APPROVED, "A better subject")
+    assert draft.body.endswith("PS: no pressure.")
+    assert draft.lead.activities.get(type=ActivityLog.Type.EMAIL_APPROVED).payload["edited"] is True
+
+
+def test_blocking_lint_problems_stop_approval_and_are_each_named(draft_factory, rep):
+    draft = draft_factory()
+    with pytest.raises(ValidationError) as error:
+        approval.approve(draft, rep, subject="", body="Hi {first_name}")
+    assert error.value.messages == [
+        "Subject is empty.", "Body is 15 characters; it needs at least 50.",
+        "Body has unresolved placeholders: {first_name}.",
+    ]
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT and draft.subject != ""
+
+
+def test_a_gated_draft_needs_a_manager(draft_factory, rep, manager):
+    draft = draft_factory(needs_approval=True, approval_reason="enterprise account")
+    with pytest.raises(PermissionDenied, match="enterprise account"):
+        approval.approve(draft, rep)
+    approval.approve(draft, manager, send=False)
+    draft.refresh_from_db()
+    assert (draft.state, draft.approved_by) == (State.APPROVED, manager)
+
+
+def test_someone_without_a_role_cannot_approve(draft_factory, outsider):
+    with pytest.raises(PermissionDenied):
+        approval.approve(draft_factory(), outsider)
+
+
+def test_approving_twice_sends_once(draft_factory, rep, django_capture_on_commit_callbacks):
+    draft = draft_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval.approve(draft, rep)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        approval.approve(draft, rep)
+    assert callbacks == []
+    assert draft.lead.activities.filter(type=ActivityLog.Type.EMAIL_SENT).count() == 1
+    assert draft.lead.activities.filter(type=ActivityLog.Type.EMAIL_APPROVED).count() == 1
+
+
+def test_a_suppressed_address_cannot_be_approved(draft_factory, rep):
+    draft = draft_factory()
+    Suppression.objects.create(domain=draft.lead.email_domain, reason=Suppression.Reason.COMPLAINT)
+    with pytest.raises(ValidationError, match="on the suppression list"):
+        approval.approve(draft, rep)
+
+
+def test_rejecting_needs_a_reason_and_is_logged(draft_factory, rep):
+    draft = draft_factory()
+    with pytest.raises(ValidationError):
+        approval.reject(draft, rep, "  ")
+    approval.reject(draft, rep, "Wrong tone for a CFO")
+    assert (draft.state, draft.rejection_reason) == (State.REJECTED, "Wrong tone for a CFO")
+    rejected = draft.lead.activities.get(type=ActivityLog.Type.EMAIL_REJECTED)
+    assert rejected.actor == rep and rejected.payload["reason"] == "Wrong tone for a CFO"
+    with pytest.raises(ValidationError, match="rejected"):
+        approval.approve(draft, rep)
+
+
+def test_saving_an_edit_keeps_the_draft_waiting_and_reports_warnings(draft_factory, rep):
+    draft = draft_factory()
+    lint = approval.save_edit(draft, rep, "URGENT!!! Read now", draft.body)
+    assert draft.state == State.DRAFT and draft.subject == "URGENT!!! Read now"
+    assert lint.ok and lint.warnings
+    assert draft.lead.activities.get(type=ActivityLog.Type.EMAIL_DRAFTED).payload["event"] == "edited"
+
+
+def test_disqualifying_cancels_drafts_and_stops_the_sequence(draft_factory, rep):
+    draft = draft_factory()
+    lead = draft.lead
+    sequences.enroll(lead, draft.created_at)
+    approval.disqualify(lead, rep, "Student project, no budget")
+    draft.refresh_from_db()
+    lead.refresh_from_db()
+    assert draft.state == State.CANCELLED
+    assert lead.status == Lead.Status.DISQUALIFIED
+    enrollment = Enrollment.objects.get(lead=lead)
+    assert (enrollment.status, enrollment.stop_reason) == (
+        Enrollment.Status.STOPPED, "disqualified: Student project, no budget")
+    assert lead.activities.get(type=ActivityLog.Type.STATUS_CHANGED).actor == rep
+
+
+def test_bulk_approve_skips_gated_drafts_and_says_why(draft_factory, rep):
+    plain, gated = draft_factory(), draft_factory(needs_approval=True)
+    broken = draft_factory(body="too short")
+    result = approval.bulk_approve([plain, gated, broken], rep)
+    assert result.approved == [plain]
+    assert result.skipped[0] == (gated, "needs a manager's approval")
+    assert result.skipped[1][0] == broken
+    assert result.skipped[1][1].startswith("Body is 9 characters; it needs at least 50.")
+
+
+def test_the_default_sequence_is_first_touch_then_three_follow_ups(db):
+    steps = Sequence.objects.get(is_default=True).steps.values_list("variant", "delay_days")
+    assert list(steps) == [("first_touch", 0), ("follow_up_1", 3), ("follow_up_2", 7), ("breakup", 14)]
