@@ -85,6 +85,10 @@ BUYING_PHRASES = {
     "budget approved": re.compile(r"\bbudget (is )?(approved|allocated|signed off)\b", re.I),
     "evaluating vendors": re.compile(r"\b(evaluat(e|ing)|comparing|shortlist|rfp|vendors?)\b", re.I),
 }
+# Phrases of someone researching, not buying (the whitepaper download, "just browsing").
+LOW_INTENT = re.compile(
+    r"\b(just browsing|whitepaper|e-?book|newsletter|general information|for a report|not sure we need"
+    r"|keeping an eye|just curious|no budget)\b", re.I)
 _KEYBOARD_MASH = re.compile(r"(asdf|qwer|zxcv|hjkl|jkl;|sdfg|dfgh)", re.I)
 _META_DESCRIPTION = re.compile(
     r"<meta[^>]+name=[\"']description[\"'][^>]*content=[\"']([^\"']*)[\"']"
@@ -168,6 +172,7 @@ def signals_of(lead: LeadSnapshot, domain: str, competitor_domains: Iterable[str
                                                                                lead.last_name, lead.job_title)),
         ambiguous_budget=bool(budget) and lead.budget_amount is None and bool(AMBIGUOUS_BUDGET.search(budget)),
         buying_phrases=[name for name, pattern in BUYING_PHRASES.items() if pattern.search(text)],
+        low_intent=bool(LOW_INTENT.search(lead.lead_message)),
     )
 
 

@@ -46,8 +46,9 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "negative.gibberish": -60,
     "negative.test": -60,
     "negative.missing_field": -5,
+    "negative.low_intent": -10,
 }
-DEFAULT_THRESHOLDS: dict[str, int] = {"hot": 70, "warm": 40, "disqualify": 15}
+DEFAULT_THRESHOLDS: dict[str, int] = {"hot": 70, "warm": 45, "disqualify": 15}
 DEFAULT_PROFILE: dict[str, Any] = {
     "icp_industries": ["software", "saas", "fintech", "logistics", "manufacturing", "professional services",
                        "telecommunications", "healthcare", "insurance", "media"],
@@ -119,6 +120,7 @@ def _negatives(lead: LeadSnapshot, enrichment: Enrichment, rules: Rules) -> list
         (enrichment.free_mail, f"Free mail address ({enrichment.domain})", "negative.free_mail"),
         (enrichment.role_account, "Shared role address, not a person", "negative.role_account"),
         (enrichment.disposable, f"Disposable address ({enrichment.domain})", "negative.disposable"),
+        (signals.low_intent, "Researching, not buying (\"just browsing\", whitepaper...)", "negative.low_intent"),
         (signals.student, "Student", "negative.student"),
         (signals.job_seeker, "Looking for a job, not buying", "negative.job_seeker"),
         (signals.competitor, f"Competitor domain ({enrichment.company_domain or enrichment.domain})",
@@ -193,6 +195,10 @@ def score(lead: LeadSnapshot, enrichment: Enrichment, memory: CompanyMemory, rul
         missing_for_hot.append("seniority")
     if not enrichment.company_domain:
         missing_for_hot.append("company domain")
+    if enrichment.role_account:
+        missing_for_hot.append("a named person (shared address)")
+    if not lead.pain_point.strip() and not lead.lead_message.strip():
+        missing_for_hot.append("their need")
     label = rules.label_for(value)
     if label == "HOT" and missing_for_hot:
         label = "WARM"

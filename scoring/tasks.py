@@ -16,7 +16,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
-from scoring import pipeline
+from scoring.pipeline import runner
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:
 
 @shared_task(**_RETRY)
 def qualify_batch(lead_ids: list[str]) -> dict[str, int]:
-    summary = pipeline.qualify(lead_ids)
+    summary = runner.qualify(lead_ids)
     logger.info("Qualified a batch of %d leads: %d done, %d unchanged, %d failed", len(lead_ids),
                 summary.qualified, summary.unchanged, summary.failed, extra={"task": "qualify_batch"})
     return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}
@@ -50,5 +50,5 @@ def qualify_batch(lead_ids: list[str]) -> dict[str, int]:
 
 @shared_task(**_RETRY)
 def qualify_lead(lead_id: str) -> dict[str, int]:
-    summary = pipeline.qualify([lead_id])
+    summary = runner.qualify([lead_id])
     return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}

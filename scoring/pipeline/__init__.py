@@ -2,11 +2,8 @@
 
     normalize_input -> enrich_lead -> score_lead -> decide_next_action -> draft_email -> log_to_crm
 
-`qualify(lead_ids)` runs one batch; `qualify_in_batches` any number in this process. Celery
-tasks (scoring.tasks) call these.
+Modules: `state` (the typed state), `nodes` (one function per node), `routing` (the decision
+rules), `redaction` (what an LLM may see), `runner` (`qualify(lead_ids)` for one batch,
+`qualify_in_batches` for any number in this process) and `crm` (log_to_crm, the bulk save).
+Celery tasks in scoring.tasks call the runner.
 """
-
-from scoring.pipeline.crm import RunSummary
-from scoring.pipeline.runner import qualify, qualify_in_batches
-
-__all__ = ["RunSummary", "qualify", "qualify_in_batches"]

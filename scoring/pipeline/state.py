@@ -74,6 +74,7 @@ class Signals(BaseModel):
     injection: bool = False
     formula: bool = False
     ambiguous_budget: bool = False
+    low_intent: bool = False
     buying_phrases: list[str] = Field(default_factory=list)
 
 

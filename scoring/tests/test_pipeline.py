@@ -7,7 +7,7 @@ import pytest
 from conftest import CompanyFactory, LeadFactory
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft, Suppression
-from scoring import pipeline
+from scoring.pipeline import runner
 from scoring.models import ScoringConfig, Trace
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ HOT_LEAD = {
 
 def qualified(**fields) -> Lead:
     lead = LeadFactory(**{**HOT_LEAD, **fields})
-    pipeline.qualify([lead.pk])
+    runner.qualify([lead.pk])
     lead.refresh_from_db()
     return lead
 
@@ -90,7 +90,7 @@ def test_rerunning_an_unchanged_lead_creates_no_new_drafts_or_activities():
     lead = qualified()
     activities, drafts = lead.activities.count(), EmailDraft.objects.count()
 
-    summary = pipeline.qualify([lead.pk])
+    summary = runner.qualify([lead.pk])
 
     assert summary.unchanged == 1 and summary.qualified == 0
     assert lead.activities.count() == activities
@@ -103,7 +103,7 @@ def test_a_changed_lead_supersedes_its_pending_draft_instead_of_adding_a_second(
     first = EmailDraft.objects.get(lead=lead)
 
     Lead.objects.filter(pk=lead.pk).update(pain_point="Our SDRs research leads by hand")
-    pipeline.qualify([lead.pk])
+    runner.qualify([lead.pk])
 
     first.refresh_from_db()
     assert first.state == EmailDraft.State.CANCELLED
@@ -118,7 +118,7 @@ def test_an_approved_draft_is_left_alone_when_the_lead_changes():
     EmailDraft.objects.filter(lead=lead).update(state=EmailDraft.State.APPROVED)
 
     Lead.objects.filter(pk=lead.pk).update(pain_point="Something else entirely")
-    pipeline.qualify([lead.pk])
+    runner.qualify([lead.pk])
 
     assert list(EmailDraft.objects.filter(lead=lead).values_list("state", flat=True)) == ["approved"]
 
@@ -133,7 +133,7 @@ def test_a_lead_asking_not_to_be_contacted_is_suppressed_and_never_drafted():
     assert not EmailDraft.objects.filter(lead=lead).exists()
     assert lead.activities.filter(type=ActivityLog.Type.UNSUBSCRIBED).count() == 1
     # Suppressing the address is not a change to the lead: a second run does nothing.
-    assert pipeline.qualify([lead.pk]).unchanged == 1
+    assert runner.qualify([lead.pk]).unchanged == 1
 
 
 def test_an_address_already_on_the_do_not_contact_list_is_never_drafted():
@@ -273,7 +273,7 @@ def test_a_node_that_crashes_is_recorded_on_the_timeline_and_in_the_trace(monkey
         raise RuntimeError("weights file unreadable")
 
     monkeypatch.setattr("scoring.rules.score", broken)
-    summary = pipeline.qualify([lead.pk])
+    summary = runner.qualify([lead.pk])
 
     lead.refresh_from_db()
     assert summary.failed == 1
@@ -287,7 +287,7 @@ def test_a_node_that_crashes_is_recorded_on_the_timeline_and_in_the_trace(monkey
 def test_a_lead_already_contacted_is_rescored_but_not_rerouted_or_redrafted():
     lead = LeadFactory(**HOT_LEAD, status=Lead.Status.CONTACTED)
 
-    pipeline.qualify([lead.pk])
+    runner.qualify([lead.pk])
 
     lead.refresh_from_db()
     assert lead.status == Lead.Status.CONTACTED
@@ -304,7 +304,7 @@ def test_a_new_scoring_version_requalifies_leads_with_its_weights():
     )
     stricter.activate()
 
-    pipeline.qualify([lead.pk])
+    runner.qualify([lead.pk])
 
     lead.refresh_from_db()
     assert lead.score_version == stricter.version
@@ -314,7 +314,7 @@ def test_a_new_scoring_version_requalifies_leads_with_its_weights():
 def test_a_batch_qualifies_many_leads_in_one_go():
     leads = [LeadFactory(**{**HOT_LEAD, "email": f"buyer{number}@northwind-logistics.com"}) for number in range(5)]
 
-    summary = pipeline.qualify([lead.pk for lead in leads])
+    summary = runner.qualify([lead.pk for lead in leads])
 
     assert summary.qualified == 5
     assert Lead.objects.filter(status=Lead.Status.QUALIFIED).count() == 5
