@@ -57,11 +57,14 @@ class LeadForm(forms.Form):
         except IntakeError as error:
             for problem in error.errors:
                 field = problem.field if problem.field in self.fields else None
-                self.add_error(field, _message(problem))
+                self.add_error(field, describe_problem(problem))
         return cleaned
 
 
-def _message(problem: FieldError) -> str:
-    """"'acme' is not a valid email address ..." — the value the user typed, then what is wrong with it."""
+def describe_problem(problem: FieldError) -> str:
+    """"'acme' is not a valid email address ..." — the value given, then what is wrong with it.
+
+    The API words its field errors the same way.
+    """
     text = f"'{problem.value}' {problem.message}" if problem.value else problem.message
     return text[:1].upper() + text[1:]

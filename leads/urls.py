@@ -1,10 +1,11 @@
 from django.urls import path
 
-from leads import views
+from leads import api, views
 
 app_name = "leads"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("leads/export.csv", views.export_download, name="export"),
     path("leads/new/", views.lead_new, name="new"),
+    path("api/leads", api.create_lead, name="api_create"),
 ]

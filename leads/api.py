@@ -1,0 +1,93 @@
+"""`POST /api/leads`: the JSON intake door for web forms and other systems.
+
+    curl -X POST https://leads.example.com/api/leads \
+         -H "Authorization: Bearer lo_..." -H "Content-Type: application/json" \
+         -d '{"email": "ada@acme.com", "first_name": "Ada", "company_name": "Acme", "lead_message": "..."}'
+
+Answers: 201 {"id", "created": true} for a new lead; 200 with the same id when the email (or id) is
+already known — the web form can post twice safely; 400 {"errors": {field: [messages]}} for bad JSON
+or bad fields; 401 without a valid bearer token; 413 for a body over MAX_BODY_BYTES; 429 past
+settings.API_RATE_LIMIT per token. Validation, normalisation and dedupe are `leads.intake`'s.
+Keys that are not lead fields (utm_campaign, ...) are kept in the lead's attributes.
+"""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
+from pydantic import ValidationError
+
+from leads.forms import describe_problem
+from leads.intake import LeadInput, OnDuplicate, field_errors, ingest
+from leads.models import ApiToken
+
+# A lead's longest fields are 20,000 characters each; escaped JSON of a full lead stays well under this.
+MAX_BODY_BYTES = 256 * 1024
+# The token decides these: a web form cannot declare itself a referral or record a won deal.
+DOOR_KEYS = ("source", "outcome")
+
+
+def _errors(errors: dict[str, list[str]], status: int) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def _token(request: HttpRequest) -> ApiToken | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return ApiToken.authenticate(token.strip())
+
+
+def _lead_data(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as LeadInput data: door keys and unknown keys kept as attributes, numbers as text."""
+    data: dict[str, Any] = {}
+    for key, value in payload.items():
+        if key in DOOR_KEYS:
+            key = f"given_{key}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or key == "budget_amount":
+            data[key] = value
+        else:
+            # JSON clients send head counts and phone numbers as numbers; the rules read text.
+            data[key] = str(value)
+    return data
+
+
+@csrf_exempt  # bearer-token API: no cookies, so no CSRF
+@login_not_required
+@require_POST
+def create_lead(request: HttpRequest) -> JsonResponse:
+    token = _token(request)
+    if token is None:
+        response = _errors({"token": ["Send a valid API token as 'Authorization: Bearer <token>'."]}, 401)
+        response["WWW-Authenticate"] = 'Bearer realm="leadops"'
+        return response
+    # Counted per token, so one busy form cannot starve the others; the middleware answers 429.
+    if is_ratelimited(request, group="api:leads", key=lambda group, request: str(token.pk),
+                      rate=settings.API_RATE_LIMIT, increment=True):
+        raise Ratelimited()
+    # Refuse by the declared length before reading; the read length covers chunked bodies.
+    length = int(request.headers.get("Content-Length") or 0) or len(request.body)
+    if length > MAX_BODY_BYTES:
+        return _errors({"body": [f"The body is {length:,} bytes; the limit is {MAX_BODY_BYTES:,}."]}, 413)
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        return _errors({"body": [f"The body is not valid JSON: {error}"]}, 400)
+    if not isinstance(payload, dict):
+        return _errors({"body": ["The body must be a JSON object of lead fields, e.g. {\"email\": ...}."]}, 400)
+    data = _lead_data(payload)
+    try:
+        lead_input = LeadInput.from_mapping(data)
+    except ValidationError as error:
+        problems: dict[str, list[str]] = {}
+        for problem in field_errors(error, data):
+            problems.setdefault(problem.field, []).append(describe_problem(problem))
+        return _errors(problems, 400)
+    result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+    return JsonResponse({"id": str(result.lead.id), "created": result.created}, status=201 if result.created else 200)
