@@ -114,3 +114,8 @@ def _always_open_send_window(settings) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def draft_factory(db) -> type[EmailDraftFactory]:  # type: ignore[no-untyped-def]
     return EmailDraftFactory
+
+
+@pytest.fixture
+def lead_factory(db) -> type[LeadFactory]:  # type: ignore[no-untyped-def]
+    return LeadFactory
