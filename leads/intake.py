@@ -203,7 +203,7 @@ class Intake:
                 }
                 if lead_input.outcome:
                     plan.new_row["status"] = OUTCOME_STATUS[lead_input.outcome]
-            elif self.on_duplicate != OnDuplicate.SKIP:
+            else:
                 plan.changes = self._changes(plan.existing, lead_input, company_id)
 
     def _find_existing(self, planned: list[_Planned]) -> dict[str, Lead]:
@@ -249,8 +249,14 @@ class Intake:
         return companies
 
     def _changes(self, lead: Lead, lead_input: LeadInput, company_id: int | None) -> dict[str, tuple[Any, Any]]:
-        overwrite = self.on_duplicate == OnDuplicate.OVERWRITE
+        """Old -> new per field under the duplicate rule; a historic outcome applies even under `skip`."""
         changes: dict[str, tuple[Any, Any]] = {}
+        status = OUTCOME_STATUS.get(lead_input.outcome) if lead_input.outcome else None
+        if status and lead.status != status:
+            changes["status"] = (lead.status, status)
+        if self.on_duplicate == OnDuplicate.SKIP:
+            return changes
+        overwrite = self.on_duplicate == OnDuplicate.OVERWRITE
         for name in INTAKE_FIELDS:
             new, old = getattr(lead_input, name), getattr(lead, name)
             if new in ("", None) or new == old or (old not in ("", None) and not overwrite):
@@ -262,9 +268,6 @@ class Intake:
             changes["attributes"] = (lead.attributes, {**lead.attributes, **added})
         if company_id and lead.company_id is None:
             changes["company_id"] = (None, company_id)
-        status = OUTCOME_STATUS.get(lead_input.outcome) if lead_input.outcome else None
-        if status and lead.status != status:
-            changes["status"] = (lead.status, status)
         return changes
 
     def _write(self, planned: list[_Planned]) -> None:
@@ -301,8 +304,7 @@ class Intake:
 
     def _feedback(self, planned: list[_Planned], now: Any) -> list[dict[str, Any]]:
         """Record each historic outcome once per lead; returns the FEEDBACK activities to add."""
-        with_outcome = [plan for plan in planned if plan.lead_input.outcome and (plan.new_row or plan.changes or
-                        self.on_duplicate != OnDuplicate.SKIP)]
+        with_outcome = [plan for plan in planned if plan.lead_input.outcome]
         if not with_outcome:
             return []
         lead_ids = [plan.new_row["id"] if plan.new_row else plan.existing.id for plan in with_outcome]  # type: ignore[union-attr]

@@ -1,0 +1,196 @@
+"""Stream a CSV file through intake in batches and keep the accounting.
+
+Memory stays flat in file size: rows are read one at a time from a decoding stream, handed to
+`leads.intake.Intake` IMPORT_BATCH_SIZE at a time (one transaction each), and invalid rows go straight to
+the error CSV; only the first few errors are kept in memory for the page.
+
+Accounting, always: rows = created + updated + unchanged + duplicates_in_file + invalid.
+"""
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+
+from leads.export import neutralise_formula
+from leads.importing import columns
+from leads.importing.sniff import FileShape, RefusedFile, count_rows_over, inspect
+from leads.intake import FieldError, Intake, OnDuplicate, Outcome
+from leads.lead_input import SOURCE_SYNONYMS
+from leads.models import Feedback, Lead
+
+ERRORS_KEPT = 100
+DEFAULT_WON_VALUES = frozenset({"1", "yes", "y", "true", "won", "closed won", "closed_won", "converted"})
+ERROR_CSV_HEADER = ["row", "column", "value", "message"]
+_KNOWN_SOURCES = frozenset(Lead.Source.values) | SOURCE_SYNONYMS.keys()
+
+
+@dataclass
+class ImportOptions:
+    """How to import one file; the command's flags and the upload form both fill this in."""
+
+    source: str = Lead.Source.IMPORT
+    on_duplicate: str = OnDuplicate.SKIP
+    overrides: dict[str, str] = field(default_factory=dict)
+    id_column: str | None = None
+    outcome_column: str | None = None
+    won_values: frozenset[str] = DEFAULT_WON_VALUES
+    dry_run: bool = False
+    qualify: bool = True
+    actor: Any = None
+    activity_payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import; `summary()` is what the command prints and the page shows."""
+
+    encoding: str = ""
+    delimiter: str = ""
+    file_size: int = 0
+    bytes_read: int = 0
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates_in_file: int = 0
+    invalid: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in
+                ("rows", "created", "updated", "unchanged", "duplicates_in_file", "invalid")}
+
+
+Progress = Callable[[ImportReport], None]
+
+
+class _RowBuilder:
+    """Turns a CSV row into intake's dict, with the mapping's positions worked out once for the file."""
+
+    def __init__(self, header: list[str], targets: list[str], won_values: frozenset[str]) -> None:
+        self.header = header
+        self.fields = [(position, target) for position, target in enumerate(targets)
+                       if target in columns.FIELD_LABELS and target != columns.OUTCOME]
+        self.attributes = [(position, header[position]) for position, target in enumerate(targets)
+                           if target == columns.ATTRIBUTES]
+        self.outcome = next((position for position, target in enumerate(targets) if target == columns.OUTCOME), None)
+        self.source = next((position for position, target in self.fields if target == "source"), None)
+        self.won_values = frozenset(value.strip().lower() for value in won_values)
+        self.column_of = {target: header[position] for position, target in self.fields}
+        if self.outcome is not None:
+            self.column_of["outcome"] = header[self.outcome]
+
+    def build(self, row: list[str]) -> dict[str, Any]:
+        width = len(row)
+        data: dict[str, Any] = {target: row[position] for position, target in self.fields if position < width}
+        attributes = {name: row[position] for position, name in self.attributes
+                      if position < width and row[position] != ""}
+        if self.source is not None and self.source < width:
+            raw = row[self.source].strip()
+            # An unknown channel is stored as OTHER; keep what the file said.
+            if raw and raw.lower().replace("_", " ").replace("-", " ") not in _KNOWN_SOURCES:
+                attributes[self.header[self.source]] = raw
+        if attributes:
+            data["attributes"] = attributes
+        if self.outcome is not None and self.outcome < width:
+            value = row[self.outcome].strip().lower()
+            if value:
+                won = value in self.won_values
+                data["outcome"] = Feedback.Outcome.CLOSED_WON if won else Feedback.Outcome.CLOSED_LOST
+        return data
+
+    def error(self, row_number: int, error: FieldError) -> dict[str, Any]:
+        column = self.column_of.get(error.field, "" if error.field == "lead" else error.field)
+        reason = error.message
+        if reason.startswith("is "):
+            reason = f"{column or error.field} {error.value!r} {reason}"
+        return {"row": row_number, "column": column, "value": error.value, "message": reason}
+
+
+def prepare(path: Path | str, options: ImportOptions, name: str = "") -> tuple[FileShape, list[str]]:
+    """Inspect the file and decide the mapping; RefusedFile if it cannot be imported at all."""
+    name = name or Path(path).name
+    limit_mb = settings.IMPORT_MAX_UPLOAD_MB
+    if Path(path).stat().st_size > limit_mb * 1024 * 1024:
+        raise RefusedFile(f"{name} is {Path(path).stat().st_size / 1024 / 1024:,.0f} MB; files up to {limit_mb:,} MB "
+                          "can be imported (IMPORT_MAX_UPLOAD_MB). Split the file and import the parts.")
+    shape = inspect(path, name)
+    targets = columns.suggest(shape.header, options.overrides, options.id_column, options.outcome_column)
+    columns.require_usable(shape.header, targets, name)
+    too_many = count_rows_over(path, shape, settings.IMPORT_MAX_ROWS)
+    if too_many is not None:
+        raise RefusedFile(f"{name} has {too_many:,} rows; at most {settings.IMPORT_MAX_ROWS:,} can be imported "
+                          "at once (IMPORT_MAX_ROWS). Split the file and import the parts.")
+    return shape, targets
+
+
+def import_file(
+    path: Path | str, options: ImportOptions, *, error_file: IO[str] | None = None,
+    progress: Progress | None = None, name: str = "",
+) -> ImportReport:
+    """Import every row of a CSV file; RefusedFile (before anything is written) if it cannot be read."""
+    shape, targets = prepare(path, options, name)
+    builder = _RowBuilder(shape.header, targets, options.won_values)
+    report = ImportReport(encoding=shape.encoding, delimiter=shape.delimiter, file_size=Path(path).stat().st_size)
+    error_writer = csv.writer(error_file) if error_file else None
+    if error_writer:
+        error_writer.writerow(ERROR_CSV_HEADER + shape.header)
+    intake = Intake(
+        source=options.source, actor=options.actor, actor_label="import", on_duplicate=options.on_duplicate,
+        dry_run=options.dry_run, qualify=options.qualify, activity_payload=options.activity_payload,
+    )
+    batch_size = settings.IMPORT_BATCH_SIZE
+    with open(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=shape.encoding, errors="replace", newline="")
+        reader = csv.reader(text, delimiter=shape.delimiter)
+        _skip_header(reader)
+        batch: list[tuple[int, list[str]]] = []
+        row_number = 1  # the header is row 1, as a spreadsheet numbers it
+        for row in reader:
+            row_number += 1
+            if not row or not "".join(row).strip():
+                continue  # a blank line is not a row
+            batch.append((row_number, row))
+            if len(batch) >= batch_size:
+                _flush(batch, intake, builder, report, error_writer)
+                report.bytes_read = raw.tell()
+                if progress:
+                    progress(report)
+                batch = []
+        _flush(batch, intake, builder, report, error_writer)
+    report.bytes_read = report.file_size
+    if progress:
+        progress(report)
+    return report
+
+
+def _skip_header(reader: Any) -> None:
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            return
+
+
+def _flush(
+    batch: list[tuple[int, list[str]]], intake: Intake, builder: _RowBuilder, report: ImportReport,
+    error_writer: Any,
+) -> None:
+    if not batch:
+        return
+    results = intake.process([builder.build(row) for _, row in batch])
+    report.rows += len(batch)
+    for (row_number, row), result in zip(batch, results):
+        setattr(report, result.outcome.value, getattr(report, result.outcome.value) + 1)
+        if result.outcome != Outcome.INVALID:
+            continue
+        for error in result.errors:
+            entry = builder.error(row_number, error)
+            if len(report.errors) < ERRORS_KEPT:
+                report.errors.append(entry)
+            if error_writer:
+                error_writer.writerow([neutralise_formula(str(cell)) for cell in
+                                       [entry["row"], entry["column"], entry["value"], entry["message"], *row]])

@@ -1,0 +1,241 @@
+"""The CSV importer on the awkward-file corpus in fixtures/csv/, and the ImportJob it runs under."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from leads.importing import jobs
+from leads.importing.run import ImportOptions, import_file
+from leads.importing.sniff import RefusedFile
+from leads.models import ActivityLog, Feedback, ImportJob, Lead
+from leads.tasks import run_import
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_qualification(monkeypatch) -> None:
+    monkeypatch.setattr("leads.intake._enqueue_qualification", lambda ids: None)
+
+
+def run(name: str, **options) -> dict:
+    report = import_file(CORPUS / name, ImportOptions(**options))
+    assert report.rows == sum(report.summary()[key] for key in
+                              ("created", "updated", "unchanged", "duplicates_in_file", "invalid"))
+    return {**report.summary(), "report": report}
+
+
+def names() -> set[tuple[str, str]]:
+    return set(Lead.objects.values_list("first_name", "last_name"))
+
+
+@pytest.mark.parametrize(("name", "encoding"), [("utf8.csv", "utf-8"), ("utf8_bom.csv", "utf-8-sig"),
+                                                ("utf16.csv", "utf-16")])
+def test_it_reads_unicode_files_with_and_without_a_bom(db, name, encoding):
+    result = run(name)
+    assert result["created"] == 4 and result["report"].encoding == encoding
+    assert {("José", "García"), ("Zoë", "Müller")} <= names()
+    zoe = Lead.objects.get(email="zoe.muller@nordlicht-energie.de")
+    assert (zoe.country, zoe.company_size, zoe.budget_amount) == ("DE", "1001-5000", 80_000)
+
+
+def test_it_reads_a_windows_1252_export_with_german_headers(db):
+    result = run("cp1252.csv")
+    assert result["created"] == 3 and result["report"].encoding == "cp1252"
+    assert {("François", "Lefèvre"), ("Jürgen", "Strauß"), ("Inés", "Núñez")} <= names()
+    assert Lead.objects.get(last_name="Strauß").country == "AT"
+
+
+@pytest.mark.parametrize(("name", "delimiter"), [("semicolon.csv", ";"), ("tab.tsv", "\t"), ("pipe.csv", "|")])
+def test_it_sniffs_the_delimiter_and_maps_header_synonyms(db, name, delimiter):
+    result = run(name)
+    assert result["created"] == 2 and result["report"].delimiter == delimiter
+    anna = Lead.objects.get(email="anna.berg@fjord-analytics.no")
+    assert (anna.first_name, anna.last_name, anna.company_name, anna.job_title, anna.country) == (
+        "Anna", "Berg", "Fjord Analytics", "Head of Growth", "NO")
+
+
+def test_quoted_newlines_commas_and_quotes_stay_inside_their_cell(db):
+    run("quoted_newlines.csv")
+    mia = Lead.objects.get(email="mia.chen@lotus-retail.com")
+    assert mia.company_name == "Lotus Retail, Inc."
+    assert mia.lead_message == 'We run 40 stores.\nNeed:\n- routing\n- "smart" scoring'
+
+
+def test_unknown_columns_are_kept_as_attributes(db):
+    run("synonyms.csv")
+    hana = Lead.objects.get()
+    assert (hana.first_name, hana.company_name, hana.job_title, hana.phone) == (
+        "Hana", "Kumo Systems", "Engineering Manager", "+81 3 1234 5678")
+    assert (hana.source, hana.company_size, hana.lead_message) == ("event", "51-200", "Met at SaaStr")
+    assert hana.attributes == {"Favourite Colour": "teal"}
+
+
+def test_duplicates_in_the_file_are_counted_and_a_reimport_creates_nothing(db):
+    first = run("duplicates.csv")
+    assert (first["rows"], first["created"], first["duplicates_in_file"]) == (5, 3, 2)
+    again = run("duplicates.csv")
+    assert (again["created"], again["unchanged"], again["duplicates_in_file"]) == (0, 3, 2)
+    assert Lead.objects.count() == 3
+    assert ActivityLog.objects.filter(type=ActivityLog.Type.INGESTED).count() == 3
+
+
+def test_duplicates_are_found_across_batches(db, settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    result = run("duplicates.csv")
+    assert (result["created"], result["duplicates_in_file"]) == (3, 2)
+
+
+def test_invalid_rows_are_reported_with_row_column_value_and_reason(db):
+    error_file = io.StringIO()
+    report = import_file(CORPUS / "bad_rows.csv", ImportOptions(), error_file=error_file)
+    assert (report.rows, report.created, report.invalid) == (6, 2, 4)
+    by_row = {(error["row"], error["column"]): error for error in report.errors}
+    assert by_row[(3, "Email")]["value"] == "not-an-email"
+    assert "not a valid email address" in by_row[(3, "Email")]["message"]
+    assert by_row[(4, "Country")]["message"].startswith("Country 'Atlantis' is not a country")
+    assert {(5, "Company Size"), (5, "Urgency"), (6, "First Name")} <= by_row.keys()
+    lines = list(csv.reader(io.StringIO(error_file.getvalue())))
+    assert lines[0][:5] == ["row", "column", "value", "message", "Email"]
+    assert lines[1][:3] == ["3", "Email", "not-an-email"] and lines[1][4] == "not-an-email"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("empty.csv", "is empty"), ("image.png", "looks like a PNG image"),
+     ("leads.zip", "looks like a zip archive or an Excel"), ("no_header.csv", "has no header row"),
+     ("unusable_header.csv", "has no usable header")],
+)
+def test_files_that_are_not_usable_csv_are_refused_with_one_message(db, name, message):
+    with pytest.raises(RefusedFile, match=message):
+        import_file(CORPUS / name, ImportOptions())
+    assert not Lead.objects.exists()
+
+
+def test_a_header_only_file_imports_nothing_without_complaint(db):
+    assert run("header_only.csv")["rows"] == 0
+
+
+def test_a_map_option_rescues_a_file_with_unusual_headers(db):
+    result = run("unusable_header.csv", overrides={"colour": "company_name", "visits": ""})
+    assert result["created"] == 2
+    lead = Lead.objects.get(company_name="blue")
+    assert lead.attributes == {"score": "3"}
+
+
+def test_a_historic_export_is_keyed_by_its_prospect_id_and_records_outcomes_once(db):
+    first = run("historic_prospects.csv", outcome_column="Converted")
+    again = run("historic_prospects.csv", outcome_column="Converted")
+    assert (first["created"], again["created"], again["unchanged"]) == (5, 0, 5)
+    assert Lead.objects.filter(email="", external_id__startswith="7f3c1a2e-").count() == 5
+    assert dict(Feedback.objects.values_list("lead__external_id", "outcome")) == {
+        "7f3c1a2e-01": "closed_won", "7f3c1a2e-02": "closed_lost", "7f3c1a2e-03": "closed_won",
+        "7f3c1a2e-04": "closed_lost"}
+    lead = Lead.objects.get(external_id="7f3c1a2e-02")
+    assert lead.status == Lead.Status.CLOSED_LOST
+    assert lead.attributes["Lead Source"] == "Olark Chat" and lead.source == "other"
+
+
+def test_won_values_decide_what_counts_as_won(db):
+    run("historic_prospects.csv", outcome_column="Converted", won_values=frozenset({"0"}))
+    assert Lead.objects.get(external_id="7f3c1a2e-02").status == Lead.Status.CLOSED_WON
+
+
+def test_fill_and_overwrite_apply_to_leads_already_stored(db):
+    run("utf8.csv")
+    Lead.objects.filter(email="priya.sharma@brightpath.io").update(job_title="", first_name="P.")
+    filled = run("utf8.csv", on_duplicate="fill")
+    priya = Lead.objects.get(email="priya.sharma@brightpath.io")
+    assert filled["updated"] == 1 and (priya.first_name, priya.job_title) == ("P.", "CTO")
+    overwritten = run("utf8.csv", on_duplicate="overwrite")
+    assert overwritten["updated"] == 1 and Lead.objects.get(pk=priya.pk).first_name == "Priya"
+
+
+def test_a_dry_run_counts_but_writes_nothing(db):
+    result = run("duplicates.csv", dry_run=True)
+    assert (result["created"], result["duplicates_in_file"]) == (3, 2)
+    assert not Lead.objects.exists() and not ActivityLog.objects.exists()
+
+
+def test_the_row_limit_is_enforced_before_anything_is_written(db, settings):
+    settings.IMPORT_MAX_ROWS = 4
+    with pytest.raises(RefusedFile, match="has 6 rows; at most 4"):
+        import_file(CORPUS / "bad_rows.csv", ImportOptions())
+    assert not Lead.objects.exists()
+
+
+def test_the_size_limit_is_enforced(db, settings, tmp_path):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    big = tmp_path / "big.csv"
+    big.write_text("Email\n" + "".join(f"person{n}@northwind-traders.com\n" for n in range(40_000)))
+    with pytest.raises(RefusedFile, match="files up to 1 MB"):
+        import_file(big, ImportOptions())
+
+
+def test_progress_is_reported_batch_by_batch_up_to_the_whole_file(db, settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    seen: list[tuple[int, int]] = []
+    import_file(CORPUS / "duplicates.csv", ImportOptions(), progress=lambda report: seen.append(
+        (report.rows, report.bytes_read)))
+    assert [rows for rows, _ in seen] == [2, 4, 5]
+    assert seen[-1][1] == (CORPUS / "duplicates.csv").stat().st_size
+
+
+# --- ImportJob ---------------------------------------------------------------------------------------
+def command_job(name: str, **options) -> ImportJob:
+    return jobs.create_command_job(CORPUS / name, ImportOptions(**options))
+
+
+def test_a_job_runs_from_pending_to_done_with_its_accounting_and_error_file(db):
+    job = jobs.run_job(command_job("bad_rows.csv").pk)
+    assert job.status == ImportJob.Status.DONE and job.summary() == {
+        "rows": 6, "created": 2, "updated": 0, "unchanged": 0, "duplicates_in_file": 0, "invalid": 4}
+    assert job.progress_percent == 100 and job.started_at and job.finished_at
+    assert len(job.errors) == 5 and job.errors[0]["row"] == 3
+    with job.error_file.open("r") as error_file:
+        assert len(list(csv.reader(error_file))) == 6  # header + one line per error
+    activity = ActivityLog.objects.filter(type=ActivityLog.Type.INGESTED).first()
+    assert activity.payload["import_job"] == str(job.pk) and activity.actor_label == "import"
+
+
+def test_a_job_runs_only_once_even_when_its_task_is_delivered_twice(db):
+    job = command_job("duplicates.csv")
+    run_import.delay(str(job.pk))
+    run_import.delay(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created == 3
+    assert Lead.objects.count() == 3
+
+
+def test_a_refused_file_fails_the_job_with_a_message_for_the_user(db):
+    job = jobs.run_job(command_job("image.png").pk)
+    assert job.status == ImportJob.Status.FAILED and "looks like a PNG image" in job.message
+
+
+def test_an_unexpected_error_fails_the_job_and_keeps_what_was_imported(db, settings, monkeypatch):
+    settings.IMPORT_BATCH_SIZE = 2
+    from leads.intake import Intake
+
+    original = Intake.process
+    calls = []
+
+    def fail_on_second_batch(self, items):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(self, items)
+
+    monkeypatch.setattr(Intake, "process", fail_on_second_batch)
+    job = command_job("duplicates.csv")
+    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_SECONDS", 0)
+    job = jobs.run_job(job.pk)
+    assert job.status == ImportJob.Status.FAILED and "disk full" in job.message
+    assert job.rows == 2 and Lead.objects.count() == 1  # the first batch: Ella, then Ella again
