@@ -26,7 +26,7 @@ from django.utils import timezone
 from leadops.roles import has_role, is_manager
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
-from outreach import sending
+from outreach import drafting, sending
 from outreach.compliance import LintResult
 from outreach.models import EmailDraft
 from outreach.unsubscribe import suppression_for
@@ -135,8 +135,6 @@ def reject(draft: EmailDraft, user: Any, reason: str) -> None:
 
 def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
     """Swap the draft for a clarifying question to the lead; the lead waits in NEEDS_INFO."""
-    from outreach import drafting
-
     _check_actor(user)
     if not questions.strip():
         raise ValidationError({"questions": "Write the questions the lead should answer."})
@@ -146,14 +144,10 @@ def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
                                   rejection_reason="Replaced by a clarifying question"):
             raise ValidationError("Only a draft that is not yet approved can be turned into a question.")
         rendered = drafting.render_variant(lead, EmailDraft.Variant.CLARIFYING_QUESTION, questions=questions.strip())
-        EmailDraft.objects.filter(lead=lead, variant=EmailDraft.Variant.CLARIFYING_QUESTION,
-                                  state=State.DRAFT).update(state=State.CANCELLED, rejection_reason="Superseded")
-        question = EmailDraft.objects.create(
-            lead=lead, variant=EmailDraft.Variant.CLARIFYING_QUESTION, subject=rendered.subject,
-            body=rendered.body, template_key=rendered.template_key, to_email=lead.email,
-            generated_by=EmailDraft.GeneratedBy.PERSON, needs_approval=draft.needs_approval,
-            approval_reason=draft.approval_reason,
-        )
+        question = drafting.save_draft(lead, EmailDraft.Variant.CLARIFYING_QUESTION, rendered,
+                                       generated_by=EmailDraft.GeneratedBy.PERSON)
+        if question is None:
+            raise ValidationError("The lead has no usable address (missing or suppressed), so no question can be sent.")
         set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions.strip()[:200])
         ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
                            payload={"draft": str(question.pk), "variant": question.variant,

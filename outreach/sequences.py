@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from leadops import runtime
 from leads.models import ActivityLog, Lead
+from outreach import drafting, sending
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep
 
 logger = logging.getLogger(__name__)
@@ -129,17 +130,11 @@ def _draft_step(enrollment: Enrollment, now: datetime) -> bool:
 
 
 def _create_step_draft(enrollment: Enrollment, step: SequenceStep) -> EmailDraft:
-    from outreach import drafting, sending
-
     lead = enrollment.lead
-    rendered = drafting.render_variant(lead, step.variant)
-    draft = EmailDraft.objects.create(
-        lead=lead, variant=step.variant, subject=rendered.subject, body=rendered.body,
-        template_key=rendered.template_key, to_email=lead.email, sequence_step=step, enrollment=enrollment,
-        needs_approval=lead.needs_approval, approval_reason=lead.approval_reason,
-    )
+    draft = drafting.new_draft(lead, step.variant, drafting.render_variant(lead, step.variant))
+    draft.sequence_step, draft.enrollment = step, enrollment
     draft.lint = sending.lint_draft(draft).as_dict()
-    draft.save(update_fields=["lint"])
+    draft.save()
     ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED,
                        payload={"draft": str(draft.pk), "variant": step.variant, "sequence": enrollment.sequence.name,
                                 "step": step.position})

@@ -119,3 +119,20 @@ def test_bulk_approve_skips_gated_drafts_and_says_why(draft_factory, rep):
 def test_the_default_sequence_is_first_touch_then_three_follow_ups(db):
     steps = Sequence.objects.get(is_default=True).steps.values_list("variant", "delay_days")
     assert list(steps) == [("first_touch", 0), ("follow_up_1", 3), ("follow_up_2", 7), ("breakup", 14)]
+
+
+def test_needs_info_turns_the_draft_into_a_clarifying_question(draft_factory, rep):
+    draft = draft_factory()
+    question = approval.needs_info(draft, rep, "- Roughly how many leads do you get a month?")
+    assert draft.state == State.CANCELLED
+    assert (question.variant, question.state) == (EmailDraft.Variant.CLARIFYING_QUESTION, State.DRAFT)
+    assert "- Roughly how many leads do you get a month?" in question.body
+    draft.lead.refresh_from_db()
+    assert draft.lead.status == Lead.Status.NEEDS_INFO
+    logged = draft.lead.activities.get(type=ActivityLog.Type.EMAIL_DRAFTED)
+    assert (logged.actor, logged.payload["replaces"]) == (rep, str(draft.pk))
+
+
+def test_needs_info_requires_questions(draft_factory, rep):
+    with pytest.raises(ValidationError, match="questions"):
+        approval.needs_info(draft_factory(), rep, " ")
