@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -163,6 +163,11 @@ class Lead(TimeStamped):
             models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
             # Leads by company for company memory ("2 earlier leads at acme.com").
             models.Index(fields=["company", "created_at"], name="lead_company_idx"),
+            # Dashboard sorted by score: keyset over (score or -1, created_at, id); see leads.dashboard.
+            models.Index(
+                Coalesce("score_value", models.Value(-1), output_field=models.IntegerField()).desc(),
+                models.F("created_at").desc(), models.F("id").desc(), name="lead_score_sort_idx",
+            ),
         ]
 
     def __str__(self) -> str:
