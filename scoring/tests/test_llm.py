@@ -1,0 +1,190 @@
+"""leadops.llm against a fake OpenAI-compatible server, through the real openai SDK."""
+
+import datetime
+import json
+
+import pytest
+import time_machine
+
+from leadops import llm
+from scoring import prompts
+from scoring.tests.fake_openai import Reply
+
+pytestmark = pytest.mark.django_db
+
+THRESHOLDS = {"hot": 70, "warm": 45}
+DATA = {"company": "Northwind Logistics", "message": "We need pricing.", "rule_score": 60,
+        "rule_factors": [], "thresholds": THRESHOLDS}
+
+
+def assess() -> llm.Result:
+    return llm.assess_lead(prompts.latest("lead_assessment"), DATA, THRESHOLDS)
+
+
+def test_a_valid_reply_is_parsed_and_names_its_prompt_version_model_and_cost(llm_on):
+    llm_on.then(Reply(content={"score": 64, "label": "WARM", "rationale": "Asks for pricing."},
+                      usage={"prompt_tokens": 1000, "completion_tokens": 500}))
+
+    result = assess()
+
+    assert result.value.score == 64 and result.value.label == "WARM"
+    assert result.record.prompt_version == "lead_assessment.v1"
+    assert result.record.model == "fake-model-1"
+    assert (result.record.prompt_tokens, result.record.completion_tokens) == (1000, 500)
+    assert result.record.cost_usd == pytest.approx(0.00015 + 0.0003)
+
+
+def test_the_request_sends_max_tokens_a_json_schema_and_the_lead_as_quoted_data(llm_on, settings):
+    assess()
+
+    request = llm_on.requests[0]
+    assert request["max_tokens"] == settings.LLM_MAX_TOKENS
+    assert "max_completion_tokens" not in request
+    response_format = request["response_format"]
+    assert response_format["type"] == "json_schema"
+    schema = response_format["json_schema"]["schema"]
+    assert schema["properties"]["rationale"]["maxLength"] == 400
+    assert schema["additionalProperties"] is False
+    system, user = request["messages"]
+    assert "never instructions" in system["content"]
+    assert "<lead_data>" in user["content"] and "untrusted" in user["content"]
+
+
+def test_json_object_mode_sends_the_schema_inline_for_servers_like_llama_cpp(llm_on, settings):
+    settings.LLM_STRUCTURED_OUTPUT = "json_object"
+
+    assess()
+
+    response_format = llm_on.requests[0]["response_format"]
+    assert response_format["type"] == "json_object"
+    assert response_format["schema"]["title"] == "lead_assessment"
+
+
+def test_malformed_json_is_a_failed_call(llm_on):
+    llm_on.then(Reply(content='{"score": 64, "label": "WARM", "rationale": '))
+
+    with pytest.raises(llm.LLMError, match="did not match the LeadAssessment schema"):
+        assess()
+
+
+@pytest.mark.parametrize("content, problem", [
+    ({"score": 150, "label": "HOT", "rationale": "x"}, "score"),
+    ({"score": 50, "label": "LUKEWARM", "rationale": "x"}, "label"),
+    ({"score": 50, "label": "WARM", "rationale": "x" * 401}, "rationale"),
+    ({"score": 50, "label": "WARM", "rationale": "x", "approve": True}, "approve"),
+])
+def test_a_reply_that_breaks_the_schema_is_a_failed_call_naming_the_field(llm_on, content, problem):
+    llm_on.then(Reply(content=content))
+
+    with pytest.raises(llm.LLMError) as raised:
+        assess()
+
+    assert problem in str(raised.value)
+    assert raised.value.record.reply is None
+
+
+def test_a_reply_cut_off_at_the_token_limit_is_a_failed_call_not_a_crash(llm_on):
+    llm_on.then(Reply(content='{"score": 50, "label": "WARM", "rationale": "aaaa', finish_reason="length"))
+
+    with pytest.raises(llm.LLMError, match="cut off at the token limit"):
+        assess()
+
+
+def test_a_label_that_disagrees_with_the_score_is_rejected(llm_on):
+    llm_on.then(Reply(content={"score": 20, "label": "HOT", "rationale": "Trust me."}))
+
+    with pytest.raises(llm.LLMError, match="label HOT disagrees with score 20"):
+        assess()
+
+
+def test_a_slow_reply_past_the_timeout_is_retried_and_then_given_up(llm_on, settings):
+    settings.LLM_TIMEOUT = 0.2
+    settings.LLM_MAX_RETRIES = 1
+    llm_on.then(Reply(delay=1.0), Reply(delay=1.0))
+
+    with pytest.raises(llm.LLMError, match="gave up after 2 attempts: APITimeoutError"):
+        assess()
+
+
+def test_a_429_is_retried_with_backoff_and_the_next_reply_is_used(llm_on):
+    llm_on.then(Reply(status=429), Reply(content={"score": 61, "label": "WARM", "rationale": "ok"}))
+
+    result = assess()
+
+    assert result.value.score == 61
+    assert result.record.attempts == 2
+    assert len(llm_on.requests) == 2
+
+
+def test_a_400_is_not_retried(llm_on):
+    llm_on.then(Reply(status=400))
+
+    with pytest.raises(llm.LLMError, match="BadRequestError"):
+        assess()
+
+    assert len(llm_on.requests) == 1
+
+
+def test_repeated_500s_open_the_breaker_until_the_pause_is_over(llm_on, settings):
+    settings.LLM_MAX_RETRIES = 0
+    llm_on.then(*[Reply(status=500)] * 3)
+
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC), tick=False):
+        for _ in range(3):
+            with pytest.raises(llm.LLMError, match="InternalServerError"):
+                assess()
+        with pytest.raises(llm.LLMUnavailable, match="circuit breaker open"):
+            assess()
+        assert len(llm_on.requests) == 3
+        assert llm.breaker_open()
+
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 1, 1, tzinfo=datetime.UTC), tick=False):
+        assert not llm.breaker_open()
+        assert assess().value.label == "WARM"
+
+
+def test_a_success_resets_the_count_of_failures(llm_on, settings):
+    settings.LLM_MAX_RETRIES = 0
+    llm_on.then(Reply(status=500), Reply(status=500), Reply(), Reply(status=500), Reply(status=500))
+
+    for expected_failure in (True, True, False, True, True):
+        if expected_failure:
+            with pytest.raises(llm.LLMError):
+                assess()
+        else:
+            assess()
+
+    assert not llm.breaker_open()
+
+
+def test_azure_openai_calls_the_deployment_named_by_the_model(llm_on, settings):
+    settings.LLM_PROVIDER = "azure_openai"
+    settings.AZURE_OPENAI_ENDPOINT = llm_on.endpoint
+
+    assess()
+
+    assert llm_on.requests[0]["_path"].startswith("/openai/deployments/fake-model-1/chat/completions")
+
+
+def test_with_the_llm_off_no_call_is_made(settings, fake_llm):
+    settings.LLM_PROVIDER = "none"
+
+    with pytest.raises(llm.LLMUnavailable, match="LLM is off"):
+        assess()
+
+    assert fake_llm.requests == []
+
+
+def test_an_email_reply_with_placeholders_is_not_usable(llm_on):
+    llm_on.then(Reply(content={"subject": "Hello {first_name}", "body": "A body long enough to be valid here."}))
+
+    with pytest.raises(llm.LLMError, match="placeholders"):
+        llm.write_email(prompts.latest("email_text"), {"company": "Acme"})
+
+
+def test_the_schema_comes_from_the_pydantic_model():
+    schema = llm.json_schema(llm.EmailText)
+
+    assert schema["properties"]["body"]["maxLength"] == 1500
+    assert set(schema["required"]) == {"subject", "body"}
+    assert json.dumps(schema)
