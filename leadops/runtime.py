@@ -41,6 +41,7 @@ def _choice(*options: str):  # type: ignore[no-untyped-def]
             raise ValueError(f"must be one of: {', '.join(options)}")
         return text
 
+    check.options = options  # type: ignore[attr-defined]  # the Settings page offers these in a select
     return check
 
 

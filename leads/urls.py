@@ -5,6 +5,9 @@ from leads import api, views
 app_name = "leads"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("leads/<uuid:lead_id>/", views.lead_detail, name="detail"),
+    path("leads/<uuid:lead_id>/clear-gate/", views.clear_gate, name="clear_gate"),
+    path("leads/<uuid:lead_id>/outcome/", views.record_outcome, name="outcome"),
     path("leads/export.csv", views.export_download, name="export"),
     path("leads/new/", views.lead_new, name="new"),
     path("api/leads", api.create_lead, name="api_create"),

@@ -1,23 +1,107 @@
 """Views for leads: the dashboard and lead pages."""
 
+import uuid
+
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from leadops.http import HtmxHttpRequest
-from leadops.roles import role_required
+from leadops.roles import manager_required, role_required
+from leads import charts, lead_page, outcomes
+from leads import dashboard as lead_dashboard
+from leads.dashboard import LeadFilters, active_thresholds
 from leads.export import ExportFilters, ExportFormat, LeadExport
 from leads.forms import LeadForm
 from leads.intake import OnDuplicate, ingest
 from leads.models import Lead
 
 
-def dashboard(request: HtmxHttpRequest):  # type: ignore[no-untyped-def]
-    leads = Lead.objects.select_related("company").order_by("-created_at")[:50]
-    return render(request, "leads/dashboard.html", {"leads": leads})
+@role_required
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """KPIs and charts (cached), and the leads table whose filters live in the URL."""
+    filters = LeadFilters.from_query(request.GET)
+    page = lead_dashboard.page_of_leads(filters, request.user)
+    context = {
+        "filters": filters,
+        "page": page,
+        "matching": lead_dashboard.matching_count(filters, request.user),
+        "statuses": Lead.Status.choices,
+        "labels": Lead.Label.choices,
+        "sources": Lead.Source.choices,
+        "owners": lead_dashboard.owner_choices(),
+        "sort_queries": {key: filters.query_string(sort=key) for key in lead_dashboard.SORTS},
+        "next_query": filters.query_string(after=page.next_cursor),
+        "first_query": filters.query_string(),
+    }
+    if request.htmx and request.htmx.target == "lead-table":
+        return render(request, "leads/dashboard.html#lead-table", context)
+    stats = lead_dashboard.kpis()
+    context.update({
+        "kpis": stats,
+        "funnel_chart": charts.funnel(stats["funnel"]),
+        "histogram_chart": charts.histogram(stats["histogram"], **active_thresholds()),
+        "conversion_chart": charts.conversion(stats["conversion"]),
+    })
+    return render(request, "leads/dashboard.html", context)
+
+
+@role_required
+@require_GET
+def lead_detail(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    """Everything about one lead; an HTMX poll gets just the timeline (to watch a send land)."""
+    try:
+        lead = lead_page.get_lead(lead_id)
+    except Lead.DoesNotExist:
+        raise Http404("No lead with this id.") from None
+    if request.htmx and request.htmx.target == "timeline":
+        return render(request, "leads/lead_detail.html#timeline", {
+            "lead": lead, "timeline": lead_page.timeline(lead), "awaiting_send": lead_page.awaiting_send(lead)})
+    return render(request, "leads/lead_detail.html", lead_page.context(lead, request.user))
+
+
+@role_required
+@require_POST
+def record_outcome(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=lead_id)
+    error = ""
+    try:
+        feedback = outcomes.record_outcome(lead, request.POST.get("outcome", ""), request.POST.get("notes", ""),
+                                           user=request.user)
+    except ValidationError as problem:
+        error = " ".join(problem.messages) if request.POST.get("outcome") else "Choose an outcome to record."
+    else:
+        lead_dashboard.invalidate()
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, f"Outcome recorded: {feedback.get_outcome_display()}.")
+        return redirect(lead)
+    lead = lead_page.get_lead(lead.pk)
+    context = {**lead_page.context(lead, request.user), "outcome_error": error, "oob": True}
+    html = render_to_string("leads/lead_detail.html#outcome-form", context, request)
+    html += render_to_string("leads/lead_detail.html#timeline", context, request)
+    return HttpResponse(html, status=422 if error else 200)
+
+
+@manager_required
+@require_POST
+def clear_gate(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=lead_id)
+    if lead.needs_approval:
+        lead.clear_approval_gate(request.user)
+        lead_dashboard.invalidate()
+        messages.success(request, "Approval gate cleared: reps can now approve this lead's drafts.")
+    return redirect(lead)
 
 
 @role_required

@@ -1,9 +1,16 @@
 from django.urls import path
 
-from outreach import views
+from outreach import review_views, views
 
 app_name = "outreach"
 urlpatterns: list = [
+    path("review/", review_views.review_queue, name="review"),
+    path("review/bulk-approve/", review_views.bulk_approve, name="bulk_approve"),
+    path("drafts/<uuid:draft_id>/save/", review_views.save_draft, name="draft_save"),
+    path("drafts/<uuid:draft_id>/approve/", review_views.approve_draft, name="draft_approve"),
+    path("drafts/<uuid:draft_id>/reject/", review_views.reject_draft, name="draft_reject"),
+    path("drafts/<uuid:draft_id>/needs-info/", review_views.needs_info_draft, name="draft_needs_info"),
+    path("drafts/<uuid:draft_id>/disqualify/", review_views.disqualify_lead, name="draft_disqualify"),
     path("unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("hooks/inbound-email", views.inbound_email, name="inbound-email"),
 ]

@@ -1,0 +1,308 @@
+"""What the dashboard shows: the filtered, keyset-paginated leads table and cached KPIs and charts.
+
+At a million leads a COUNT or a GROUP BY over the table costs 100+ ms, so KPIs, charts and
+per-filter counts are cached for at most `FRESH_SECONDS`. A person's own change must show at
+once, so the views that change leads call `invalidate()`, which bumps a version that is part
+of every cache key. The table itself is never cached: keyset pages read ~50 index entries.
+"""
+
+import base64
+import datetime
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from leadops.roles import MANAGER, REP
+from leads.models import Feedback, Lead
+from outreach.models import EmailDraft
+
+PAGE_SIZE = 50
+# Cached numbers are recomputed after this long; a stale copy is served meanwhile (see _cached).
+FRESH_SECONDS = 25
+_VERSION_KEY = "leadops:dashboard:version"
+# Score sorting treats "not scored yet" as below 0 so the keyset has no NULLs to step over. A plain
+# integer: as a PositiveSmallIntegerField Django would call "<= -1" impossible and skip the query.
+SCORE_SORT = Coalesce("score_value", Value(-1), output_field=IntegerField())
+
+# URL value -> (label, descending?, the ordered expression the keyset walks)
+SORTS: dict[str, tuple[str, bool, str]] = {
+    "newest": ("Newest first", True, "created_at"),
+    "oldest": ("Oldest first", False, "created_at"),
+    "score": ("Highest score", True, "score"),
+    "score_low": ("Lowest score", False, "score"),
+}
+
+
+@dataclass
+class LeadFilters:
+    """The dashboard's filter state, parsed from (and written back to) the URL query string."""
+
+    status: str = ""
+    label: str = ""
+    source: str = ""
+    owner: str = ""
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    search: str = ""
+    sort: str = "newest"
+    after: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "LeadFilters":
+        filters = cls()
+        for name, choices in (("status", Lead.Status), ("label", Lead.Label), ("source", Lead.Source)):
+            value = query.get(name, "").strip()
+            if value and value not in choices.values:
+                filters.errors[name] = f"Unknown {name} '{value}'"
+            elif value:
+                setattr(filters, name, value)
+        owner = query.get("owner", "").strip()
+        if owner in ("me", "none") or owner.isdigit():
+            filters.owner = owner
+        elif owner:
+            filters.errors["owner"] = f"Unknown owner '{owner}'"
+        for name in ("created_from", "created_to"):
+            raw = query.get(name, "").strip()
+            if raw:
+                parsed = parse_date(raw)
+                if parsed is None:
+                    filters.errors[name] = f"'{raw}' is not a date like 2026-01-31"
+                setattr(filters, name, parsed)
+        filters.search = query.get("q", "").strip()[:100]
+        sort = query.get("sort", "newest")
+        filters.sort = sort if sort in SORTS else "newest"
+        filters.after = query.get("after", "")[:200]
+        return filters
+
+    def query_string(self, **changes: Any) -> str:
+        """The URL query for these filters, with some values changed (e.g. sort, after)."""
+        values = {
+            "q": self.search, "status": self.status, "label": self.label, "source": self.source,
+            "owner": self.owner, "created_from": self.created_from.isoformat() if self.created_from else "",
+            "created_to": self.created_to.isoformat() if self.created_to else "",
+            "sort": "" if self.sort == "newest" else self.sort,
+        }
+        values.update(changes)
+        query = QueryDict(mutable=True)
+        for key, value in values.items():
+            if value:
+                query[key] = value
+        return query.urlencode()
+
+    def export_query(self) -> str:
+        """The filters without paging or sorting: what the CSV export needs."""
+        return self.query_string(sort="", after="")
+
+    def cache_key(self) -> str:
+        return self.export_query() or "all"
+
+
+def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
+    leads = Lead.objects.all()
+    if filters.status:
+        leads = leads.filter(status=filters.status)
+    if filters.label:
+        leads = leads.filter(score_label=filters.label)
+    if filters.source:
+        leads = leads.filter(source=filters.source)
+    if filters.owner == "me":
+        leads = leads.filter(owner=user)
+    elif filters.owner == "none":
+        leads = leads.filter(owner__isnull=True)
+    elif filters.owner:
+        leads = leads.filter(owner_id=int(filters.owner))
+    if filters.created_from:
+        leads = leads.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        leads = leads.filter(created_at__date__lte=filters.created_to)
+    if filters.search:
+        term = filters.search
+        if "@" in term:
+            leads = leads.filter(email__istartswith=term)
+        else:
+            words = term.split()
+            name_match = Q(first_name__istartswith=words[0])
+            if len(words) > 1:
+                name_match &= Q(last_name__istartswith=words[-1])
+            else:
+                name_match |= Q(last_name__istartswith=term)
+            leads = leads.filter(name_match | Q(email__istartswith=term) | Q(company_name__icontains=term))
+    return leads
+
+
+@dataclass
+class Page:
+    leads: list[Lead]
+    next_cursor: str
+    is_first: bool
+
+
+def _encode_cursor(lead: Lead, sort: str) -> str:
+    key = SORTS[sort][2]
+    data = {"c": lead.created_at.isoformat(), "i": str(lead.id)}
+    if key == "score":
+        data["s"] = lead.score_value if lead.score_value is not None else -1
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any] | None:
+    """A cursor from the URL; a tampered or stale one just starts from the first page."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        created = parse_datetime(data["c"])
+        if created is None:
+            return None
+        return {"c": created, "i": uuid.UUID(data["i"]), "s": int(data.get("s", -1))}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def page_of_leads(filters: LeadFilters, user: User) -> Page:
+    """One page of the table by keyset: WHERE (sort key, id) < cursor ORDER BY ... LIMIT 51.
+
+    Deep OFFSET pages cost ~60 ms at a million rows; a keyset page reads only the rows it shows.
+    """
+    descending, key = SORTS[filters.sort][1], SORTS[filters.sort][2]
+    leads = filtered_leads(filters, user).select_related("owner")
+    cursor = _decode_cursor(filters.after) if filters.after else None
+    before, beyond = ("lt", "lte") if descending else ("gt", "gte")
+    if key == "score":
+        leads = leads.annotate(sort_score=SCORE_SORT)
+        if cursor:
+            # The plain range term lets PostgreSQL start the index scan at the cursor.
+            leads = leads.filter(**{f"sort_score__{beyond}": cursor["s"]}).filter(
+                Q(**{f"sort_score__{before}": cursor["s"]})
+                | Q(sort_score=cursor["s"], **{f"created_at__{before}": cursor["c"]})
+                | Q(sort_score=cursor["s"], created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
+            )
+        order = [F("sort_score").desc(), "-created_at", "-id"] if descending else [
+            F("sort_score").asc(), "created_at", "id"]
+    else:
+        if cursor:
+            leads = leads.filter(**{f"created_at__{beyond}": cursor["c"]}).filter(
+                Q(**{f"created_at__{before}": cursor["c"]})
+                | Q(created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
+            )
+        order = ["-created_at", "-id"] if descending else ["created_at", "id"]
+    rows = list(leads.order_by(*order)[: PAGE_SIZE + 1])
+    next_cursor = _encode_cursor(rows[PAGE_SIZE - 1], filters.sort) if len(rows) > PAGE_SIZE else ""
+    return Page(leads=rows[:PAGE_SIZE], next_cursor=next_cursor, is_first=cursor is None)
+
+
+# --- Cached numbers -------------------------------------------------------------------------------
+
+
+def invalidate() -> None:
+    """Call after a person changes leads or drafts so their next page shows the change."""
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:
+        cache.set(_VERSION_KEY, 2, timeout=None)
+
+
+def _version() -> int:
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        cache.add(_VERSION_KEY, 1, timeout=None)
+        version = cache.get(_VERSION_KEY, 1)
+    return int(version)
+
+
+def _cached(name: str, compute: Callable[[], Any]) -> Any:
+    """Serve a cached value; past FRESH_SECONDS one request recomputes while others get the old one.
+
+    Without this, eight clients whose cache expires together would all run the same 200 ms
+    aggregate at once. A stale copy is at most FRESH_SECONDS plus one recompute old.
+    """
+    key = f"leadops:dashboard:{_version()}:{name}"
+    entry = cache.get(key)
+    now = timezone.now().timestamp()
+    if entry is not None and (entry["at"] + FRESH_SECONDS > now or not cache.add(f"{key}:lock", 1, timeout=30)):
+        return entry["value"]
+    try:
+        value = compute()
+        cache.set(key, {"value": value, "at": now}, timeout=FRESH_SECONDS * 20)
+    finally:
+        cache.delete(f"{key}:lock")
+    return value
+
+
+def _compute_kpis() -> dict[str, Any]:
+    by_status: dict[str, int] = {}
+    by_label: dict[str, int] = {}
+    for row in Lead.objects.order_by().values("status", "score_label").annotate(n=Count("*")):
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
+    reached = (Lead.Status.CONTACTED, Lead.Status.MEETING_BOOKED, Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST)
+    histogram = [0] * 10
+    for row in (
+        Lead.objects.filter(score_value__isnull=False).order_by()
+        .values(bucket=F("score_value") / 10).annotate(n=Count("*"))
+    ):
+        histogram[min(int(row["bucket"]), 9)] += row["n"]
+    conversion = []
+    rows = {
+        row["lead__score_label"]: row
+        for row in Feedback.objects.order_by().values("lead__score_label").annotate(
+            leads=Count("lead", distinct=True),
+            converted=Count("lead", filter=Q(outcome__in=Feedback.POSITIVE), distinct=True),
+        )
+    }
+    for label in Lead.Label:
+        row = rows.get(label.value)
+        if row and row["leads"]:
+            conversion.append({"label": label.value, "leads": row["leads"], "converted": row["converted"],
+                               "rate": round(100 * row["converted"] / row["leads"])})
+    return {
+        "total": sum(by_status.values()),
+        "labels": {label.value: by_label.get(label.value, 0) for label in Lead.Label},
+        "unscored": by_label.get("", 0),
+        "contacted": sum(by_status.get(status, 0) for status in reached),
+        "meetings": by_status.get(Lead.Status.MEETING_BOOKED, 0),
+        "won": by_status.get(Lead.Status.CLOSED_WON, 0),
+        "drafts_waiting": EmailDraft.objects.filter(state=EmailDraft.State.DRAFT).count(),
+        "funnel": [{"status": status.value, "label": status.label, "count": by_status.get(status.value, 0)}
+                   for status in Lead.Status],
+        "histogram": histogram,
+        "conversion": conversion,
+    }
+
+
+def kpis() -> dict[str, Any]:
+    return _cached("kpis", _compute_kpis)
+
+
+def matching_count(filters: LeadFilters, user: User) -> int:
+    """How many leads match the filters (cached per filter set; "me" is per user)."""
+    if not filters.export_query():
+        return kpis()["total"]
+    scope = f"count:{user.pk if filters.owner == 'me' else ''}:{filters.cache_key()}"
+    return _cached(scope, lambda: filtered_leads(filters, user).count())
+
+
+def owner_choices() -> list[tuple[int, str]]:
+    return _cached("owners", lambda: list(
+        User.objects.filter(groups__name__in=(REP, MANAGER)).distinct().order_by("username")
+        .values_list("pk", "username")
+    ))
+
+
+def active_thresholds() -> dict[str, int]:
+    """HOT / WARM cut-offs of the active scoring, to colour the score histogram."""
+    from scoring.models import ScoringConfig
+
+    def read() -> dict[str, int]:
+        config = ScoringConfig.objects.filter(is_active=True).values_list("thresholds", flat=True).first() or {}
+        return {"hot": int(config.get("hot", 70)), "warm": int(config.get("warm", 40))}
+
+    return _cached("thresholds", read)

@@ -1,0 +1,87 @@
+"""What the lead page shows, read in a fixed number of queries whatever the lead's history."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from leads.models import ActivityLog, Feedback, Lead
+from outreach.models import EmailDraft
+from scoring.models import Trace
+
+TIMELINE_LIMIT = 100
+TRACE_LIMIT = 10
+COMPANY_HISTORY_LIMIT = 10
+
+
+@dataclass
+class Factor:
+    label: str
+    points: float
+    percent: float
+
+    @property
+    def positive(self) -> bool:
+        return self.points >= 0
+
+
+def factors(lead: Lead) -> list[Factor]:
+    """The score's factors as signed bars, each scaled to the largest factor."""
+    rows = [row for row in lead.score_factors or [] if isinstance(row, dict)]
+    largest = max((abs(float(row.get("points", 0) or 0)) for row in rows), default=0) or 1
+    return [
+        Factor(label=str(row.get("factor", row.get("label", "?"))), points=float(row.get("points", 0) or 0),
+               percent=round(abs(float(row.get("points", 0) or 0)) / largest * 100, 1))
+        for row in sorted(rows, key=lambda row: -abs(float(row.get("points", 0) or 0)))
+    ]
+
+
+def get_lead(lead_id: Any) -> Lead:
+    return Lead.objects.select_related("company", "owner", "approved_by").get(pk=lead_id)
+
+
+def open_draft(lead: Lead) -> EmailDraft | None:
+    """The draft a person works on now: the newest still waiting for review."""
+    return (
+        EmailDraft.objects.filter(lead=lead, state=EmailDraft.State.DRAFT)
+        .select_related("approved_by").order_by("-created_at").first()
+    )
+
+
+def timeline(lead: Lead) -> list[ActivityLog]:
+    return list(lead.activities.select_related("actor").order_by("-created_at", "-id")[:TIMELINE_LIMIT])
+
+
+def awaiting_send(lead: Lead) -> bool:
+    """An approved email is on its way: the timeline keeps refreshing until it is sent."""
+    return EmailDraft.objects.filter(
+        lead=lead, state__in=(EmailDraft.State.APPROVED, EmailDraft.State.SENDING)
+    ).exists()
+
+
+def context(lead: Lead, user: User) -> dict[str, Any]:
+    drafts = list(lead.drafts.select_related("approved_by").order_by("-created_at")[:20])
+    company_history: list[Lead] = []
+    if lead.company_id:
+        company_history = list(
+            Lead.objects.filter(company_id=lead.company_id).exclude(pk=lead.pk)
+            .only("id", "first_name", "last_name", "email", "status", "score_label", "score_value", "created_at")
+            .order_by("-created_at")[:COMPANY_HISTORY_LIMIT]
+        )
+    traces = list(Trace.objects.filter(lead=lead).order_by("-created_at")[:TRACE_LIMIT])
+    outcomes = list(Feedback.objects.filter(lead=lead).select_related("created_by").order_by("-created_at")[:20])
+    current = next((draft for draft in drafts if draft.state == EmailDraft.State.DRAFT), None)
+    return {
+        "lead": lead,
+        "factors": factors(lead),
+        "drafts": drafts,
+        "draft": current,
+        "company_history": company_history,
+        "timeline": timeline(lead),
+        "awaiting_send": any(draft.state in (EmailDraft.State.APPROVED, EmailDraft.State.SENDING)
+                             for draft in drafts),
+        "traces": traces,
+        "outcomes": outcomes,
+        "outcome_choices": Feedback.Outcome.choices,
+    }
+

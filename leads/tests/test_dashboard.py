@@ -1,0 +1,167 @@
+"""The dashboard: KPIs and charts, the filtered table, keyset pages and cached counts."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from conftest import LeadFactory, UserFactory
+from leads.models import Feedback, Lead
+from outreach.models import EmailDraft
+
+pytestmark = pytest.mark.django_db
+
+
+def _lead_links(html: str) -> list[str]:
+    return re.findall(r'href="/leads/([0-9a-f-]{36})/"', html)
+
+
+def test_the_dashboard_shows_kpis_charts_and_the_newest_leads(rep_client):
+    hot = LeadFactory(first_name="Hanna", last_name="Hot", score_label=Lead.Label.HOT, score_value=88)
+    LeadFactory(first_name="Carl", last_name="Cold", score_label=Lead.Label.COLD, score_value=12,
+                status=Lead.Status.CONTACTED)
+    EmailDraft.objects.create(lead=hot, subject="Hello", body="Hi")
+    Feedback.objects.create(lead=hot, outcome=Feedback.Outcome.BOOKED_DEMO)
+
+    response = rep_client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    kpis = response.context["kpis"]
+    assert (kpis["total"], kpis["labels"]["HOT"], kpis["labels"]["COLD"]) == (2, 1, 1)
+    assert kpis["contacted"] == 1 and kpis["drafts_waiting"] == 1
+    assert "Funnel by status" in html and "<svg" in html
+    assert "100% (1 of 1)" in html  # conversion of HOT leads with an outcome
+    assert "Hanna Hot" in html and "Carl Cold" in html
+    assert html.index("Carl Cold") < html.index("Hanna Hot")  # newest first
+
+
+def test_the_dashboard_needs_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_user_without_a_role_is_refused(outsider_client):
+    assert outsider_client.get("/").status_code == 403
+
+
+def test_an_htmx_request_for_the_table_gets_only_the_table(rep_client, htmx_headers):
+    LeadFactory(first_name="Tina")
+    response = rep_client.get("/?label=HOT", HTTP_HX_TARGET="lead-table", **htmx_headers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="lead-table">')
+    assert "<html" not in html and "Funnel by status" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_filters_narrow_the_table_and_stay_in_the_form(rep_client, rep):
+    other = UserFactory(username="oscar")
+    LeadFactory(first_name="Match", score_label="HOT", status=Lead.Status.QUALIFIED, source=Lead.Source.EVENT,
+                owner=rep)
+    LeadFactory(first_name="WrongLabel", score_label="WARM", status=Lead.Status.QUALIFIED,
+                source=Lead.Source.EVENT, owner=rep)
+    LeadFactory(first_name="WrongOwner", score_label="HOT", status=Lead.Status.QUALIFIED,
+                source=Lead.Source.EVENT, owner=other)
+    LeadFactory(first_name="WrongSource", score_label="HOT", status=Lead.Status.QUALIFIED,
+                source=Lead.Source.REFERRAL, owner=rep)
+    old = LeadFactory(first_name="TooOld", score_label="HOT", status=Lead.Status.QUALIFIED,
+                      source=Lead.Source.EVENT, owner=rep)
+    Lead.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
+    since = (timezone.now() - datetime.timedelta(days=7)).date().isoformat()
+
+    response = rep_client.get(f"/?label=HOT&status=QUALIFIED&source=event&owner=me&created_from={since}")
+
+    html = response.content.decode()
+    assert "Match" in html
+    for name in ("WrongLabel", "WrongOwner", "WrongSource", "TooOld"):
+        assert name not in html
+    assert '<option value="HOT" selected>' in html
+    assert "1 lead match these filters" in html or "1 lead matches these filters" in html
+    assert "/leads/export.csv?label=HOT&amp;status=QUALIFIED" in html or "label=HOT" in html.split("Download CSV")[0]
+
+
+def test_search_finds_leads_by_name_email_or_company(rep_client):
+    LeadFactory(first_name="Zoe", last_name="Quinn", email="zoe@quinnworks.io", company_name="Quinn Works")
+    LeadFactory(first_name="Adam", last_name="Smith", email="adam@other.com", company_name="Other Co")
+    for term in ("zoe", "Zoe Quinn", "zoe@quinn", "quinn works"):
+        html = rep_client.get("/", {"q": term}).content.decode()
+        assert "Zoe Quinn" in html, term
+        assert "Adam Smith" not in html, term
+
+
+def test_an_unknown_filter_value_is_named_in_the_error(rep_client):
+    html = rep_client.get("/?label=LUKEWARM&created_from=yesterday").content.decode()
+    assert "Unknown label &#x27;LUKEWARM&#x27;" in html
+    assert "&#x27;yesterday&#x27; is not a date" in html
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "score", "score_low"])
+def test_keyset_pages_show_every_lead_exactly_once(rep_client, sort):
+    created = timezone.now()
+    leads = []
+    for index in range(120):
+        # Equal timestamps and equal scores on purpose: the id breaks ties so no row is skipped.
+        lead = LeadFactory(score_value=(index % 7) * 10 if index % 5 else None,
+                           score_label="" if index % 5 == 0 else "WARM")
+        leads.append(lead)
+    Lead.objects.update(created_at=created)
+    seen: list[str] = []
+    url = f"/?sort={sort}"
+    pages = 0
+    while url:
+        response = rep_client.get(url)
+        seen += _lead_links(response.content.decode())
+        next_query = response.context["next_query"] if response.context["page"].next_cursor else ""
+        url = f"/?{next_query}" if next_query else ""
+        pages += 1
+    assert pages == 3
+    assert sorted(seen) == sorted(str(lead.pk) for lead in leads)
+    if sort == "score":
+        scores = [Lead.objects.get(pk=lead_id).score_value or -1 for lead_id in seen]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_a_tampered_cursor_starts_again_from_the_first_page(rep_client):
+    LeadFactory(first_name="Only")
+    response = rep_client.get("/?after=not-a-cursor")
+    assert response.status_code == 200
+    assert "Only" in response.content.decode()
+
+
+def test_the_dashboard_costs_the_same_few_queries_for_many_leads(rep_client, django_assert_max_num_queries):
+    owner = UserFactory(username="owner1")
+    for _ in range(60):
+        LeadFactory(owner=owner, score_label="HOT", score_value=80)
+    rep_client.get("/")  # warms the KPI cache, as a running site has
+    with django_assert_max_num_queries(6):
+        rep_client.get("/?label=HOT")
+
+
+def test_kpis_are_cached_but_a_persons_own_change_shows_at_once(rep_client):
+    lead = LeadFactory()
+    assert rep_client.get("/").context["kpis"]["total"] == 1
+
+    LeadFactory()  # another process adds a lead: the cached figures may lag
+    assert rep_client.get("/").context["kpis"]["total"] == 1
+
+    rep_client.post(f"/leads/{lead.pk}/outcome/", {"outcome": "closed_won"})
+    kpis = rep_client.get("/").context["kpis"]
+    assert kpis["total"] == 2 and kpis["won"] == 1
+
+
+def test_cached_kpis_are_never_more_than_thirty_seconds_old(rep_client):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        LeadFactory()
+        assert rep_client.get("/").context["kpis"]["total"] == 1
+        LeadFactory()
+        clock.shift(datetime.timedelta(seconds=30))
+        assert rep_client.get("/").context["kpis"]["total"] == 2
+
+
+def test_the_empty_dashboard_says_so(rep_client):
+    html = rep_client.get("/").content.decode()
+    assert "No leads yet" in html

@@ -1,0 +1,183 @@
+"""The lead page: profile, score factors, draft editor actions, timeline, outcomes and pipeline runs."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from conftest import CompanyFactory, LeadFactory
+from leads.models import ActivityLog, Feedback, Lead
+from outreach.models import EmailDraft
+from scoring.models import Trace
+
+pytestmark = pytest.mark.django_db
+
+
+# Inside the default send window (Mon-Fri 08:00-18:00 UTC), so an approved email goes out at once.
+TUESDAY_MORNING = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def in_send_window():
+    with time_machine.travel(TUESDAY_MORNING, tick=True):
+        yield
+
+
+@pytest.fixture
+def scored_lead() -> Lead:
+    company = CompanyFactory(domain="acme-industries.com", name="Acme Industries")
+    lead = LeadFactory(
+        first_name="Ada", last_name="Lovelace", email="ada@acme-industries.com", company=company,
+        status=Lead.Status.QUALIFIED, score_label=Lead.Label.HOT, score_value=82,
+        score_factors=[{"factor": "VP title", "points": 20}, {"factor": "Free mail domain", "points": -10},
+                       {"factor": "Starting score", "points": 10}],
+        recommended_action=Lead.Action.SEND_EMAIL, decision_reason="HOT lead with a clear need",
+        enrichment={"seniority": "vp"},
+    )
+    LeadFactory(first_name="Earlier", last_name="Contact", company=company, status=Lead.Status.CLOSED_WON)
+    ActivityLog.record(lead, ActivityLog.Type.INGESTED, actor_label="import")
+    Trace.objects.create(lead=lead, node_events=[
+        {"node": "score_lead", "duration_ms": 1.5, "status": "ok", "summary": "HOT 82"},
+        {"node": "draft_email", "duration_ms": 820.0, "status": "ok", "summary": "first touch"},
+    ], used_llm=True, llm_model="gpt-4o-mini", prompt_tokens=400, completion_tokens=120, duration_ms=830)
+    return lead
+
+
+@pytest.fixture
+def draft(scored_lead: Lead) -> EmailDraft:
+    return EmailDraft.objects.create(lead=scored_lead, subject="Quick idea for Acme",
+                                     body="Hi Ada,\n\nA short note about how Acme could qualify inbound leads faster.\n\nBest",
+                                     to_email=scored_lead.email)
+
+
+def test_the_lead_page_shows_profile_factors_history_timeline_and_runs(rep_client, scored_lead, draft):
+    response = rep_client.get(f"/leads/{scored_lead.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "ada@acme-industries.com" in html
+    assert "VP title" in html and "+20" in html and "-10" in html  # signed factor bars
+    assert 'class="minus"' in html and 'class="plus"' in html
+    assert "HOT lead with a clear need" in html
+    assert "Earlier Contact" in html  # company history
+    assert "Quick idea for Acme" in html  # draft editor
+    assert "Ingested" in html  # timeline
+    assert "score_lead" in html and "820.0 ms" in html and "520 tokens" in html  # trace
+
+
+def test_the_lead_page_needs_login(client, scored_lead):
+    response = client.get(f"/leads/{scored_lead.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_user_without_a_role_cannot_open_a_lead(outsider_client, scored_lead):
+    assert outsider_client.get(f"/leads/{scored_lead.pk}/").status_code == 403
+
+
+def test_an_unknown_lead_is_a_404(rep_client):
+    assert rep_client.get("/leads/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_an_htmx_poll_of_the_timeline_gets_only_the_timeline(rep_client, scored_lead, htmx_headers):
+    response = rep_client.get(f"/leads/{scored_lead.pk}/", HTTP_HX_TARGET="timeline", **htmx_headers)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="timeline"')
+    assert "<html" not in html and "Profile" not in html
+
+
+def test_the_page_costs_the_same_few_queries_however_long_the_history(
+    rep_client, scored_lead, draft, django_assert_max_num_queries
+):
+    for index in range(30):
+        ActivityLog.record(scored_lead, ActivityLog.Type.NOTE, actor=draft.lead.owner, payload={"n": index})
+        Trace.objects.create(lead=scored_lead, node_events=[{"node": "score_lead", "duration_ms": 1, "status": "ok"}])
+        Feedback.objects.create(lead=scored_lead, outcome=Feedback.Outcome.NO_RESPONSE)
+    with django_assert_max_num_queries(12):
+        rep_client.get(f"/leads/{scored_lead.pk}/")
+
+
+def test_saving_the_draft_without_reload_returns_the_editor_and_keeps_the_edit(
+    rep_client, draft, htmx_headers
+):
+    response = rep_client.post(f"/drafts/{draft.pk}/save/", {"subject": "Better subject", "body": "New body"},
+                               HTTP_HX_TARGET="draft-editor", **htmx_headers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="draft-editor"' in html and "<html" not in html
+    assert "Saved." in html
+    draft.refresh_from_db()
+    assert (draft.subject, draft.body) == ("Better subject", "New body")
+
+
+def test_approving_sends_the_mock_email_and_the_timeline_shows_it(
+    rep_client, draft, htmx_headers, in_send_window, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rep_client.post(f"/drafts/{draft.pk}/approve/", {"subject": "Edited", "body": draft.body},
+                                   **htmx_headers)
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.SENT and draft.subject == "Edited"
+    timeline = rep_client.get(f"/leads/{draft.lead_id}/", HTTP_HX_TARGET="timeline", **htmx_headers)
+    assert "Email sent" in timeline.content.decode()
+
+
+def test_a_rep_cannot_approve_a_draft_gated_for_a_manager(
+    rep_client, manager_client, draft, htmx_headers, in_send_window, django_capture_on_commit_callbacks
+):
+    EmailDraft.objects.filter(pk=draft.pk).update(needs_approval=True, approval_reason="Enterprise lead")
+    response = rep_client.post(f"/drafts/{draft.pk}/approve/", {}, **htmx_headers)
+    assert response.status_code == 422
+    assert "Only a manager can approve" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.DRAFT
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(f"/drafts/{draft.pk}/approve/", {}, **htmx_headers)
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.SENT
+
+
+def test_rejecting_needs_a_reason_and_then_records_it(rep_client, draft, htmx_headers):
+    response = rep_client.post(f"/drafts/{draft.pk}/reject/", {"reason": ""}, **htmx_headers)
+    assert response.status_code == 422 and "Say why" in response.content.decode()
+    rep_client.post(f"/drafts/{draft.pk}/reject/", {"reason": "Wrong tone"}, **htmx_headers)
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.REJECTED and draft.rejection_reason == "Wrong tone"
+
+
+def test_needs_info_swaps_the_draft_for_a_question_and_disqualify_closes_the_lead(rep_client, draft):
+    response = rep_client.post(f"/drafts/{draft.pk}/needs-info/", {"reason": "What is your budget?"})
+    assert response.status_code == 302  # without JavaScript: back to the lead page
+    lead = Lead.objects.get(pk=draft.lead_id)
+    assert lead.status == Lead.Status.NEEDS_INFO
+    question = EmailDraft.objects.get(lead=lead, state=EmailDraft.State.DRAFT)
+    assert question.variant == EmailDraft.Variant.CLARIFYING_QUESTION
+    rep_client.post(f"/drafts/{question.pk}/disqualify/", {"reason": "Student project"})
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.DISQUALIFIED
+
+
+def test_recording_an_outcome_updates_the_lead_and_the_timeline(rep_client, scored_lead, htmx_headers):
+    response = rep_client.post(f"/leads/{scored_lead.pk}/outcome/", {"outcome": "booked_demo", "notes": "Tue 10am"},
+                               **htmx_headers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="outcome"' in html and "Booked demo" in html and "Outcome recorded" in html
+    scored_lead.refresh_from_db()
+    assert scored_lead.status == Lead.Status.MEETING_BOOKED
+
+
+def test_an_outcome_must_be_chosen(rep_client, scored_lead, htmx_headers):
+    response = rep_client.post(f"/leads/{scored_lead.pk}/outcome/", {"outcome": ""}, **htmx_headers)
+    assert response.status_code == 422
+    assert "Choose an outcome" in response.content.decode()
+
+
+def test_only_a_manager_can_clear_the_approval_gate(rep_client, manager_client, scored_lead):
+    Lead.objects.filter(pk=scored_lead.pk).update(needs_approval=True, approval_reason="Budget over $50,000")
+    assert "Clear the approval gate" not in rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert rep_client.post(f"/leads/{scored_lead.pk}/clear-gate/").status_code == 403
+    page = manager_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "Clear the approval gate" in page
+    manager_client.post(f"/leads/{scored_lead.pk}/clear-gate/")
+    scored_lead.refresh_from_db()
+    assert scored_lead.needs_approval is False and scored_lead.approved_by.username == "max-manager"

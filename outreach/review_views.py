@@ -1,0 +1,159 @@
+"""The review queue and the draft actions it shares with the lead page.
+
+Each action calls outreach.approval and answers in the shape the caller needs: the queue's row
+(review page), the lead page's draft editor (lead page), or a redirect when JavaScript is off.
+Reps never see drafts gated for a manager; approval.approve refuses them anyway.
+"""
+
+from typing import Any, Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from leadops.http import HtmxHttpRequest
+from leadops.roles import is_manager, role_required
+from leads import dashboard as lead_dashboard
+from leads import lead_page
+from leads.models import Lead
+from outreach import approval
+from outreach.models import EmailDraft
+
+QUEUE_LIMIT = 100
+HOT_FIRST = Case(
+    When(lead__score_label=Lead.Label.HOT, then=Value(0)),
+    When(lead__score_label=Lead.Label.WARM, then=Value(1)),
+    When(lead__score_label=Lead.Label.COLD, then=Value(2)),
+    default=Value(3), output_field=IntegerField(),
+)
+
+
+def waiting_drafts(user: Any) -> QuerySet[EmailDraft]:
+    """Drafts waiting for a person, HOT first; a rep does not see the ones only a manager may approve."""
+    drafts = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
+    if not is_manager(user):
+        drafts = drafts.filter(needs_approval=False)
+    return drafts
+
+
+@role_required
+@require_GET
+def review_queue(request: HtmxHttpRequest) -> HttpResponse:
+    drafts = waiting_drafts(request.user)
+    context = {
+        "drafts": list(
+            drafts.select_related("lead", "lead__owner")
+            .order_by(HOT_FIRST, "-lead__score_value", "created_at")[:QUEUE_LIMIT]
+        ),
+        "waiting": drafts.count(),
+        "limit": QUEUE_LIMIT,
+    }
+    if request.htmx and request.htmx.target == "review-list":
+        return render(request, "outreach/review.html#review-list", context)
+    return render(request, "outreach/review.html", context)
+
+
+@role_required
+@require_POST
+def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
+    chosen = waiting_drafts(request.user).filter(pk__in=request.POST.getlist("draft")).select_related("lead")
+    result = approval.bulk_approve(list(chosen), request.user)
+    lead_dashboard.invalidate()
+    if result.approved:
+        messages.success(request, f"Approved {len(result.approved)} draft{'s' if len(result.approved) != 1 else ''}; "
+                                  "they go out within the send window and quotas.")
+    for draft, reason in result.skipped:
+        messages.warning(request, f"Skipped {draft.lead}: {reason}")
+    if not result.approved and not result.skipped:
+        messages.info(request, "Tick the drafts to approve first.")
+    return redirect("outreach:review")
+
+
+def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str = "", notice: str = "") -> HttpResponse:
+    """The queue row, or the lead page's draft editor plus its timeline (swapped out of band)."""
+    draft.refresh_from_db()
+    if request.POST.get("from") == "review":
+        if not request.htmx:
+            (messages.error if error else messages.success)(request, error or notice)
+            return redirect("outreach:review")
+        return render(request, "outreach/review.html#review-item",
+                      {"draft": draft, "error": error, "notice": notice}, status=422 if error else 200)
+    lead = lead_page.get_lead(draft.lead_id)
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or notice)
+        return redirect(lead)
+    context = {**lead_page.context(lead, request.user), "draft_error": error, "draft_saved": notice, "oob": True}
+    if error:
+        # Keep what the person typed: the failed edit is shown back, not the stored text.
+        draft.subject = request.POST.get("subject", draft.subject)
+        draft.body = request.POST.get("body", draft.body)
+        context["draft"] = draft
+    html = render_to_string("leads/lead_detail.html#draft-editor", context, request)
+    html += render_to_string("leads/lead_detail.html#timeline", context, request)
+    return HttpResponse(html, status=422 if error else 200)
+
+
+def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft], str]) -> HttpResponse:
+    draft = get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id)
+    try:
+        notice = action(draft)
+    except ValidationError as error:
+        return _draft_response(request, draft, error=" ".join(error.messages))
+    except PermissionDenied as error:
+        return _draft_response(request, draft, error=str(error))
+    lead_dashboard.invalidate()
+    return _draft_response(request, draft, notice=notice)
+
+
+@role_required
+@require_POST
+def save_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    def save(draft: EmailDraft) -> str:
+        lint = approval.save_edit(draft, request.user, request.POST.get("subject", ""), request.POST.get("body", ""))
+        return "Saved." + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
+
+    return _act(request, draft_id, save)
+
+
+@role_required
+@require_POST
+def approve_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    def approve(draft: EmailDraft) -> str:
+        approval.approve(draft, request.user, subject=request.POST.get("subject"), body=request.POST.get("body"))
+        return "Approved: the email is on its way (mock mode never really sends)."
+
+    return _act(request, draft_id, approve)
+
+
+@role_required
+@require_POST
+def reject_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    def reject(draft: EmailDraft) -> str:
+        approval.reject(draft, request.user, request.POST.get("reason", ""))
+        return "Rejected."
+
+    return _act(request, draft_id, reject)
+
+
+@role_required
+@require_POST
+def needs_info_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    def ask(draft: EmailDraft) -> str:
+        approval.needs_info(draft, request.user, request.POST.get("reason", ""))
+        return "Marked as needs info: a clarifying question is drafted for review."
+
+    return _act(request, draft_id, ask)
+
+
+@role_required
+@require_POST
+def disqualify_lead(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    def disqualify(draft: EmailDraft) -> str:
+        approval.disqualify(draft.lead, request.user, request.POST.get("reason", ""))
+        return "Lead disqualified; its unsent emails are cancelled."
+
+    return _act(request, draft_id, disqualify)

@@ -1,0 +1,127 @@
+"""The Settings page (managers only): scoring weights and thresholds with a live preview, version
+history with rollback, and the run-time settings of leadops.runtime. Every change is logged."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from leadops import runtime
+from leadops.http import HtmxHttpRequest
+from leadops.models import SettingChange
+from leadops.roles import manager_required
+from leads import dashboard as lead_dashboard
+from scoring import tuning
+from scoring.models import ScoringConfig
+
+HISTORY_LIMIT = 20
+
+
+def _runtime_fields(values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per run-time setting, with the widget its current value calls for."""
+    fields = []
+    for name, (label, parse) in runtime.EDITABLE.items():
+        value = values.get(name)
+        options = getattr(parse, "options", None)
+        kind = "bool" if isinstance(value, bool) else "select" if options else "list" if isinstance(value, list) \
+            else "text"
+        shown = ", ".join(value) if isinstance(value, list) else value
+        fields.append({"name": name, "label": label, "value": shown, "kind": kind, "options": options or (),
+                       "error": errors.get(name, "")})
+    return fields
+
+
+def _page(request: HtmxHttpRequest, *, edit: tuning.ScoringEdit | None = None,
+          preview: dict[str, Any] | None = None, runtime_values: dict[str, Any] | None = None,
+          runtime_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+    config = tuning.active_config()
+    context = {
+        "config": config,
+        "edit": edit,
+        "preview": preview,
+        "weights": [
+            {"key": key, "value": (edit.weights.get(key, value) if edit else value),
+             "error": edit.errors.get(f"weight:{key}", "") if edit else ""}
+            for key, value in sorted((config.weights if config else {}).items())
+        ],
+        "thresholds": {**(config.thresholds if config else {}), **(edit.thresholds if edit else {})},
+        "history": ScoringConfig.objects.select_related("created_by").order_by("-version")[:HISTORY_LIMIT],
+        "runtime_fields": _runtime_fields(runtime_values or runtime.current(), runtime_errors or {}),
+        "changes": SettingChange.objects.select_related("changed_by").order_by("-created_at")[:HISTORY_LIMIT],
+    }
+    return render(request, "scoring/settings.html", context, status=status)
+
+
+@manager_required
+@require_GET
+def settings_page(request: HtmxHttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@manager_required
+@require_POST
+def scoring_preview(request: HtmxHttpRequest) -> HttpResponse:
+    """The HOT/WARM/COLD split under the weights being edited; nothing is saved."""
+    config = tuning.active_config()
+    if config is None:
+        return render(request, "scoring/settings.html#preview", {"preview_error": "No active scoring version."})
+    edit = tuning.read_edit(request.POST, config)
+    preview = tuning.preview(config, edit) if edit.is_valid else None
+    if request.htmx:
+        return render(request, "scoring/settings.html#preview", {"edit": edit, "preview": preview})
+    return _page(request, edit=edit, preview=preview, status=200 if edit.is_valid else 422)
+
+
+@manager_required
+@require_POST
+def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
+    config = tuning.active_config()
+    if config is None:
+        messages.error(request, "There is no active scoring version to edit.")
+        return redirect("scoring:settings")
+    edit = tuning.read_edit(request.POST, config)
+    if not edit.is_valid:
+        return _page(request, edit=edit, status=422)
+    if edit.weights == config.weights and edit.thresholds == config.thresholds:
+        messages.info(request, f"Nothing changed; v{config.version} stays active.")
+        return redirect("scoring:settings")
+    saved = tuning.save_version(config, edit, request.user)
+    lead_dashboard.invalidate()
+    messages.success(request, f"Saved and activated scoring v{saved.version}. Leads qualified from now on use it.")
+    return redirect("scoring:settings")
+
+
+@manager_required
+@require_POST
+def scoring_rollback(request: HtmxHttpRequest, version: int) -> HttpResponse:
+    config = get_object_or_404(ScoringConfig, version=version)
+    tuning.rollback(config.version, request.user)
+    lead_dashboard.invalidate()
+    messages.success(request, f"Scoring v{config.version} is active again.")
+    return redirect("scoring:settings")
+
+
+@manager_required
+@require_POST
+def runtime_save(request: HtmxHttpRequest) -> HttpResponse:
+    submitted: dict[str, Any] = {}
+    current = runtime.current()
+    for name in runtime.EDITABLE:
+        if isinstance(current[name], bool):
+            # An unticked checkbox sends nothing: absence means off.
+            submitted[name] = name in request.POST
+        elif name in request.POST:
+            submitted[name] = request.POST[name]
+    try:
+        changed = runtime.update(submitted, user=request.user)
+    except ValidationError as error:
+        errors = {name: "; ".join(messages_) for name, messages_ in error.message_dict.items()}
+        return _page(request, runtime_values={**current, **submitted}, runtime_errors=errors, status=422)
+    if changed:
+        messages.success(request, f"Saved: {', '.join(runtime.EDITABLE[name][0] for name in changed)}.")
+    else:
+        messages.info(request, "Nothing changed.")
+    return redirect("scoring:settings")

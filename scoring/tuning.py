@@ -1,0 +1,152 @@
+"""A manager tuning the scoring by hand: read the edited weights, preview their effect, save a version.
+
+Saving never edits a version: it creates a new ScoringConfig (source "manual") whose parent is
+the one it was edited from, and activates it; any earlier version can be activated again.
+The preview re-scores a sample of the newest leads under both the active and the edited
+configuration, so a manager sees how the HOT/WARM/COLD split would move before saving. A sample
+keeps the preview under a second at a million leads; the page says how large it was.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from django.db import IntegrityError, transaction
+
+from leads.models import Lead
+from scoring.models import ScoringConfig
+
+PREVIEW_SAMPLE = 1000
+WEIGHT_LIMIT = 100
+
+
+@dataclass
+class ScoringEdit:
+    """Weights and thresholds as submitted, checked; `errors` names each bad field and value."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    thresholds: dict[str, int] = field(default_factory=dict)
+    notes: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def active_config() -> ScoringConfig | None:
+    return ScoringConfig.objects.filter(is_active=True).first()
+
+
+def _number(raw: str) -> float:
+    value = float(raw)
+    return int(value) if value.is_integer() else value
+
+
+def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
+    """Only the base version's weight keys are editable: rules define them, a form cannot invent them."""
+    edit = ScoringEdit(notes=str(data.get("notes", "")).strip()[:500])
+    for key, current in base.weights.items():
+        raw = str(data.get(f"weight:{key}", current)).strip()
+        try:
+            value = _number(raw)
+        except ValueError:
+            edit.errors[f"weight:{key}"] = f"Weight {key}: '{raw}' is not a number"
+            continue
+        if abs(value) > WEIGHT_LIMIT:
+            edit.errors[f"weight:{key}"] = f"Weight {key}: {raw} is outside -{WEIGHT_LIMIT}..{WEIGHT_LIMIT}"
+            continue
+        edit.weights[key] = value
+    for name in ("hot", "warm"):
+        raw = str(data.get(f"threshold:{name}", base.thresholds.get(name, ""))).strip()
+        try:
+            value = int(raw)
+        except ValueError:
+            edit.errors[f"threshold:{name}"] = f"{name.upper()} threshold: '{raw}' is not a whole number"
+            continue
+        if not 0 <= value <= 100:
+            edit.errors[f"threshold:{name}"] = f"{name.upper()} threshold: {value} is outside 0..100"
+            continue
+        edit.thresholds[name] = value
+    if not edit.errors and edit.thresholds["warm"] >= edit.thresholds["hot"]:
+        edit.errors["threshold:warm"] = (
+            f"WARM threshold {edit.thresholds['warm']} must be below HOT threshold {edit.thresholds['hot']}"
+        )
+    return edit
+
+
+def _scoring_inputs(leads: list[Lead], base: ScoringConfig) -> list[tuple[Any, Any, Any]]:
+    """What the rules read for each lead: its snapshot, stored enrichment and company memory.
+
+    Stored enrichment is reused (no web fetches in a preview); a lead never enriched gets the
+    offline heuristics, as the pipeline would with web enrichment off.
+    """
+    from scoring import enrichment as enriching
+    from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot
+    from scoring.rules import Rules
+
+    competitors = Rules.of(base).profile["competitor_domains"]
+    snapshots = [LeadSnapshot.of(lead) for lead in leads]
+    enrichments = []
+    for lead, snapshot in zip(leads, snapshots):
+        try:
+            enrichments.append(Enrichment.model_validate(lead.enrichment) if lead.enrichment else None)
+        except ValueError:
+            enrichments.append(None)
+        if enrichments[-1] is None:
+            enrichments[-1] = enriching.enrich(snapshot, competitor_domains=competitors, web_enrichment=False)
+    memories = enriching.company_memory({item.company_domain for item in enrichments}, [lead.pk for lead in leads])
+    return [(snapshot, item, memories.get(item.company_domain, CompanyMemory()))
+            for snapshot, item in zip(snapshots, enrichments)]
+
+
+def _labels(inputs: list[tuple[Any, Any, Any]], config: ScoringConfig) -> list[str]:
+    from scoring.rules import Rules, score
+
+    rules = Rules.of(config)
+    return [score(snapshot, enriched, memory, rules).label for snapshot, enriched, memory in inputs]
+
+
+def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_SAMPLE) -> dict[str, Any]:
+    """HOT/WARM/COLD of the newest leads under the active config and under the edit, side by side."""
+    edited = ScoringConfig(version=0, weights={**base.weights, **edit.weights},
+                           thresholds={**base.thresholds, **edit.thresholds}, profile=base.profile)
+    leads = list(Lead.objects.order_by("-created_at", "-id")[:sample_size])
+    inputs = _scoring_inputs(leads, base)
+    labels_before, labels_after = _labels(inputs, base), _labels(inputs, edited)
+    before = {label.value: labels_before.count(label.value) for label in Lead.Label}
+    after = {label.value: labels_after.count(label.value) for label in Lead.Label}
+    rows = []
+    for label in Lead.Label:
+        rows.append({
+            "label": label.value, "before": before[label.value], "after": after[label.value],
+            "share_before": round(before[label.value] * 100 / len(leads), 1) if leads else 0,
+            "share_after": round(after[label.value] * 100 / len(leads), 1) if leads else 0,
+            "change": after[label.value] - before[label.value],
+        })
+    moved = sum(1 for old, new in zip(labels_before, labels_after) if old != new)
+    return {"rows": rows, "sample": len(leads), "moved": moved}
+
+
+def save_version(base: ScoringConfig, edit: ScoringEdit, user: Any) -> ScoringConfig:
+    """A new manual version from the edit, activated at once."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                config = ScoringConfig.objects.create(
+                    version=ScoringConfig.next_version(), source=ScoringConfig.Source.MANUAL,
+                    weights={**base.weights, **edit.weights}, thresholds={**base.thresholds, **edit.thresholds},
+                    profile=base.profile, model=base.model if edit.weights == base.weights else {},
+                    notes=edit.notes or f"Edited from v{base.version}", parent=base, created_by=user,
+                )
+                config.activate(user)
+            return config
+        except IntegrityError:
+            # Two managers saved at the same moment and took the same version number: take the next.
+            continue
+    raise IntegrityError("Could not allocate a new scoring version; please retry.")
+
+
+def rollback(version: int, user: Any) -> ScoringConfig:
+    config = ScoringConfig.objects.get(version=version)
+    config.activate(user)
+    return config
