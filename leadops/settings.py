@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": 24 * 3600.0},
+    # Learning: retrain once LEARNING_RETRAIN_EVERY new outcomes are in (checked every 15 min), and nightly.
+    "scoring-retrain-when-due": {"task": "scoring.tasks.retrain_scoring", "schedule": 15 * 60.0},
+    "scoring-retrain-nightly": {"task": "scoring.tasks.retrain_scoring", "schedule": 24 * 3600.0,
+                                "kwargs": {"force": True}},
 }
 # Redis redelivers an unacknowledged task after this long; longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -202,6 +206,10 @@ ENRICHMENT_CACHE_DAYS = _positive("ENRICHMENT_CACHE_DAYS", 90)
 ENTERPRISE_MIN_COMPANY_SIZE = _positive("ENTERPRISE_MIN_COMPANY_SIZE", 1000)
 ENTERPRISE_MIN_BUDGET = _positive("ENTERPRISE_MIN_BUDGET", 50_000)
 QUALIFY_BATCH_SIZE = _positive("QUALIFY_BATCH_SIZE", 100)
+# Learning from outcomes: conversions needed before learned scores are trusted, and how many new
+# outcomes trigger a retraining.
+LEARNING_MIN_CONVERSIONS = _positive("LEARNING_MIN_CONVERSIONS", 30)
+LEARNING_RETRAIN_EVERY = _positive("LEARNING_RETRAIN_EVERY", 50)
 
 # --- LLM ------------------------------------------------------------------------------------------
 LLM_PROVIDER = _setting("LLM_PROVIDER", env.str, "none", choices=("none", "openai", "azure_openai"))

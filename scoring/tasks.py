@@ -52,3 +52,34 @@ def qualify_batch(lead_ids: list[str]) -> dict[str, int]:
 def qualify_lead(lead_id: str) -> dict[str, int]:
     summary = runner.qualify([lead_id])
     return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}
+
+
+# --- Learning from outcomes (issue 6) ---------------------------------------------------------------
+# Beat runs retrain_scoring every 15 minutes (trains once LEARNING_RETRAIN_EVERY new outcomes are in)
+# and nightly with force=True; see CELERY_BEAT_SCHEDULE in leadops/settings.py.
+TRAINING_LOCK = "scoring:learning:training"
+
+
+@shared_task(**_RETRY)
+def retrain_scoring(force: bool = False) -> dict[str, object]:
+    """Train a learned scoring version when enough new outcomes came in (or always, when forced)."""
+    from django.core.cache import cache
+
+    from scoring.learning.training import TrainingError, new_outcomes_since_training, train
+
+    new_outcomes = new_outcomes_since_training()
+    if not force and new_outcomes < settings.LEARNING_RETRAIN_EVERY:
+        return {"skipped": f"{new_outcomes} new outcomes, retraining after {settings.LEARNING_RETRAIN_EVERY}"}
+    # One training at a time: beat and a manager's click may overlap.
+    if not cache.add(TRAINING_LOCK, "1", timeout=3600):
+        return {"skipped": "another training is running"}
+    try:
+        result = train()
+    except TrainingError as error:
+        logger.info("Scoring not retrained: %s", error, extra={"task": "retrain_scoring"})
+        return {"skipped": str(error)}
+    finally:
+        cache.delete(TRAINING_LOCK)
+    assert result.config is not None
+    return {"version": result.config.version, "activated": result.activated, "auc": result.metrics["auc"],
+            "decision": result.reason}

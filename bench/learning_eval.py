@@ -1,0 +1,147 @@
+"""Figures for issue 6: the product's learner on four public labelled lead data sets.
+
+    .venv/bin/python bench/learning_eval.py [--datasets DIR] [--only NAME ...] [--quick]
+
+For each data set the CSV columns become a lead's `attributes` as `import_leads` keeps them
+(the id column as the lead's external id, the outcome column as its Feedback), the README's
+leaky columns are the team's `leaky_columns`, and the features go through the product's own
+`attribute_features` -> `evaluate_and_fit` path (5-fold cross-validation inside train.csv).
+Printed: ROC AUC, Brier (and the base-rate Brier), precision of the top 20 %, HOT lift, the
+conversion rate per label, a learning curve at 50-1,000 outcomes, and the time to train on
+50,000 leads. Reads ../shared/datasets only; nothing here is used by the tests.
+"""
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
+import django
+
+django.setup()
+
+from scoring.learning.evaluation import evaluate_and_fit, roc_auc
+from scoring.learning.features import attribute_features
+from scoring.learning.model import fit_model
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# name: (id column, label column, positive label values, leaky columns per its README, targets)
+DATASETS = {
+    "xeducation": ("Prospect ID", "Converted", {"1"}, [
+        "Tags", "Lead Quality", "Lead Profile", "Last Activity", "Last Notable Activity",
+        "Asymmetrique Activity Index", "Asymmetrique Profile Index", "Asymmetrique Activity Score",
+        "Asymmetrique Profile Score"], {"auc": 0.88, "hot_lift": 2.0}),
+    "olist_mql": ("mql_id", "converted", {"1"}, [], {"auc": 0.73, "curve": 0.55, "hot_lift": 2.0}),
+    "maven_crm": ("opportunity_id", "won", {"1"}, ["deal_stage", "close_date", "close_value"], {"negative": True}),
+    "bank_marketing": ("row_id", "y", {"yes"}, ["duration"], {"auc": 0.80}),
+}
+CURVE_SIZES = (50, 100, 200, 500, 1000)
+
+
+def load(directory: Path, name: str) -> tuple[list[dict], np.ndarray]:
+    id_column, label_column, positives, leaky, _ = DATASETS[name]
+    rows, labels = [], []
+    with open(directory / name / "train.csv", newline="", encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            labels.append(1 if record.pop(label_column).strip().lower() in positives else 0)
+            record.pop(id_column, None)
+            rows.append(attribute_features(record, leaky))
+    return rows, np.array(labels, dtype=float)
+
+
+def learning_curve(rows: list[dict], labels: np.ndarray, repeats: int) -> dict[int, float]:
+    """Train on n random outcomes, score the rest; mean AUC over a few draws."""
+    curve = {}
+    for size in CURVE_SIZES:
+        if size >= len(labels):
+            continue
+        aucs = []
+        for seed in range(repeats):
+            order = np.random.default_rng(seed).permutation(len(labels))
+            train, test = order[:size], order[size:]
+            if labels[train].min() == labels[train].max():
+                continue
+            model = fit_model([rows[i] for i in train], labels[train])
+            aucs.append(roc_auc(labels[test], model.logits([rows[i] for i in test])))
+        curve[size] = float(np.mean(aucs)) if aucs else float("nan")
+    return curve
+
+
+def check(passed: bool) -> str:
+    return "ok" if passed else "MISSED"
+
+
+def run_dataset(directory: Path, name: str, repeats: int) -> bool:
+    rows, labels = load(directory, name)
+    targets = DATASETS[name][4]
+    started = time.perf_counter()
+    evaluation = evaluate_and_fit(rows, labels, folds=5)
+    seconds = time.perf_counter() - started
+    metrics = evaluation.metrics
+    rates = metrics["label_rates"]
+    hot_lift = rates["HOT"]["lift"] or 0.0
+    print(f"\n== {name}: {len(labels):,} leads, base rate {metrics['base_rate']:.3f}, "
+          f"{len(evaluation.model.features)} features, 5-fold CV + final fit in {seconds:.1f} s")
+    print(f"  ROC AUC {metrics['auc']:.4f}   Brier {metrics['brier']:.4f} (base-rate Brier "
+          f"{metrics['base_rate_brier']:.4f})   precision top 20% {metrics['top20_precision']:.3f}")
+    print("  labels: " + "   ".join(
+        f"{label} {rates[label]['count']} leads conv {rates[label]['rate'] if rates[label]['rate'] is not None else '-'}"
+        f" (x{rates[label]['lift']})" for label in ("HOT", "WARM", "COLD")))
+    curve = learning_curve(rows, labels, repeats)
+    print("  learning curve (AUC on the rest): " + "  ".join(f"{size}: {auc:.3f}" for size, auc in curve.items()))
+    passed = True
+    if "auc" in targets:
+        ok = metrics["auc"] >= targets["auc"]
+        passed &= ok
+        print(f"  target AUC >= {targets['auc']}: {check(ok)}")
+    if "curve" in targets:
+        ok = all(auc >= targets["curve"] for auc in curve.values())
+        passed &= ok
+        print(f"  target learning curve >= {targets['curve']} everywhere: {check(ok)}")
+    if "hot_lift" in targets:
+        ok = hot_lift >= targets["hot_lift"]
+        passed &= ok
+        print(f"  target HOT >= {targets['hot_lift']}x base rate: {check(ok)} (x{hot_lift})")
+    if targets.get("negative"):
+        ok_brier = metrics["brier"] <= metrics["base_rate_brier"] + 0.005
+        hot, cold = rates["HOT"]["rate"], rates["COLD"]["rate"]
+        ok_labels = hot is None or cold is None or hot >= cold
+        passed &= ok_brier and ok_labels
+        print(f"  negative control: Brier <= base-rate Brier + 0.005: {check(ok_brier)}; "
+              f"HOT converts no worse than COLD: {check(ok_labels)}")
+    return passed
+
+
+def training_time(directory: Path, size: int) -> float:
+    """Fit + 5-fold evaluation on `size` leads made by resampling the bank rows (the largest set)."""
+    rows, labels = load(directory, "bank_marketing")
+    order = np.random.default_rng(1).integers(0, len(labels), size)
+    started = time.perf_counter()
+    evaluate_and_fit([rows[i] for i in order], labels[order], folds=5)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--only", nargs="*", choices=sorted(DATASETS), default=sorted(DATASETS))
+    parser.add_argument("--quick", action="store_true", help="fewer learning-curve draws, 5,000-lead timing")
+    parser.add_argument("--timing-size", type=int, default=50_000)
+    options = parser.parse_args()
+    repeats = 3 if options.quick else 10
+    results = [run_dataset(options.datasets, name, repeats) for name in options.only]
+    size = 5_000 if options.quick else options.timing_size
+    seconds = training_time(options.datasets, size)
+    print(f"\nTraining (5-fold evaluation + final fit) on {size:,} leads: {seconds:.1f} s "
+          f"(target < 60 s for 50,000): {check(size < 50_000 or seconds < 60)}")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

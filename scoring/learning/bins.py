@@ -1,0 +1,199 @@
+"""Bins: how the learner cuts each feature's values, and the bin positions of many leads at once.
+
+A categorical feature keeps its frequent values as levels, pools rare ones as "other value" and
+has a "missing" bin; a number is cut at quantiles of the training leads (ten ranges at most, so
+no bin is thin) plus "missing"; a pair of features (an interaction) is the product of two
+coarse binnings. Columns whose values are unique per lead are identifiers and get no bins.
+"""
+
+import datetime
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from scoring.learning.features import DATE_SUFFIX, Features
+
+CATEGORICAL = "categorical"
+NUMERIC = "numeric"
+PAIR = "pair"
+MAX_LEVELS = 200
+MAX_NUMERIC_BINS = 10
+# Interactions: at most this many pairs, each on coarse bins (top levels / quantile ranges).
+MAX_PAIRS = 8
+PAIR_LEVELS = 6
+PAIR_BINS = 4
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", str(text).strip().lower())
+
+
+def _format_number(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:g}" if value == round(value, 2) else f"{value:.2f}"
+
+
+@dataclass
+class FeatureBins:
+    """How one feature's values (or a pair of features' values) fall into bins, and each bin's weight."""
+
+    name: str
+    kind: str
+    levels: list[str] = field(default_factory=list)
+    edges: list[float] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    mean: float = 0.0  # average contribution over the training leads: the reference for explanations
+    parts: list["FeatureBins"] = field(default_factory=list)  # a PAIR's two coarse features
+
+    def __post_init__(self) -> None:
+        self._index = {_normalise(level): position for position, level in enumerate(self.levels)}
+
+    @property
+    def size(self) -> int:
+        # categorical: levels + "other value" + missing; numeric: len(edges)+1 ranges + missing
+        if self.kind == PAIR:
+            return self.parts[0].size * self.parts[1].size
+        return len(self.levels) + 2 if self.kind == CATEGORICAL else len(self.edges) + 2
+
+    @property
+    def missing_bin(self) -> int:
+        return self.size - 1
+
+    def bin_of(self, value: Any) -> int:
+        if value is None:
+            return self.missing_bin
+        if self.kind == CATEGORICAL:
+            text = _format_number(value) if isinstance(value, float) else str(value)
+            return self._index.get(_normalise(text), len(self.levels))
+        if not isinstance(value, float):
+            return self.missing_bin
+        return int(np.searchsorted(self.edges, value, side="left"))
+
+    def bins_of(self, rows: Sequence[Features]) -> np.ndarray:
+        """Bin positions of many leads at once (vectorised: training reads every lead many times)."""
+        if self.kind == PAIR:
+            first, second = self.parts
+            return first.bins_of(rows) * second.size + second.bins_of(rows)
+        name = self.name
+        if self.kind == NUMERIC:
+            values = np.array([value if isinstance(value := row.get(name), float) else np.nan for row in rows])
+            positions = np.searchsorted(np.asarray(self.edges, dtype=float), values, side="left")
+            positions[np.isnan(values)] = self.missing_bin
+            return positions.astype(np.int32)
+        cache: dict[Any, int] = {}
+        result = np.empty(len(rows), dtype=np.int32)
+        for index, row in enumerate(rows):
+            value = row.get(name)
+            position = cache.get(value)
+            if position is None:
+                position = cache[value] = self.bin_of(value)
+            result[index] = position
+        return result
+
+    def bin_for(self, row: Features) -> int:
+        if self.kind == PAIR:
+            first, second = self.parts
+            return first.bin_for(row) * second.size + second.bin_for(row)
+        return self.bin_of(row.get(self.name))
+
+    def _edge(self, position: int) -> str:
+        if self.name.endswith(DATE_SUFFIX):
+            return datetime.date.fromordinal(int(self.edges[position])).isoformat()
+        return _format_number(self.edges[position])
+
+    def bin_name(self, position: int) -> str:
+        if self.kind == PAIR:
+            first, second = self.parts
+            return f"{first.bin_name(position // second.size)} & {second.bin_name(position % second.size)}"
+        if position == self.missing_bin:
+            return f"{self.name} missing"
+        if self.kind == CATEGORICAL:
+            return f"{self.name} = {self.levels[position]}" if position < len(self.levels) else f"{self.name} = other value"
+        if position == 0:
+            return f"{self.name} ≤ {self._edge(0)}"
+        if position == len(self.edges):
+            return f"{self.name} > {self._edge(-1)}"
+        return f"{self.name} {self._edge(position - 1)}–{self._edge(position)}"
+
+    def unfitted(self) -> "FeatureBins":
+        return FeatureBins(self.name, self.kind, list(self.levels), list(self.edges),
+                           parts=[part.unfitted() for part in self.parts])
+
+    def as_json(self) -> dict[str, Any]:
+        data = {"name": self.name, "kind": self.kind, "levels": self.levels, "edges": self.edges,
+                "weights": [round(weight, 6) for weight in self.weights], "mean": round(self.mean, 6)}
+        if self.parts:
+            data["parts"] = [part.as_json() for part in self.parts]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FeatureBins":
+        return cls(data["name"], data["kind"], levels=list(data["levels"]), edges=list(data["edges"]),
+                   weights=list(data["weights"]), mean=float(data["mean"]),
+                   parts=[cls.from_json(part) for part in data.get("parts", [])])
+
+
+def _is_identifier(values: list[Any], numeric: bool) -> bool:
+    """A column whose values are (almost) all different identifies the row; it cannot generalise."""
+    if len(values) < 20:
+        return False
+    distinct = len(set(values))
+    if numeric:
+        # Numbers are often all different by nature (amounts); only whole-number serials are ids.
+        return distinct == len(values) and len(values) >= 200 and all(value == int(value) for value in values)
+    return distinct / len(values) > 0.9
+
+
+def build_bins(
+    rows: Sequence[Features], min_count: int | None = None, max_levels: int = MAX_LEVELS,
+    max_bins: int = MAX_NUMERIC_BINS, names: Sequence[str] | None = None,
+) -> list[FeatureBins]:
+    """Choose the bins of every usable feature (or only of `names`) from the training leads."""
+    total = len(rows)
+    min_count = min_count or max(3, int(0.002 * total))
+    if names is None:
+        seen: dict[str, None] = {}
+        for row in rows:
+            seen.update(dict.fromkeys(row))
+        names = list(seen)
+    bins: list[FeatureBins] = []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        present = [value for value in values if value is not None]
+        if len(present) < min_count:
+            continue
+        numbers = [value for value in present if isinstance(value, float)]
+        numeric = len(numbers) >= 0.95 * len(present)
+        if _is_identifier(numbers if numeric else [str(value) for value in present], numeric):
+            continue
+        if numeric:
+            bin_count = min(max_bins, max(2, len(numbers) // max(min_count, 20)))
+            quantiles = np.linspace(0, 1, bin_count + 1)[1:-1]
+            edges = sorted({float(edge) for edge in np.quantile(np.array(numbers), quantiles)})
+            feature = FeatureBins(name, NUMERIC, edges=edges)
+        else:
+            counts: dict[str, int] = {}
+            display: dict[str, str] = {}
+            for value, count in Counter(present).most_common():
+                text = _format_number(value) if isinstance(value, float) else str(value)
+                key = _normalise(text)
+                counts[key] = counts.get(key, 0) + count
+                display.setdefault(key, text)
+            kept = sorted((key for key, count in counts.items() if count >= min_count), key=lambda key: -counts[key])
+            feature = FeatureBins(name, CATEGORICAL, levels=[display[key] for key in kept[:max_levels]])
+        if len(np.unique(feature.bins_of(rows))) >= 2:
+            bins.append(feature)
+    return bins
+
+
+def encode(bins: Sequence[FeatureBins], rows: Sequence[Features]) -> np.ndarray:
+    """Rows as an (n leads x n features) matrix of bin positions."""
+    matrix = np.empty((len(rows), len(bins)), dtype=np.int32)
+    for column, feature in enumerate(bins):
+        matrix[:, column] = feature.bins_of(rows)
+    return matrix
