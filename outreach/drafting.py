@@ -63,7 +63,8 @@ def sender_name() -> str:
 
 
 def _clean(value: Any, field: str) -> str:
-    text = " ".join(str(value or "").split())
+    # Braces and [[ ]] in what a lead typed must not read as template syntax in the draft.
+    text = " ".join(re.sub(r"[{}]|\[\[|\]\]", "", str(value or "")).split())
     if text.startswith(_FORMULA_START):
         return ""
     limit = _MAX_FIELD_LENGTH.get(field)

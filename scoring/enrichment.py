@@ -65,7 +65,7 @@ FUNCTION_PATTERNS = (
 )
 
 OPT_OUT = re.compile(
-    r"\b(unsubscribe me|please unsubscribe|unsubscribe|do not (contact|email|call) me|don'?t (contact|email|call) me"
+    r"^\W*unsubscribe\b|\b(unsubscribe me|please unsubscribe|do not (contact|email|call) me|don'?t (contact|email|call) me"
     r"|stop (emailing|contacting|calling|sending)|remove me|take me off|opt(ed)? me out|no more emails"
     r"|not interested,? (please )?stop)\b", re.I)
 STUDENT = re.compile(r"\b(student|intern|internship|thesis|dissertation|graduate job|undergraduate|phd candidate)\b",
@@ -208,6 +208,26 @@ def _cache_key(domain: str) -> str:
     return f"enrichment:web:{domain}"
 
 
+class _Refused(Exception):
+    pass
+
+
+def _fetch(url: str, max_redirects: int = 3) -> str:
+    """The page's HTML; redirects are followed by hand so none can lead to a blocked site."""
+    with httpx.Client(timeout=settings.WEB_ENRICHMENT_TIMEOUT,
+                      headers={"User-Agent": "LeadOps enrichment (homepage title only)"}) as client:
+        for _ in range(max_redirects + 1):
+            response = client.get(url)
+            if response.is_redirect and "location" in response.headers:
+                url = str(response.url.join(response.headers["location"]))
+                if is_blocked(domain_of(url)):
+                    raise _Refused(url)
+                continue
+            response.raise_for_status()
+            return response.text[:200_000]
+    raise ValueError(f"more than {max_redirects} redirects")
+
+
 def website_profile(domain: str, website: str = "") -> tuple[dict[str, str], str]:
     """Title and meta description of the company homepage: ({...}, "cached" | "fetched" | "failed" | "refused")."""
     if is_blocked(domain):
@@ -219,12 +239,9 @@ def website_profile(domain: str, website: str = "") -> tuple[dict[str, str], str
     if is_blocked(domain_of(url)):
         return {}, "refused"
     try:
-        response = httpx.get(url, timeout=settings.WEB_ENRICHMENT_TIMEOUT, follow_redirects=True,
-                             headers={"User-Agent": "LeadOps enrichment (homepage title only)"})
-        response.raise_for_status()
-        if is_blocked(domain_of(str(response.url))):
-            return {}, "refused"
-        page = response.text[:200_000]
+        page = _fetch(url)
+    except _Refused:
+        return {}, "refused"
     except (httpx.HTTPError, ValueError):
         # A dead site is common and says little; try again after a day, not after every lead.
         cache.set(_cache_key(domain), {}, timeout=24 * 3600)
