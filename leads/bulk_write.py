@@ -14,11 +14,10 @@ from django.db import connection, models
 from django.db.models.fields import AutoFieldMixin
 
 
-def _column_value(value: Any) -> Any:
-    # psycopg has no dumper for plain dicts/lists; COPY's text format takes the JSON text as is.
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return value
+def _insertable_fields(model: type[models.Model]) -> list[models.Field]:
+    # Auto-numbered primary keys are left to the database.
+    return [field for field in model._meta.concrete_fields
+            if not (isinstance(field, AutoFieldMixin) and field.primary_key)]
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -28,20 +27,53 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
     """
     if not rows:
         return
-    fields = [
-        field for field in model._meta.concrete_fields
-        if not (isinstance(field, AutoFieldMixin) and field.primary_key)  # the database numbers these
-    ]
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows])  # type: ignore[misc]
         return
-    defaults = {field.attname: field.get_default() for field in fields}
-    names = [field.attname for field in fields]
+    fields = _insertable_fields(model)
+    names_and_defaults = [(field.attname, field.get_default()) for field in fields]
+    # psycopg has no dumper for plain dicts/lists; COPY's text format takes the JSON text as is.
+    json_positions = [position for position, field in enumerate(fields) if isinstance(field, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([_column_value(row[name] if name in row else defaults[name]) for name in names])
+            values = [row.get(name, default) for name, default in names_and_defaults]
+            for position in json_positions:
+                values[position] = json.dumps(values[position])
+            copy.write_row(values)
+
+
+def insert_missing(model: type[models.Model], unique_field: str, rows: Sequence[dict[str, Any]]) -> dict[Any, Any]:
+    """Insert the rows whose `unique_field` value is not stored yet; returns {unique value: primary key}.
+
+    Safe when another process inserts the same values at the same time (ON CONFLICT DO NOTHING), and one
+    statement per call on PostgreSQL however many rows there are (columns travel as arrays).
+    """
+    keys = [row[unique_field] for row in rows]
+    if not rows:
+        return {}
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)  # type: ignore[misc]
+        return dict(model.objects.filter(**{f"{unique_field}__in": keys}).values_list(unique_field, "pk"))
+    fields = _insertable_fields(model)
+    arrays, casts = [], []
+    for field in fields:
+        default = field.get_default()
+        values = [row.get(field.attname, default) for row in rows]
+        if isinstance(field, models.JSONField):
+            values = [json.dumps(value) for value in values]
+        arrays.append(values)
+        casts.append(f"%s::{field.db_type(connection)}[]")
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    unique_column = connection.ops.quote_name(model._meta.get_field(unique_field).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({', '.join(casts)}) "
+                       f"ON CONFLICT ({unique_column}) DO NOTHING", arrays)
+        cursor.execute(f"SELECT {unique_column}, {connection.ops.quote_name(model._meta.pk.column)} FROM {table} "
+                       f"WHERE {unique_column} = ANY(%s)", [keys])
+        return dict(cursor.fetchall())
 
 
 class SeenKeys:

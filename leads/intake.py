@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from pydantic import ValidationError
 
-from leads.bulk_write import SeenKeys, insert_rows
+from leads.bulk_write import SeenKeys, insert_missing, insert_rows
 from leads.lead_input import (
     FieldError,
     IntakeError,
@@ -49,6 +49,7 @@ INTAKE_FIELDS = (
     "lead_message",
 )
 OUTCOME_STATUS = {Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON, Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST}
+COMPANY_CACHE_SIZE = 100_000
 _LOADED_FIELDS = ("id", "status", "company_id", "attributes", *INTAKE_FIELDS)
 
 
@@ -86,6 +87,7 @@ class _Planned:
     index: int
     lead_input: LeadInput
     keys: list[str]
+    domain: str
     existing: Lead | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     new_row: dict[str, Any] | None = None
@@ -134,6 +136,7 @@ class Intake:
         self.qualify = qualify
         self.activity_payload = activity_payload or {}
         self.seen = SeenKeys()
+        self._company_ids: dict[str, int] = {}
 
     # --- the public step ------------------------------------------------------------------------------
     def process(self, items: Sequence[dict[str, Any] | LeadInput]) -> list[RowResult]:
@@ -149,7 +152,8 @@ class Intake:
                 except ValidationError as error:
                     results[index] = RowResult(Outcome.INVALID, errors=field_errors(error, item))
                     continue
-            candidates.append(_Planned(index, lead_input, _keys(lead_input)))
+            domain = company_domain(lead_input.email, lead_input.website)
+            candidates.append(_Planned(index, lead_input, _keys(lead_input), domain))
         planned = self._drop_duplicates(candidates, results)
         for attempt in range(2):
             try:
@@ -189,12 +193,11 @@ class Intake:
 
     def _plan(self, planned: list[_Planned]) -> None:
         existing = self._find_existing(planned)
-        domains = {company_domain(plan.lead_input.email, plan.lead_input.website) for plan in planned} - {""}
-        companies = {} if self.dry_run else self._companies(domains, planned)
+        companies = {} if self.dry_run else self._companies(planned)
         now = timezone.now()
         for plan in planned:
             lead_input = plan.lead_input
-            company_id = companies.get(company_domain(lead_input.email, lead_input.website))
+            company_id = companies.get(plan.domain)
             plan.existing = next((existing[key] for key in plan.keys if key in existing), None)
             if plan.existing is None:
                 plan.new_row = {
@@ -229,24 +232,21 @@ class Intake:
                     found[key] = lead
         return found
 
-    def _companies(self, domains: set[str], planned: list[_Planned]) -> dict[str, int]:
+    def _companies(self, planned: list[_Planned]) -> dict[str, int]:
         """Company ids by domain, creating the missing ones (named after the first lead that names one)."""
-        if not domains:
-            return {}
-        companies = dict(Company.objects.filter(domain__in=domains).values_list("domain", "id"))
-        missing = domains - companies.keys()
-        if missing:
-            names: dict[str, str] = {}
-            for plan in planned:
-                domain = company_domain(plan.lead_input.email, plan.lead_input.website)
-                if domain in missing and plan.lead_input.company_name and domain not in names:
-                    names[domain] = plan.lead_input.company_name
-            Company.objects.bulk_create(
-                [Company(domain=domain, name=names.get(domain, "")) for domain in sorted(missing)],
-                ignore_conflicts=True,  # another import may be creating the same companies
-            )
-            companies.update(Company.objects.filter(domain__in=missing).values_list("domain", "id"))
-        return companies
+        names: dict[str, str] = {}
+        for plan in planned:
+            if plan.domain and plan.domain not in self._company_ids and not names.get(plan.domain):
+                names[plan.domain] = plan.lead_input.company_name
+        if names:
+            if len(self._company_ids) > COMPANY_CACHE_SIZE:
+                self._company_ids.clear()  # keeps memory flat on a file with millions of domains
+            now = timezone.now()
+            self._company_ids.update(insert_missing(Company, "domain", [
+                {"domain": domain, "name": name, "created_at": now, "updated_at": now}
+                for domain, name in names.items()
+            ]))
+        return self._company_ids
 
     def _changes(self, lead: Lead, lead_input: LeadInput, company_id: int | None) -> dict[str, tuple[Any, Any]]:
         """Old -> new per field under the duplicate rule; a historic outcome applies even under `skip`."""

@@ -127,12 +127,19 @@ def domain_of(website_or_email: str) -> str:
 
 
 def company_domain(email: str, website: str) -> str:
-    """The domain a lead's Company is keyed on: the email's unless it is free mail, else the website's."""
-    email_domain = domain_of(email) if email else ""
+    """The domain a lead's Company is keyed on: the email's unless it is free mail, else the website's.
+
+    `email` is a normalised address (LeadInput's), so its domain is simply what follows the @.
+    """
+    email_domain = email.rpartition("@")[2]
     if email_domain and email_domain not in FREE_MAIL_DOMAINS:
         return email_domain
-    website_domain = domain_of(website) if website else ""
+    website_domain = _website_domain(website) if website else ""
     return "" if website_domain in FREE_MAIL_DOMAINS else website_domain
+
+
+# Websites repeat across a company's leads.
+_website_domain = lru_cache(maxsize=8192)(domain_of)
 
 
 def split_full_name(full_name: str) -> tuple[str, str]:
