@@ -56,7 +56,7 @@ def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
             edit.errors[f"weight:{key}"] = f"Weight {key}: {raw} is outside -{WEIGHT_LIMIT}..{WEIGHT_LIMIT}"
             continue
         edit.weights[key] = value
-    for name in ("hot", "warm"):
+    for name in base.thresholds or {"hot": 70, "warm": 40}:
         raw = str(data.get(f"threshold:{name}", base.thresholds.get(name, ""))).strip()
         try:
             value = int(raw)
@@ -67,10 +67,14 @@ def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
             edit.errors[f"threshold:{name}"] = f"{name.upper()} threshold: {value} is outside 0..100"
             continue
         edit.thresholds[name] = value
-    if not edit.errors and edit.thresholds["warm"] >= edit.thresholds["hot"]:
-        edit.errors["threshold:warm"] = (
-            f"WARM threshold {edit.thresholds['warm']} must be below HOT threshold {edit.thresholds['hot']}"
-        )
+    # Labels are cut from the top down: HOT above WARM above the low-fit (disqualify) line.
+    ordered = [name for name in ("hot", "warm", "disqualify") if name in edit.thresholds]
+    for upper, lower in zip(ordered, ordered[1:]):
+        if not edit.errors and edit.thresholds[lower] >= edit.thresholds[upper]:
+            edit.errors[f"threshold:{lower}"] = (
+                f"{lower.upper()} threshold {edit.thresholds[lower]} must be below "
+                f"{upper.upper()} threshold {edit.thresholds[upper]}"
+            )
     return edit
 
 

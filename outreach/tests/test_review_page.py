@@ -1,0 +1,117 @@
+"""The review queue: drafts waiting for a person, HOT first; inline and bulk approve; manager gates."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from conftest import LeadFactory
+from outreach.models import EmailDraft
+
+pytestmark = pytest.mark.django_db
+
+BODY = "Hi there,\n\nA short note on how your team could follow up on inbound leads faster.\n\nBest"
+TUESDAY_MORNING = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+def _draft(label: str, score: int, name: str, **fields) -> EmailDraft:
+    lead = LeadFactory(first_name=name, last_name="Lead", score_label=label, score_value=score)
+    return EmailDraft.objects.create(lead=lead, subject=f"Hello {name}", body=BODY, to_email=lead.email, **fields)
+
+
+def test_the_queue_lists_waiting_drafts_hot_first(rep_client):
+    _draft("COLD", 20, "Cora")
+    _draft("HOT", 75, "Hal")
+    _draft("WARM", 50, "Wes")
+    _draft("HOT", 90, "Hazel")
+    sent = _draft("HOT", 99, "Sent")
+    EmailDraft.objects.filter(pk=sent.pk).update(state=EmailDraft.State.SENT)
+
+    html = rep_client.get("/review/").content.decode()
+
+    positions = [html.index(f"Hello {name}") for name in ("Hazel", "Hal", "Wes", "Cora")]
+    assert positions == sorted(positions)
+    assert "Hello Sent" not in html
+    assert "4 drafts waiting" in html
+    assert "<kbd>j</kbd>" in html  # keyboard hints are visible
+
+
+def test_the_queue_needs_login(client, db):
+    response = client.get("/review/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_user_without_a_role_is_refused(outsider_client):
+    assert outsider_client.get("/review/").status_code == 403
+
+
+def test_an_htmx_refresh_gets_only_the_list(rep_client, htmx_headers):
+    _draft("HOT", 80, "Hal")
+    html = rep_client.get("/review/", HTTP_HX_TARGET="review-list", **htmx_headers).content.decode()
+    assert html.lstrip().startswith('<div id="review-list">')
+    assert "<html" not in html and "Hello Hal" in html
+
+
+def test_reps_do_not_see_drafts_gated_for_a_manager_but_managers_do(rep_client, manager_client):
+    _draft("HOT", 95, "Enterprise", needs_approval=True, approval_reason="Budget over $50,000")
+    _draft("WARM", 55, "Normal")
+    rep_page = rep_client.get("/review/").content.decode()
+    assert "Hello Enterprise" not in rep_page and "Hello Normal" in rep_page
+    manager_page = manager_client.get("/review/").content.decode()
+    assert "Hello Enterprise" in manager_page and "manager approval" in manager_page
+
+
+def test_approving_inline_replaces_the_row(rep_client, htmx_headers, django_capture_on_commit_callbacks):
+    draft = _draft("HOT", 80, "Hal")
+    with time_machine.travel(TUESDAY_MORNING), django_capture_on_commit_callbacks(execute=True):
+        response = rep_client.post(f"/drafts/{draft.pk}/approve/", {"from": "review", "subject": "Edited subject",
+                                                                   "body": BODY}, **htmx_headers)
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<li class="card review-item" id="draft-{draft.pk}"')
+    assert "Approved" in html and "<html" not in html
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.SENT and draft.subject == "Edited subject"
+
+
+def test_editing_inline_saves_and_keeps_the_row_open(rep_client, htmx_headers):
+    draft = _draft("HOT", 80, "Hal")
+    response = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", "subject": "New", "body": BODY},
+                               **htmx_headers)
+    assert "Saved." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.subject == "New" and draft.state == EmailDraft.State.DRAFT
+
+
+def test_rejecting_inline_without_javascript_redirects_back_with_a_message(rep_client):
+    draft = _draft("WARM", 50, "Wes")
+    response = rep_client.post(f"/drafts/{draft.pk}/reject/", {"from": "review", "reason": "Off-brand"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/review/"
+    assert "Rejected." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.REJECTED
+
+
+def test_bulk_approve_approves_the_ticked_drafts_a_rep_may_approve(rep_client, django_capture_on_commit_callbacks):
+    first, second, untouched = _draft("HOT", 80, "One"), _draft("WARM", 60, "Two"), _draft("WARM", 55, "Three")
+    gated = _draft("HOT", 99, "Gated", needs_approval=True)
+    with time_machine.travel(TUESDAY_MORNING), django_capture_on_commit_callbacks(execute=True):
+        response = rep_client.post("/review/bulk-approve/", {"draft": [first.pk, second.pk, gated.pk]}, follow=True)
+    assert "Approved 2 drafts" in response.content.decode()
+    states = {draft.pk: EmailDraft.objects.get(pk=draft.pk).state for draft in (first, second, untouched, gated)}
+    assert states == {first.pk: "sent", second.pk: "sent", untouched.pk: "draft", gated.pk: "draft"}
+
+
+def test_bulk_approve_with_nothing_ticked_says_what_to_do(rep_client):
+    response = rep_client.post("/review/bulk-approve/", {}, follow=True)
+    assert "Tick the drafts to approve first." in response.content.decode()
+
+
+def test_an_empty_queue_says_so(rep_client):
+    assert "Nothing to review" in rep_client.get("/review/").content.decode()
+
+
+def test_the_queue_costs_a_fixed_number_of_queries(rep_client, django_assert_max_num_queries):
+    for index in range(40):
+        _draft("HOT", 70 + index % 30, f"Lead{index}")
+    with django_assert_max_num_queries(6):
+        rep_client.get("/review/")

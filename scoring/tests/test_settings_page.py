@@ -1,0 +1,119 @@
+"""The Settings page: weights and thresholds with a live preview, versions with rollback, run-time settings."""
+
+import re
+
+import pytest
+
+from conftest import LeadFactory
+from leadops import runtime
+from leadops.models import SettingChange
+from scoring.models import ScoringConfig
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def leads() -> list:
+    """Directors at mid-size software companies: WARM under the default weights (10+15+15+10+5+... )."""
+    return [
+        LeadFactory(job_title="Director of Operations", industry="Software", company_size="201-500", country="US",
+                    pain_point="Inbound leads wait days for a reply", email=f"director{index}@acme-industries.com")
+        for index in range(6)
+    ]
+
+
+def _active() -> ScoringConfig:
+    return ScoringConfig.objects.get(is_active=True)
+
+
+def _form(config: ScoringConfig, **changes: object) -> dict[str, object]:
+    data: dict[str, object] = {f"weight:{key}": value for key, value in config.weights.items()}
+    data.update({f"threshold:{key}": value for key, value in config.thresholds.items()})
+    data.update(changes)
+    return data
+
+
+def test_a_manager_sees_the_active_weights_history_and_run_time_settings(manager_client):
+    html = manager_client.get("/settings/").content.decode()
+    config = _active()
+    assert f"Editing v{config.version}" in html
+    assert 'name="weight:seniority.director"' in html and 'name="threshold:hot"' in html
+    assert "Run-time settings" in html and 'name="EMAIL_MODE"' in html and '<option value="smtp"' in html
+
+
+def test_the_settings_page_needs_login(client, db):
+    response = client.get("/settings/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_rep_is_refused(rep_client):
+    assert rep_client.get("/settings/").status_code == 403
+    assert rep_client.post("/settings/scoring/preview/", {}).status_code == 403
+    assert rep_client.post("/settings/scoring/", {}).status_code == 403
+    assert rep_client.post("/settings/runtime/", {}).status_code == 403
+
+
+def test_the_preview_shows_the_new_split_before_saving(manager_client, leads, htmx_headers):
+    config = _active()
+    versions = ScoringConfig.objects.count()
+    response = manager_client.post("/settings/scoring/preview/",
+                                   _form(config, **{"weight:seniority.director": 60}), **htmx_headers)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="preview"')  # only the partial
+    assert "The newest 6 leads re-scored" in html and "6 would change label" in html
+    hot_row = re.search(r'<span class="badge HOT">HOT</span></td>\s*<td>(\d+) .*?<td>(\d+) ', html, re.S)
+    assert hot_row and hot_row.groups() == ("0", "6")
+    assert ScoringConfig.objects.count() == versions  # nothing saved
+
+
+def test_the_preview_names_a_bad_weight(manager_client, leads, htmx_headers):
+    response = manager_client.post("/settings/scoring/preview/",
+                                   _form(_active(), **{"weight:seniority.vp": "lots"}), **htmx_headers)
+    assert "Weight seniority.vp: &#x27;lots&#x27; is not a number" in response.content.decode()
+
+
+def test_saving_creates_and_activates_a_new_manual_version_and_rollback_restores_the_old(manager_client, manager):
+    old = _active()
+    response = manager_client.post("/settings/scoring/", _form(old, **{"weight:negative.free_mail": -20,
+                                                                        "notes": "free mail converts badly"}))
+    assert response.status_code == 302
+    new = _active()
+    assert new.version == old.version + 1 and new.source == ScoringConfig.Source.MANUAL
+    assert new.weights["negative.free_mail"] == -20 and new.parent == old and new.created_by == manager
+    assert new.notes == "free mail converts badly"
+    old.refresh_from_db()
+    assert old.is_active is False and old.weights["negative.free_mail"] != -20  # versions are never edited
+
+    manager_client.post(f"/settings/scoring/{old.version}/activate/")
+    assert _active().pk == old.pk
+
+
+def test_thresholds_out_of_order_are_refused_with_both_values_named(manager_client):
+    config = _active()
+    response = manager_client.post("/settings/scoring/", _form(config, **{"threshold:warm": 80, "threshold:hot": 70}))
+    assert response.status_code == 422
+    assert "WARM threshold 80 must be below HOT threshold 70" in response.content.decode()
+    assert _active().pk == config.pk
+
+
+def test_run_time_settings_are_validated_saved_and_logged(manager_client, manager):
+    current = runtime.current()
+    form = {name: (", ".join(value) if isinstance(value, list) else value)
+            for name, value in current.items() if not isinstance(value, bool)}
+    form.update({"SEND_PER_DAY": "500", "WEB_ENRICHMENT": "on"})
+    response = manager_client.post("/settings/runtime/", form, follow=True)
+    assert "Saved:" in response.content.decode()
+    assert runtime.get("SEND_PER_DAY") == 500 and runtime.get("WEB_ENRICHMENT") is True
+    change = SettingChange.objects.get(key="SEND_PER_DAY")
+    assert change.changed_by == manager and change.new_value == 500
+    assert "SEND_PER_DAY" in manager_client.get("/settings/").content.decode()  # the change log
+
+
+def test_a_bad_run_time_value_is_refused_naming_the_setting(manager_client):
+    form = {"SEND_PER_DAY": "-3", "SEND_WINDOW_HOURS": "late"}
+    response = manager_client.post("/settings/runtime/", form)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Sends per day (mailbox): must be a positive whole number" in html
+    assert "Send between (local time): must look like 08:00-18:00" in html
+    assert not SettingChange.objects.exists()
