@@ -1,0 +1,86 @@
+"""Celery glue: batches queued after commit, retries only for transient errors, a real worker on Redis."""
+
+import pytest
+from celery.exceptions import Retry
+from django.db import OperationalError
+
+from conftest import LeadFactory, wait_for
+from leads.models import ActivityLog, Lead
+from scoring import tasks
+from scoring.pipeline import runner
+from scoring.tests.test_pipeline import HOT_LEAD
+
+
+def make_leads(count: int) -> list[Lead]:
+    return [LeadFactory(**{**HOT_LEAD, "email": f"buyer{number}@northwind-logistics.com"}) for number in range(count)]
+
+
+@pytest.mark.django_db
+def test_ids_are_sent_in_batches_only_once_the_transaction_commits(settings, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    settings.QUALIFY_BATCH_SIZE = 2
+    leads = make_leads(5)
+    sent: list[list[str]] = []
+    monkeypatch.setattr(tasks.qualify_batch, "delay", lambda ids: sent.append(ids) or tasks.qualify_batch(ids))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.enqueue_qualification([lead.pk for lead in leads] + [leads[0].pk])
+        assert sent == []
+
+    assert len(callbacks) == 1
+    assert [len(batch) for batch in sent] == [2, 2, 1]
+    assert Lead.objects.filter(status=Lead.Status.QUALIFIED).count() == 5
+
+
+@pytest.mark.django_db
+def test_a_transient_database_error_schedules_a_retry(monkeypatch):
+    lead = make_leads(1)[0]
+
+    def database_gone(lead_ids):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(runner, "qualify", database_gone)
+    with pytest.raises(Retry, match="server closed the connection"):
+        tasks.qualify_lead.apply(args=[str(lead.pk)])
+
+
+@pytest.mark.django_db
+def test_an_error_that_another_try_would_not_fix_is_not_retried(monkeypatch):
+    lead = make_leads(1)[0]
+
+    def bug(lead_ids):
+        raise KeyError("weights")
+
+    monkeypatch.setattr(runner, "qualify", bug)
+    with pytest.raises(KeyError):
+        tasks.qualify_lead.apply(args=[str(lead.pk)])
+
+
+@pytest.mark.django_db
+def test_a_permanent_failure_is_not_retried_and_is_recorded_on_the_timeline(monkeypatch):
+    lead = make_leads(1)[0]
+    monkeypatch.setattr("scoring.rules.score", lambda *args: 1 / 0)
+
+    result = tasks.qualify_lead.apply(args=[str(lead.pk)]).get()
+
+    assert result == {"qualified": 0, "unchanged": 0, "failed": 1}
+    assert lead.activities.filter(type=ActivityLog.Type.ERROR).count() == 1
+
+
+def test_the_tasks_acknowledge_late_and_cap_their_retries():
+    for task in (tasks.qualify_lead, tasks.qualify_batch):
+        assert task.acks_late is True
+        assert task.max_retries == 5
+        assert OperationalError in task.autoretry_for
+
+
+@pytest.mark.worker
+def test_qualify_lead_runs_through_a_real_worker_on_redis(celery_worker):
+    lead = make_leads(1)[0]
+
+    tasks.qualify_lead.delay(str(lead.pk))
+
+    assert wait_for(lambda: Lead.objects.get(pk=lead.pk).status != Lead.Status.NEW, timeout=30)
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.QUALIFIED and lead.score_label == "HOT"
+    assert lead.drafts.count() == 1 and lead.traces.count() == 1
