@@ -10,5 +10,9 @@ urlpatterns = [
     path("leads/<uuid:lead_id>/outcome/", views.record_outcome, name="outcome"),
     path("leads/export.csv", views.export_download, name="export"),
     path("leads/new/", views.lead_new, name="new"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<uuid:job_id>/preview/", views.import_preview, name="import_preview"),
+    path("import/<uuid:job_id>/", views.import_job, name="import_job"),
+    path("import/<uuid:job_id>/errors.csv", views.import_errors, name="import_errors"),
     path("api/leads", api.create_lead, name="api_create"),
 ]

@@ -2,15 +2,17 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
+from django_ratelimit.decorators import ratelimit
 
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
@@ -19,8 +21,13 @@ from leads import dashboard as lead_dashboard
 from leads.dashboard import LeadFilters, active_thresholds
 from leads.export import ExportFilters, ExportFormat, LeadExport
 from leads.forms import LeadForm
+from leads.importing import jobs as import_jobs
+from leads.importing.forms import ColumnMappingForm, ImportUploadForm
+from leads.importing.sniff import RefusedFile
+from leads.importing.sniff import inspect as inspect_csv
 from leads.intake import OnDuplicate, ingest
-from leads.models import Lead
+from leads.models import ImportJob, Lead
+from leads.tasks import run_import
 
 
 @role_required
@@ -136,3 +143,61 @@ def lead_new(request: HtmxHttpRequest) -> HttpResponse:
         existing = result.lead
     template = "leads/lead_form.html#lead-form" if request.htmx else "leads/lead_form.html"
     return render(request, template, {"form": form, "existing": existing})
+
+
+# --- CSV import: upload -> preview and mapping -> job with live progress -> error CSV -----------------
+def _import_job_or_404(request: HtmxHttpRequest, job_id: uuid.UUID) -> ImportJob:
+    return get_object_or_404(import_jobs.visible_jobs(request.user), pk=job_id)
+
+
+@role_required
+@ratelimit(key="user", rate=lambda group, request: settings.UPLOAD_RATE_LIMIT, method="POST", block=True)
+def import_upload(request: HtmxHttpRequest) -> HttpResponse:
+    """Step 1: choose a file. It is inspected at once; an unusable file is refused here with the reason."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job, _ = import_jobs.create_job(form.cleaned_data["file"], source=form.cleaned_data["source"],
+                                            on_duplicate=form.cleaned_data["on_duplicate"], user=request.user)
+        except RefusedFile as refusal:
+            form.add_error("file", str(refusal))
+        else:
+            return redirect("leads:import_preview", job_id=job.pk)
+    recent = import_jobs.visible_jobs(request.user)[:10]
+    return render(request, "leads/import.html", {"form": form, "recent": recent})
+
+
+@role_required
+def import_preview(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """Step 2: what we detected, the first rows and the column mapping, which the user can change."""
+    job = _import_job_or_404(request, job_id)
+    if job.status != ImportJob.Status.PENDING:
+        return redirect("leads:import_job", job_id=job.pk)
+    shape = inspect_csv(job.file.path, job.original_name)
+    form = ColumnMappingForm(request.POST or None, header=shape.header, mapping=job.column_mapping)
+    if request.method == "POST" and form.is_valid():
+        import_jobs.set_mapping(job, form.mapping(), form.won_value_set())
+        run_import.delay_on_commit(str(job.pk))
+        return redirect("leads:import_job", job_id=job.pk)
+    return render(request, "leads/import_preview.html", {"job": job, "shape": shape, "form": form})
+
+
+@role_required
+@require_GET
+@vary_on_headers("HX-Request")
+def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """Step 3: progress while it runs (HTMX polls the partial every second), then the accounting."""
+    job = _import_job_or_404(request, job_id)
+    template = "leads/import_job.html#job-progress" if request.htmx else "leads/import_job.html"
+    return render(request, template, {"job": job})
+
+
+@role_required
+@require_GET
+def import_errors(request: HtmxHttpRequest, job_id: uuid.UUID) -> FileResponse:
+    """Every invalid row with its row number, column, value and reason, as a CSV file."""
+    job = _import_job_or_404(request, job_id)
+    if not job.error_file:
+        raise Http404("This import has no invalid rows.")
+    name = f"{job.original_name.rsplit('.', 1)[0][:80]}-errors.csv"
+    return FileResponse(job.error_file.open("rb"), as_attachment=True, filename=name, content_type="text/csv")

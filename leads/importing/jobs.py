@@ -14,8 +14,10 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from leadops.roles import is_manager
 from leads.importing import columns
 from leads.importing.run import (
     DEFAULT_WON_VALUES,
@@ -62,11 +64,18 @@ def _stored_options(options: ImportOptions) -> dict[str, Any]:
             "won_values": sorted(options.won_values), "qualify": options.qualify}
 
 
-def set_mapping(job: ImportJob, mapping: dict[str, str]) -> None:
+def set_mapping(job: ImportJob, mapping: dict[str, str], won_values: frozenset[str] = DEFAULT_WON_VALUES) -> None:
     """The user's column choices from the preview step, checked against the file's header."""
     header = list(mapping)
     job.column_mapping = dict(zip(header, columns.suggest(header, mapping)))  # RefusedFile on an unknown target
-    job.save(update_fields=["column_mapping", "updated_at"])
+    job.options = {**job.options, "won_values": sorted(won_values)}
+    job.save(update_fields=["column_mapping", "options", "updated_at"])
+
+
+def visible_jobs(user: Any) -> QuerySet[ImportJob]:
+    """Managers see every import; a rep sees their own."""
+    queryset = ImportJob.objects.select_related("created_by")
+    return queryset if is_manager(user) else queryset.filter(created_by=user)
 
 
 def options_for(job: ImportJob) -> ImportOptions:

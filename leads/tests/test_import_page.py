@@ -1,0 +1,150 @@
+"""The import page: upload, preview and mapping, a job with live progress, the error CSV."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from leads.importing import jobs
+from leads.importing.run import ImportOptions
+from leads.models import ImportJob, Lead
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def no_qualification(monkeypatch) -> None:
+    monkeypatch.setattr("leads.intake._enqueue_qualification", lambda ids: None)
+
+
+def upload(client, name: str, **fields):
+    with open(CORPUS / name, "rb") as file:
+        data = {"file": SimpleUploadedFile(name, file.read()), "source": "event", "on_duplicate": "skip", **fields}
+    return client.post(reverse("leads:import"), data)
+
+
+def uploaded_job(client, name: str) -> ImportJob:
+    response = upload(client, name)
+    assert response.status_code == 302
+    return ImportJob.objects.get()
+
+
+def test_the_upload_page_needs_login(client, db):
+    response = client.get(reverse("leads:import"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_people_without_a_role_are_refused(outsider_client):
+    assert outsider_client.get(reverse("leads:import")).status_code == 403
+    assert upload(outsider_client, "utf8.csv").status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_uploading_a_csv_leads_to_a_preview_of_what_was_detected(rep_client):
+    job = uploaded_job(rep_client, "cp1252.csv")
+    assert job.status == ImportJob.Status.PENDING and job.source == "event"
+    page = rep_client.get(reverse("leads:import_preview", args=[job.pk])).content.decode()
+    assert "cp1252" in page and "semicolon" in page
+    assert "Jürgen" in page and "Strauß" in page  # the first rows, decoded
+    assert '<option value="first_name" selected>' in page  # Vorname -> first name, suggested
+    assert not Lead.objects.exists()  # nothing is imported before the user starts it
+
+
+def test_an_unusable_file_is_refused_on_the_upload_page(rep_client):
+    response = upload(rep_client, "image.png")
+    assert response.status_code == 200
+    assert "looks like a PNG image, not a CSV file" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused(rep_client, settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    big = SimpleUploadedFile("big.csv", b"Email\n" + b"someone@northwind-traders.com\n" * 40_000)
+    response = rep_client.post(reverse("leads:import"), {"file": big, "source": "import", "on_duplicate": "skip"})
+    assert "files up to 1 MB can be imported" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_starting_runs_the_job_with_the_mapping_the_user_chose(rep_client, django_capture_on_commit_callbacks):
+    job = uploaded_job(rep_client, "synonyms.csv")
+    preview = rep_client.get(reverse("leads:import_preview", args=[job.pk]))
+    form = preview.context["form"]
+    data = {name: form[name].initial for name in form.fields}
+    colour = next(name for name in form.fields if form.fields[name].label == "Favourite Colour")
+    data[colour] = ""  # ignore it
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rep_client.post(reverse("leads:import_preview", args=[job.pk]), data)
+    assert response.status_code == 302 and response["Location"] == reverse("leads:import_job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created == 1
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.company_name, lead.attributes) == ("Hana", "Kumo Systems", {})
+
+
+def test_the_mapping_cannot_send_two_columns_to_one_field(rep_client):
+    job = uploaded_job(rep_client, "utf8.csv")
+    form = rep_client.get(reverse("leads:import_preview", args=[job.pk])).context["form"]
+    data = {name: form[name].initial for name in form.fields}
+    data["column_1"] = data["column_2"] = "last_name"
+    response = rep_client.post(reverse("leads:import_preview", args=[job.pk]), data)
+    assert "Last name is chosen for more than one column (First Name, Last Name)" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PENDING
+
+
+def run_job_for(user, name: str) -> ImportJob:
+    return jobs.run_job(jobs.create_command_job(CORPUS / name, ImportOptions(actor=user)).pk)
+
+
+def test_the_job_page_shows_the_accounting_errors_and_the_error_csv_link(rep_client, rep):
+    job = run_job_for(rep, "bad_rows.csv")
+    page = rep_client.get(reverse("leads:import_job", args=[job.pk])).content.decode()
+    assert "6 rows = 2 created + 0 updated + 0 unchanged + 0 duplicates in the file + 4 invalid" in page
+    assert "Country &#x27;Atlantis&#x27; is not a country we recognise" in page
+    assert reverse("leads:import_errors", args=[job.pk]) in page
+    assert 'hx-trigger="every 1s"' not in page  # finished: no more polling
+
+
+def test_a_running_job_polls_and_htmx_gets_only_the_progress_partial(rep_client, rep, htmx_headers):
+    job = jobs.create_command_job(CORPUS / "utf8.csv", ImportOptions(actor=rep))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, file_size=1000, bytes_read=400,
+                                               rows=3)
+    response = rep_client.get(reverse("leads:import_job", args=[job.pk]), **htmx_headers)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="job-progress"') and "<html" not in html
+    assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="40"' in html
+    assert f'href="{reverse("leads:import_job", args=[job.pk])}"' in html  # refresh works without JavaScript
+
+
+def test_the_error_csv_downloads_every_invalid_row(rep_client, rep):
+    job = run_job_for(rep, "bad_rows.csv")
+    response = rep_client.get(reverse("leads:import_errors", args=[job.pk]))
+    assert response.status_code == 200 and 'filename="bad_rows-errors.csv"' in response["Content-Disposition"]
+    body = b"".join(response.streaming_content).decode()
+    assert body.splitlines()[0].startswith("row,column,value,message,Email")
+    assert len(body.strip().splitlines()) == 6
+
+
+def test_a_job_without_invalid_rows_has_no_error_csv(rep_client, rep):
+    job = run_job_for(rep, "utf8.csv")
+    assert rep_client.get(reverse("leads:import_errors", args=[job.pk])).status_code == 404
+
+
+def test_reps_see_their_own_imports_and_managers_see_all(rep_client, manager_client, manager):
+    job = run_job_for(manager, "utf8.csv")
+    assert rep_client.get(reverse("leads:import_job", args=[job.pk])).status_code == 404
+    assert manager_client.get(reverse("leads:import_job", args=[job.pk])).status_code == 200
+    assert job.original_name in manager_client.get(reverse("leads:import")).content.decode()
+
+
+def test_uploads_are_rate_limited(rep_client, settings):
+    settings.UPLOAD_RATE_LIMIT = "2/h"
+    assert upload(rep_client, "utf8.csv").status_code == 302
+    assert upload(rep_client, "utf8.csv").status_code == 302
+    assert upload(rep_client, "utf8.csv").status_code == 429
