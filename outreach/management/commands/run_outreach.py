@@ -1,0 +1,28 @@
+"""Run the outreach beat jobs once, inline: for the embedded mode (no beat) from cron, or by hand."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from outreach import briefing, sending, sequences
+from outreach.models import EmailDraft
+
+
+class Command(BaseCommand):
+    help = "Send due and deferred emails, draft due follow-ups, close out interrupted sends (optionally the briefing)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--briefing", action="store_true", help="Also send today's manager briefing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interrupted = sending.recover_interrupted_sends()
+        drafted = sequences.draft_due_steps()
+        outcomes: dict[str, int] = {}
+        due = EmailDraft.objects.filter(state=EmailDraft.State.APPROVED).values_list("pk", flat=True)
+        for draft_id in list(due):
+            outcome = sending.send(draft_id).split(":")[0]
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "nothing due"
+        self.stdout.write(f"Sends: {summary}. Follow-ups drafted: {drafted}. Interrupted sends closed: {interrupted}.")
+        if options["briefing"]:
+            self.stdout.write(f"Briefing sent to {briefing.send_briefing()} manager(s).")
