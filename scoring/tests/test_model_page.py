@@ -1,0 +1,85 @@
+"""The Scoring model page: managers see the active version's figures and activate or roll back versions."""
+
+import pytest
+from django.urls import reverse
+
+from scoring.learning.training import train
+from scoring.models import ScoringConfig
+from scoring.tests.outcome_data import create_leads_with_outcomes
+
+pytestmark = pytest.mark.django_db
+URL = "/scoring/model/"
+
+
+@pytest.fixture
+def learned(db) -> ScoringConfig:
+    create_leads_with_outcomes(400)
+    config = train().config
+    assert config is not None and config.is_active
+    return config
+
+
+def test_the_url_is_named_scoring_model() -> None:
+    assert reverse("scoring:model") == URL
+
+
+def test_it_shows_the_active_version_metrics_chart_factors_and_history(manager_client, learned) -> None:
+    response = manager_client.get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Active: v{learned.version}" in page
+    assert "ROC AUC" in page and f"{learned.metrics['auc']:.3f}" in page
+    assert "<svg" in page and "<circle" in page  # calibration chart, inline SVG
+    assert "Lead Source = Reference" in page  # among the strongest factors
+    assert "top 20%" in page  # the documented HOT cut-off rule
+    assert "v1" in page  # the seeded rules version stays in the history
+
+
+def test_it_needs_login(client) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_a_rep_is_refused(rep_client) -> None:
+    assert rep_client.get(URL).status_code == 403
+    rules = ScoringConfig.objects.get(version=1)
+    assert rep_client.post(reverse("scoring:model_activate", args=[rules.version])).status_code == 403
+
+
+def test_an_htmx_request_gets_only_the_partial(manager_client, htmx_headers, learned) -> None:
+    response = manager_client.get(URL, **htmx_headers)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page and 'id="version-history"' in page
+
+
+def test_it_says_not_enough_outcomes_yet(manager_client, settings, learned) -> None:
+    settings.LEARNING_MIN_CONVERSIONS = 100_000
+    assert "Not enough outcomes yet" in manager_client.get(URL).content.decode()
+
+
+def test_a_manager_activates_an_earlier_version_and_rolls_back(manager_client, learned) -> None:
+    response = manager_client.post(reverse("scoring:model_activate", args=[1]))
+    assert response.status_code == 302
+    assert ScoringConfig.objects.get(is_active=True).version == 1
+    response = manager_client.post(reverse("scoring:model_rollback"), follow=True)
+    assert ScoringConfig.objects.get(is_active=True).version == learned.version
+    assert f"Rolled back to v{learned.version}" in response.content.decode()
+
+
+def test_activating_over_htmx_returns_the_refreshed_partial(manager_client, htmx_headers, learned) -> None:
+    response = manager_client.post(reverse("scoring:model_activate", args=[1]), **htmx_headers)
+    page = response.content.decode()
+    assert "<html" not in page and "Active: v1" in page
+    assert "now scores new leads" in page
+
+
+def test_a_learned_version_that_was_not_activated_can_be_activated_from_the_page(manager_client, learned) -> None:
+    candidate = train().config  # the same outcomes: it does not beat the active version
+    assert candidate is not None and not candidate.is_active
+    page = manager_client.get(URL).content.decode()
+    assert f"Latest learned version: v{candidate.version} (not active)" in page
+    manager_client.post(reverse("scoring:model_activate", args=[candidate.version]))
+    candidate.refresh_from_db()
+    assert candidate.is_active
