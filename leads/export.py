@@ -1,7 +1,7 @@
 """Export leads as CSV or JSON, streamed batch by batch so memory stays flat at any table size.
 
 Both the `export_leads` command and the dashboard's "Download CSV" button read through
-`LeadExport`: leads are fetched newest first with keyset pagination (no OFFSET, no
+`LeadExport`, filtered the dashboard's way (`leads.dashboard.LeadFilters`): leads are fetched newest first with keyset pagination (no OFFSET, no
 long-lived cursor), and each batch costs exactly two queries — the leads (with their
 company domain and owner) and the open drafts of those leads — so there is no N+1.
 
@@ -13,7 +13,6 @@ injection: a lead typed `=HYPERLINK(...)` into a web form, and a rep opens the e
 import csv
 import io
 import json
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -46,36 +45,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 class ExportFormat(TextChoices):
     CSV = "csv", "CSV"
     JSON = "json", "JSON"
-
-
-@dataclass(frozen=True)
-class ExportFilters:
-    """The dashboard's filters, as the export understands them. Empty means "any"."""
-
-    status: str = ""
-    label: str = ""
-    source: str = ""
-
-    @classmethod
-    def parse(cls, status: str = "", label: str = "", source: str = "") -> "ExportFilters":
-        """Check each value against its choices; a ValueError names the filter and the value."""
-        for name, value, choices in (
-            ("status", status, Lead.Status),
-            ("label", label, Lead.Label),
-            ("source", source, Lead.Source),
-        ):
-            if value and value not in choices.values:
-                raise ValueError(f"Unknown {name} {value!r}; choose one of: {', '.join(choices.values)}")
-        return cls(status=status, label=label, source=source)
-
-    def apply(self, leads: QuerySet[Lead]) -> QuerySet[Lead]:
-        if self.status:
-            leads = leads.filter(status=self.status)
-        if self.label:
-            leads = leads.filter(score_label=self.label)
-        if self.source:
-            leads = leads.filter(source=self.source)
-        return leads
 
 
 def neutralise_formula(value: str) -> str:
@@ -133,20 +102,21 @@ class LeadExport:
 
     def __init__(
         self,
-        filters: ExportFilters = ExportFilters(),
+        leads: QuerySet[Lead] | None = None,
         format: str = ExportFormat.CSV,
         batch_size: int = BATCH_SIZE,
     ) -> None:
+        """`leads` is the filtered set to export (the dashboard's `filtered_leads`); all leads by default."""
         if format not in ExportFormat.values:
             raise ValueError(f"Unknown export format {format!r}; choose one of: {', '.join(ExportFormat.values)}")
-        self.filters = filters
+        self.leads = Lead.objects.all() if leads is None else leads
         self.format = format
         self.batch_size = batch_size
         self.count = 0
 
     def records(self) -> Iterator[list[dict[str, Any]]]:
         """Batches of lead records, newest first, each carrying its pending draft."""
-        leads = self.filters.apply(Lead.objects.all()).order_by("-created_at", "-id")
+        leads = self.leads.order_by("-created_at", "-id")
         after: Q | None = None
         while True:
             page = leads.filter(after) if after is not None else leads

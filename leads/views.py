@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,7 +18,7 @@ from leadops.roles import manager_required, role_required
 from leads import charts, lead_page, outcomes
 from leads import dashboard as lead_dashboard
 from leads.dashboard import LeadFilters, active_thresholds
-from leads.export import ExportFilters, ExportFormat, LeadExport
+from leads.export import ExportFormat, LeadExport
 from leads.forms import LeadForm
 from leads.importing import jobs as import_jobs
 from leads.importing.forms import ColumnMappingForm, ImportUploadForm
@@ -94,10 +93,8 @@ def record_outcome(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse
             messages.success(request, f"Outcome recorded: {feedback.get_outcome_display()}.")
         return redirect(lead)
     lead = lead_page.get_lead(lead.pk)
-    context = {**lead_page.context(lead, request.user), "outcome_error": error, "oob": True}
-    html = render_to_string("leads/lead_detail.html#outcome-form", context, request)
-    html += render_to_string("leads/lead_detail.html#timeline", context, request)
-    return HttpResponse(html, status=422 if error else 200)
+    context = {**lead_page.context(lead, request.user), "outcome_error": error}
+    return lead_page.partial_response(request, "outcome-form", context, status=422 if error else 200)
 
 
 @manager_required
@@ -115,13 +112,10 @@ def clear_gate(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def export_download(request: HtmxHttpRequest) -> HttpResponse:
     """The dashboard's "Download CSV": the leads matching its filters, streamed as they are read."""
-    try:
-        filters = ExportFilters.parse(
-            request.GET.get("status", ""), request.GET.get("label", ""), request.GET.get("source", "")
-        )
-    except ValueError as error:
-        return HttpResponseBadRequest(str(error))
-    export = LeadExport(filters, format=ExportFormat.CSV)
+    filters = LeadFilters.from_query(request.GET)
+    if filters.errors:
+        return HttpResponseBadRequest("; ".join(filters.errors.values()))
+    export = LeadExport(lead_dashboard.filtered_leads(filters, request.user), format=ExportFormat.CSV)
     response = StreamingHttpResponse(export.chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leads-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response

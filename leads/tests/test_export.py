@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from conftest import LeadFactory
-from leads.export import COLUMNS, ExportFilters, LeadExport, neutralise_formula
+from leads.export import COLUMNS, LeadExport, neutralise_formula
 from leads.models import Lead
 from outreach.models import EmailDraft
 
@@ -106,8 +106,8 @@ def test_export_filters_by_status():
     assert [row["email"] for row in rows] == ["won@acme-industries.com"]
 
 
-def test_export_refuses_an_unknown_status_naming_it():
-    with pytest.raises(CommandError, match="Unknown status 'WON'"):
+def test_export_refuses_an_unknown_status_naming_it_and_the_choices():
+    with pytest.raises(CommandError, match="Unknown status 'WON'; choose one of: NEW, QUALIFIED"):
         _export(status="WON")
 
 
@@ -143,7 +143,7 @@ def test_each_batch_costs_two_queries_however_many_drafts(django_assert_num_quer
         EmailDraft.objects.create(lead=lead, subject=f"Hello {lead.first_name}", body="...")
     # Three batches of 2, 2 and 1 leads: a lead query and a draft query each.
     with django_assert_num_queries(6):
-        text = "".join(LeadExport(ExportFilters(), batch_size=2).chunks())
+        text = "".join(LeadExport(batch_size=2).chunks())
     assert all(row["draft_subject"].startswith("Hello") for row in _rows(text))
 
 
@@ -157,6 +157,15 @@ def test_the_download_button_streams_the_dashboard_filter_as_a_csv_attachment(re
     assert response["Content-Disposition"].startswith('attachment; filename="leads-')
     text = b"".join(response.streaming_content).decode("utf-8")
     assert [row["email"] for row in _rows(text)] == ["hot@acme-industries.com"]
+
+
+def test_the_download_honours_every_dashboard_filter_including_search_and_my_leads(rep_client, rep):
+    LeadFactory(email="kim@northwindfreight.com", first_name="Kim", owner=rep)
+    LeadFactory(email="kim@kestrelanalytics.io", first_name="Kim")
+    LeadFactory(email="lee@northwindfreight.com", first_name="Lee", owner=rep)
+    response = rep_client.get("/leads/export.csv", {"q": "Kim", "owner": "me"})
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert [row["email"] for row in _rows(text)] == ["kim@northwindfreight.com"]
 
 
 def test_the_dashboard_links_its_download_button_to_the_current_filters(rep_client):

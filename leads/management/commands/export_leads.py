@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import QueryDict
 
-from leads.export import ExportFilters, ExportFormat, LeadExport
+from leads.dashboard import LeadFilters, filtered_leads
+from leads.export import ExportFormat, LeadExport
 from leads.models import Lead
+
+CHOICES = {"status": Lead.Status, "label": Lead.Label, "source": Lead.Source}
 
 
 class Command(BaseCommand):
@@ -24,11 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="", help=f"Only leads from this source: {', '.join(Lead.Source.values)}")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            filters = ExportFilters.parse(options["status"], options["label"], options["source"])
-        except ValueError as error:
-            raise CommandError(str(error)) from None
-        export = LeadExport(filters, format=options["format"])
+        query = QueryDict(mutable=True)
+        for name in ("status", "label", "source"):
+            if options[name]:
+                query[name] = options[name]
+        # The dashboard's filters, so the command and the Download CSV button agree on what matches.
+        filters = LeadFilters.from_query(query)
+        if filters.errors:
+            raise CommandError("; ".join(f"{message}; choose one of: {', '.join(CHOICES[name].values)}"
+                                         for name, message in filters.errors.items()))
+        # No --owner option, so the user the dashboard filters "my leads" by is never consulted.
+        export = LeadExport(filtered_leads(filters, user=None), format=options["format"])  # type: ignore[arg-type]
         if options["output"]:
             path = Path(options["output"])
             try:
