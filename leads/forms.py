@@ -39,6 +39,12 @@ class LeadForm(forms.Form):
     pain_point = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     lead_message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Message")
 
+    # The page shows these side by side, each under its legend.
+    GROUPS = (
+        ("Person", ("first_name", "last_name", "email", "phone", "job_title")),
+        ("Company", ("company_name", "website", "industry", "company_size", "country")),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Browsers stop typing at the model's length; the server-side limit is LeadInput's.
@@ -47,6 +53,9 @@ class LeadForm(forms.Form):
             if isinstance(field, forms.CharField) and max_length:
                 field.widget.attrs["maxlength"] = max_length
         self.lead_input: LeadInput | None = None
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
