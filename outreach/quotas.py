@@ -46,13 +46,13 @@ def hold_mailbox_lock() -> None:
 
 def check(to_email: str, now: datetime) -> Deferral | None:
     """None if an email to `to_email` may be claimed now; otherwise when it may, and why."""
+    window = Window.current()
     deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), now) if deferral]
     if deferrals:
         latest = max(deferrals, key=lambda deferral: deferral.until)
-        slot = next_window_start(latest.until)
-        return Deferral(slot, latest.reason)
-    if not in_window(now):
-        return Deferral(next_window_start(now), f"Outside the send window ({_window_text()})")
+        return Deferral(window.next_opening(latest.until), latest.reason)
+    if not window.contains(now):
+        return Deferral(window.next_opening(now), f"Outside the send window ({window})")
     return None
 
 
@@ -81,34 +81,46 @@ def _over(rows: QuerySet, now: datetime, period: timedelta, limit: int, reason: 
     return Deferral(frees_at, "Over the " + reason.format(limit=limit))
 
 
-def _window() -> tuple[list[str], time, time | None, ZoneInfo]:
-    days = list(runtime.get("SEND_WINDOW_DAYS"))
-    start_text, end_text = str(runtime.get("SEND_WINDOW_HOURS")).split("-")
-    start = time.fromisoformat(start_text.strip())
-    # "24:00" means until midnight: no end within the day.
-    end = None if end_text.strip() == "24:00" else time.fromisoformat(end_text.strip())
-    return days, start, end, ZoneInfo(str(runtime.get("SEND_TIMEZONE")))
+@dataclass(frozen=True)
+class Window:
+    """The send window: weekdays and hours in a time zone (read once per check)."""
 
+    days: tuple[str, ...]
+    hours: str
+    zone: ZoneInfo
 
-def _window_text() -> str:
-    return f"{','.join(runtime.get('SEND_WINDOW_DAYS'))} {runtime.get('SEND_WINDOW_HOURS')} {runtime.get('SEND_TIMEZONE')}"
+    @classmethod
+    def current(cls) -> "Window":
+        return cls(tuple(runtime.get("SEND_WINDOW_DAYS")), str(runtime.get("SEND_WINDOW_HOURS")),
+                   ZoneInfo(str(runtime.get("SEND_TIMEZONE"))))
 
+    def __str__(self) -> str:
+        return f"{','.join(self.days)} {self.hours} {self.zone.key}"
 
-def in_window(moment: datetime) -> bool:
-    days, start, end, zone = _window()
-    local = moment.astimezone(zone)
-    return _WEEKDAYS[local.weekday()] in days and start <= local.time() and (end is None or local.time() < end)
+    @property
+    def start(self) -> time:
+        return time.fromisoformat(self.hours.split("-")[0].strip())
 
+    @property
+    def end(self) -> time | None:
+        end = self.hours.split("-")[1].strip()
+        # "24:00" means until midnight: no end within the day.
+        return None if end == "24:00" else time.fromisoformat(end)
 
-def next_window_start(moment: datetime) -> datetime:
-    """`moment` itself if it is inside the window, else the next opening of the window."""
-    if in_window(moment):
-        return moment
-    days, start, _end, zone = _window()
-    local_day: date = moment.astimezone(zone).date()
-    for offset in range(8):
-        day = local_day + timedelta(days=offset)
-        opening = datetime.combine(day, start, tzinfo=zone)
-        if _WEEKDAYS[day.weekday()] in days and opening > moment:
-            return opening
-    raise ValueError(f"The send window {_window_text()} never opens")
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone)
+        end = self.end
+        return _WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() and (
+            end is None or local.time() < end)
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """`moment` itself if it is inside the window, else the next opening of the window."""
+        if self.contains(moment):
+            return moment
+        local_day: date = moment.astimezone(self.zone).date()
+        for offset in range(8):
+            day = local_day + timedelta(days=offset)
+            opening = datetime.combine(day, self.start, tzinfo=self.zone)
+            if _WEEKDAYS[day.weekday()] in self.days and opening > moment:
+                return opening
+        raise ValueError(f"The send window {self} never opens")

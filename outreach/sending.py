@@ -91,11 +91,11 @@ def lint_draft(draft: EmailDraft, subject: str | None = None, body: str | None =
     )
 
 
-def build_message(draft: EmailDraft, to_email: str) -> EmailMessage:
+def build_message(draft: EmailDraft, to_email: str, footer: str) -> EmailMessage:
     unsubscribe = unsubscribe_url(to_email)
     return EmailMessage(
         subject=draft.subject,
-        body=f"{draft.body.rstrip()}\n\n-- \n{footer_for(to_email)}\n",
+        body=f"{draft.body.rstrip()}\n\n-- \n{footer}\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to_email],
         headers={
@@ -125,10 +125,11 @@ def send(draft_id: Any) -> str:
     if draft.send_after and draft.send_after > now:
         return "deferred"
     to_email = recipient(draft)
-    refusal = _refusal(draft, to_email)
+    footer = footer_for(to_email) if "@" in to_email else ""
+    lint = compliance.lint(draft.subject, draft.body, footer)
+    refusal = _refusal(draft, to_email, lint)
     if refusal:
         return refusal
-    lint = lint_draft(draft)
     with transaction.atomic():
         quotas.hold_mailbox_lock()
         now = timezone.now()
@@ -147,13 +148,14 @@ def send(draft_id: Any) -> str:
             return "skipped: claimed elsewhere"
         _hold_draft_lock(draft.pk)
     try:
-        draft.refresh_from_db()
-        return _deliver(draft, to_email)
+        draft.state, draft.claimed_at, draft.message_id, draft.to_email = State.SENDING, now, message_id, to_email
+        draft.send_attempts += 1
+        return _deliver(draft, to_email, footer)
     finally:
         _release_draft_lock(draft.pk)
 
 
-def _refusal(draft: EmailDraft, to_email: str) -> str:
+def _refusal(draft: EmailDraft, to_email: str, lint: compliance.LintResult) -> str:
     """Checks that stop a send for good: no address, suppressed, blocking lint. '' if none."""
     if "@" not in to_email:
         return _fail(draft, "The lead has no email address.", from_states=(State.APPROVED,))
@@ -163,15 +165,14 @@ def _refusal(draft: EmailDraft, to_email: str) -> str:
         if transition(draft.pk, (State.APPROVED,), State.CANCELLED, failure_reason=reason):
             ActivityLog.record(draft.lead, ActivityLog.Type.NOTE, payload={"draft": str(draft.pk), "cancelled": reason})
         return "cancelled: suppressed"
-    lint = lint_draft(draft)
     if lint.blocking:
         return _fail(draft, "Compliance check failed: " + " ".join(lint.blocking), from_states=(State.APPROVED,))
     return ""
 
 
-def _deliver(draft: EmailDraft, to_email: str) -> str:
+def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
     mode = runtime.get("EMAIL_MODE")
-    message = build_message(draft, to_email)
+    message = build_message(draft, to_email, footer)
     if mode == "smtp":
         try:
             with get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False) as mailer:
