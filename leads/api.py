@@ -72,7 +72,8 @@ def create_lead(request: HttpRequest) -> JsonResponse:
                       rate=settings.API_RATE_LIMIT, increment=True):
         raise Ratelimited()
     # Refuse by the declared length before reading; the read length covers chunked bodies.
-    length = int(request.headers.get("Content-Length") or 0) or len(request.body)
+    declared = request.headers.get("Content-Length", "")
+    length = int(declared) if declared.isdigit() else len(request.body)
     if length > MAX_BODY_BYTES:
         return _errors({"body": [f"The body is {length:,} bytes; the limit is {MAX_BODY_BYTES:,}."]}, 413)
     try:
