@@ -1,8 +1,9 @@
 """The daily briefing email to managers: what happened in the last day, in plain numbers.
 
-The summary is numeric: leadops/llm.py offers no summarising call, and the numbers are what a
-manager acts on. It goes out through the same mode as lead emails (mock: logged, never sent),
-once per day even if beat fires twice (a cache key taken with `add`).
+The numbers are always there. When the LLM is on, a two- or three-sentence summary written from
+those numbers alone (no lead data is sent) opens the email; if the call fails the email goes out
+with the numbers only. It goes out through the same mode as lead emails (mock: logged, never
+sent), once per day even if beat fires twice (a cache key taken with `add`).
 """
 
 import logging
@@ -17,8 +18,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from pydantic import BaseModel, ConfigDict, Field
 
-from leadops import runtime
+from leadops import llm, runtime
 from leadops.roles import MANAGER
 from leads.models import ActivityLog, Lead
 from outreach.models import EmailDraft
@@ -40,6 +42,27 @@ class Briefing:
     bounces: int
     unsubscribes: int
     failed_sends: int
+
+
+class BriefingSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="briefing_summary")
+
+    summary: str = Field(min_length=10, max_length=600)
+
+
+def llm_summary(briefing: Briefing) -> str:
+    """The LLM's opening lines, or "" when it is off or fails (the numbers speak for themselves)."""
+    from scoring import prompts
+
+    if not llm.enabled():
+        return ""
+    numbers = {key: value for key, value in asdict(briefing).items() if isinstance(value, int)}
+    try:
+        result = llm.call("briefing_summary", prompts.latest("briefing_summary"), numbers, BriefingSummary)
+    except llm.LLMError as error:
+        logger.warning("Briefing summary not written by the LLM: %s", error)
+        return ""
+    return result.value.summary.strip()
 
 
 def build(now: datetime | None = None) -> Briefing:
@@ -74,7 +97,7 @@ def send_briefing(now: datetime | None = None) -> int:
     to = recipients()
     if not to or not cache.add(f"outreach:briefing:{briefing.until:%Y-%m-%d}", True, timeout=36 * 3600):
         return 0
-    body = render_to_string("emails/briefing.txt", {**asdict(briefing), "site_url": settings.SITE_URL,
+    body = render_to_string("emails/briefing.txt", {**asdict(briefing), "summary": llm_summary(briefing),
                                                     "dashboard_url": settings.SITE_URL + reverse("leads:dashboard")})
     message = EmailMessage(subject=f"LeadOps daily briefing, {briefing.until:%a %d %b}", body=body,
                            from_email=settings.DEFAULT_FROM_EMAIL, to=to)

@@ -3,9 +3,12 @@
 Matching: the In-Reply-To / References Message-IDs against the ones `sending` stored (a bounce
 quotes the original Message-ID in its text, so that is searched too), else the sender's address.
 
-Classification is rule-based (an LLM classifier is not used: leadops/llm.py offers no reply
-classifier yet, and rules are predictable enough for these six kinds). Quoted text is removed
-first, so a reply that quotes our footer ("Unsubscribe with one click") is not an unsubscribe.
+Classification: rules first. Quoted text is removed before, so a reply that quotes our footer
+("Unsubscribe with one click") is not an unsubscribe. When the LLM is on, it may refine the rules'
+reading among the kinds that suppress nobody (interested, not now, out of office, wrong person,
+other); unsubscribe requests and bounces are decided by rules alone, so an LLM mistake or a
+prompt injection in a reply can never take an opt-out off the suppression list. The reply is
+quoted to the model as untrusted data (leadops.llm) and any failure falls back to the rules.
 
 Effects: every reply goes on the timeline. An out-of-office leaves the sequence running; an
 unsubscribe request suppresses the address; a hard bounce suppresses it as bounced; a soft bounce
@@ -14,11 +17,12 @@ is only logged; any other reply stops the sequence (HubSpot's "stop on reply").
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db import models, transaction
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadops import llm
 from leads.models import ActivityLog, Lead
 from outreach import sequences
 from outreach.models import EmailDraft, Suppression
@@ -47,6 +51,15 @@ class InboundEmail(BaseModel):
     message_id: str = Field(default="", max_length=998)
     in_reply_to: str = Field(default="", max_length=998)
     headers: dict[str, str] = Field(default_factory=dict)
+
+
+class ReplyReading(BaseModel):
+    """The LLM's reading of a reply; it has no way to say "unsubscribe" or "bounce" (rules decide those)."""
+
+    model_config = ConfigDict(extra="forbid", title="reply_classification")
+
+    classification: Literal["interested", "not_now", "out_of_office", "wrong_person", "other"]
+    reason: str = Field(default="", max_length=200)
 
 
 @dataclass
@@ -121,6 +134,25 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
     return Classification.OTHER
 
 
+def read_reply(text: str, *, sender: str = "", subject: str = "",
+               headers: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    """The classification and how it was reached ({"classified_by": "rules" | "llm", ...})."""
+    from scoring import prompts
+
+    by_rules = classify(text, sender=sender, subject=subject, headers=headers)
+    if by_rules in (Classification.UNSUBSCRIBE, Classification.BOUNCE) or not llm.enabled():
+        return by_rules, {"classified_by": "rules"}
+    try:
+        result = llm.call("reply_classification", prompts.latest("reply_classification"),
+                          {"subject": subject[:300], "reply": own_words(text)[:2000]}, ReplyReading)
+    except llm.LLMError as error:
+        return by_rules, {"classified_by": "rules", "llm_error": str(error)[:200]}
+    return result.value.classification, {
+        "classified_by": "llm", "rules_said": by_rules, "llm_reason": result.value.reason,
+        "prompt_version": result.record.prompt_version, "llm_model": result.record.model,
+    }
+
+
 def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
     ids = _MESSAGE_ID.findall(" ".join([message.in_reply_to, message.headers.get("References", "")]))
     bounce = is_bounce(message.sender, message.subject, message.headers)
@@ -141,17 +173,20 @@ def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
 def receive(message: InboundEmail) -> ReceiveResult:
     """Handle one inbound email from the hook. A retried delivery of the same message is a no-op."""
     lead, draft, matched_by = _match(message)
-    classification = classify(message.text, sender=message.sender, subject=message.subject, headers=message.headers)
     if lead is None:
-        return ReceiveResult(None, classification, matched_by)
-    if message.message_id and ActivityLog.objects.filter(
+        rules_said = classify(message.text, sender=message.sender, subject=message.subject, headers=message.headers)
+        return ReceiveResult(None, rules_said, matched_by)
+    earlier = ActivityLog.objects.filter(
         lead=lead, type__in=(ActivityLog.Type.REPLY_RECEIVED, ActivityLog.Type.BOUNCED),
         payload__message_id=message.message_id,
-    ).exists():
-        return ReceiveResult(lead.pk, classification, matched_by, duplicate=True)
+    ).first() if message.message_id else None
+    if earlier:
+        return ReceiveResult(lead.pk, earlier.payload.get("classification", ""), matched_by, duplicate=True)
+    classification, reading = read_reply(message.text, sender=message.sender, subject=message.subject,
+                                         headers=message.headers)
     payload = {"from": message.sender, "subject": message.subject[:300], "text": message.text[:5000],
                "message_id": message.message_id, "in_reply_to": message.in_reply_to, "matched_by": matched_by,
-               "draft": str(draft.pk) if draft else None}
+               "draft": str(draft.pk) if draft else None, **reading}
     _act(lead, classification, payload, actor=None, bounced_address=draft.to_email if draft else lead.email,
          hard_bounce=bool(_HARD_BOUNCE.search(message.text + " " + message.subject)))
     return ReceiveResult(lead.pk, classification, matched_by)
@@ -165,8 +200,10 @@ def log_reply(lead: Lead, user: Any, text: str, classification: str | None = Non
         raise ValidationError({"text": "Paste or summarise the reply."})
     if classification and classification not in Classification.values:
         raise ValidationError({"classification": f"'{classification}' is not one of: {', '.join(Classification.values)}"})
-    classification = classification or classify(text)
-    _act(lead, classification, {"text": text.strip()[:5000], "logged_by_hand": True}, actor=user,
+    reading: dict[str, Any] = {"classified_by": "person"}
+    if not classification:
+        classification, reading = read_reply(text)
+    _act(lead, classification, {"text": text.strip()[:5000], "logged_by_hand": True, **reading}, actor=user,
          bounced_address=lead.email, hard_bounce=True)
     return classification
 

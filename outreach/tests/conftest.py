@@ -16,6 +16,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from conftest import LeadFactory
 from leadops import runtime
 from outreach.models import EmailDraft
+from scoring.tests.conftest import fake_llm, llm_on  # noqa: F401  (the fake OpenAI server, shared)
 
 BODY = (
     "Hi Dana,\n\nThanks for reaching out about lead routing. Teams like Acme often come to us when "
