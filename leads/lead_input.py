@@ -204,7 +204,11 @@ class LeadInput(BaseModel):
     @classmethod
     def _clean_text(cls, data: Any) -> Any:
         # PostgreSQL refuses NUL characters in text, and some exports contain them.
-        if isinstance(data, dict):
+        if not isinstance(data, dict):
+            return data
+        values = data.values()
+        # The common case (a CSV row: strings, no NULs) is checked in C-speed passes and left alone.
+        if None in values or any("\x00" in value for value in values if value.__class__ is str):
             for key, value in data.items():
                 if value is None and key not in ("budget_amount", "source", "outcome"):
                     data[key] = ""
@@ -264,7 +268,7 @@ class LeadInput(BaseModel):
     @field_validator("website")
     @classmethod
     def _website(cls, value: str) -> str:
-        if value and not domain_of(value):
+        if value and not _website_domain(value):
             raise ValueError("is not a website address such as acme.com or https://acme.com")
         return value
 
@@ -288,7 +292,10 @@ class LeadInput(BaseModel):
 
     def lead_fields(self) -> dict[str, Any]:
         """The values to store on `Lead`, without the input-only keys."""
-        return self.model_dump(exclude={"full_name", "source", "outcome"})
+        # Read straight from the validated attributes: model_dump() costs ~5 µs a lead at bulk.
+        fields = dict(self.__dict__)
+        del fields["full_name"], fields["source"], fields["outcome"]
+        return fields
 
 
 @dataclass(frozen=True)

@@ -224,18 +224,29 @@ def test_an_unexpected_error_fails_the_job_and_keeps_what_was_imported(db, setti
     settings.IMPORT_BATCH_SIZE = 2
     from leads.intake import Intake
 
-    original = Intake.process
+    original = Intake.save
     calls = []
 
-    def fail_on_second_batch(self, items):
+    def fail_on_second_batch(self, batch):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(self, items)
+        return original(self, batch)
 
-    monkeypatch.setattr(Intake, "process", fail_on_second_batch)
+    monkeypatch.setattr(Intake, "save", fail_on_second_batch)
     job = command_job("duplicates.csv")
     monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_SECONDS", 0)
     job = jobs.run_job(job.pk)
     assert job.status == ImportJob.Status.FAILED and "disk full" in job.message
     assert job.rows == 2 and Lead.objects.count() == 1  # the first batch: Ella, then Ella again
+
+
+def test_on_postgresql_batches_are_saved_in_a_background_thread_with_the_same_results(transactional_db, settings):
+    # Outside a test transaction the importer saves batch N in a thread while it validates batch N+1.
+    settings.IMPORT_BATCH_SIZE = 2
+    first = run("duplicates.csv")
+    again = run("duplicates.csv", on_duplicate="fill")
+    assert (first["created"], first["duplicates_in_file"]) == (3, 2)
+    assert (again["created"], again["unchanged"], again["duplicates_in_file"]) == (0, 3, 2)
+    assert ActivityLog.objects.filter(type=ActivityLog.Type.INGESTED).count() == 3
+    assert ActivityLog.objects.get(lead__email="ben.ford@granite-works.com").payload == {"source": "import"}
