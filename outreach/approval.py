@@ -26,7 +26,7 @@ from django.utils import timezone
 from leadops.roles import has_role, is_manager
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
-from outreach import drafting, sending
+from outreach import drafting, sending, sequences
 from outreach.compliance import LintResult
 from outreach.models import EmailDraft
 from outreach.unsubscribe import suppression_for
@@ -44,6 +44,14 @@ class BulkResult:
 def _check_actor(user: Any) -> None:
     if user is not None and not has_role(user):
         raise PermissionDenied("Only reps and managers can work drafts.")
+
+
+def _required_text(user: Any, text: str, field: str, message: str) -> str:
+    """Check who acts and that they said why (a reason, the questions); returns the text, trimmed."""
+    _check_actor(user)
+    if not text.strip():
+        raise ValidationError({field: message})
+    return text.strip()
 
 
 def _locked(draft: EmailDraft) -> EmailDraft:
@@ -120,51 +128,43 @@ def save_edit(draft: EmailDraft, user: Any, subject: str, body: str) -> LintResu
 
 
 def reject(draft: EmailDraft, user: Any, reason: str) -> None:
-    _check_actor(user)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the draft is rejected."})
+    reason = _required_text(user, reason, "reason", "Say why the draft is rejected.")
     with transaction.atomic():
         if not sending.transition(draft.pk, (State.DRAFT, State.APPROVED), State.REJECTED,
-                                  rejection_reason=reason.strip()[:300]):
+                                  rejection_reason=reason[:300]):
             current = EmailDraft.objects.get(pk=draft.pk)
             raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be rejected.")
         ActivityLog.record(draft.lead, ActivityLog.Type.EMAIL_REJECTED, actor=user,
-                           payload={"draft": str(draft.pk), "reason": reason.strip()})
+                           payload={"draft": str(draft.pk), "reason": reason})
     draft.refresh_from_db()
 
 
 def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
     """Swap the draft for a clarifying question to the lead; the lead waits in NEEDS_INFO."""
-    _check_actor(user)
-    if not questions.strip():
-        raise ValidationError({"questions": "Write the questions the lead should answer."})
+    questions = _required_text(user, questions, "questions", "Write the questions the lead should answer.")
     lead = draft.lead
     with transaction.atomic():
         if not sending.transition(draft.pk, (State.DRAFT,), State.CANCELLED,
                                   rejection_reason="Replaced by a clarifying question"):
             raise ValidationError("Only a draft that is not yet approved can be turned into a question.")
-        rendered = drafting.render_variant(lead, EmailDraft.Variant.CLARIFYING_QUESTION, questions=questions.strip())
+        rendered = drafting.render_variant(lead, EmailDraft.Variant.CLARIFYING_QUESTION, questions=questions)
         question = drafting.save_draft(lead, EmailDraft.Variant.CLARIFYING_QUESTION, rendered,
                                        generated_by=EmailDraft.GeneratedBy.PERSON)
         if question is None:
             raise ValidationError("The lead has no usable address (missing or suppressed), so no question can be sent.")
-        set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions.strip()[:200])
+        set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions[:200])
         ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
                            payload={"draft": str(question.pk), "variant": question.variant,
-                                    "replaces": str(draft.pk), "questions": questions.strip()})
+                                    "replaces": str(draft.pk), "questions": questions})
     draft.refresh_from_db()
     return question
 
 
 def disqualify(lead: Lead, user: Any, reason: str) -> None:
-    from outreach import sequences
-
-    _check_actor(user)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the lead is disqualified."})
+    reason = _required_text(user, reason, "reason", "Say why the lead is disqualified.")
     with transaction.atomic():
-        sequences.stop(lead, f"disqualified: {reason.strip()}", actor=user, cancel="all")
-        set_status(lead, Lead.Status.DISQUALIFIED, user, reason.strip())
+        sequences.stop(lead, f"disqualified: {reason}", actor=user, cancel="all")
+        set_status(lead, Lead.Status.DISQUALIFIED, user, reason)
 
 
 def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:
