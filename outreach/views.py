@@ -2,6 +2,12 @@
 
 Both are reached from outside (a recipient's mail client, the mail provider's webhook), so they
 skip login; each checks its own signature instead (signed token / HMAC of the body).
+
+Inbound hook contract: POST /hooks/inbound-email with a JSON body {from, to, subject, text,
+message_id, in_reply_to, headers} and the header `X-LeadOps-Signature: sha256=<hex>`, the
+HMAC-SHA256 of the raw body keyed with INBOUND_EMAIL_SECRET. 401 when the signature is missing or
+wrong, 503 when no secret is configured, 400 naming the bad field, 200 when matched to a lead,
+202 when accepted but no lead matched.
 """
 
 import hashlib
