@@ -13,7 +13,8 @@ injection: a lead typed `=HYPERLINK(...)` into a web form, and a rep opens the e
 import csv
 import io
 import json
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models

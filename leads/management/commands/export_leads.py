@@ -55,5 +55,4 @@ class Command(BaseCommand):
 
     @staticmethod
     def _write(export: LeadExport, handle: TextIO) -> None:
-        for chunk in export.chunks():
-            handle.write(chunk)
+        handle.writelines(export.chunks())
