@@ -5,7 +5,7 @@ Writes to stdout unless --output is given; the summary line goes to stderr so a 
 """
 
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             path = Path(options["output"])
             try:
                 with path.open("w", encoding="utf-8", newline="") as handle:
-                    self._write(export, handle)
+                    handle.writelines(export.chunks())
             except OSError as error:
                 raise CommandError(f"Cannot write {path}: {error.strerror}") from None
             destination = str(path)
@@ -52,7 +52,3 @@ class Command(BaseCommand):
                 self.stdout.write(chunk, ending="")
             destination = "stdout"
         self.stderr.write(f"Exported {export.count} leads as {options['format'].upper()} to {destination}.")
-
-    @staticmethod
-    def _write(export: LeadExport, handle: TextIO) -> None:
-        handle.writelines(export.chunks())
