@@ -75,6 +75,9 @@ def approve(
     with transaction.atomic():
         current = _locked(draft)
         if current.state in _DONE_OR_GOING:
+            if current.state == State.APPROVED and send:
+                # "Send" on an approved draft: another task is harmless, the outbox claims the row once.
+                sending.enqueue(current)
             return LintResult(**current.lint) if current.lint else LintResult()
         if current.state != State.DRAFT:
             raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be approved.")

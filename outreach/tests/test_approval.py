@@ -136,3 +136,13 @@ def test_needs_info_turns_the_draft_into_a_clarifying_question(draft_factory, re
 def test_needs_info_requires_questions(draft_factory, rep):
     with pytest.raises(ValidationError, match="questions"):
         approval.needs_info(draft_factory(), rep, " ")
+
+
+def test_send_on_a_draft_approved_earlier_sends_it(draft_factory, rep, django_capture_on_commit_callbacks):
+    draft = draft_factory()
+    approval.approve(draft, rep, send=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        approval.approve(draft, rep)
+    draft.refresh_from_db()
+    assert draft.state == State.SENT
+    assert draft.lead.activities.filter(type=ActivityLog.Type.EMAIL_APPROVED).count() == 1
