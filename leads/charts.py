@@ -22,19 +22,20 @@ class Bar:
 
 
 def horizontal_bars(
-    rows: list[tuple[str, int, str]], caption_suffix: str = "", scale_to: int = 0
+    rows: list[tuple[str, int, str]], caption_suffix: str = "", scale_to: int = 0, caption_room: int = 50,
+    label_width: int = LABEL_WIDTH,
 ) -> dict[str, Any]:
     """(label, value, css class) rows as bars scaled to `scale_to` or else the largest value."""
     largest = scale_to or max((value for _, value, _ in rows), default=0) or 1
-    room = CHART_WIDTH - LABEL_WIDTH - 50
+    room = CHART_WIDTH - label_width - caption_room
     bars = [
-        Bar(label=label, value=value, x=LABEL_WIDTH, y=index * (BAR_HEIGHT + BAR_GAP),
+        Bar(label=label, value=value, x=label_width, y=index * (BAR_HEIGHT + BAR_GAP),
             width=max(value / largest * room, 1 if value else 0), height=BAR_HEIGHT, css=css,
             caption=f"{value:,}{caption_suffix}")
         for index, (label, value, css) in enumerate(rows)
     ]
     return {"bars": bars, "width": CHART_WIDTH, "height": len(rows) * (BAR_HEIGHT + BAR_GAP),
-            "label_width": LABEL_WIDTH}
+            "label_width": label_width}
 
 
 def funnel(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -57,7 +58,8 @@ def histogram(counts: list[int], hot: int = 70, warm: int = 40) -> dict[str, Any
 
 
 def conversion(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    chart = horizontal_bars([(row["label"], row["rate"], row["label"]) for row in rows], scale_to=100)
+    chart = horizontal_bars([(row["label"], row["rate"], row["label"]) for row in rows], scale_to=100,
+                             caption_room=110, label_width=50)
     for bar, row in zip(chart["bars"], rows):
         bar.caption = f"{row['rate']}% ({row['converted']} of {row['leads']})"
     return chart

@@ -10,8 +10,9 @@ import base64
 import datetime
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
@@ -34,6 +36,30 @@ def factors(lead: Lead) -> list[Factor]:
                percent=round(abs(float(row.get("points", 0) or 0)) / largest * 100, 1))
         for row in sorted(rows, key=lambda row: -abs(float(row.get("points", 0) or 0)))
     ]
+
+
+def enrichment_facts(lead: Lead) -> list[tuple[str, str]]:
+    """The enrichment as people read it: set values only, flags that fired as words, no raw dicts."""
+    facts: list[tuple[str, str]] = []
+    for key, value in (lead.enrichment or {}).items():
+        label = key.replace("_", " ").capitalize()
+        if key == "signals" and isinstance(value, dict):
+            fired = [name.replace("_", " ") for name, flag in value.items() if flag is True]
+            phrases = value.get("buying_phrases") or []
+            if fired:
+                facts.append(("Signals", ", ".join(fired)))
+            if phrases:
+                facts.append(("Buying phrases", ", ".join(map(str, phrases))))
+        elif key == "company_memory" and isinstance(value, dict):
+            if value.get("earlier_leads"):
+                facts.append(("Earlier leads at this company",
+                              f"{value['earlier_leads']} ({value.get('won', 0)} won, {value.get('lost', 0)} lost)"))
+        elif isinstance(value, bool):
+            if value:
+                facts.append((label, "yes"))
+        elif value not in (None, "", [], {}, "unknown", "off"):
+            facts.append((label, value if isinstance(value, str) else str(value)))
+    return facts
 
 
 def get_lead(lead_id: Any) -> Lead:
@@ -74,6 +100,7 @@ def context(lead: Lead, user: User) -> dict[str, Any]:
     return {
         "lead": lead,
         "factors": factors(lead),
+        "enrichment": enrichment_facts(lead),
         "drafts": drafts,
         "draft": current,
         "company_history": company_history,
@@ -85,3 +112,16 @@ def context(lead: Lead, user: User) -> dict[str, Any]:
         "outcome_choices": Feedback.Outcome.choices,
     }
 
+
+
+def partial_response(request: HttpRequest, partial: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """One part of the lead page after an action, plus the heading and timeline it also changed.
+
+    The extra parts carry hx-swap-oob (context["oob"]), so htmx swaps them in place too.
+    """
+    context = {**context, "oob": True}
+    html = "".join(
+        render_to_string(f"leads/lead_detail.html#{name}", context, request)
+        for name in (partial, "timeline", "lead-head")
+    )
+    return HttpResponse(html, status=status)

@@ -5,14 +5,14 @@ Each action calls outreach.approval and answers in the shape the caller needs: t
 Reps never see drafts gated for a manager; approval.approve refuses them anyway.
 """
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from leadops.http import HtmxHttpRequest
@@ -86,15 +86,13 @@ def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str =
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)
         return redirect(lead)
-    context = {**lead_page.context(lead, request.user), "draft_error": error, "draft_saved": notice, "oob": True}
+    context = {**lead_page.context(lead, request.user), "draft_error": error, "draft_saved": notice}
     if error:
         # Keep what the person typed: the failed edit is shown back, not the stored text.
         draft.subject = request.POST.get("subject", draft.subject)
         draft.body = request.POST.get("body", draft.body)
         context["draft"] = draft
-    html = render_to_string("leads/lead_detail.html#draft-editor", context, request)
-    html += render_to_string("leads/lead_detail.html#timeline", context, request)
-    return HttpResponse(html, status=422 if error else 200)
+    return lead_page.partial_response(request, "draft-editor", context, status=422 if error else 200)
 
 
 def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft], str]) -> HttpResponse:

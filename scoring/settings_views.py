@@ -34,6 +34,19 @@ def _runtime_fields(values: dict[str, Any], errors: dict[str, str]) -> list[dict
     return fields
 
 
+def _weight_groups(config: ScoringConfig | None, edit: tuning.ScoringEdit | None) -> list[dict[str, Any]]:
+    """Weights grouped by the rule family their key starts with ("seniority.vp" -> seniority)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key, value in sorted((config.weights if config else {}).items()):
+        family, _, name = key.partition(".")
+        groups.setdefault(family if name else "general", []).append({
+            "key": key, "name": (name or key).replace("_", " "),
+            "value": edit.weights.get(key, value) if edit else value,
+            "error": edit.errors.get(f"weight:{key}", "") if edit else "",
+        })
+    return [{"family": family, "weights": weights} for family, weights in groups.items()]
+
+
 def _page(request: HtmxHttpRequest, *, edit: tuning.ScoringEdit | None = None,
           preview: dict[str, Any] | None = None, runtime_values: dict[str, Any] | None = None,
           runtime_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
@@ -42,11 +55,7 @@ def _page(request: HtmxHttpRequest, *, edit: tuning.ScoringEdit | None = None,
         "config": config,
         "edit": edit,
         "preview": preview,
-        "weights": [
-            {"key": key, "value": (edit.weights.get(key, value) if edit else value),
-             "error": edit.errors.get(f"weight:{key}", "") if edit else ""}
-            for key, value in sorted((config.weights if config else {}).items())
-        ],
+        "weight_groups": _weight_groups(config, edit),
         "thresholds": {**(config.thresholds if config else {}), **(edit.thresholds if edit else {})},
         "history": ScoringConfig.objects.select_related("created_by").order_by("-version")[:HISTORY_LIMIT],
         "runtime_fields": _runtime_fields(runtime_values or runtime.current(), runtime_errors or {}),

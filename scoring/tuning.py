@@ -7,8 +7,10 @@ configuration, so a manager sees how the HOT/WARM/COLD split would move before s
 keeps the preview under a second at a million leads; the page says how large it was.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from itertools import pairwise
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -69,7 +71,7 @@ def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
         edit.thresholds[name] = value
     # Labels are cut from the top down: HOT above WARM above the low-fit (disqualify) line.
     ordered = [name for name in ("hot", "warm", "disqualify") if name in edit.thresholds]
-    for upper, lower in zip(ordered, ordered[1:]):
+    for upper, lower in pairwise(ordered):
         if not edit.errors and edit.thresholds[lower] >= edit.thresholds[upper]:
             edit.errors[f"threshold:{lower}"] = (
                 f"{lower.upper()} threshold {edit.thresholds[lower]} must be below "

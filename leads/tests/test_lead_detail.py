@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 # Inside the default send window (Mon-Fri 08:00-18:00 UTC), so an approved email goes out at once.
-TUESDAY_MORNING = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=datetime.timezone.utc)
+TUESDAY_MORNING = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture

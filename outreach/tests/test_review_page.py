@@ -11,7 +11,7 @@ from outreach.models import EmailDraft
 pytestmark = pytest.mark.django_db
 
 BODY = "Hi there,\n\nA short note on how your team could follow up on inbound leads faster.\n\nBest"
-TUESDAY_MORNING = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=datetime.timezone.utc)
+TUESDAY_MORNING = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=datetime.UTC)
 
 
 def _draft(label: str, score: int, name: str, **fields) -> EmailDraft:

@@ -61,7 +61,7 @@ def test_the_preview_shows_the_new_split_before_saving(manager_client, leads, ht
     html = response.content.decode()
     assert html.lstrip().startswith('<section class="card" id="preview"')  # only the partial
     assert "The newest 6 leads re-scored" in html and "6 would change label" in html
-    hot_row = re.search(r'<span class="badge HOT">HOT</span></td>\s*<td>(\d+) .*?<td>(\d+) ', html, re.S)
+    hot_row = re.search(r'<span class="badge HOT">HOT</span></td>\s*<td>(\d+) .*?<td>(\d+) ', html, re.DOTALL)
     assert hot_row and hot_row.groups() == ("0", "6")
     assert ScoringConfig.objects.count() == versions  # nothing saved
 

@@ -3,6 +3,7 @@ outcome, then tune the scoring as a manager with the preview. A screenshot of ev
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -16,10 +17,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 HEADER = "First name,Last name,Email,Company,Job title,Industry,Company size,Country,Budget,Urgency,Pain point\n"
 ROWS = [
     # Clearly HOT: a VP at a mid-size software company with budget, urgency and a need (no manager gate).
-    "Vera,Vance,vera.vance@northwind-soft.com,Northwind Soft,VP of Sales,Software,201-500,US,$30k,high,"
-    "Inbound leads wait two days for a first reply",
-    "Hugo,Hart,hugo.hart@brightlane.io,Brightlane,Chief Revenue Officer,SaaS,51-200,GB,$25000,high,"
-    "Our reps cannot tell good leads from bad ones",
+    ("Vera,Vance,vera.vance@northwind-soft.com,Northwind Soft,VP of Sales,Software,201-500,US,$30k,high,"
+     "Inbound leads wait two days for a first reply"),
+    ("Hugo,Hart,hugo.hart@brightlane.io,Brightlane,Chief Revenue Officer,SaaS,51-200,GB,$25000,high,"
+     "Our reps cannot tell good leads from bad ones"),
     # WARM and COLD for contrast.
     "Mia,Moss,mia.moss@tallpine.com,Tallpine,Sales Manager,Logistics,51-200,DE,,medium,",
     "Sam,Student,sam.student@gmail.com,,Student,,,,,,Doing a class project on CRMs",
@@ -36,7 +37,8 @@ def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "correct-horse-battery")
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    # The dashboard, not the login page (whose path also ends in "/").
+    page.wait_for_url(lambda url: urlparse(url).path == "/")
 
 
 def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_scoring(
