@@ -34,7 +34,9 @@ class LeadForm(forms.Form):
     company_size = forms.ChoiceField(required=False, choices=_blank_first(Lead.SizeBand.choices), label="Employees")
     country = forms.CharField(required=False, help_text="A name or an ISO code: Germany, DE, USA")
     source = forms.ChoiceField(choices=MANUAL_SOURCES, initial=Lead.Source.REFERRAL)
-    budget_range = forms.CharField(required=False, label="Budget", help_text="As the lead said it: $50k, 50-100k, tbd")
+    budget_range = forms.CharField(
+        required=False, label="Budget", widget=forms.TextInput(attrs={"placeholder": "As said: $50k, 50-100k, tbd"})
+    )
     urgency = forms.ChoiceField(required=False, choices=_blank_first(Lead.Urgency.choices))
     pain_point = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     lead_message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Message")
@@ -47,10 +49,11 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Browsers stop typing at the model's length; the server-side limit is LeadInput's.
+        # Browsers stop typing at the model's length; the server-side limit is LeadInput's. Not for the
+        # country, which is typed as a name ("Germany") and stored as its two-letter code.
         for name, field in self.fields.items():
             max_length = getattr(Lead._meta.get_field(name), "max_length", None)
-            if isinstance(field, forms.CharField) and max_length:
+            if isinstance(field, forms.CharField) and max_length and name != "country":
                 field.widget.attrs["maxlength"] = max_length
         self.lead_input: LeadInput | None = None
 

@@ -103,3 +103,11 @@ def test_an_htmx_submit_that_creates_sends_the_browser_to_the_lead(rep_client, h
     response = rep_client.post(URL, _valid(), **htmx_headers)
     lead = Lead.objects.get()
     assert response["HX-Redirect"] == f"/leads/{lead.id}/"
+
+
+def test_a_country_can_be_typed_as_a_full_name(rep_client):
+    page = rep_client.get(URL).content.decode()
+    country_input = next(line for line in page.splitlines() if 'name="country"' in line)
+    assert "maxlength" not in country_input
+    rep_client.post(URL, _valid(country="United Kingdom"))
+    assert Lead.objects.get().country == "GB"
