@@ -57,6 +57,8 @@ def test_posting_a_known_email_again_answers_200_with_the_same_id_and_no_copy(cl
     assert again.json() == {"id": first.json()["id"], "created": False}
     lead = Lead.objects.get()
     assert (lead.first_name, lead.job_title) == ("Kim", "VP Operations")  # empty fields filled, nothing lost
+    update = lead.activities.get(type=ActivityLog.Type.UPDATED)
+    assert update.payload["changes"]["job_title"] == ["", "VP Operations"]
 
 
 def test_bad_fields_answer_400_naming_each_field_and_value(client, token):
