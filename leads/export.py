@@ -41,6 +41,7 @@ COLUMNS = LEAD_FIELDS + list(RELATED_FIELDS) + DRAFT_FIELDS
 # A draft still waiting to go out: the one a person reviews or has just approved.
 PENDING_DRAFT_STATES = (EmailDraft.State.DRAFT, EmailDraft.State.APPROVED)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 
 
 class ExportFormat(TextChoices):
@@ -49,17 +50,17 @@ class ExportFormat(TextChoices):
 
 
 def neutralise_formula(value: str) -> str:
-    """Make a cell that starts like a formula read as text in Excel, LibreOffice and Google Sheets."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """Make a cell that starts like a formula read as text in Excel, LibreOffice and Google Sheets.
+
+    The importer's error CSV and score_file's output use it too.
+    """
+    return "'" + value if value and value[0] in _FORMULA_STARTS else value
 
 
 # One converter per column, chosen once from the model field, because a million-lead export calls
 # them tens of millions of times.
 def _text_cell(value: Any) -> str:
-    if not value:
-        return ""
-    text = str(value)
-    return "'" + text if text[0] in _FORMULA_STARTS else text
+    return neutralise_formula(str(value)) if value else ""
 
 
 def _json_cell(value: Any) -> str:
@@ -78,9 +79,6 @@ def _number_cell(value: Any) -> Any:
 
 def _moment_cell(value: Any) -> str:
     return "" if value is None else value.isoformat()
-
-
-_FORMULA_STARTS = frozenset(prefix[0] for prefix in FORMULA_PREFIXES)
 
 
 def _cell_converter(column: str) -> Callable[[Any], Any]:
