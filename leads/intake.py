@@ -263,10 +263,10 @@ class Intake:
             if len(self._company_ids) > COMPANY_CACHE_SIZE:
                 self._company_ids.clear()  # keeps memory flat on a file with millions of domains
             now = timezone.now()
-            self._company_ids.update(insert_missing(Company, "domain", [
-                {"domain": domain, "name": name, "created_at": now, "updated_at": now}
-                for domain, name in names.items()
-            ]))
+            self._company_ids.update(insert_missing(
+                Company, "domain", {"domain": list(names), "name": list(names.values())},
+                constants={"created_at": now, "updated_at": now},
+            ))
         return self._company_ids
 
     def _changes(self, lead: Lead, lead_input: LeadInput, company_id: int | None) -> dict[str, tuple[Any, Any]]:

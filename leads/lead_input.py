@@ -208,7 +208,7 @@ class LeadInput(BaseModel):
             return data
         values = data.values()
         # The common case (a CSV row: strings, no NULs) is checked in C-speed passes and left alone.
-        if None in values or any("\x00" in value for value in values if value.__class__ is str):
+        if None in values or "\x00" in "".join([value for value in values if value.__class__ is str]):
             for key, value in data.items():
                 if value is None and key not in ("budget_amount", "source", "outcome"):
                     data[key] = ""
