@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.decorators import ratelimit
@@ -122,6 +122,7 @@ def export_download(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @role_required
+@require_http_methods(["GET", "POST"])
 def lead_new(request: HtmxHttpRequest) -> HttpResponse:
     """Type a lead in by hand. It goes through intake like every other door; a known one is linked, not copied."""
     form = LeadForm(request.POST or None)

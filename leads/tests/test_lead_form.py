@@ -111,3 +111,7 @@ def test_a_country_can_be_typed_as_a_full_name(rep_client):
     assert "maxlength" not in country_input
     rep_client.post(URL, _valid(country="United Kingdom"))
     assert Lead.objects.get().country == "GB"
+
+
+def test_other_methods_are_not_allowed(rep_client):
+    assert rep_client.put(URL).status_code == 405
