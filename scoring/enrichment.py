@@ -11,6 +11,7 @@ a failure only leaves those fields empty.
 import html
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -135,8 +136,11 @@ def function_of(title: str) -> str:
     return "other" if title.strip() else "unknown"
 
 
+_LETTERS_ONLY = {code: None for code in range(128) if not chr(code).isalpha()}
+
+
 def _is_gibberish_word(word: str) -> bool:
-    letters = re.sub(r"[^a-z]", "", word.lower())
+    letters = word.lower().translate(_LETTERS_ONLY)
     if len(letters) < 4:
         return False
     return bool(_KEYBOARD_MASH.search(letters)) or not re.search(r"[aeiouy]", letters)
@@ -147,8 +151,9 @@ def looks_like_test(lead: LeadSnapshot) -> tuple[bool, bool]:
     local = lead.email.partition("@")[0]
     named = [lead.first_name, lead.last_name, lead.company_name, local]
     test = sum(bool(TEST_WORDS.match(value.strip())) for value in named if value.strip()) >= 2
+    # The first words say whether someone typed a keyboard mash; a long message needs no full scan.
     words = [word for value in (lead.first_name, lead.last_name, lead.company_name, lead.job_title,
-                                lead.lead_message) for word in value.split()]
+                                lead.lead_message) for word in value.split()[:100]]
     nonsense = [word for word in words if _is_gibberish_word(word)]
     gibberish = bool(words) and len(nonsense) >= max(2, len(words) // 3)
     return test, gibberish
@@ -257,16 +262,25 @@ def website_profile(domain: str, website: str = "") -> tuple[dict[str, str], str
     return profile, "fetched"
 
 
-def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[str]) -> dict[str, CompanyMemory]:
-    """Per domain: leads already known there (other than the ones being qualified) and how they ended."""
+def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[Any]) -> dict[str, CompanyMemory]:
+    """Per domain: leads already known there (other than these) and how they ended."""
+    from leads.models import Company
+
+    wanted = [domain for domain in set(domains) if domain]
+    company_ids = dict(Company.objects.filter(domain__in=wanted).values_list("domain", "pk")) if wanted else {}
+    return company_memory_by_id(company_ids, exclude_lead_ids)
+
+
+def company_memory_by_id(company_ids: dict[str, int], exclude_lead_ids: Iterable[Any]) -> dict[str, CompanyMemory]:
+    """company_memory for companies already loaded ({domain: company id}), in one query."""
     from leads.models import Lead
 
-    wanted = {domain for domain in domains if domain}
-    if not wanted:
+    if not company_ids:
         return {}
+    domains = {company_id: domain for domain, company_id in company_ids.items()}
     rows = (
-        Lead.objects.filter(company__domain__in=wanted).exclude(pk__in=list(exclude_lead_ids))
-        .values("company__domain")
+        Lead.objects.filter(company_id__in=list(domains)).exclude(pk__in=list(exclude_lead_ids))
+        .values("company_id")
         .annotate(
             total=Count("pk"),
             won=Count("pk", filter=Q(status=Lead.Status.CLOSED_WON)),
@@ -274,8 +288,8 @@ def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[str]) -> d
         )
     )
     return {
-        row["company__domain"]: CompanyMemory(
-            domain=row["company__domain"], earlier_leads=row["total"], won=row["won"], lost=row["lost"]
+        domains[row["company_id"]]: CompanyMemory(
+            domain=domains[row["company_id"]], earlier_leads=row["total"], won=row["won"], lost=row["lost"]
         )
         for row in rows
     }

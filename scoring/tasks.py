@@ -2,7 +2,8 @@
 
 Intake calls `enqueue_qualification(ids)` for every created or changed lead; once the
 transaction commits, the ids go to `qualify_batch` in batches of QUALIFY_BATCH_SIZE (one task
-per lead would spend more time in the broker than in the pipeline). `qualify_lead(id)` is the
+per lead would spend more time in the broker than in the pipeline; with the LLM on, batches of
+LLM_CONCURRENCY). `qualify_lead(id)` is the
 one-lead task. Both are safe to run twice: an unchanged lead is skipped by its fingerprint.
 Only transient errors (database or broker connection) are retried; a lead whose run fails is
 recorded as ERROR on its timeline and in its Trace by the pipeline itself.
@@ -16,6 +17,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from leadops import llm
 from scoring.pipeline import runner
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,10 @@ def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:
     if not ids:
         return
     size = settings.QUALIFY_BATCH_SIZE
+    if llm.enabled():
+        # Each lead then waits on the network: small batches spread the waiting over every worker
+        # process, and each batch still fills its thread pool of LLM_CONCURRENCY.
+        size = min(size, settings.LLM_CONCURRENCY)
 
     def send() -> None:
         for start in range(0, len(ids), size):

@@ -35,7 +35,7 @@ class RunContext:
     enterprise_min_size: int = 1000
     enterprise_min_budget: int = 50_000
     memory: dict[str, CompanyMemory] = field(default_factory=dict)
-    company_sizes: dict[str, str] = field(default_factory=dict)
+    companies: dict[str, Any] = field(default_factory=dict)
     leads: dict[str, Any] = field(default_factory=dict)
 
 
@@ -57,9 +57,10 @@ def normalize_input(state: QualificationState, context: RunContext) -> str:
 
 def enrich_lead(state: QualificationState, context: RunContext) -> str:
     domain = enrichment_module.company_domain(state.lead.email, state.lead.website)
+    known = context.companies.get(domain)
     state.enrichment = enrichment_module.enrich(
         state.lead, competitor_domains=context.rules.profile["competitor_domains"],
-        web_enrichment=context.web_enrichment, company_size_band=context.company_sizes.get(domain, ""),
+        web_enrichment=context.web_enrichment, company_size_band=known.size_band if known else "",
     )
     state.memory = context.memory.get(domain, CompanyMemory(domain=domain))
     found = state.enrichment

@@ -9,13 +9,15 @@ mostly wait on the network.
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
 from leadops import llm, runtime
@@ -30,20 +32,19 @@ from scoring.pipeline.state import LeadSnapshot, NodeEvent, QualificationState, 
 logger = logging.getLogger(__name__)
 
 
-def load_context(leads: list[Lead]) -> RunContext:
+def load_context(leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) -> RunContext:
     config = ScoringConfig.objects.filter(is_active=True).first()
-    llm_enabled = llm.enabled()
     domains = {enrichment.company_domain(lead.email, lead.website) for lead in leads} - {""}
+    companies = Company.objects.in_bulk(list(domains), field_name="domain") if domains else {}
     return RunContext(
         rules=rules.Rules.of(config), config=config, llm_enabled=llm_enabled,
         llm_model=f"{runtime.get('LLM_PROVIDER')}:{llm.model_name()}" if llm_enabled else "none",
-        web_enrichment=bool(runtime.get("WEB_ENRICHMENT")), max_adjustment=settings.LLM_MAX_SCORE_ADJUSTMENT,
+        web_enrichment=web_enrichment, max_adjustment=settings.LLM_MAX_SCORE_ADJUSTMENT,
         enterprise_min_size=settings.ENTERPRISE_MIN_COMPANY_SIZE,
         enterprise_min_budget=settings.ENTERPRISE_MIN_BUDGET,
-        memory=enrichment.company_memory(domains, [lead.pk for lead in leads]),
-        company_sizes=dict(Company.objects.filter(domain__in=domains).exclude(size_band="")
-                           .values_list("domain", "size_band")),
-        leads={str(lead.pk): lead for lead in leads},
+        memory=enrichment.company_memory_by_id({domain: company.pk for domain, company in companies.items()},
+                                         [lead.pk for lead in leads]),
+        companies=companies, leads={str(lead.pk): lead for lead in leads},
     )
 
 
@@ -80,33 +81,70 @@ def run_nodes(state: QualificationState, context: RunContext) -> QualificationSt
 
 
 def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
-    """Qualify these leads (one batch); returns what happened to them."""
+    """Qualify these leads (one batch); returns what happened to them.
+
+    In rules mode the batch's leads are locked from the start, since the nodes take milliseconds.
+    With the LLM or web enrichment on the nodes wait on the network, so the leads are read without
+    a lock and locked only to save (log_to_crm then skips a lead that changed in between).
+    """
     ids = list(dict.fromkeys(str(lead_id) for lead_id in lead_ids))
-    leads = list(Lead.objects.filter(pk__in=ids))
-    summary = RunSummary(not_found=len(ids) - len(leads))
-    if not leads:
+    llm_enabled, web_enrichment = llm.enabled(), bool(runtime.get("WEB_ENRICHMENT"))
+    if llm_enabled or web_enrichment:
+        leads = list(Lead.objects.filter(pk__in=ids))
+        batch = _prepare(ids, leads, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
+        if len(batch.to_run) > 1:
+            with ThreadPoolExecutor(max_workers=settings.LLM_CONCURRENCY) as pool:
+                list(pool.map(lambda state: run_nodes(state, batch.context), batch.to_run))
+        else:
+            batch.run()
+        with transaction.atomic():
+            locked = _lock(ids)
+            return batch.save(locked)
+    with transaction.atomic():
+        leads = list(_lock(ids).values())
+        batch = _prepare(ids, leads, llm_enabled=False, web_enrichment=False)
+        batch.run()
+        return batch.save({str(lead.pk): lead for lead in leads})
+
+
+def _lock(ids: list[str]) -> dict[str, Lead]:
+    # In primary-key order, so two batches sharing leads cannot deadlock.
+    return {str(lead.pk): lead for lead in Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+@dataclass
+class _Batch:
+    context: RunContext
+    to_run: list[QualificationState]
+    unchanged: list[QualificationState]
+    not_found: int
+    fingerprint_of: Callable[[Lead], str]
+
+    def run(self) -> None:
+        for state in self.to_run:
+            run_nodes(state, self.context)
+
+    def save(self, locked: dict[str, Lead]) -> RunSummary:
+        summary = log_to_crm(self.to_run, self.unchanged, locked, self.context.companies, self.fingerprint_of)
+        summary.not_found += self.not_found
         return summary
-    context = load_context(leads)
+
+
+def _prepare(ids: list[str], leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) -> _Batch:
+    """Load the batch's context and set aside the leads whose fingerprint has not changed."""
+    context = load_context(leads, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
     suppressed = suppressed_addresses(leads)
 
     def fingerprint_of(lead: Lead) -> str:
         return fingerprint(LeadSnapshot.of(lead), config_version=context.rules.version, llm=context.llm_model)
 
-    to_run: list[QualificationState] = []
-    unchanged: list[QualificationState] = []
+    batch = _Batch(context=context, to_run=[], unchanged=[], not_found=len(ids) - len(leads),
+                   fingerprint_of=fingerprint_of)
     for lead in leads:
         state = QualificationState(lead=LeadSnapshot.of(lead), fingerprint=fingerprint_of(lead),
                                    suppressed=lead.email.strip().lower() in suppressed)
-        (unchanged if lead.qualified_fingerprint == state.fingerprint else to_run).append(state)
-
-    if (context.llm_enabled or context.web_enrichment) and len(to_run) > 1:
-        with ThreadPoolExecutor(max_workers=settings.LLM_CONCURRENCY) as pool:
-            list(pool.map(lambda state: run_nodes(state, context), to_run))
-    else:
-        for state in to_run:
-            run_nodes(state, context)
-    summary.add(log_to_crm(to_run, unchanged, fingerprint_of))
-    return summary
+        (batch.unchanged if lead.qualified_fingerprint == state.fingerprint else batch.to_run).append(state)
+    return batch
 
 
 def qualify_in_batches(lead_ids: Iterable[UUID | str], batch_size: int | None = None) -> RunSummary:
