@@ -6,6 +6,7 @@ they need beforehand and `log_to_crm` saves afterwards), so a batch can run them
 while they wait on an LLM or a website.
 """
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +78,10 @@ def _learned_score(state: QualificationState, context: RunContext) -> Score | No
     # Imported here: learning is optional and loads numpy.
     from scoring.learning import lead_features, score_learned
 
-    learned = score_learned(config, lead_features(context.leads[state.lead.id]))
+    # The learner reads enrichment from the lead; give it this run's, on a copy (log_to_crm saves it).
+    lead = copy.copy(context.leads[state.lead.id])
+    lead.enrichment = state.enrichment.stored() if state.enrichment else {}
+    learned = score_learned(config, lead_features(lead, (config.profile or {}).get("leaky_columns", [])))
     if not learned.enough_outcomes:
         return None
     factors = [Factor(factor=item["factor"], points=int(item["points"])) for item in learned.factors]

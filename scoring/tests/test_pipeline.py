@@ -320,3 +320,22 @@ def test_a_batch_qualifies_many_leads_in_one_go():
     assert Lead.objects.filter(status=Lead.Status.QUALIFIED).count() == 5
     assert EmailDraft.objects.count() == 5 and Trace.objects.count() == 5
     assert Feedback.objects.count() == 0
+
+
+def test_an_active_learned_version_scores_with_its_model_and_a_probability():
+    from scoring.learning.training import train
+    from scoring.tests.outcome_data import create_leads_with_outcomes
+
+    create_leads_with_outcomes(600)
+    config = train().config
+    assert config.is_active and config.source == ScoringConfig.Source.LEARNED
+    lead = LeadFactory(**HOT_LEAD, attributes={"Lead Source": "Reference", "Time on site": "1800"})
+
+    runner.qualify([lead.pk])
+
+    lead.refresh_from_db()
+    assert lead.score_version == config.version
+    assert lead.score_probability is not None and 0 < lead.score_probability < 1
+    assert lead.score_factors[0]["factor"] == "Base rate"
+    assert sum(factor["points"] for factor in lead.score_factors) == lead.score_value
+    assert f"learned model v{config.version}" in lead.score_rationale
