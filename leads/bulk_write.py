@@ -6,6 +6,8 @@ embedded default) has no COPY and imports are small there, so it keeps using `bu
 """
 
 import json
+import operator
+import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -49,16 +51,29 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
     # psycopg has no dumper for plain dicts/lists; COPY's text format takes the JSON text as is.
     json_positions = [position for position, field in enumerate(fields)
                       if isinstance(field, models.JSONField) and field.attname in rows[0]]
-    names_and_defaults = [(field.attname, json.dumps(default) if isinstance(default, (dict, list)) else default)
-                          for field in fields for default in [field.get_default()]]
+    defaults = {field.attname: json.dumps(default) if isinstance(default, (dict, list)) else default
+                for field in fields for default in [field.get_default()]}
+    # A merged dict and an itemgetter put each row's values in column order in C, not column by column.
+    in_column_order = operator.itemgetter(*defaults)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            values = [row.get(name, default) for name, default in names_and_defaults]
-            for position in json_positions:
-                values[position] = json.dumps(values[position])
+            values = in_column_order({**defaults, **row})
+            if json_positions:
+                values = list(values)
+                for position in json_positions:
+                    values[position] = json.dumps(values[position])
             copy.write_row(values)
+
+
+def new_uuids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as 32 hex digits, made in one go: uuid.uuid4() costs ~2 µs each."""
+    raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = raw.tobytes().hex()
+    return [digits[start:start + 32] for start in range(0, 32 * count, 32)]
 
 
 def insert_missing(

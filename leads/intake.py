@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -25,8 +25,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from pydantic import ValidationError
 
-from leads.bulk_write import SeenKeys, insert_missing, insert_rows, log_ingested
+from leads.bulk_write import SeenKeys, insert_missing, insert_rows, log_ingested, new_uuids
 from leads.lead_input import (
+    TEXT_IS_CLEAN,
     FieldError,
     IntakeError,
     LeadInput,
@@ -67,7 +68,7 @@ class Outcome(enum.StrEnum):
 @dataclass
 class RowResult:
     outcome: Outcome
-    lead_id: UUID | None = None
+    lead_id: UUID | str | None = None  # new leads' ids are 32 hex digits
     changed_fields: list[str] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
 
@@ -133,7 +134,7 @@ class Intake:
     def __init__(
         self, *, source: str, actor: Any = None, actor_label: str = "system",
         on_duplicate: str = OnDuplicate.FILL, dry_run: bool = False, qualify: bool = True,
-        activity_payload: dict[str, Any] | None = None,
+        activity_payload: dict[str, Any] | None = None, text_is_clean: bool = False,
     ) -> None:
         if on_duplicate not in OnDuplicate.values:
             raise ValueError(f"on_duplicate={on_duplicate!r} must be one of {', '.join(OnDuplicate.values)}")
@@ -144,6 +145,7 @@ class Intake:
         self.dry_run = dry_run
         self.qualify = qualify
         self.activity_payload = activity_payload or {}
+        self.validation_context = {TEXT_IS_CLEAN: text_is_clean}
         self.seen = SeenKeys()
         self._company_ids: dict[str, int] = {}
 
@@ -165,7 +167,7 @@ class Intake:
                 lead_input = item
             else:
                 try:
-                    lead_input = LeadInput.model_validate(item)
+                    lead_input = LeadInput.model_validate(item, context=self.validation_context)
                 except ValidationError as error:
                     results[index] = RowResult(Outcome.INVALID, errors=field_errors(error, item))
                     continue
@@ -216,13 +218,14 @@ class Intake:
         existing = self._find_existing(planned)
         companies = {} if self.dry_run else self._companies(planned)
         now = timezone.now()
+        ids = iter(new_uuids(len(planned)))
         for plan in planned:
             lead_input = plan.lead_input
             company_id = companies.get(plan.domain)
             plan.existing = next((existing[key] for key in plan.keys if key in existing), None)
             if plan.existing is None:
                 plan.new_row = {
-                    **lead_input.lead_fields(), "id": uuid4(), "source": lead_input.source or self.source,
+                    **lead_input.lead_fields(), "id": next(ids), "source": lead_input.source or self.source,
                     "company_id": company_id, "created_at": now, "updated_at": now,
                 }
                 if lead_input.outcome:
@@ -369,7 +372,7 @@ def _where_in(query: QuerySet[Lead], column: str, values: list[str]) -> QuerySet
     return query.only(*_LOADED_FIELDS).filter(**{f"{column}__{lookup}": values})
 
 
-def _enqueue_qualification(lead_ids: list[UUID]) -> None:
+def _enqueue_qualification(lead_ids: list[UUID | str]) -> None:
     from scoring.tasks import enqueue_qualification
 
     enqueue_qualification(lead_ids)

@@ -250,3 +250,12 @@ def test_on_postgresql_batches_are_saved_in_a_background_thread_with_the_same_re
     assert (again["created"], again["unchanged"], again["duplicates_in_file"]) == (0, 3, 2)
     assert ActivityLog.objects.filter(type=ActivityLog.Type.INGESTED).count() == 3
     assert ActivityLog.objects.get(lead__email="ben.ford@granite-works.com").payload == {"source": "import"}
+
+
+def test_stray_nul_characters_deep_in_a_file_are_dropped(db, tmp_path):
+    path = tmp_path / "export.csv"
+    filler = "".join(f"person{n}@northwind-traders.com,Person {n}\n" for n in range(2_000))  # past the sniffed start
+    path.write_text("Email,Name\n" + filler + "nul@northwind-traders.com,Nu\x00ll Byte\n")
+    result = import_file(path, ImportOptions())
+    assert result.created == 2_001 and Lead.objects.get(email="nul@northwind-traders.com").last_name == "Byte"
+    assert Lead.objects.get(email="nul@northwind-traders.com").first_name == "Null"

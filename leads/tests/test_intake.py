@@ -1,5 +1,7 @@
 """The intake rules every door shares: normalisation, validation, dedupe, companies, timeline, qualification."""
 
+from uuid import UUID
+
 import pytest
 
 from leads.intake import Intake, IntakeError, LeadInput, Outcome, ingest, parse_lead
@@ -85,7 +87,7 @@ def test_ingest_creates_a_lead_with_a_company_and_an_ingested_activity(db, queue
     assert result.created and result.changed_fields == []
     assert result.lead.company.domain == "acme-robotics.com" and result.lead.company.name == "Acme Robotics"
     assert list(result.lead.activities.values_list("type", flat=True)) == [ActivityLog.Type.INGESTED]
-    assert queued == [result.lead.id]
+    assert [str(UUID(str(lead_id))) for lead_id in queued] == [str(result.lead.id)]
 
 
 def test_free_mail_leads_get_no_company_but_their_website_counts(db, queued):
@@ -104,7 +106,7 @@ def test_the_same_email_in_another_case_updates_the_existing_lead(db, queued, dj
     assert (again.lead.first_name, again.lead.job_title, again.lead.source) == ("Sam", "CTO", "web_form")
     update = again.lead.activities.get(type=ActivityLog.Type.UPDATED)
     assert update.payload["changes"] == {"job_title": ["", "CTO"]}
-    assert queued == [first.id] and Lead.objects.count() == 1
+    assert queued == [first.id] and Lead.objects.count() == 1  # an existing lead's id, as stored
 
 
 def test_overwrite_replaces_values_but_never_blanks_them(db, queued):
