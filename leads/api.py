@@ -64,6 +64,10 @@ def _lead_data(payload: dict[str, Any]) -> dict[str, Any]:
 def create_lead(request: HttpRequest) -> JsonResponse:
     token = _token(request)
     if token is None:
+        # Failed attempts are counted per client address, so tokens cannot be guessed at speed.
+        if is_ratelimited(request, group="api:leads:unauthenticated", key="ip",
+                          rate=settings.API_RATE_LIMIT, increment=True):
+            raise Ratelimited()
         response = _errors({"token": ["Send a valid API token as 'Authorization: Bearer <token>'."]}, 401)
         response["WWW-Authenticate"] = 'Bearer realm="leadops"'
         return response

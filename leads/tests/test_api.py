@@ -129,6 +129,13 @@ def test_it_answers_429_past_the_rate_limit_counted_per_token(client, token, set
     assert _post(client, {"email": "other@northwindfreight.com"}, other_token).status_code == 201
 
 
+def test_guessing_tokens_is_rate_limited_per_client_address(client, token, settings):
+    settings.API_RATE_LIMIT = "3/m"
+    statuses = [_post(client, {"email": "kim@northwindfreight.com"}, f"lo_guess{n}").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    assert Lead.objects.count() == 0
+
+
 def test_it_works_without_a_session_or_csrf_token(token):
     strict = Client(enforce_csrf_checks=True)
     assert _post(strict, {"email": "kim@northwindfreight.com"}, token).status_code == 201
