@@ -44,7 +44,9 @@ class LeadAssessment(BaseModel):
     model_config = ConfigDict(extra="forbid", title="lead_assessment")
 
     score: int = Field(ge=0, le=100, description="Your score for the lead, 0-100")
-    label: Literal["HOT", "WARM", "COLD"] = Field(description="Label matching the score and the thresholds given")
+    label: Literal["HOT", "WARM", "COLD"] = Field(
+        description="Label matching the score and the thresholds given"
+    )
     rationale: str = Field(max_length=400, description="One or two sentences on why")
 
 
@@ -54,8 +56,9 @@ class EmailText(BaseModel):
     model_config = ConfigDict(extra="forbid", title="email_text")
 
     subject: str = Field(min_length=3, max_length=120)
-    body: str = Field(min_length=20, max_length=1500,
-                      description="Plain text paragraphs, without greeting or sign-off")
+    body: str = Field(
+        min_length=20, max_length=1500, description="Plain text paragraphs, without greeting or sign-off"
+    )
 
 
 @dataclass
@@ -85,9 +88,15 @@ class CallRecord:
 
     def as_trace(self) -> dict[str, Any]:
         return {
-            "purpose": self.purpose, "prompt_version": self.prompt_version, "model": self.model,
-            "reply": self.reply, "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-            "cost_usd": self.cost_usd, "duration_ms": round(self.duration_ms, 1), "attempts": self.attempts,
+            "purpose": self.purpose,
+            "prompt_version": self.prompt_version,
+            "model": self.model,
+            "reply": self.reply,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": self.cost_usd,
+            "duration_ms": round(self.duration_ms, 1),
+            "attempts": self.attempts,
             "error": self.error,
         }
 
@@ -119,20 +128,31 @@ def model_name() -> str:
 
 
 def _client(provider: str) -> openai.OpenAI:
-    key = (provider, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, settings.AZURE_OPENAI_ENDPOINT,
-           settings.AZURE_OPENAI_API_VERSION, settings.LLM_TIMEOUT)
+    key = (
+        provider,
+        settings.OPENAI_BASE_URL,
+        settings.OPENAI_API_KEY,
+        settings.AZURE_OPENAI_ENDPOINT,
+        settings.AZURE_OPENAI_API_VERSION,
+        settings.LLM_TIMEOUT,
+    )
     with _clients_lock:
         if key not in _clients:
             # Retries are ours (backoff + breaker), so the SDK's own are off.
             if provider == "azure_openai":
                 _clients[key] = openai.AzureOpenAI(
-                    azure_endpoint=settings.AZURE_OPENAI_ENDPOINT, api_version=settings.AZURE_OPENAI_API_VERSION,
-                    api_key=settings.OPENAI_API_KEY or "unset", timeout=settings.LLM_TIMEOUT, max_retries=0,
+                    azure_endpoint=settings.AZURE_OPENAI_ENDPOINT,
+                    api_version=settings.AZURE_OPENAI_API_VERSION,
+                    api_key=settings.OPENAI_API_KEY or "unset",
+                    timeout=settings.LLM_TIMEOUT,
+                    max_retries=0,
                 )
             else:
                 _clients[key] = openai.OpenAI(
-                    base_url=settings.OPENAI_BASE_URL, api_key=settings.OPENAI_API_KEY or "unset",
-                    timeout=settings.LLM_TIMEOUT, max_retries=0,
+                    base_url=settings.OPENAI_BASE_URL,
+                    api_key=settings.OPENAI_API_KEY or "unset",
+                    timeout=settings.LLM_TIMEOUT,
+                    max_retries=0,
                 )
         return _clients[key]
 
@@ -149,8 +169,11 @@ def _record_failure() -> None:
         cache.set(_BREAKER_FAILURES_KEY, 1, timeout=24 * 3600)
         failures = 1
     if failures >= settings.LLM_BREAKER_FAILURES:
-        cache.set(_BREAKER_OPEN_UNTIL_KEY, time.time() + settings.LLM_BREAKER_SECONDS,
-                  timeout=settings.LLM_BREAKER_SECONDS)
+        cache.set(
+            _BREAKER_OPEN_UNTIL_KEY,
+            time.time() + settings.LLM_BREAKER_SECONDS,
+            timeout=settings.LLM_BREAKER_SECONDS,
+        )
         cache.delete(_BREAKER_FAILURES_KEY)
 
 
@@ -193,8 +216,12 @@ def call(purpose: str, prompt: Prompt, data: dict[str, Any], reply_model: type[M
     if provider == "none":
         raise LLMUnavailable("LLM is off (LLM_PROVIDER=none)")
     messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": quoted(data)}]
-    record = CallRecord(purpose=purpose, prompt_version=f"{prompt.name}.{prompt.version}", model=model_name(),
-                        messages=messages)
+    record = CallRecord(
+        purpose=purpose,
+        prompt_version=f"{prompt.name}.{prompt.version}",
+        model=model_name(),
+        messages=messages,
+    )
     if breaker_open():
         record.error = "skipped: circuit breaker open after repeated failures"
         raise LLMUnavailable(record.error, record)
@@ -218,15 +245,19 @@ def _create_with_retries(provider: str, record: CallRecord, reply_model: type[Ba
         record.attempts = attempt + 1
         try:
             return client.chat.completions.create(
-                model=record.model, messages=record.messages, max_tokens=settings.LLM_MAX_TOKENS,
-                temperature=0, response_format=_response_format(reply_model),  # type: ignore[arg-type]
+                model=record.model,
+                messages=record.messages,
+                max_tokens=settings.LLM_MAX_TOKENS,
+                temperature=0,
+                response_format=_response_format(reply_model),  # type: ignore[arg-type]
             )
         except openai.OpenAIError as error:
             if not _is_transient(error):
                 raise LLMError(f"{type(error).__name__}: {str(error)[:200]}") from None
             if attempt == settings.LLM_MAX_RETRIES:
-                raise LLMError(f"gave up after {attempt + 1} attempts: {type(error).__name__}: "
-                               f"{str(error)[:200]}") from None
+                raise LLMError(
+                    f"gave up after {attempt + 1} attempts: {type(error).__name__}: {str(error)[:200]}"
+                ) from None
             time.sleep(BACKOFF_SECONDS * 2**attempt)
     raise AssertionError("unreachable: the loop returns or raises")
 
@@ -260,10 +291,17 @@ def assess_lead(prompt: Prompt, data: dict[str, Any], thresholds: dict[str, int]
     """The model's score and label for a lead; the label must agree with the score and thresholds."""
     result = call("lead_assessment", prompt, data, LeadAssessment)
     assessment: LeadAssessment = result.value
-    expected = "HOT" if assessment.score >= thresholds["hot"] else "WARM" if assessment.score >= thresholds["warm"] \
+    expected = (
+        "HOT"
+        if assessment.score >= thresholds["hot"]
+        else "WARM"
+        if assessment.score >= thresholds["warm"]
         else "COLD"
+    )
     if assessment.label != expected:
-        result.record.error = f"label {assessment.label} disagrees with score {assessment.score} (expected {expected})"
+        result.record.error = (
+            f"label {assessment.label} disagrees with score {assessment.score} (expected {expected})"
+        )
         raise LLMError(result.record.error, result.record)
     return result
 

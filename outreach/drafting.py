@@ -25,7 +25,7 @@ TEMPLATES_PATH = settings.BASE_DIR / "fixtures" / "email_templates.json"
 SUPERSEDED_REASON = "Superseded by a newer qualification of this lead"
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
-_OPTIONAL = re.compile(r"\[\[if ([a-z_]+)\]\](.*?)\[\[endif\]\]", re.S)
+_OPTIONAL = re.compile(r"\[\[if ([a-z_]+)\]\](.*?)\[\[endif\]\]", re.DOTALL)
 # Cell text a spreadsheet would run as a formula is not a name to greet anyone with.
 _FORMULA_START = ("=", "+", "-", "@")
 _MAX_FIELD_LENGTH = {"first_name": 40, "company_name": 80, "job_title": 80, "industry": 60}
@@ -143,23 +143,38 @@ def render_variant(lead: Any, variant: str, **extra: Any) -> RenderedEmail:
 
 
 def new_draft(
-    lead: Any, variant: str, email: RenderedEmail, *, generated_by: str = EmailDraft.GeneratedBy.TEMPLATE,
-    prompt_version: str = "", llm_model: str = "", fingerprint: str = "",
+    lead: Any,
+    variant: str,
+    email: RenderedEmail,
+    *,
+    generated_by: str = EmailDraft.GeneratedBy.TEMPLATE,
+    prompt_version: str = "",
+    llm_model: str = "",
+    fingerprint: str = "",
 ) -> EmailDraft:
     """An unsaved draft row carrying the lead's approval gate (bulk writers save many at once)."""
     return EmailDraft(
-        lead=lead, variant=variant, state=EmailDraft.State.DRAFT, subject=email.subject, body=email.body,
-        to_email=lead.email, generated_by=generated_by, template_key=email.template_key,
-        prompt_version=prompt_version, llm_model=llm_model, fingerprint=fingerprint,
-        needs_approval=lead.needs_approval, approval_reason=lead.approval_reason,
+        lead=lead,
+        variant=variant,
+        state=EmailDraft.State.DRAFT,
+        subject=email.subject,
+        body=email.body,
+        to_email=lead.email,
+        generated_by=generated_by,
+        template_key=email.template_key,
+        prompt_version=prompt_version,
+        llm_model=llm_model,
+        fingerprint=fingerprint,
+        needs_approval=lead.needs_approval,
+        approval_reason=lead.approval_reason,
     )
 
 
 def supersede_pending(lead_ids: list[Any], variants: list[str], reason: str = SUPERSEDED_REASON) -> int:
     """Cancel the pending (not yet approved) drafts of these variants for these leads."""
-    return EmailDraft.objects.filter(lead_id__in=lead_ids, variant__in=variants, state=EmailDraft.State.DRAFT).update(
-        state=EmailDraft.State.CANCELLED, rejection_reason=reason, updated_at=timezone.now()
-    )
+    return EmailDraft.objects.filter(
+        lead_id__in=lead_ids, variant__in=variants, state=EmailDraft.State.DRAFT
+    ).update(state=EmailDraft.State.CANCELLED, rejection_reason=reason, updated_at=timezone.now())
 
 
 def save_draft(lead: Any, variant: str, email: RenderedEmail, **fields: Any) -> EmailDraft | None:

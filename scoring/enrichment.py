@@ -3,30 +3,26 @@
 Heuristics first: the address gives the company domain and the free-mail, disposable and
 role-account flags; the title gives seniority and function; the message gives signals
 (opted out, student, buying phrases, an attempt to instruct the system...). The homepage
-fetch (title and meta description) is off by default, never touches social sites, times out
-after WEB_ENRICHMENT_TIMEOUT seconds and is cached per domain for ENRICHMENT_CACHE_DAYS;
-a failure only leaves those fields empty.
+profile (scoring.website) is off by default; a failure only leaves those fields empty.
+Company memory counts the earlier leads at the same domain and how they ended.
 """
 
-import html
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q
 
 from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot, Signals
+from scoring.website import domain_of, is_blocked, website_profile
 
+# fmt: off
 FREE_MAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "hotmail.com",
     "hotmail.co.uk", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
     "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com",
-    "yandex.ru", "qq.com", "163.com", "126.com", "zoho.com", "fastmail.com", "hey.com", "mail.ru", "orange.fr",
-    "free.fr", "t-online.de", "libero.it", "btinternet.com", "comcast.net",
+    "yandex.ru", "qq.com", "163.com", "126.com", "zoho.com", "fastmail.com", "hey.com", "mail.ru",
+    "orange.fr", "free.fr", "t-online.de", "libero.it", "btinternet.com", "comcast.net",
 })
 DISPOSABLE_DOMAINS = frozenset({
     "mailinator.com", "10minutemail.com", "guerrillamail.com", "guerrillamail.net", "sharklasers.com",
@@ -38,73 +34,99 @@ ROLE_LOCAL_PARTS = frozenset({
     "info", "sales", "contact", "admin", "support", "hello", "office", "team", "marketing", "noreply",
     "no-reply", "billing", "hr", "jobs", "careers", "enquiries", "inquiries", "webmaster", "help", "mail",
 })
+# fmt: on
 # Never fetched: their pages are about people, behind logins, and their terms forbid scraping.
-BLOCKED_WEB_DOMAINS = (
-    "linkedin.com", "facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com", "tiktok.com",
-    "youtube.com", "xing.com", "threads.net", "pinterest.com", "reddit.com", "github.com", "medium.com",
-)
-
 SENIORITY_PATTERNS = (
-    ("c_level", re.compile(
-        r"\b(ceo|cto|cfo|coo|cmo|cro|cio|ciso|cpo|chief|founder|co-?founder|owner|president|managing director"
-        r"|managing partner|general manager)\b", re.I)),
-    ("vp", re.compile(r"\b(vp|svp|evp|avp|vice[- ]president)\b", re.I)),
-    ("director", re.compile(r"\b(director|head of|head)\b", re.I)),
-    ("manager", re.compile(r"\b(manager|lead|supervisor|principal)\b", re.I)),
+    (
+        "c_level",
+        re.compile(
+            r"\b(ceo|cto|cfo|coo|cmo|cro|cio|ciso|cpo|chief|founder|co-?founder|owner|president"
+            r"|managing director"
+            r"|managing partner|general manager)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("vp", re.compile(r"\b(vp|svp|evp|avp|vice[- ]president)\b", re.IGNORECASE)),
+    ("director", re.compile(r"\b(director|head of|head)\b", re.IGNORECASE)),
+    ("manager", re.compile(r"\b(manager|lead|supervisor|principal)\b", re.IGNORECASE)),
 )
 FUNCTION_PATTERNS = (
-    ("sales", re.compile(r"\b(sales|revenue|revops|business development|bdr|sdr|account (executive|manager)"
-                         r"|commercial|partnerships?)\b", re.I)),
-    ("marketing", re.compile(r"\b(marketing|growth|demand gen|brand|content|communications)\b", re.I)),
-    ("operations", re.compile(r"\b(operations|ops|logistics|supply chain|procurement|purchasing)\b", re.I)),
-    ("engineering", re.compile(r"\b(engineer(ing)?|developer|technology|technical|it|cto|cio|data|software)\b",
-                               re.I)),
-    ("finance", re.compile(r"\b(finance|financial|cfo|accounting|controller)\b", re.I)),
-    ("people", re.compile(r"\b(hr|human resources|people|talent|recruit(er|ing)?)\b", re.I)),
-    ("customer_success", re.compile(r"\b(customer success|support|service)\b", re.I)),
-    ("executive", re.compile(r"\b(ceo|coo|founder|co-?founder|owner|president|managing director)\b", re.I)),
+    (
+        "sales",
+        re.compile(
+            r"\b(sales|revenue|revops|business development|bdr|sdr|account (executive|manager)"
+            r"|commercial|partnerships?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "marketing",
+        re.compile(r"\b(marketing|growth|demand gen|brand|content|communications)\b", re.IGNORECASE),
+    ),
+    (
+        "operations",
+        re.compile(r"\b(operations|ops|logistics|supply chain|procurement|purchasing)\b", re.IGNORECASE),
+    ),
+    (
+        "engineering",
+        re.compile(
+            r"\b(engineer(ing)?|developer|technology|technical|it|cto|cio|data|software)\b", re.IGNORECASE
+        ),
+    ),
+    ("finance", re.compile(r"\b(finance|financial|cfo|accounting|controller)\b", re.IGNORECASE)),
+    ("people", re.compile(r"\b(hr|human resources|people|talent|recruit(er|ing)?)\b", re.IGNORECASE)),
+    ("customer_success", re.compile(r"\b(customer success|support|service)\b", re.IGNORECASE)),
+    (
+        "executive",
+        re.compile(r"\b(ceo|coo|founder|co-?founder|owner|president|managing director)\b", re.IGNORECASE),
+    ),
 )
 
 OPT_OUT = re.compile(
-    r"^\W*unsubscribe\b|\b(unsubscribe me|please unsubscribe|do not (contact|email|call) me|don'?t (contact|email|call) me"
+    r"^\W*unsubscribe\b|\b(unsubscribe me|please unsubscribe|do not (contact|email|call) me"
+    r"|don'?t (contact|email|call) me"
     r"|stop (emailing|contacting|calling|sending)|remove me|take me off|opt(ed)? me out|no more emails"
-    r"|not interested,? (please )?stop)\b", re.I)
-STUDENT = re.compile(r"\b(student|intern|internship|thesis|dissertation|graduate job|undergraduate|phd candidate)\b",
-                     re.I)
-JOB_SEEKER = re.compile(r"\b(are you hiring|looking for (a )?(job|work|position|role)|job seeker|my (cv|resume)"
-                        r"|apply(ing)? for (a |the )?(job|position|role)|open positions?|career opportunit)", re.I)
-TEST_WORDS = re.compile(r"^(test(ing)?|asdf+|qwerty|foo|bar|xxx+|aaa+|sample|dummy|n/?a|none|lorem ipsum)$", re.I)
+    r"|not interested,? (please )?stop)\b",
+    re.IGNORECASE,
+)
+STUDENT = re.compile(
+    r"\b(student|intern|internship|thesis|dissertation|graduate job|undergraduate|phd candidate)\b",
+    re.IGNORECASE,
+)
+JOB_SEEKER = re.compile(
+    r"\b(are you hiring|looking for (a )?(job|work|position|role)|job seeker|my (cv|resume)"
+    r"|apply(ing)? for (a |the )?(job|position|role)|open positions?|career opportunit)",
+    re.IGNORECASE,
+)
+TEST_WORDS = re.compile(
+    r"^(test(ing)?|asdf+|qwerty|foo|bar|xxx+|aaa+|sample|dummy|n/?a|none|lorem ipsum)$", re.IGNORECASE
+)
 INJECTION = re.compile(
-    r"(ignore (all |any )?(previous|prior|above) (instructions|prompts?)|disregard (the |all )?(rules|instructions)"
+    r"(ignore (all |any )?(previous|prior|above) (instructions|prompts?)"
+    r"|disregard (the |all )?(rules|instructions)"
     r"|system prompt|you are now|score me|set my score|rate me (as )?hot|approve (the|this) email"
-    r"|act as (an? )?(assistant|ai))", re.I)
-AMBIGUOUS_BUDGET = re.compile(r"\b(tbd|tbc|unknown|not sure|depends|flexible|open|n/?a|none yet|not set|\?)", re.I)
+    r"|act as (an? )?(assistant|ai))",
+    re.IGNORECASE,
+)
+AMBIGUOUS_BUDGET = re.compile(
+    r"\b(tbd|tbc|unknown|not sure|depends|flexible|open|n/?a|none yet|not set|\?)", re.IGNORECASE
+)
 BUYING_PHRASES = {
-    "pricing": re.compile(r"\b(pric(e|es|ing)|quote|cost)\b", re.I),
-    "demo": re.compile(r"\b(demo|trial|walk-?through)\b", re.I),
-    "timeline": re.compile(r"\b(this (quarter|month|week)|next week|asap|urgent(ly)?|deadline|q[1-4])\b", re.I),
-    "budget approved": re.compile(r"\bbudget (is )?(approved|allocated|signed off)\b", re.I),
-    "evaluating vendors": re.compile(r"\b(evaluat(e|ing)|comparing|shortlist|rfp|vendors?)\b", re.I),
+    "pricing": re.compile(r"\b(pric(e|es|ing)|quote|cost)\b", re.IGNORECASE),
+    "demo": re.compile(r"\b(demo|trial|walk-?through)\b", re.IGNORECASE),
+    "timeline": re.compile(
+        r"\b(this (quarter|month|week)|next week|asap|urgent(ly)?|deadline|q[1-4])\b", re.IGNORECASE
+    ),
+    "budget approved": re.compile(r"\bbudget (is )?(approved|allocated|signed off)\b", re.IGNORECASE),
+    "evaluating vendors": re.compile(r"\b(evaluat(e|ing)|comparing|shortlist|rfp|vendors?)\b", re.IGNORECASE),
 }
 # Phrases of someone researching, not buying (the whitepaper download, "just browsing").
 LOW_INTENT = re.compile(
     r"\b(just browsing|whitepaper|e-?book|newsletter|general information|for a report|not sure we need"
-    r"|keeping an eye|just curious|no budget)\b", re.I)
-_KEYBOARD_MASH = re.compile(r"(asdf|qwer|zxcv|hjkl|jkl;|sdfg|dfgh)", re.I)
-_META_DESCRIPTION = re.compile(
-    r"<meta[^>]+name=[\"']description[\"'][^>]*content=[\"']([^\"']*)[\"']"
-    r"|<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*name=[\"']description[\"']", re.I | re.S)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-
-
-def domain_of(text: str) -> str:
-    """The host of a URL or the domain of an address, lower-case and without "www."."""
-    text = (text or "").strip().lower()
-    if "@" in text and "/" not in text:
-        host = text.rpartition("@")[2]
-    else:
-        host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
-    return host.removeprefix("www.").strip(".")
+    r"|keeping an eye|just curious|no budget)\b",
+    re.IGNORECASE,
+)
+_KEYBOARD_MASH = re.compile(r"(asdf|qwer|zxcv|hjkl|jkl;|sdfg|dfgh)", re.IGNORECASE)
 
 
 def company_domain(email: str, website: str) -> str:
@@ -114,10 +136,6 @@ def company_domain(email: str, website: str) -> str:
         return domain
     site = domain_of(website)
     return "" if is_blocked(site) else site
-
-
-def is_blocked(domain: str) -> bool:
-    return any(domain == blocked or domain.endswith("." + blocked) for blocked in BLOCKED_WEB_DOMAINS)
 
 
 def seniority_of(title: str) -> str:
@@ -152,8 +170,11 @@ def looks_like_test(lead: LeadSnapshot) -> tuple[bool, bool]:
     named = [lead.first_name, lead.last_name, lead.company_name, local]
     test = sum(bool(TEST_WORDS.match(value.strip())) for value in named if value.strip()) >= 2
     # The first words say whether someone typed a keyboard mash; a long message needs no full scan.
-    words = [word for value in (lead.first_name, lead.last_name, lead.company_name, lead.job_title,
-                                lead.lead_message) for word in value.split()[:100]]
+    words = [
+        word
+        for value in (lead.first_name, lead.last_name, lead.company_name, lead.job_title, lead.lead_message)
+        for word in value.split()[:100]
+    ]
     nonsense = [word for word in words if _is_gibberish_word(word)]
     gibberish = bool(words) and len(nonsense) >= max(2, len(words) // 3)
     return test, gibberish
@@ -173,16 +194,25 @@ def signals_of(lead: LeadSnapshot, domain: str, competitor_domains: Iterable[str
         job_seeker=bool(JOB_SEEKER.search(person)),
         competitor=any(domain == item or domain.endswith("." + item) for item in competitors),
         injection=bool(INJECTION.search(text)),
-        formula=any(value.lstrip().startswith(("=", "+", "@")) for value in (lead.company_name, lead.first_name,
-                                                                               lead.last_name, lead.job_title)),
-        ambiguous_budget=bool(budget) and lead.budget_amount is None and bool(AMBIGUOUS_BUDGET.search(budget)),
+        formula=any(
+            value.lstrip().startswith(("=", "+", "@"))
+            for value in (lead.company_name, lead.first_name, lead.last_name, lead.job_title)
+        ),
+        ambiguous_budget=bool(budget)
+        and lead.budget_amount is None
+        and bool(AMBIGUOUS_BUDGET.search(budget)),
         buying_phrases=[name for name, pattern in BUYING_PHRASES.items() if pattern.search(text)],
         low_intent=bool(LOW_INTENT.search(lead.lead_message)),
     )
 
 
-def enrich(lead: LeadSnapshot, *, competitor_domains: Iterable[str], web_enrichment: bool,
-           company_size_band: str = "") -> Enrichment:
+def enrich(
+    lead: LeadSnapshot,
+    *,
+    competitor_domains: Iterable[str],
+    web_enrichment: bool,
+    company_size_band: str = "",
+) -> Enrichment:
     """Heuristic enrichment, plus the homepage profile when web enrichment is on."""
     domain = domain_of(lead.email)
     local = lead.email.partition("@")[0].lower()
@@ -209,69 +239,20 @@ def enrich(lead: LeadSnapshot, *, competitor_domains: Iterable[str], web_enrichm
     return enrichment
 
 
-def _cache_key(domain: str) -> str:
-    return f"enrichment:web:{domain}"
-
-
-class _Refused(Exception):
-    pass
-
-
-def _fetch(url: str, max_redirects: int = 3) -> str:
-    """The page's HTML; redirects are followed by hand so none can lead to a blocked site."""
-    with httpx.Client(timeout=settings.WEB_ENRICHMENT_TIMEOUT,
-                      headers={"User-Agent": "LeadOps enrichment (homepage title only)"}) as client:
-        for _ in range(max_redirects + 1):
-            response = client.get(url)
-            if response.is_redirect and "location" in response.headers:
-                url = str(response.url.join(response.headers["location"]))
-                if is_blocked(domain_of(url)):
-                    raise _Refused(url)
-                continue
-            response.raise_for_status()
-            return response.text[:200_000]
-    raise ValueError(f"more than {max_redirects} redirects")
-
-
-def website_profile(domain: str, website: str = "") -> tuple[dict[str, str], str]:
-    """Title and meta description of the company homepage: ({...}, "cached" | "fetched" | "failed" | "refused")."""
-    if is_blocked(domain):
-        return {}, "refused"
-    cached = cache.get(_cache_key(domain))
-    if cached is not None:
-        return cached, "cached"
-    url = website if website.startswith(("http://", "https://")) and domain_of(website) else f"https://{domain}/"
-    if is_blocked(domain_of(url)):
-        return {}, "refused"
-    try:
-        page = _fetch(url)
-    except _Refused:
-        return {}, "refused"
-    except (httpx.HTTPError, ValueError):
-        # A dead site is common and says little; try again after a day, not after every lead.
-        cache.set(_cache_key(domain), {}, timeout=24 * 3600)
-        return {}, "failed"
-    title = _TITLE.search(page)
-    description = _META_DESCRIPTION.search(page)
-    profile = {
-        "title": " ".join(html.unescape(title.group(1)).split())[:200] if title else "",
-        "description": " ".join(html.unescape(description.group(1) or description.group(2)).split())[:500]
-        if description else "",
-    }
-    cache.set(_cache_key(domain), profile, timeout=settings.ENRICHMENT_CACHE_DAYS * 24 * 3600)
-    return profile, "fetched"
-
-
 def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[Any]) -> dict[str, CompanyMemory]:
     """Per domain: leads already known there (other than these) and how they ended."""
     from leads.models import Company
 
     wanted = [domain for domain in set(domains) if domain]
-    company_ids = dict(Company.objects.filter(domain__in=wanted).values_list("domain", "pk")) if wanted else {}
+    company_ids = (
+        dict(Company.objects.filter(domain__in=wanted).values_list("domain", "pk")) if wanted else {}
+    )
     return company_memory_by_id(company_ids, exclude_lead_ids)
 
 
-def company_memory_by_id(company_ids: dict[str, int], exclude_lead_ids: Iterable[Any]) -> dict[str, CompanyMemory]:
+def company_memory_by_id(
+    company_ids: dict[str, int], exclude_lead_ids: Iterable[Any]
+) -> dict[str, CompanyMemory]:
     """company_memory for companies already loaded ({domain: company id}), in one query."""
     from leads.models import Lead
 
@@ -279,7 +260,8 @@ def company_memory_by_id(company_ids: dict[str, int], exclude_lead_ids: Iterable
         return {}
     domains = {company_id: domain for domain, company_id in company_ids.items()}
     rows = (
-        Lead.objects.filter(company_id__in=list(domains)).exclude(pk__in=list(exclude_lead_ids))
+        Lead.objects.filter(company_id__in=list(domains))
+        .exclude(pk__in=list(exclude_lead_ids))
         .values("company_id")
         .annotate(
             total=Count("pk"),

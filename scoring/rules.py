@@ -50,21 +50,65 @@ DEFAULT_WEIGHTS: dict[str, int] = {
 }
 DEFAULT_THRESHOLDS: dict[str, int] = {"hot": 70, "warm": 45, "disqualify": 15}
 DEFAULT_PROFILE: dict[str, Any] = {
-    "icp_industries": ["software", "saas", "fintech", "logistics", "manufacturing", "professional services",
-                       "telecommunications", "healthcare", "insurance", "media"],
-    "icp_countries": ["US", "CA", "GB", "IE", "DE", "NL", "FR", "ES", "IT", "SE", "DK", "NO", "FI", "AU", "NZ"],
-    "competitor_domains": ["salesforce.com", "hubspot.com", "pipedrive.com", "outreach.io", "salesloft.com",
-                           "apollo.io", "zoominfo.com", "6sense.com", "madkudu.com"],
+    "icp_industries": [
+        "software",
+        "saas",
+        "fintech",
+        "logistics",
+        "manufacturing",
+        "professional services",
+        "telecommunications",
+        "healthcare",
+        "insurance",
+        "media",
+    ],
+    "icp_countries": [
+        "US",
+        "CA",
+        "GB",
+        "IE",
+        "DE",
+        "NL",
+        "FR",
+        "ES",
+        "IT",
+        "SE",
+        "DK",
+        "NO",
+        "FI",
+        "AU",
+        "NZ",
+    ],
+    "competitor_domains": [
+        "salesforce.com",
+        "hubspot.com",
+        "pipedrive.com",
+        "outreach.io",
+        "salesloft.com",
+        "apollo.io",
+        "zoominfo.com",
+        "6sense.com",
+        "madkudu.com",
+    ],
     # Budget (upper end, USD) at or above which the budget counts as large / medium.
     "budget_large": 50_000,
     "budget_medium": 10_000,
     # Needed before a lead may be HOT: these fields, and a known seniority on a company domain.
     "required_for_hot": ["email", "company_name", "job_title"],
 }
-_MISSING_FIELD_LABELS = {"company_name": "company", "job_title": "job title", "email": "email address",
-                         "pain_point": "need"}
-_SENIORITY_LABELS = {"c_level": "C-level title", "vp": "VP title", "director": "Director title",
-                     "manager": "Manager title", "individual": "Individual contributor title"}
+_MISSING_FIELD_LABELS = {
+    "company_name": "company",
+    "job_title": "job title",
+    "email": "email address",
+    "pain_point": "need",
+}
+_SENIORITY_LABELS = {
+    "c_level": "C-level title",
+    "vp": "VP title",
+    "director": "Director title",
+    "manager": "Manager title",
+    "individual": "Individual contributor title",
+}
 
 
 @dataclass(frozen=True)
@@ -120,22 +164,34 @@ def _negatives(lead: LeadSnapshot, enrichment: Enrichment, rules: Rules) -> list
         (enrichment.free_mail, f"Free mail address ({enrichment.domain})", "negative.free_mail"),
         (enrichment.role_account, "Shared role address, not a person", "negative.role_account"),
         (enrichment.disposable, f"Disposable address ({enrichment.domain})", "negative.disposable"),
-        (signals.low_intent, "Researching, not buying (\"just browsing\", whitepaper...)", "negative.low_intent"),
+        (
+            signals.low_intent,
+            'Researching, not buying ("just browsing", whitepaper...)',
+            "negative.low_intent",
+        ),
         (signals.student, "Student", "negative.student"),
         (signals.job_seeker, "Looking for a job, not buying", "negative.job_seeker"),
-        (signals.competitor, f"Competitor domain ({enrichment.company_domain or enrichment.domain})",
-         "negative.competitor"),
+        (
+            signals.competitor,
+            f"Competitor domain ({enrichment.company_domain or enrichment.domain})",
+            "negative.competitor",
+        ),
         (signals.test_submission, "Test submission", "negative.test"),
         (signals.gibberish and not signals.test_submission, "Gibberish submission", "negative.gibberish"),
     ]
     factors = [Factor(factor=label, points=weights[key]) for present, label, key in found if present]
-    missing = [field_name for field_name in ("company_name", "job_title", "email")
-               if not getattr(lead, field_name).strip()]
+    missing = [
+        field_name
+        for field_name in ("company_name", "job_title", "email")
+        if not getattr(lead, field_name).strip()
+    ]
     if not lead.pain_point.strip() and not lead.lead_message.strip():
         missing.append("pain_point")
     if missing:
         names = ", ".join(_MISSING_FIELD_LABELS[name] for name in missing)
-        factors.append(Factor(factor=f"Missing {names}", points=weights["negative.missing_field"] * len(missing)))
+        factors.append(
+            Factor(factor=f"Missing {names}", points=weights["negative.missing_field"] * len(missing))
+        )
     return factors
 
 
@@ -159,17 +215,34 @@ def score(lead: LeadSnapshot, enrichment: Enrichment, memory: CompanyMemory, rul
     weights, profile = rules.weights, rules.profile
     factors = [Factor(factor="Starting score", points=weights["base"])]
     if enrichment.seniority in _SENIORITY_LABELS:
-        factors.append(Factor(factor=_SENIORITY_LABELS[enrichment.seniority],
-                              points=weights[f"seniority.{enrichment.seniority}"]))
+        factors.append(
+            Factor(
+                factor=_SENIORITY_LABELS[enrichment.seniority],
+                points=weights[f"seniority.{enrichment.seniority}"],
+            )
+        )
     if f"size.{enrichment.size_band}" in weights:
-        factors.append(Factor(factor=f"Company size {enrichment.size_band}", points=weights[f"size.{enrichment.size_band}"]))
+        factors.append(
+            Factor(
+                factor=f"Company size {enrichment.size_band}", points=weights[f"size.{enrichment.size_band}"]
+            )
+        )
     icp_industries = {item.lower() for item in profile["icp_industries"]}
     if lead.industry.strip().lower() in icp_industries:
-        factors.append(Factor(factor=f"Target industry ({lead.industry.strip()})", points=weights["fit.icp_industry"]))
+        factors.append(
+            Factor(factor=f"Target industry ({lead.industry.strip()})", points=weights["fit.icp_industry"])
+        )
     if enrichment.country and enrichment.country in profile["icp_countries"]:
-        factors.append(Factor(factor=f"Target country ({enrichment.country})", points=weights["fit.icp_country"]))
+        factors.append(
+            Factor(factor=f"Target country ({enrichment.country})", points=weights["fit.icp_country"])
+        )
     if lead.urgency in ("high", "medium"):
-        factors.append(Factor(factor=f"{lead.urgency.capitalize()} urgency", points=weights[f"intent.urgency_{lead.urgency}"]))
+        factors.append(
+            Factor(
+                factor=f"{lead.urgency.capitalize()} urgency",
+                points=weights[f"intent.urgency_{lead.urgency}"],
+            )
+        )
     budget = _budget_factor(lead, rules)
     if budget:
         factors.append(budget)
@@ -190,7 +263,9 @@ def score(lead: LeadSnapshot, enrichment: Enrichment, memory: CompanyMemory, rul
         # Shown as its own factor so the points still add up to the score people see.
         factors.append(Factor(factor=f"Clamped to {value} (raw total {total})", points=value - total))
 
-    missing_for_hot = [name for name in profile["required_for_hot"] if not str(getattr(lead, name, "")).strip()]
+    missing_for_hot = [
+        name for name in profile["required_for_hot"] if not str(getattr(lead, name, "")).strip()
+    ]
     if enrichment.seniority == "unknown":
         missing_for_hot.append("seniority")
     if not enrichment.company_domain:
@@ -207,7 +282,9 @@ def score(lead: LeadSnapshot, enrichment: Enrichment, memory: CompanyMemory, rul
 
 def rationale(rule_score: RuleScore, thresholds: dict[str, int]) -> str:
     top = sorted(rule_score.factors, key=lambda factor: -abs(factor.points))[:3]
-    reasons = ", ".join(f"{factor.factor} ({factor.points:+d})" for factor in top if factor.factor != "Starting score")
+    reasons = ", ".join(
+        f"{factor.factor} ({factor.points:+d})" for factor in top if factor.factor != "Starting score"
+    )
     text = f"{rule_score.label} at {rule_score.value}/100"
     if reasons:
         text += f": {reasons}"

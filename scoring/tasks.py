@@ -3,10 +3,10 @@
 Intake calls `enqueue_qualification(ids)` for every created or changed lead; once the
 transaction commits, the ids go to `qualify_batch` in batches of QUALIFY_BATCH_SIZE (one task
 per lead would spend more time in the broker than in the pipeline; with the LLM on, batches of
-LLM_CONCURRENCY). `qualify_lead(id)` is the
-one-lead task. Both are safe to run twice: an unchanged lead is skipped by its fingerprint.
-Only transient errors (database or broker connection) are retried; a lead whose run fails is
-recorded as ERROR on its timeline and in its Trace by the pipeline itself.
+LLM_CONCURRENCY). `qualify_lead(id)` is the one-lead task. Both are safe to run twice: an
+unchanged lead is skipped by its fingerprint. Only transient errors (database or broker
+connection) are retried; a lead whose run fails is recorded as ERROR on its timeline and in
+its Trace by the pipeline itself.
 """
 
 import logging
@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 # Errors worth another try: the database or the network was briefly unavailable.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-_RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
-          "max_retries": 5, "acks_late": True}
+_RETRY = {
+    "autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
+    "max_retries": 5, "acks_late": True,
+}
 
 
 def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:

@@ -29,9 +29,22 @@ logger = logging.getLogger(__name__)
 PIPELINE_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.DISQUALIFIED)
 PIPELINE_VARIANTS = (EmailDraft.Variant.FIRST_TOUCH, EmailDraft.Variant.CLARIFYING_QUESTION)
 RESULT_FIELDS = [
-    "company", "score_label", "score_value", "score_probability", "score_rationale", "score_factors",
-    "score_version", "enrichment", "recommended_action", "decision_reason", "needs_approval", "approval_reason",
-    "status", "qualified_fingerprint", "qualified_at", "updated_at",
+    "company",
+    "score_label",
+    "score_value",
+    "score_probability",
+    "score_rationale",
+    "score_factors",
+    "score_version",
+    "enrichment",
+    "recommended_action",
+    "decision_reason",
+    "needs_approval",
+    "approval_reason",
+    "status",
+    "qualified_fingerprint",
+    "qualified_at",
+    "updated_at",
 ]
 
 
@@ -66,10 +79,16 @@ def fast_bulk_update(model: type[Any], objects: list[Any], field_names: list[str
     fields = [meta.pk] + [meta.get_field(name) for name in field_names]
     columns = [field.column for field in fields]
     row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
-    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objects for field in fields]
+    params = [
+        field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objects for field in fields
+    ]
     assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns[1:])
-    sql = (f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES {", ".join([row] * len(objects))}) '
-           f'AS v({", ".join(chr(34) + column + chr(34) for column in columns)}) WHERE t."{meta.pk.column}" = v."{meta.pk.column}"')
+    names = ", ".join(f'"{column}"' for column in columns)
+    key = meta.pk.column
+    sql = (
+        f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES {", ".join([row] * len(objects))}) '
+        f'AS v({names}) WHERE t."{key}" = v."{key}"'
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -84,17 +103,26 @@ def _companies(fresh: list[tuple[QualificationState, Lead]], known: dict[str, Co
     missing = [_filled(Company(domain=domain), found[domain]) for domain in found if domain not in companies]
     if missing:
         # A concurrent batch may create the same domain: the conflict keeps its row and still returns the id.
-        created = Company.objects.bulk_create(missing, update_conflicts=True, unique_fields=["domain"],
-                                              update_fields=["updated_at"])
+        created = Company.objects.bulk_create(
+            missing, update_conflicts=True, unique_fields=["domain"], update_fields=["updated_at"]
+        )
         companies.update({company.domain: company for company in created})
     changed = []
     for domain, company in companies.items():
         before = (company.name, company.industry, company.size_band, company.country, company.web_profile)
         _filled(company, found[domain])
-        if before != (company.name, company.industry, company.size_band, company.country, company.web_profile):
+        if before != (
+            company.name,
+            company.industry,
+            company.size_band,
+            company.country,
+            company.web_profile,
+        ):
             company.updated_at = timezone.now()
             changed.append(company)
-    fast_bulk_update(Company, changed, ["name", "industry", "size_band", "country", "web_profile", "updated_at"])
+    fast_bulk_update(
+        Company, changed, ["name", "industry", "size_band", "country", "web_profile", "updated_at"]
+    )
     return companies
 
 
@@ -114,17 +142,24 @@ def _filled(company: Company, state: QualificationState) -> Company:
 def _trace(state: QualificationState, status: str) -> Trace:
     outputs = [call["output"] for call in state.llm_calls]
     return Trace(
-        lead_id=state.lead.id, run_id=state.run_id, status=status,
+        lead_id=state.lead.id,
+        run_id=state.run_id,
+        status=status,
         node_events=[event.model_dump(mode="json") for event in state.events],
-        llm_inputs=[call["input"] for call in state.llm_calls], llm_outputs=outputs,
+        llm_inputs=[call["input"] for call in state.llm_calls],
+        llm_outputs=outputs,
         llm_model=next((output["model"] for output in outputs), ""),
         prompt_version=", ".join(sorted({output["prompt_version"] for output in outputs})),
-        used_llm=any(output["reply"] is not None for output in outputs), fell_back=state.fell_back,
+        used_llm=any(output["reply"] is not None for output in outputs),
+        fell_back=state.fell_back,
         prompt_tokens=sum(output["prompt_tokens"] for output in outputs),
         completion_tokens=sum(output["completion_tokens"] for output in outputs),
-        cost_usd=sum((Decimal(str(output["cost_usd"])) for output in outputs), Decimal(0)).quantize(Decimal("1e-6")),
+        cost_usd=sum((Decimal(str(output["cost_usd"])) for output in outputs), Decimal(0)).quantize(
+            Decimal("1e-6")
+        ),
         duration_ms=round(sum(event.duration_ms for event in state.events), 2),
-        config_version=state.score.config_version if state.score else None, error=state.error[:2000],
+        config_version=state.score.config_version if state.score else None,
+        error=state.error[:2000],
     )
 
 
@@ -139,8 +174,11 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
     lead.score_rationale = score.rationale
     lead.score_factors = [factor.model_dump() for factor in score.factors]
     lead.score_version = score.config_version
-    lead.enrichment = enrichment.stored() | {"company_memory": state.memory.model_dump(),
-                                             "prompt_version": score.prompt_version, "llm_model": score.llm_model}
+    lead.enrichment = enrichment.stored() | {
+        "company_memory": state.memory.model_dump(),
+        "prompt_version": score.prompt_version,
+        "llm_model": score.llm_model,
+    }
     lead.recommended_action, lead.decision_reason = decision.action, decision.reason
     if previous in PIPELINE_STATUSES:
         lead.status = decision.status
@@ -149,8 +187,13 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
     return previous
 
 
-def log_to_crm(states: list[QualificationState], unchanged: list[QualificationState], locked: dict[str, Lead],
-               companies: dict[str, Company], fingerprint_of: Any) -> RunSummary:
+def log_to_crm(
+    states: list[QualificationState],
+    unchanged: list[QualificationState],
+    locked: dict[str, Lead],
+    companies: dict[str, Company],
+    fingerprint_of: Any,
+) -> RunSummary:
     """Save a batch, inside the caller's transaction, for leads the caller has locked.
 
     `companies` are the batch's known companies by domain; `fingerprint_of(lead)` recomputes a
@@ -159,8 +202,15 @@ def log_to_crm(states: list[QualificationState], unchanged: list[QualificationSt
     summary = RunSummary(unchanged=len(unchanged))
     now = timezone.now()
     for state in unchanged:
-        state.events.append(NodeEvent(node="runner", started_at=now, duration_ms=0, status="skipped",
-                                      summary="unchanged since the last qualification"))
+        state.events.append(
+            NodeEvent(
+                node="runner",
+                started_at=now,
+                duration_ms=0,
+                status="skipped",
+                summary="unchanged since the last qualification",
+            )
+        )
     traces = [_trace(state, Trace.Status.SKIPPED) for state in unchanged]
     fresh: list[tuple[QualificationState, Lead]] = []
     for state in states:
@@ -174,10 +224,13 @@ def log_to_crm(states: list[QualificationState], unchanged: list[QualificationSt
     companies = _companies(fresh, companies)
     done = [lead.pk for state, lead in fresh if not state.error and lead.status in PIPELINE_STATUSES]
     open_drafts = list(
-        EmailDraft.objects.filter(lead_id__in=done, variant__in=PIPELINE_VARIANTS,
-                                  state__in=EmailDraft.OPEN_STATES).values_list("lead_id", "variant", "state")
+        EmailDraft.objects.filter(
+            lead_id__in=done, variant__in=PIPELINE_VARIANTS, state__in=EmailDraft.OPEN_STATES
+        ).values_list("lead_id", "variant", "state")
     )
-    signed_off = {(lead_id, variant) for lead_id, variant, state in open_drafts if state != EmailDraft.State.DRAFT}
+    signed_off = {
+        (lead_id, variant) for lead_id, variant, state in open_drafts if state != EmailDraft.State.DRAFT
+    }
     pending = {lead_id for lead_id, _variant, state in open_drafts if state == EmailDraft.State.DRAFT}
     if pending:
         drafting.supersede_pending(list(pending), list(PIPELINE_VARIANTS))
@@ -187,7 +240,9 @@ def log_to_crm(states: list[QualificationState], unchanged: list[QualificationSt
     updated: list[Lead] = []
 
     def note(lead: Lead, kind: str, payload: dict[str, Any]) -> None:
-        activities.append(ActivityLog(lead=lead, type=kind, payload=payload, actor_label="pipeline", created_at=now))
+        activities.append(
+            ActivityLog(lead=lead, type=kind, payload=payload, actor_label="pipeline", created_at=now)
+        )
 
     for state, lead in fresh:
         started = time.perf_counter()
@@ -202,33 +257,69 @@ def log_to_crm(states: list[QualificationState], unchanged: list[QualificationSt
         assert decision is not None and score is not None
         summary.qualified += 1
         summary.actions[decision.action] += 1
-        note(lead, ActivityLog.Type.SCORED, {
-            "run_id": str(state.run_id), "value": score.value, "label": score.label, "source": score.source,
-            "version": score.config_version, "action": decision.action, "reason": decision.reason,
-            "needs_approval": lead.needs_approval,
-        })
+        note(
+            lead,
+            ActivityLog.Type.SCORED,
+            {
+                "run_id": str(state.run_id),
+                "value": score.value,
+                "label": score.label,
+                "source": score.source,
+                "version": score.config_version,
+                "action": decision.action,
+                "reason": decision.reason,
+                "needs_approval": lead.needs_approval,
+            },
+        )
         if lead.status != previous:
-            note(lead, ActivityLog.Type.STATUS_CHANGED, {"from": previous, "to": lead.status, "reason": decision.reason})
+            note(
+                lead,
+                ActivityLog.Type.STATUS_CHANGED,
+                {"from": previous, "to": lead.status, "reason": decision.reason},
+            )
         if decision.opt_out and lead.email:
-            suppressions.append(Suppression(email=lead.email.lower(), reason=Suppression.Reason.OPTED_OUT,
-                                            source="lead message (qualification)"))
+            suppressions.append(
+                Suppression(
+                    email=lead.email.lower(),
+                    reason=Suppression.Reason.OPTED_OUT,
+                    source="lead message (qualification)",
+                )
+            )
             note(lead, ActivityLog.Type.UNSUBSCRIBED, {"source": "lead message", "run_id": str(state.run_id)})
         draft, drafted = state.draft, False
-        if (draft and lead.pk in done and (lead.pk, draft.variant) not in signed_off and lead.email
-                and not state.suppressed):
+        if (
+            draft
+            and lead.pk in done
+            and (lead.pk, draft.variant) not in signed_off
+            and lead.email
+            and not state.suppressed
+        ):
             row = drafting.new_draft(
-                lead, draft.variant, drafting.RenderedEmail(draft.subject, draft.body, draft.template_key),
-                generated_by=draft.generated_by, prompt_version=draft.prompt_version, llm_model=draft.llm_model,
+                lead,
+                draft.variant,
+                drafting.RenderedEmail(draft.subject, draft.body, draft.template_key),
+                generated_by=draft.generated_by,
+                prompt_version=draft.prompt_version,
+                llm_model=draft.llm_model,
                 fingerprint=state.fingerprint,
             )
             drafts.append(row)
             drafted = True
-            note(lead, ActivityLog.Type.EMAIL_DRAFTED, {"variant": draft.variant, "draft_id": str(row.id),
-                                                        "generated_by": draft.generated_by})
-        state.events.append(NodeEvent(
-            node="log_to_crm", started_at=now, duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            status="ok", summary=f"saved: status {lead.status}, {draft.variant + ' draft' if drafted and draft else 'no draft'}",
-        ))
+            note(
+                lead,
+                ActivityLog.Type.EMAIL_DRAFTED,
+                {"variant": draft.variant, "draft_id": str(row.id), "generated_by": draft.generated_by},
+            )
+        saved_draft = f"{draft.variant} draft" if drafted and draft else "no draft"
+        state.events.append(
+            NodeEvent(
+                node="log_to_crm",
+                started_at=now,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                status="ok",
+                summary=f"saved: status {lead.status}, {saved_draft}",
+            )
+        )
         traces.append(_trace(state, Trace.Status.OK))
     fast_bulk_update(Lead, updated, RESULT_FIELDS)
     if suppressions:

@@ -19,8 +19,17 @@ from scoring.pipeline.state import CompanyMemory, Draft, Factor, QualificationSt
 
 # Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
 MAX_TEXT = 5000
-_SHORT_FIELDS = ("first_name", "last_name", "company_name", "job_title", "industry", "country", "budget_range",
-                 "phone", "website")
+_SHORT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company_name",
+    "job_title",
+    "industry",
+    "country",
+    "budget_range",
+    "phone",
+    "website",
+)
 
 
 @dataclass
@@ -60,15 +69,19 @@ def enrich_lead(state: QualificationState, context: RunContext) -> str:
     domain = enrichment_module.company_domain(state.lead.email, state.lead.website)
     known = context.companies.get(domain)
     state.enrichment = enrichment_module.enrich(
-        state.lead, competitor_domains=context.rules.profile["competitor_domains"],
-        web_enrichment=context.web_enrichment, company_size_band=known.size_band if known else "",
+        state.lead,
+        competitor_domains=context.rules.profile["competitor_domains"],
+        web_enrichment=context.web_enrichment,
+        company_size_band=known.size_band if known else "",
     )
     state.memory = context.memory.get(domain, CompanyMemory(domain=domain))
     found = state.enrichment
     flags = [name for name in ("free_mail", "disposable", "role_account") if getattr(found, name)]
     signals = [name for name, value in found.signals.model_dump().items() if value is True]
-    return (f"domain {found.company_domain or '-'}, seniority {found.seniority}, function {found.function}"
-            f"{', ' + ', '.join(flags + signals) if flags or signals else ''}; web {found.web_fetch}")
+    return (
+        f"domain {found.company_domain or '-'}, seniority {found.seniority}, function {found.function}"
+        f"{', ' + ', '.join(flags + signals) if flags or signals else ''}; web {found.web_fetch}"
+    )
 
 
 def _learned_score(state: QualificationState, context: RunContext) -> Score | None:
@@ -85,9 +98,16 @@ def _learned_score(state: QualificationState, context: RunContext) -> Score | No
     if not learned.enough_outcomes:
         return None
     factors = [Factor(factor=item["factor"], points=int(item["points"])) for item in learned.factors]
-    return Score(value=learned.value, label=learned.label, probability=learned.probability, factors=factors,
-                 rationale=f"{learned.label} at {learned.value}/100 (learned model v{config.version}).",
-                 config_version=config.version, source="learned", rule_value=learned.value)
+    return Score(
+        value=learned.value,
+        label=learned.label,
+        probability=learned.probability,
+        factors=factors,
+        rationale=f"{learned.label} at {learned.value}/100 (learned model v{config.version}).",
+        config_version=config.version,
+        source="learned",
+        rule_value=learned.value,
+    )
 
 
 def score_lead(state: QualificationState, context: RunContext) -> str:
@@ -95,12 +115,13 @@ def score_lead(state: QualificationState, context: RunContext) -> str:
     result = rules.score(state.lead, state.enrichment, state.memory, context.rules)
     learned = _learned_score(state, context)
     state.score = learned or Score(
-        value=result.value, label=result.label, factors=result.factors,
-        rationale=rules.rationale(result, context.rules.thresholds), config_version=context.rules.version,
+        value=result.value,
+        label=result.label,
+        factors=result.factors,
+        rationale=rules.rationale(result, context.rules.thresholds),
+        config_version=context.rules.version,
         rule_value=result.value,
     )
-    state.score.sufficient = not result.missing_for_hot
-    state.score.missing = result.missing_for_hot
     if state.score.label == "HOT" and result.missing_for_hot:
         state.score.label = "WARM"
     summary = f"{state.score.source} {state.score.value} {state.score.label}"
@@ -115,7 +136,8 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     assert score is not None
     prompt = prompts.latest("lead_assessment")
     data = redaction.lead_view(state) | {
-        "rule_score": score.value, "rule_factors": [factor.model_dump() for factor in score.factors],
+        "rule_score": score.value,
+        "rule_factors": [factor.model_dump() for factor in score.factors],
         "thresholds": {"hot": context.rules.thresholds["hot"], "warm": context.rules.thresholds["warm"]},
     }
     try:
@@ -131,11 +153,15 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     # Within 0-100 as well, so the factors still add up to the score.
     adjustment = max(-score.value, min(100 - score.value, adjustment))
     if adjustment:
-        score.factors.append(Factor(factor=f"LLM adjustment: {result.value.rationale[:150]}", points=adjustment))
+        score.factors.append(
+            Factor(factor=f"LLM adjustment: {result.value.rationale[:150]}", points=adjustment)
+        )
     score.value += adjustment
     label = context.rules.label_for(score.value)
     score.label = "WARM" if label == "HOT" and missing_for_hot else label
-    score.rationale += f" LLM ({result.record.model}, {prompt.name}.{prompt.version}): {result.value.rationale}"
+    score.rationale += (
+        f" LLM ({result.record.model}, {prompt.name}.{prompt.version}): {result.value.rationale}"
+    )
     score.prompt_version, score.llm_model = f"{prompt.name}.{prompt.version}", result.record.model
     return f"LLM wanted {wanted:+d}, applied {adjustment:+d} (limit {limit})"
 
@@ -146,8 +172,9 @@ def _record_call(state: QualificationState, record: llm.CallRecord | None) -> No
 
 
 def decide_next_action(state: QualificationState, context: RunContext) -> str:
-    state.decision = routing.decide(state, context.rules, min_size=context.enterprise_min_size,
-                                    min_budget=context.enterprise_min_budget)
+    state.decision = routing.decide(
+        state, context.rules, min_size=context.enterprise_min_size, min_budget=context.enterprise_min_budget
+    )
     decision = state.decision
     gate = f"; needs approval ({decision.approval_reason})" if decision.needs_approval else ""
     return f"{decision.action}: {decision.reason}{gate}"
@@ -161,8 +188,9 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
         return "no draft for this action"
     extra = {"questions": "\n".join(decision.questions)} if decision.questions else {}
     rendered = drafting.render_variant(state.lead, variant, **extra)
-    state.draft = Draft(variant=variant, subject=rendered.subject, body=rendered.body,
-                        template_key=rendered.template_key)
+    state.draft = Draft(
+        variant=variant, subject=rendered.subject, body=rendered.body, template_key=rendered.template_key
+    )
     if not context.llm_enabled:
         return f"{variant} from template"
     prompt = prompts.latest("email_text")
@@ -177,8 +205,12 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
     greeting = rendered.body.split("\n", 1)[0]
     sign_off = rendered.body.rsplit("\n\n", 1)[-1]
     state.draft = Draft(
-        variant=variant, subject=result.value.subject, body=f"{greeting}\n\n{result.value.body.strip()}\n\n{sign_off}",
-        template_key=rendered.template_key, generated_by="llm", prompt_version=f"{prompt.name}.{prompt.version}",
+        variant=variant,
+        subject=result.value.subject,
+        body=f"{greeting}\n\n{result.value.body.strip()}\n\n{sign_off}",
+        template_key=rendered.template_key,
+        generated_by="llm",
+        prompt_version=f"{prompt.name}.{prompt.version}",
         llm_model=result.record.model,
     )
     return f"{variant} written by {result.record.model}"

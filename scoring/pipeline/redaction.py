@@ -26,7 +26,7 @@ def scrub(text: str, names: list[str]) -> str:
     text = _PHONE.sub("[phone]", text)
     for name in names:
         if len(name) >= 2:
-            text = re.sub(rf"\b{re.escape(name)}\b", "[name]", text, flags=re.I)
+            text = re.sub(rf"\b{re.escape(name)}\b", "[name]", text, flags=re.IGNORECASE)
     return text
 
 

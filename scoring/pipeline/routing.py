@@ -74,26 +74,57 @@ def decide(state: QualificationState, rules: Rules, *, min_size: int, min_budget
     stop = hard_stop(state)
     if stop:
         reason, opted_out = stop
-        return Decision(action=Action.DISQUALIFY, reason=reason, status=Status.DISQUALIFIED, opt_out=opted_out,
-                        needs_approval=True, approval_reason=f"Disqualification to confirm: {reason}")
+        return Decision(
+            action=Action.DISQUALIFY,
+            reason=reason,
+            status=Status.DISQUALIFIED,
+            opt_out=opted_out,
+            needs_approval=True,
+            approval_reason=f"Disqualification to confirm: {reason}",
+        )
     gate = enterprise_reason(state, min_size, min_budget)
     missing = missing_information(state)
     if not lead.email:
-        return Decision(action=Action.HOLD, status=Status.NEEDS_INFO, needs_approval=bool(gate), approval_reason=gate,
-                        reason=f"No email address: {score.label} lead to call or find an address for")
+        return Decision(
+            action=Action.HOLD,
+            status=Status.NEEDS_INFO,
+            needs_approval=bool(gate),
+            approval_reason=gate,
+            reason=f"No email address: {score.label} lead to call or find an address for",
+        )
     if missing:
         questions = [_QUESTIONS[item] for item in missing]
         if state.enrichment.signals.ambiguous_budget:
             questions.append(_QUESTIONS["budget"])
-        return Decision(action=Action.ASK_QUESTION, status=Status.NEEDS_INFO, questions=questions,
-                        needs_approval=bool(gate), approval_reason=gate,
-                        reason=f"Missing key information: {', '.join(missing)}")
+        return Decision(
+            action=Action.ASK_QUESTION,
+            status=Status.NEEDS_INFO,
+            questions=questions,
+            needs_approval=bool(gate),
+            approval_reason=gate,
+            reason=f"Missing key information: {', '.join(missing)}",
+        )
     if score.rule_value < rules.thresholds["disqualify"]:
         reason = f"Low fit: rule score {score.rule_value} is below {rules.thresholds['disqualify']}"
-        return Decision(action=Action.DISQUALIFY, status=Status.DISQUALIFIED, reason=reason, needs_approval=True,
-                        approval_reason=f"Disqualification to confirm: {reason}")
+        return Decision(
+            action=Action.DISQUALIFY,
+            status=Status.DISQUALIFIED,
+            reason=reason,
+            needs_approval=True,
+            approval_reason=f"Disqualification to confirm: {reason}",
+        )
     if score.label in ("HOT", "WARM"):
-        return Decision(action=Action.SEND_EMAIL, status=Status.QUALIFIED, needs_approval=bool(gate),
-                        approval_reason=gate, reason=f"{score.label} at {score.value}/100: first-touch email")
-    return Decision(action=Action.HOLD, status=Status.QUALIFIED, needs_approval=bool(gate), approval_reason=gate,
-                    reason=f"COLD at {score.value}/100: hold for nurture")
+        return Decision(
+            action=Action.SEND_EMAIL,
+            status=Status.QUALIFIED,
+            needs_approval=bool(gate),
+            approval_reason=gate,
+            reason=f"{score.label} at {score.value}/100: first-touch email",
+        )
+    return Decision(
+        action=Action.HOLD,
+        status=Status.QUALIFIED,
+        needs_approval=bool(gate),
+        approval_reason=gate,
+        reason=f"COLD at {score.value}/100: hold for nurture",
+    )

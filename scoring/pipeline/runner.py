@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,14 +37,19 @@ def load_context(leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) 
     domains = {enrichment.company_domain(lead.email, lead.website) for lead in leads} - {""}
     companies = Company.objects.in_bulk(list(domains), field_name="domain") if domains else {}
     return RunContext(
-        rules=rules.Rules.of(config), config=config, llm_enabled=llm_enabled,
+        rules=rules.Rules.of(config),
+        config=config,
+        llm_enabled=llm_enabled,
         llm_model=f"{runtime.get('LLM_PROVIDER')}:{llm.model_name()}" if llm_enabled else "none",
-        web_enrichment=web_enrichment, max_adjustment=settings.LLM_MAX_SCORE_ADJUSTMENT,
+        web_enrichment=web_enrichment,
+        max_adjustment=settings.LLM_MAX_SCORE_ADJUSTMENT,
         enterprise_min_size=settings.ENTERPRISE_MIN_COMPANY_SIZE,
         enterprise_min_budget=settings.ENTERPRISE_MIN_BUDGET,
-        memory=enrichment.company_memory_by_id({domain: company.pk for domain, company in companies.items()},
-                                         [lead.pk for lead in leads]),
-        companies=companies, leads={str(lead.pk): lead for lead in leads},
+        memory=enrichment.company_memory_by_id(
+            {domain: company.pk for domain, company in companies.items()}, [lead.pk for lead in leads]
+        ),
+        companies=companies,
+        leads={str(lead.pk): lead for lead in leads},
     )
 
 
@@ -54,27 +59,38 @@ def suppressed_addresses(leads: list[Lead]) -> set[str]:
     if not emails:
         return set()
     domains = {email.rpartition("@")[2] for email in emails}
-    rows = Suppression.objects.filter(Q(email__in=emails) | Q(domain__in=domains)).values_list("email", "domain")
+    rows = Suppression.objects.filter(Q(email__in=emails) | Q(domain__in=domains)).values_list(
+        "email", "domain"
+    )
     blocked_emails = {email for email, _domain in rows if email}
     blocked_domains = {domain for _email, domain in rows if domain}
-    return {email for email in emails if email in blocked_emails or email.rpartition("@")[2] in blocked_domains}
+    return {
+        email for email in emails if email in blocked_emails or email.rpartition("@")[2] in blocked_domains
+    }
 
 
 def run_nodes(state: QualificationState, context: RunContext) -> QualificationState:
     for node in NODES:
-        started_at = datetime.now(timezone.utc)
+        started_at = datetime.now(UTC)
         started = time.perf_counter()
         status = "ok"
         try:
             summary = node(state, context)
         except Fallback as fallback:
             summary, status = str(fallback), "fallback"
-        except Exception as error:  # noqa: BLE001 - one bad lead must not sink its batch; recorded as ERROR
+        except Exception as error:
             logger.exception("Qualification of lead %s failed in %s", state.lead.id, node.__name__)
             summary, status = f"{type(error).__name__}: {error}"[:300], "failed"
             state.error = f"{node.__name__}: {type(error).__name__}: {error}"
-        state.events.append(NodeEvent(node=node.__name__, started_at=started_at, status=status, summary=summary,
-                                      duration_ms=round((time.perf_counter() - started) * 1000, 3)))
+        state.events.append(
+            NodeEvent(
+                node=node.__name__,
+                started_at=started_at,
+                status=status,
+                summary=summary,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
+        )
         if status == "failed":
             break
     return state
@@ -138,11 +154,19 @@ def _prepare(ids: list[str], leads: list[Lead], *, llm_enabled: bool, web_enrich
     def fingerprint_of(lead: Lead) -> str:
         return fingerprint(LeadSnapshot.of(lead), config_version=context.rules.version, llm=context.llm_model)
 
-    batch = _Batch(context=context, to_run=[], unchanged=[], not_found=len(ids) - len(leads),
-                   fingerprint_of=fingerprint_of)
+    batch = _Batch(
+        context=context,
+        to_run=[],
+        unchanged=[],
+        not_found=len(ids) - len(leads),
+        fingerprint_of=fingerprint_of,
+    )
     for lead in leads:
-        state = QualificationState(lead=LeadSnapshot.of(lead), fingerprint=fingerprint_of(lead),
-                                   suppressed=lead.email.strip().lower() in suppressed)
+        state = QualificationState(
+            lead=LeadSnapshot.of(lead),
+            fingerprint=fingerprint_of(lead),
+            suppressed=lead.email.strip().lower() in suppressed,
+        )
         (batch.unchanged if lead.qualified_fingerprint == state.fingerprint else batch.to_run).append(state)
     return batch
 

@@ -15,9 +15,23 @@ from pydantic import BaseModel, Field
 
 # The lead fields a qualification reads; a change to any of them means the lead is re-qualified.
 INPUT_FIELDS = (
-    "first_name", "last_name", "email", "phone", "website", "company_name", "job_title", "industry",
-    "company_size", "country", "source", "budget_range", "budget_amount", "pain_point", "urgency",
-    "lead_message", "attributes",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "website",
+    "company_name",
+    "job_title",
+    "industry",
+    "company_size",
+    "country",
+    "source",
+    "budget_range",
+    "budget_amount",
+    "pain_point",
+    "urgency",
+    "lead_message",
+    "attributes",
 )
 
 
@@ -112,7 +126,14 @@ class Factor(BaseModel):
     points: int
 
 
-class Score(BaseModel):
+class Provenance(BaseModel):
+    """Which prompt version and model produced a result; empty when rules or templates did."""
+
+    prompt_version: str = ""
+    llm_model: str = ""
+
+
+class Score(Provenance):
     value: int
     label: str
     probability: float | None = None
@@ -122,10 +143,6 @@ class Score(BaseModel):
     source: str = "rules"
     # The score before the LLM's bounded adjustment; routing rules use it.
     rule_value: int
-    sufficient: bool = True
-    missing: list[str] = Field(default_factory=list)
-    prompt_version: str = ""
-    llm_model: str = ""
 
 
 class Decision(BaseModel):
@@ -138,14 +155,12 @@ class Decision(BaseModel):
     opt_out: bool = False
 
 
-class Draft(BaseModel):
+class Draft(Provenance):
     variant: str
     subject: str
     body: str
     template_key: str
     generated_by: str = "template"
-    prompt_version: str = ""
-    llm_model: str = ""
 
 
 class NodeEvent(BaseModel):

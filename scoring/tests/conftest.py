@@ -1,6 +1,6 @@
 """Fixtures for the scoring tests: a fake OpenAI-compatible server and the LLM switched on against it."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -47,9 +47,11 @@ def default_content(request: dict[str, Any]) -> dict[str, Any]:
         label = "HOT" if score >= thresholds["hot"] else "WARM" if score >= thresholds["warm"] else "COLD"
         return {"score": score, "label": label, "rationale": "Consistent with the rule score."}
     company = data.get("company") or "your team"
-    return {"subject": f"A faster follow-up process for {company}"[:80],
-            "body": f"You mentioned that {data.get('pain_point') or 'lead follow-up'} is slowing things down. "
-                    "Would a 20-minute call next week help to see how we would approach it?"}
+    return {
+        "subject": f"A faster follow-up process for {company}"[:80],
+        "body": f"You mentioned that {data.get('pain_point') or 'lead follow-up'} is slowing things down. "
+        "Would a 20-minute call next week help to see how we would approach it?",
+    }
 
 
 class FakeOpenAI:
@@ -60,7 +62,9 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -108,18 +112,31 @@ class FakeOpenAI:
                 # Waiting is the point of this fake (a model's latency), not a test waiting for time.
                 time.sleep(fake.latency + reply.delay)
                 if reply.status != 200:
-                    self._send(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "server_error"}},
-                               {"Retry-After": "0"})
+                    self._send(
+                        reply.status,
+                        {"error": {"message": f"scripted {reply.status}", "type": "server_error"}},
+                        {"Retry-After": "0"},
+                    )
                     return
                 content = reply.content if reply.content is not None else default_content(request)
                 text = content if isinstance(content, str) else json.dumps(content)
-                self._send(200, {
-                    "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
-                    "model": request.get("model", "fake"),
-                    "choices": [{"index": 0, "finish_reason": reply.finish_reason,
-                                 "message": {"role": "assistant", "content": text}}],
-                    "usage": reply.usage | {"total_tokens": sum(reply.usage.values())},
-                })
+                self._send(
+                    200,
+                    {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": request.get("model", "fake"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": reply.finish_reason,
+                                "message": {"role": "assistant", "content": text},
+                            }
+                        ],
+                        "usage": reply.usage | {"total_tokens": sum(reply.usage.values())},
+                    },
+                )
 
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 payload = json.dumps(body).encode()

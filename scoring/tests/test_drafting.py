@@ -12,13 +12,20 @@ VARIANTS = ["first_touch", "clarifying_question", "follow_up_1", "follow_up_2", 
 
 
 def test_a_first_touch_is_filled_from_the_lead():
-    lead = LeadFactory.build(first_name="Dana", company_name="Northwind Logistics", industry="Logistics",
-                             job_title="VP of Sales", pain_point="Inbound leads wait days for a reply. Also more.")
+    lead = LeadFactory.build(
+        first_name="Dana",
+        company_name="Northwind Logistics",
+        industry="Logistics",
+        job_title="VP of Sales",
+        pain_point="Inbound leads wait days for a reply. Also more.",
+    )
 
     email = drafting.render_variant(lead, "first_touch")
 
     assert email.subject == "Northwind Logistics and inbound leads wait days for a reply"
-    assert email.body.startswith("Hi Dana,\n\nThanks for reaching out about inbound leads wait days for a reply.")
+    assert email.body.startswith(
+        "Hi Dana,\n\nThanks for reaching out about inbound leads wait days for a reply."
+    )
     assert "Teams like Northwind Logistics in logistics" in email.body
     assert "As VP of Sales, you will want" in email.body
     assert email.body.endswith("Best regards,\nLeadOps")
@@ -38,8 +45,9 @@ def test_missing_fields_fall_back_to_neutral_wording_and_optional_sentences_are_
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_no_template_ever_leaves_a_placeholder_even_for_an_empty_lead(variant):
-    lead = LeadFactory.build(first_name="", last_name="", company_name="", industry="", job_title="",
-                             pain_point="", country="")
+    lead = LeadFactory.build(
+        first_name="", last_name="", company_name="", industry="", job_title="", pain_point="", country=""
+    )
 
     email = drafting.render_variant(lead, variant)
 
@@ -48,8 +56,11 @@ def test_no_template_ever_leaves_a_placeholder_even_for_an_empty_lead(variant):
 
 
 def test_what_a_lead_typed_is_never_read_as_template_syntax():
-    lead = LeadFactory.build(first_name="{sender_name}", company_name="=HYPERLINK(\"http://evil\")",
-                             job_title="[[if x]]Boss[[endif]]")
+    lead = LeadFactory.build(
+        first_name="{sender_name}",
+        company_name='=HYPERLINK("http://evil")',
+        job_title="[[if x]]Boss[[endif]]",
+    )
 
     email = drafting.render_variant(lead, "first_touch")
 

@@ -24,12 +24,20 @@ def test_the_shipped_cases_cover_the_edge_cases_and_all_pass(capsys):
 
 
 def test_a_case_whose_expectation_does_not_hold_is_reported_and_fails_the_command(tmp_path, capsys):
-    cases = {"cases": [
-        {"name": "wrongly expected hot", "lead": {"email": "x@mailinator.com", "job_title": "Owner"},
-         "expect": {"label": "HOT", "action": "SEND_EMAIL", "needs_approval": False}},
-        {"name": "disposable", "lead": {"email": "y@mailinator.com", "job_title": "Owner"},
-         "expect": {"label": "COLD", "action": "DISQUALIFY", "needs_approval": True}},
-    ]}
+    cases = {
+        "cases": [
+            {
+                "name": "wrongly expected hot",
+                "lead": {"email": "x@mailinator.com", "job_title": "Owner"},
+                "expect": {"label": "HOT", "action": "SEND_EMAIL", "needs_approval": False},
+            },
+            {
+                "name": "disposable",
+                "lead": {"email": "y@mailinator.com", "job_title": "Owner"},
+                "expect": {"label": "COLD", "action": "DISQUALIFY", "needs_approval": True},
+            },
+        ]
+    }
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(cases))
 

@@ -13,8 +13,13 @@ from scoring.tests.fake_openai import Reply
 pytestmark = pytest.mark.django_db
 
 THRESHOLDS = {"hot": 70, "warm": 45}
-DATA = {"company": "Northwind Logistics", "message": "We need pricing.", "rule_score": 60,
-        "rule_factors": [], "thresholds": THRESHOLDS}
+DATA = {
+    "company": "Northwind Logistics",
+    "message": "We need pricing.",
+    "rule_score": 60,
+    "rule_factors": [],
+    "thresholds": THRESHOLDS,
+}
 
 
 def assess() -> llm.Result:
@@ -22,8 +27,12 @@ def assess() -> llm.Result:
 
 
 def test_a_valid_reply_is_parsed_and_names_its_prompt_version_model_and_cost(llm_on):
-    llm_on.then(Reply(content={"score": 64, "label": "WARM", "rationale": "Asks for pricing."},
-                      usage={"prompt_tokens": 1000, "completion_tokens": 500}))
+    llm_on.then(
+        Reply(
+            content={"score": 64, "label": "WARM", "rationale": "Asks for pricing."},
+            usage={"prompt_tokens": 1000, "completion_tokens": 500},
+        )
+    )
 
     result = assess()
 
@@ -67,12 +76,15 @@ def test_malformed_json_is_a_failed_call(llm_on):
         assess()
 
 
-@pytest.mark.parametrize("content, problem", [
-    ({"score": 150, "label": "HOT", "rationale": "x"}, "score"),
-    ({"score": 50, "label": "LUKEWARM", "rationale": "x"}, "label"),
-    ({"score": 50, "label": "WARM", "rationale": "x" * 401}, "rationale"),
-    ({"score": 50, "label": "WARM", "rationale": "x", "approve": True}, "approve"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ({"score": 150, "label": "HOT", "rationale": "x"}, "score"),
+        ({"score": 50, "label": "LUKEWARM", "rationale": "x"}, "label"),
+        ({"score": 50, "label": "WARM", "rationale": "x" * 401}, "rationale"),
+        ({"score": 50, "label": "WARM", "rationale": "x", "approve": True}, "approve"),
+    ],
+)
 def test_a_reply_that_breaks_the_schema_is_a_failed_call_naming_the_field(llm_on, content, problem):
     llm_on.then(Reply(content=content))
 
@@ -176,7 +188,9 @@ def test_with_the_llm_off_no_call_is_made(settings, fake_llm):
 
 
 def test_an_email_reply_with_placeholders_is_not_usable(llm_on):
-    llm_on.then(Reply(content={"subject": "Hello {first_name}", "body": "A body long enough to be valid here."}))
+    llm_on.then(
+        Reply(content={"subject": "Hello {first_name}", "body": "A body long enough to be valid here."})
+    )
 
     with pytest.raises(llm.LLMError, match="placeholders"):
         llm.write_email(prompts.latest("email_text"), {"company": "Acme"})

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def make_leads(count: int, **fields) -> list[Lead]:
-    return [LeadFactory(**{**HOT_LEAD, "email": f"buyer{number}@northwind-logistics.com", **fields})
-            for number in range(count)]
+    return [
+        LeadFactory(**{**HOT_LEAD, "email": f"buyer{number}@northwind-logistics.com", **fields})
+        for number in range(count)
+    ]
 
 
 def test_sync_qualifies_the_leads_with_a_status_and_reports_what_happened(capsys):
@@ -32,7 +34,9 @@ def test_running_it_again_changes_nothing(capsys):
 
     call_command("qualify_leads", "--all", "--sync")
 
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "Qualified 0 leads (none); 2 unchanged, 0 failed."
+    assert (
+        capsys.readouterr().out.strip().splitlines()[-1] == "Qualified 0 leads (none); 2 unchanged, 0 failed."
+    )
 
 
 def test_ids_pick_exactly_those_leads(capsys):

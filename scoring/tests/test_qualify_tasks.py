@@ -12,16 +12,22 @@ from scoring.tests.test_pipeline import HOT_LEAD
 
 
 def make_leads(count: int) -> list[Lead]:
-    return [LeadFactory(**{**HOT_LEAD, "email": f"buyer{number}@northwind-logistics.com"}) for number in range(count)]
+    return [
+        LeadFactory(**{**HOT_LEAD, "email": f"buyer{number}@northwind-logistics.com"})
+        for number in range(count)
+    ]
 
 
 @pytest.mark.django_db
-def test_ids_are_sent_in_batches_only_once_the_transaction_commits(settings, monkeypatch,
-                                                                    django_capture_on_commit_callbacks):
+def test_ids_are_sent_in_batches_only_once_the_transaction_commits(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.QUALIFY_BATCH_SIZE = 2
     leads = make_leads(5)
     sent: list[list[str]] = []
-    monkeypatch.setattr(tasks.qualify_batch, "delay", lambda ids: sent.append(ids) or tasks.qualify_batch(ids))
+    monkeypatch.setattr(
+        tasks.qualify_batch, "delay", lambda ids: sent.append(ids) or tasks.qualify_batch(ids)
+    )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         tasks.enqueue_qualification([lead.pk for lead in leads] + [leads[0].pk])

@@ -40,9 +40,14 @@ def run_case(case: dict[str, Any]) -> tuple[list[str], str]:
             lead = Lead.objects.create(**case["lead"])
             runner.qualify([lead.pk])
             lead.refresh_from_db()
-            outcome = {"label": lead.score_label, "score": lead.score_value, "action": lead.recommended_action,
-                       "needs_approval": lead.needs_approval, "reason": lead.decision_reason,
-                       "drafts": list(lead.drafts.values_list("variant", flat=True))}
+            outcome = {
+                "label": lead.score_label,
+                "score": lead.score_value,
+                "action": lead.recommended_action,
+                "needs_approval": lead.needs_approval,
+                "reason": lead.decision_reason,
+                "drafts": list(lead.drafts.values_list("variant", flat=True)),
+            }
             raise _Rollback
     except _Rollback:
         pass
@@ -61,8 +66,10 @@ def run_case(case: dict[str, Any]) -> tuple[list[str], str]:
         problems.append(f"reason {outcome['reason']!r} does not contain {expect['reason']!r}")
     if "drafts" in expect and outcome["drafts"] != expect["drafts"]:
         problems.append(f"drafts {outcome['drafts']}, expected {expect['drafts']}")
-    came_out = (f"{outcome['label']} {outcome['score']}, {outcome['action']}"
-                f"{', needs approval' if outcome['needs_approval'] else ''}")
+    came_out = (
+        f"{outcome['label']} {outcome['score']}, {outcome['action']}"
+        f"{', needs approval' if outcome['needs_approval'] else ''}"
+    )
     return problems, came_out
 
 

@@ -15,7 +15,9 @@ from scoring.tasks import enqueue_qualification
 
 
 class Command(BaseCommand):
-    help = "Qualify leads: all of them, those with a status, or given ids; queued for the worker unless --sync."
+    help = (
+        "Qualify leads: all of them, those with a status, or given ids; queued for the worker unless --sync."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         which = parser.add_mutually_exclusive_group(required=True)
@@ -40,7 +42,9 @@ class Command(BaseCommand):
         ids = leads.values_list("pk", flat=True).iterator(chunk_size=2000)
         if options["sync"]:
             summary = runner.qualify_in_batches(ids)
-            actions = ", ".join(f"{action} {count}" for action, count in sorted(summary.actions.items())) or "none"
+            actions = (
+                ", ".join(f"{action} {count}" for action, count in sorted(summary.actions.items())) or "none"
+            )
             self.stdout.write(
                 f"Qualified {summary.qualified} leads ({actions}); {summary.unchanged} unchanged, "
                 f"{summary.failed} failed."
