@@ -5,6 +5,7 @@ Each action calls outreach.approval and answers in the shape the caller needs: t
 Reps never see drafts gated for a manager; approval.approve refuses them anyway.
 """
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from leadops.http import HtmxHttpRequest
@@ -23,7 +25,8 @@ from leads.models import Lead
 from outreach import approval
 from outreach.models import EmailDraft
 
-QUEUE_LIMIT = 100
+# A screenful to work through with the keyboard; the next ones come up as these are handled.
+QUEUE_LIMIT = 30
 HOT_FIRST = Case(
     When(lead__score_label=Lead.Label.HOT, then=Value(0)),
     When(lead__score_label=Lead.Label.WARM, then=Value(1)),
@@ -40,18 +43,46 @@ def waiting_drafts(user: Any) -> QuerySet[EmailDraft]:
     return drafts
 
 
+_PLACEHOLDER = uuid.UUID(int=0)
+
+
+def _with_urls(drafts: list[EmailDraft]) -> list[EmailDraft]:
+    """Each row's action URLs from one reverse() per action: 30 rows x 5 {% url %} tags was half the page's time."""
+    patterns = {
+        name: reverse(f"outreach:draft_{name}", args=[_PLACEHOLDER]) for name in ("approve", "save", "reject")
+    }
+    lead_pattern = reverse("leads:detail", args=[_PLACEHOLDER])
+    for draft in drafts:
+        draft.urls = {name: url.replace(str(_PLACEHOLDER), str(draft.pk)) for name, url in patterns.items()}
+        draft.urls["lead"] = lead_pattern.replace(str(_PLACEHOLDER), str(draft.lead_id))
+    return drafts
+
+
+def queue_order(user: Any) -> dict[str, Any]:
+    """The ids at the head of the queue, HOT first, and how many wait; cached like the dashboard's counts.
+
+    Ordering every waiting draft by its lead's label is a join and a sort over all of them; the
+    cache turns that into one key lookup. Drafts handled since are dropped when the rows are read,
+    and a person's own actions bump the cache version, so their queue is never behind them.
+    """
+    scope = "manager" if is_manager(user) else "rep"
+
+    def compute() -> dict[str, Any]:
+        drafts = waiting_drafts(user)
+        head = drafts.order_by(HOT_FIRST, "-lead__score_value", "created_at").values_list("pk", flat=True)
+        return {"ids": list(head[: QUEUE_LIMIT * 2]), "waiting": drafts.count()}
+
+    return lead_dashboard.cached(f"review-queue:{scope}", compute)
+
+
 @role_required
 @require_GET
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
-    drafts = waiting_drafts(request.user)
-    context = {
-        "drafts": list(
-            drafts.select_related("lead", "lead__owner")
-            .order_by(HOT_FIRST, "-lead__score_value", "created_at")[:QUEUE_LIMIT]
-        ),
-        "waiting": drafts.count(),
-        "limit": QUEUE_LIMIT,
-    }
+    order = queue_order(request.user)
+    rows = waiting_drafts(request.user).filter(pk__in=order["ids"]).select_related("lead", "lead__owner")
+    by_id = {draft.pk: draft for draft in rows}
+    drafts = _with_urls([by_id[pk] for pk in order["ids"] if pk in by_id][:QUEUE_LIMIT])
+    context = {"drafts": drafts, "waiting": order["waiting"], "limit": QUEUE_LIMIT}
     if request.htmx and request.htmx.target == "review-list":
         return render(request, "outreach/review.html#review-list", context)
     return render(request, "outreach/review.html", context)
@@ -81,7 +112,7 @@ def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str =
             (messages.error if error else messages.success)(request, error or notice)
             return redirect("outreach:review")
         return render(request, "outreach/review.html#review-item",
-                      {"draft": draft, "error": error, "notice": notice}, status=422 if error else 200)
+                      {"draft": _with_urls([draft])[0], "error": error, "notice": notice}, status=422 if error else 200)
     lead = lead_page.get_lead(draft.lead_id)
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)
