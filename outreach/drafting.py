@@ -28,6 +28,7 @@ _FIELD = re.compile(r"\{([a-z_]+)\}")
 _OPTIONAL = re.compile(r"\[\[if ([a-z_]+)\]\](.*?)\[\[endif\]\]", re.DOTALL)
 # Cell text a spreadsheet would run as a formula is not a name to greet anyone with.
 _FORMULA_START = ("=", "+", "-", "@")
+_DANGLING_WORDS = frozenset({"and", "or", "but", "with", "the", "a", "an", "of", "to", "for", "in", "on", "our"})
 _MAX_FIELD_LENGTH = {"first_name": 40, "company_name": 80, "job_title": 80, "industry": 60}
 
 # Neutral wording for a merge field the lead left empty.
@@ -80,7 +81,13 @@ def short_pain_point(pain_point: str) -> str:
         return ""
     clause = re.split(r"[.;:!?\n]| - ", text, maxsplit=1)[0].strip(" ,")
     if len(clause) > 60:
-        clause = clause[:60].rsplit(" ", 1)[0]
+        # Cut at a comma where there is one, else at a word, and never end on "and", "of", ...
+        cut = clause[:60]
+        clause = cut.rsplit(",", 1)[0] if "," in cut else cut.rsplit(" ", 1)[0]
+        words = clause.split()
+        while len(words) > 1 and words[-1].lower().strip(",") in _DANGLING_WORDS:
+            words.pop()
+        clause = " ".join(words).rstrip(",")
     return _mid_sentence(clause)
 
 

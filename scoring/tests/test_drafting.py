@@ -32,6 +32,17 @@ def test_a_first_touch_is_filled_from_the_lead():
     assert email.template_key == "first_touch"
 
 
+@pytest.mark.parametrize("pain_point, short", [
+    ("40 regional sales teams, no shared lead qualification, and leads from acquisitions never get worked",
+     "40 regional sales teams, no shared lead qualification"),
+    ("Our SDRs spend half their day researching leads instead of talking to them and to the buyers",
+     "our SDRs spend half their day researching leads instead"),
+    ("KYC-heavy onboarding", "KYC-heavy onboarding"),
+])
+def test_a_long_pain_point_is_cut_to_a_clause_that_reads_well(pain_point, short):
+    assert drafting.short_pain_point(pain_point) == short
+
+
 def test_missing_fields_fall_back_to_neutral_wording_and_optional_sentences_are_dropped():
     lead = LeadFactory.build(first_name="", company_name="", industry="", job_title="", pain_point="")
 
