@@ -232,6 +232,7 @@ def timed(label: str, expected: int, send) -> float:  # type: ignore[no-untyped-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=20_000)
+    parser.add_argument("--per-lead-leads", type=int, help="leads for the one-task-per-lead run (default: --leads)")
     parser.add_argument("--llm-leads", type=int, default=100)
     parser.add_argument("--llm-latency", type=float, default=0.3)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/leadops_pbench")
@@ -264,10 +265,11 @@ def main() -> None:
             ],
         )
         reset_results()
+        per_lead_ids = ids[: arguments.per_lead_leads or len(ids)]
         timed(
             "rules, one task per lead",
-            len(ids),
-            lambda: [tasks.qualify_lead.delay(lead_id) for lead_id in ids],
+            len(per_lead_ids),
+            lambda: [tasks.qualify_lead.delay(lead_id) for lead_id in per_lead_ids],
         )
         from outreach.models import EmailDraft
         from scoring.models import Trace
