@@ -62,6 +62,12 @@ def enrichment_facts(lead: Lead) -> list[tuple[str, str]]:
     return facts
 
 
+def _reply_choices() -> list[tuple[str, str]]:
+    from outreach.replies import Classification
+
+    return Classification.choices
+
+
 def get_lead(lead_id: Any) -> Lead:
     return Lead.objects.select_related("company", "owner", "approved_by").get(pk=lead_id)
 
@@ -110,6 +116,7 @@ def context(lead: Lead, user: User) -> dict[str, Any]:
         "traces": traces,
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,
+        "reply_choices": _reply_choices(),
     }
 
 

@@ -106,6 +106,30 @@ def record_outcome(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse
     return lead_page.partial_response(request, "outcome-form", context, status=422 if error else 200)
 
 
+@role_required
+@require_POST
+def log_reply(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    """A reply that came by phone, LinkedIn or a forwarded email; classified unless the person chose."""
+    from outreach import replies
+
+    lead = get_object_or_404(Lead, pk=lead_id)
+    error = notice = ""
+    try:
+        classification = replies.log_reply(lead, request.user, request.POST.get("text", ""),
+                                           request.POST.get("classification") or None)
+    except ValidationError as problem:
+        error = " ".join(problem.messages)
+    else:
+        lead_dashboard.invalidate()
+        notice = f"Reply logged as {replies.Classification(classification).label.lower()}."
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or notice)
+        return redirect(lead)
+    context = {**lead_page.context(get_object_or_404(Lead, pk=lead_id), request.user),
+               "reply_error": error, "reply_notice": notice}
+    return lead_page.partial_response(request, "reply-form", context, status=422 if error else 200)
+
+
 @manager_required
 @require_POST
 def clear_gate(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:

@@ -181,3 +181,19 @@ def test_only_a_manager_can_clear_the_approval_gate(rep_client, manager_client, 
     manager_client.post(f"/leads/{scored_lead.pk}/clear-gate/")
     scored_lead.refresh_from_db()
     assert scored_lead.needs_approval is False and scored_lead.approved_by.username == "max-manager"
+
+
+def test_logging_a_reply_by_hand_classifies_it_and_stops_the_follow_ups(rep_client, scored_lead, htmx_headers):
+    response = rep_client.post(f"/leads/{scored_lead.pk}/reply/",
+                               {"text": "Sounds great, can we talk on Thursday?", "classification": "interested"},
+                               **htmx_headers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Reply logged as interested." in html and "Reply received" in html  # form and timeline
+    assert ActivityLog.objects.filter(lead=scored_lead, type=ActivityLog.Type.REPLY_RECEIVED).exists()
+
+
+def test_an_empty_reply_is_refused_with_the_reason(rep_client, scored_lead, htmx_headers):
+    response = rep_client.post(f"/leads/{scored_lead.pk}/reply/", {"text": " "}, **htmx_headers)
+    assert response.status_code == 422
+    assert "Paste or summarise the reply." in response.content.decode()
