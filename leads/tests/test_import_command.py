@@ -14,16 +14,7 @@ from leads.models import Feedback, ImportJob, Lead
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "csv"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def no_qualification(monkeypatch) -> None:
-    monkeypatch.setattr("leads.intake._enqueue_qualification", lambda ids: None)
+pytestmark = pytest.mark.usefixtures("import_media", "no_qualification")
 
 
 def import_leads(*args: str) -> str:

@@ -11,16 +11,7 @@ from leads.importing.run import ImportOptions
 from leads.models import ImportJob, Lead
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def no_qualification(monkeypatch) -> None:
-    monkeypatch.setattr("leads.intake._enqueue_qualification", lambda ids: None)
+pytestmark = pytest.mark.usefixtures("import_media", "no_qualification")
 
 
 def upload(client, name: str, **fields):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_for
 from leads.importing import jobs
 from leads.importing.run import ImportOptions, import_file
 from leads.importing.sniff import RefusedFile
@@ -13,17 +14,7 @@ from leads.models import ActivityLog, Feedback, ImportJob, Lead
 from leads.tasks import run_import
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def no_qualification(monkeypatch) -> None:
-    monkeypatch.setattr("leads.intake._enqueue_qualification", lambda ids: None)
+pytestmark = pytest.mark.usefixtures("import_media", "no_qualification")
 
 
 def run(name: str, **options) -> dict:
@@ -259,3 +250,13 @@ def test_stray_nul_characters_deep_in_a_file_are_dropped(db, tmp_path):
     result = import_file(path, ImportOptions())
     assert result.created == 2_001 and Lead.objects.get(email="nul@northwind-traders.com").last_name == "Byte"
     assert Lead.objects.get(email="nul@northwind-traders.com").first_name == "Null"
+
+
+@pytest.mark.worker
+def test_a_real_celery_worker_runs_a_queued_import_job(celery_worker):
+    job = command_job("duplicates.csv", qualify=False)
+    run_import.delay(str(job.pk))
+    assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_finished, timeout=60)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and (job.created, job.duplicates_in_file) == (3, 2)
+    assert Lead.objects.count() == 3
