@@ -12,6 +12,7 @@ never both see "29 of 30 this minute" and both send. The lock is held for a few 
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -44,10 +45,10 @@ def hold_mailbox_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAILBOX_LOCK_KEY])
 
 
-def check(to_email: str, now: datetime) -> Deferral | None:
-    """None if an email to `to_email` may be claimed now; otherwise when it may, and why."""
+def check(to_email: str, lead_id: Any, now: datetime) -> Deferral | None:
+    """None if an email to this lead at `to_email` may be claimed now; otherwise when it may, and why."""
     window = Window.current()
-    deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), now) if deferral]
+    deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), lead_id, now) if deferral]
     if deferrals:
         latest = max(deferrals, key=lambda deferral: deferral.until)
         return Deferral(window.next_opening(latest.until), latest.reason)
@@ -56,14 +57,15 @@ def check(to_email: str, now: datetime) -> Deferral | None:
     return None
 
 
-def _quota_deferrals(to_email: str, now: datetime) -> list[Deferral | None]:
+def _quota_deferrals(to_email: str, lead_id: Any, now: datetime) -> list[Deferral | None]:
     domain = to_email.rpartition("@")[2]
     claimed = EmailDraft.objects.filter(state__in=COUNTED_STATES)
     minute, day, week = timedelta(minutes=1), timedelta(days=1), timedelta(days=7)
     return [
         _over(claimed, now, minute, runtime.get("SEND_PER_MINUTE"), "mailbox quota: {limit} per minute"),
         _over(claimed, now, day, runtime.get("SEND_PER_DAY"), "mailbox quota: {limit} per day"),
-        _over(claimed.filter(to_email=to_email), now, week, runtime.get("SEND_PER_CONTACT_PER_WEEK"),
+        # The contact is the lead (one lead per address); its index keeps a week's scan small.
+        _over(claimed.filter(lead_id=lead_id), now, week, runtime.get("SEND_PER_CONTACT_PER_WEEK"),
               "contact quota: {limit} per week to " + to_email),
         _over(claimed.filter(to_email__endswith="@" + domain), now, day, runtime.get("SEND_PER_DOMAIN_PER_DAY"),
               "domain quota: {limit} per day to @" + domain),

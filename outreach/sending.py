@@ -133,7 +133,7 @@ def send(draft_id: Any) -> str:
     with transaction.atomic():
         quotas.hold_mailbox_lock()
         now = timezone.now()
-        deferral = quotas.check(to_email, now)
+        deferral = quotas.check(to_email, draft.lead_id, now)
         if deferral:
             EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
                 send_after=deferral.until, deferred_reason=deferral.reason[:200]

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from leads.models import ActivityLog, Lead
@@ -76,7 +77,7 @@ def suppression_for(email: str) -> Suppression | None:
     email = email.strip().lower()
     if "@" not in email:
         return None
+    # Address rows have an empty domain, so they sort first.
     return (
-        Suppression.objects.filter(email=email).first()
-        or Suppression.objects.filter(domain=email.rpartition("@")[2]).first()
+        Suppression.objects.filter(Q(email=email) | Q(domain=email.rpartition("@")[2])).order_by("domain").first()
     )
