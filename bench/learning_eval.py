@@ -73,6 +73,55 @@ def learning_curve(rows: list[dict], labels: np.ndarray, repeats: int) -> dict[i
     return curve
 
 
+def _matrix(rows: list[dict]) -> tuple[np.ndarray, list[bool]]:
+    """Feature dicts as a matrix for scikit-learn: numbers as floats, categories as codes (-> NaN if missing)."""
+    names = sorted({name for row in rows for name in row})
+    columns, categorical = [], []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        present = [value for value in values if value is not None]
+        if present and all(isinstance(value, float) for value in present):
+            columns.append([np.nan if value is None else value for value in values])
+            categorical.append(False)
+        else:
+            counts: dict[str, int] = {}
+            for value in present:
+                counts[str(value)] = counts.get(str(value), 0) + 1
+            # HistGradientBoosting takes at most 255 categories: the rest are pooled.
+            codes = {value: index for index, value in enumerate(sorted(counts, key=lambda key: -counts[key])[:250])}
+            columns.append([np.nan if value is None else codes.get(str(value), 250) for value in values])
+            categorical.append(True)
+    return np.array(columns, dtype=float).T, categorical
+
+
+def rivals_on_same_folds(rows: list[dict], labels: np.ndarray, folds: np.ndarray) -> dict[str, float]:
+    """ROC AUC of gradient boosting and logistic regression (scikit-learn, bench only) on the same folds."""
+    try:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import OneHotEncoder
+    except ImportError:
+        return {}
+    matrix, categorical = _matrix(rows)
+    mask = np.array(categorical)
+    scores = {"gradient boosting": np.zeros(len(labels)), "logistic regression": np.zeros(len(labels))}
+    for fold in np.unique(folds):
+        test, train = folds == fold, folds != fold
+        boosting = HistGradientBoostingClassifier(categorical_features=mask, random_state=0)
+        boosting.fit(matrix[train], labels[train])
+        scores["gradient boosting"][test] = boosting.predict_proba(matrix[test])[:, 1]
+        numbers = np.nan_to_num(matrix[:, ~mask], nan=0.0)
+        spread = numbers[train].std(axis=0) + 1e-9
+        numbers = (numbers - numbers[train].mean(axis=0)) / spread
+        encoder = OneHotEncoder(handle_unknown="ignore", min_frequency=5)
+        categories = np.nan_to_num(matrix[:, mask], nan=-1)
+        encoder.fit(categories[train])
+        design = np.hstack([numbers, np.isnan(matrix[:, ~mask]), encoder.transform(categories).toarray()])
+        logistic = LogisticRegression(max_iter=2000, C=1.0).fit(design[train], labels[train])
+        scores["logistic regression"][test] = logistic.predict_proba(design[test])[:, 1]
+    return {name: roc_auc(labels, values) for name, values in scores.items()}
+
+
 def check(passed: bool) -> str:
     return "ok" if passed else "MISSED"
 
@@ -93,6 +142,10 @@ def run_dataset(directory: Path, name: str, repeats: int) -> bool:
     print("  labels: " + "   ".join(
         f"{label} {rates[label]['count']} leads conv {rates[label]['rate'] if rates[label]['rate'] is not None else '-'}"
         f" (x{rates[label]['lift']})" for label in ("HOT", "WARM", "COLD")))
+    rivals = rivals_on_same_folds(rows, labels, evaluation.folds)
+    if rivals:
+        print("  same folds, scikit-learn (bench only): " + "   ".join(
+            f"{name} AUC {auc:.4f}" for name, auc in rivals.items()))
     curve = learning_curve(rows, labels, repeats)
     print("  learning curve (AUC on the rest): " + "  ".join(f"{size}: {auc:.3f}" for size, auc in curve.items()))
     passed = True

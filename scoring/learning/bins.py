@@ -8,7 +8,6 @@ coarse binnings. Columns whose values are unique per lead are identifiers and ge
 
 import datetime
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +21,9 @@ NUMERIC = "numeric"
 PAIR = "pair"
 MAX_LEVELS = 200
 MAX_NUMERIC_BINS = 10
-# Interactions: at most this many pairs, each on coarse bins (top levels / quantile ranges).
+# Interactions: at most this many pairs, each binned coarse or fine: (top levels, quantile ranges).
 MAX_PAIRS = 8
-PAIR_LEVELS = 6
-PAIR_BINS = 4
+PAIR_GRAINS = ((4, 3), (12, 10))
 
 
 def _normalise(text: str) -> str:
@@ -74,26 +72,16 @@ class FeatureBins:
             return self.missing_bin
         return int(np.searchsorted(self.edges, value, side="left"))
 
-    def bins_of(self, rows: Sequence[Features]) -> np.ndarray:
-        """Bin positions of many leads at once (vectorised: training reads every lead many times)."""
+    def bins_of(self, table: "Columns") -> np.ndarray:
+        """Bin positions of every lead in a table: each distinct value is binned once."""
         if self.kind == PAIR:
             first, second = self.parts
-            return first.bins_of(rows) * second.size + second.bins_of(rows)
-        name = self.name
-        if self.kind == NUMERIC:
-            values = np.array([value if isinstance(value := row.get(name), float) else np.nan for row in rows])
-            positions = np.searchsorted(np.asarray(self.edges, dtype=float), values, side="left")
-            positions[np.isnan(values)] = self.missing_bin
-            return positions.astype(np.int32)
-        cache: dict[Any, int] = {}
-        result = np.empty(len(rows), dtype=np.int32)
-        for index, row in enumerate(rows):
-            value = row.get(name)
-            position = cache.get(value)
-            if position is None:
-                position = cache[value] = self.bin_of(value)
-            result[index] = position
-        return result
+            return first.bins_of(table) * second.size + second.bins_of(table)
+        codes = table.codes.get(self.name)
+        if codes is None:
+            return np.full(table.size, self.missing_bin, dtype=np.int32)
+        lookup = np.array([self.bin_of(value) for value in table.distinct[self.name]], dtype=np.int32)
+        return lookup[codes]
 
     def bin_for(self, row: Features) -> int:
         if self.kind == PAIR:
@@ -138,62 +126,94 @@ class FeatureBins:
                    parts=[cls.from_json(part) for part in data.get("parts", [])])
 
 
-def _is_identifier(values: list[Any], numeric: bool) -> bool:
+@dataclass
+class Columns:
+    """Leads' features column by column: per feature, a code per lead and the distinct values.
+
+    Training bins every feature of every lead several times (folds, pairs, refits); with the
+    values factorised once, binning a column costs one lookup per distinct value plus a take.
+    """
+
+    size: int
+    codes: dict[str, np.ndarray]
+    distinct: dict[str, list[Any]]
+
+    @classmethod
+    def of(cls, rows: "Sequence[Features] | Columns") -> "Columns":
+        if isinstance(rows, Columns):
+            return rows
+        names: dict[str, None] = {}
+        for row in rows:
+            names.update(dict.fromkeys(row))
+        codes, distinct = {}, {}
+        for name in names:
+            index: dict[Any, int] = {}
+            codes[name] = np.fromiter((index.setdefault(row.get(name), len(index)) for row in rows),
+                                      dtype=np.int32, count=len(rows))
+            distinct[name] = list(index)
+        return cls(len(rows), codes, distinct)
+
+    def subset(self, positions: np.ndarray) -> "Columns":
+        return Columns(len(positions), {name: codes[positions] for name, codes in self.codes.items()}, self.distinct)
+
+
+def _is_identifier(present: list[tuple[Any, int]], total: int, numeric: bool) -> bool:
     """A column whose values are (almost) all different identifies the row; it cannot generalise."""
-    if len(values) < 20:
+    if total < 20:
         return False
-    distinct = len(set(values))
     if numeric:
         # Numbers are often all different by nature (amounts); only whole-number serials are ids.
-        return distinct == len(values) and len(values) >= 200 and all(value == int(value) for value in values)
-    return distinct / len(values) > 0.9
+        return total >= 200 and all(count == 1 and value == int(value) for value, count in present)
+    return len({str(value) for value, _ in present}) / total > 0.9
 
 
 def build_bins(
-    rows: Sequence[Features], min_count: int | None = None, max_levels: int = MAX_LEVELS,
+    rows: "Sequence[Features] | Columns", min_count: int | None = None, max_levels: int = MAX_LEVELS,
     max_bins: int = MAX_NUMERIC_BINS, names: Sequence[str] | None = None,
 ) -> list[FeatureBins]:
     """Choose the bins of every usable feature (or only of `names`) from the training leads."""
-    total = len(rows)
-    min_count = min_count or max(3, int(0.002 * total))
-    if names is None:
-        seen: dict[str, None] = {}
-        for row in rows:
-            seen.update(dict.fromkeys(row))
-        names = list(seen)
+    table = Columns.of(rows)
+    min_count = min_count or max(3, int(0.002 * table.size))
     bins: list[FeatureBins] = []
-    for name in names:
-        values = [row.get(name) for row in rows]
-        present = [value for value in values if value is not None]
-        if len(present) < min_count:
+    for name in names if names is not None else list(table.codes):
+        if name not in table.codes:
             continue
-        numbers = [value for value in present if isinstance(value, float)]
-        numeric = len(numbers) >= 0.95 * len(present)
-        if _is_identifier(numbers if numeric else [str(value) for value in present], numeric):
+        counts = np.bincount(table.codes[name], minlength=len(table.distinct[name]))
+        present = [(value, int(count)) for value, count in zip(table.distinct[name], counts)
+                   if value is not None and count]
+        total = sum(count for _, count in present)
+        if total < min_count:
+            continue
+        numbers = [(value, count) for value, count in present if isinstance(value, float)]
+        numeric = sum(count for _, count in numbers) >= 0.95 * total
+        if _is_identifier(numbers if numeric else present, total, numeric):
             continue
         if numeric:
-            bin_count = min(max_bins, max(2, len(numbers) // max(min_count, 20)))
+            values = np.repeat([value for value, _ in numbers], [count for _, count in numbers])
+            bin_count = min(max_bins, max(2, len(values) // max(min_count, 20)))
             quantiles = np.linspace(0, 1, bin_count + 1)[1:-1]
-            edges = sorted({float(edge) for edge in np.quantile(np.array(numbers), quantiles)})
+            edges = sorted({float(edge) for edge in np.quantile(values, quantiles)})
             feature = FeatureBins(name, NUMERIC, edges=edges)
         else:
-            counts: dict[str, int] = {}
+            level_counts: dict[str, int] = {}
             display: dict[str, str] = {}
-            for value, count in Counter(present).most_common():
+            for value, count in sorted(present, key=lambda item: -item[1]):
                 text = _format_number(value) if isinstance(value, float) else str(value)
                 key = _normalise(text)
-                counts[key] = counts.get(key, 0) + count
+                level_counts[key] = level_counts.get(key, 0) + count
                 display.setdefault(key, text)
-            kept = sorted((key for key, count in counts.items() if count >= min_count), key=lambda key: -counts[key])
+            kept = sorted((key for key, count in level_counts.items() if count >= min_count),
+                          key=lambda key: -level_counts[key])
             feature = FeatureBins(name, CATEGORICAL, levels=[display[key] for key in kept[:max_levels]])
-        if len(np.unique(feature.bins_of(rows))) >= 2:
+        if len(np.unique(feature.bins_of(table))) >= 2:
             bins.append(feature)
     return bins
 
 
-def encode(bins: Sequence[FeatureBins], rows: Sequence[Features]) -> np.ndarray:
-    """Rows as an (n leads x n features) matrix of bin positions."""
-    matrix = np.empty((len(rows), len(bins)), dtype=np.int32)
+def encode(bins: Sequence[FeatureBins], rows: "Sequence[Features] | Columns") -> np.ndarray:
+    """Leads as an (n leads x n features) matrix of bin positions."""
+    table = Columns.of(rows)
+    matrix = np.empty((table.size, len(bins)), dtype=np.int32)
     for column, feature in enumerate(bins):
-        matrix[:, column] = feature.bins_of(rows)
+        matrix[:, column] = feature.bins_of(table)
     return matrix

@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from scoring.learning.bins import Columns, build_bins
 from scoring.learning.features import Features
-from scoring.learning.model import DEFAULT_L2, AdditiveModel, build_bins, fit_model, fit_platt
+from scoring.learning.model import DEFAULT_L2, AdditiveModel, fit_model, fit_platt
 
 HOT_SHARE = 0.20
 WARM_SHARE = 0.30
@@ -153,19 +154,19 @@ def evaluate_and_fit(
     """Cross-validate, calibrate on the out-of-fold log-odds, then fit the final model on every lead."""
     labels = np.asarray(labels, dtype=float)
     count = fold_count(labels, folds)
-    bins = build_bins(rows)
+    table = Columns.of(rows)
+    bins = build_bins(table)
     fold_ids = stratified_folds(labels, count, seed) if count else np.zeros(len(labels), dtype=np.int32)
     out_of_fold = np.zeros(len(labels))
     for fold in range(count):
         test = fold_ids == fold
-        train_rows = [row for row, keep in zip(rows, ~test) if keep]
-        fold_model = fit_model(train_rows, labels[~test], l2=l2, rule_weights=rule_weights)
-        out_of_fold[test] = fold_model.logits([row for row, keep in zip(rows, test) if keep])
-    model = fit_model(rows, labels, l2=l2, rule_weights=rule_weights, bins=bins)
+        fold_model = fit_model(table.subset(np.flatnonzero(~test)), labels[~test], l2=l2, rule_weights=rule_weights)
+        out_of_fold[test] = fold_model.logits(table.subset(np.flatnonzero(test)))
+    model = fit_model(table, labels, l2=l2, rule_weights=rule_weights, bins=bins)
     if count:
         model.calibration = fit_platt(out_of_fold, labels)
     else:
-        out_of_fold = model.logits(rows)  # too few outcomes to hold any out: in-sample, and said so
+        out_of_fold = model.logits(table)  # too few outcomes to hold any out: in-sample, and said so
     probabilities = model.calibrate(out_of_fold)
     thresholds = choose_thresholds(score_values(probabilities))
     metrics = summarise(labels, probabilities, thresholds)

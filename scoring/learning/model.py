@@ -24,8 +24,8 @@ from scoring.learning.bins import (
     CATEGORICAL,
     MAX_PAIRS,
     PAIR,
-    PAIR_BINS,
-    PAIR_LEVELS,
+    PAIR_GRAINS,
+    Columns,
     FeatureBins,
     build_bins,
     encode,
@@ -35,6 +35,8 @@ from scoring.learning.features import Features
 MODEL_KIND = "additive-logistic/1"
 # How strongly weights are pulled to their prior, in "pseudo-leads" of evidence per bin.
 DEFAULT_L2 = 6.0
+# A pair is kept when its one-step loss reduction beats this much per cell (noise gives under 1).
+PAIR_GAIN_PER_CELL = 0.8
 # Rule points are on a 0-100 scale; this many points count as one unit of log-odds in the prior.
 POINTS_PER_LOGIT = 25.0
 # Rule-weight key prefixes (scoring.rules) and the learner feature each one speaks about.
@@ -127,9 +129,9 @@ class AdditiveModel:
     def reference_logit(self) -> float:
         return self.intercept + sum(feature.mean for feature in self.features)
 
-    def logits(self, rows: Sequence[Features]) -> np.ndarray:
+    def logits(self, rows: "Sequence[Features] | Columns") -> np.ndarray:
         matrix = encode(self.features, rows)
-        result = np.full(len(rows), self.intercept)
+        result = np.full(len(matrix), self.intercept)
         for column, feature in enumerate(self.features):
             result += np.asarray(feature.weights)[matrix[:, column]]
         return result
@@ -138,7 +140,7 @@ class AdditiveModel:
         slope, shift = self.calibration
         return _sigmoid(slope * np.asarray(logits, dtype=float) + shift)
 
-    def probabilities(self, rows: Sequence[Features]) -> np.ndarray:
+    def probabilities(self, rows: "Sequence[Features] | Columns") -> np.ndarray:
         return self.calibrate(self.logits(rows))
 
     def contributions(self, row: Features) -> list[tuple[str, float]]:
@@ -177,41 +179,42 @@ def _penalised_fit(
 
 
 def select_pairs(
-    rows: Sequence[Features], labels: np.ndarray, logits: np.ndarray, mains: Sequence[FeatureBins],
+    table: Columns, labels: np.ndarray, logits: np.ndarray, mains: Sequence[FeatureBins],
     count: int, l2: float,
 ) -> list[FeatureBins]:
     """Pairs of features whose joint bins explain what the additive fit left over (EBM/GA2M style).
 
     Each candidate pair is scored by the loss reduction of one penalised Newton step on its
-    cells; a pair is kept only if that gain clearly exceeds what noise gives (about one unit per
-    cell), so data without interactions, or with few outcomes, gets none.
+    cells, minus PAIR_GAIN_PER_CELL per cell (about what noise gives); only pairs with a positive
+    excess are kept, so data without interactions, or with few outcomes, gets none.
     """
     if count <= 0 or len(mains) < 2:
         return []
-    coarse = build_bins(rows, max_levels=PAIR_LEVELS, max_bins=PAIR_BINS, names=[feature.name for feature in mains])
-    if len(coarse) < 2:
-        return []
-    matrix = encode(coarse, rows)
+    names = [feature.name for feature in mains]
     probability = _sigmoid(logits)
     residual, curvature = labels - probability, probability * (1 - probability)
-    scored = []
-    for first in range(len(coarse)):
-        for second in range(first + 1, len(coarse)):
-            cells = coarse[first].size * coarse[second].size
-            codes = matrix[:, first] * coarse[second].size + matrix[:, second]
-            gradient = np.bincount(codes, weights=residual, minlength=cells)
-            hessian = np.bincount(codes, weights=curvature, minlength=cells)
-            gain = float(np.sum(gradient ** 2 / (hessian + l2)))
-            if gain > 2.0 * cells:
-                scored.append((gain, first, second))
-    scored.sort(reverse=True)
-    return [FeatureBins(f"{coarse[first].name} & {coarse[second].name}", PAIR,
-                        parts=[coarse[first].unfitted(), coarse[second].unfitted()])
-            for _, first, second in scored[:count]]
+    best: dict[tuple[str, str], tuple[float, FeatureBins, FeatureBins]] = {}
+    # Each pair is tried coarse (few cells, stable) and fine (e.g. day x month of a campaign calendar).
+    for levels, ranges in PAIR_GRAINS:
+        grained = build_bins(table, max_levels=levels, max_bins=ranges, names=names)
+        matrix = encode(grained, table)
+        for first in range(len(grained)):
+            for second in range(first + 1, len(grained)):
+                cells = grained[first].size * grained[second].size
+                codes = matrix[:, first] * grained[second].size + matrix[:, second]
+                gradient = np.bincount(codes, weights=residual, minlength=cells)
+                hessian = np.bincount(codes, weights=curvature, minlength=cells)
+                excess = float(np.sum(gradient ** 2 / (hessian + l2))) - PAIR_GAIN_PER_CELL * cells
+                key = (grained[first].name, grained[second].name)
+                if excess > 0 and excess > best.get(key, (0.0,))[0]:
+                    best[key] = (excess, grained[first], grained[second])
+    chosen = sorted(best.values(), key=lambda item: -item[0])[:count]
+    return [FeatureBins(f"{first.name} & {second.name}", PAIR, parts=[first.unfitted(), second.unfitted()])
+            for _, first, second in chosen]
 
 
 def fit_model(
-    rows: Sequence[Features], labels: Sequence[int] | np.ndarray, *, l2: float = DEFAULT_L2,
+    rows: "Sequence[Features] | Columns", labels: Sequence[int] | np.ndarray, *, l2: float = DEFAULT_L2,
     rule_weights: dict[str, Any] | None = None, bins: list[FeatureBins] | None = None, pairs: int = MAX_PAIRS,
 ) -> AdditiveModel:
     """Fit an (uncalibrated) additive model to leads and their converted (1) / not (0) labels.
@@ -221,15 +224,16 @@ def fit_model(
     """
     labels = np.asarray(labels, dtype=float)
     rule_weights = rule_weights or {}
-    mains = [feature.unfitted() for feature in (bins if bins is not None else build_bins(rows))
+    table = Columns.of(rows)
+    mains = [feature.unfitted() for feature in (bins if bins is not None else build_bins(table))
              if feature.kind != PAIR]
-    matrix = encode(mains, rows)
+    matrix = encode(mains, table)
     intercept, weights = _penalised_fit(mains, matrix, labels, l2, rule_weights)
     logits = intercept + sum((weights[column][matrix[:, column]] for column in range(len(mains))), np.zeros(len(labels)))
-    interactions = select_pairs(rows, labels, logits, mains, pairs, l2)
+    interactions = select_pairs(table, labels, logits, mains, pairs, l2)
     features = mains + interactions
     if interactions:
-        matrix = np.hstack([matrix, encode(interactions, rows)])
+        matrix = np.hstack([matrix, encode(interactions, table)])
         initial = (intercept, weights + [np.zeros(feature.size) for feature in interactions])
         intercept, weights = _penalised_fit(features, matrix, labels, l2, rule_weights, initial)
     for column, feature in enumerate(features):
