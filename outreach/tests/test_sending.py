@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from leadops import runtime
 from leads.models import ActivityLog, Lead
-from outreach import sending
+from outreach import sending, tasks
 from outreach.models import EmailDraft, Enrollment, Suppression
 
 State = EmailDraft.State
@@ -126,3 +126,27 @@ def test_a_row_another_live_process_is_sending_is_left_alone(approved):
         other.close()
     approved.refresh_from_db()
     assert approved.state == State.SENDING
+
+
+def test_the_beat_closes_out_sends_abandoned_long_ago_but_not_recent_ones(approved, draft_factory):
+    recent = draft_factory(state=State.SENDING, claimed_at=timezone.now())
+    EmailDraft.objects.filter(pk=approved.pk).update(
+        state=State.SENDING, claimed_at=timezone.now() - sending.INTERRUPTED_AFTER - timezone.timedelta(minutes=1))
+    assert tasks.recover_interrupted_sends() == 1
+    assert EmailDraft.objects.get(pk=approved.pk).state == State.FAILED
+    assert EmailDraft.objects.get(pk=recent.pk).state == State.SENDING
+
+
+def test_the_beat_picks_up_an_approved_email_whose_task_was_lost(approved):
+    EmailDraft.objects.filter(pk=approved.pk).update(approved_at=timezone.now() - timezone.timedelta(minutes=6))
+    assert tasks.send_due_drafts() == 1
+    assert EmailDraft.objects.get(pk=approved.pk).state == State.SENT
+
+
+def test_every_outreach_beat_entry_names_a_registered_task():
+    from leadops.celery import app
+
+    entries = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+               if name.startswith("outreach-")}
+    assert len(entries) == 4
+    assert all(task in app.tasks for task in entries.values())
