@@ -10,15 +10,20 @@ REP = "rep"
 MANAGER = "manager"
 
 
+def _group_names(user: AbstractBaseUser) -> set[str]:
+    """The user's group names, read once per request and kept on the user object: every page asks
+    both "has a role?" (the view) and "is a manager?" (the layout)."""
+    if not hasattr(user, "_group_names"):
+        user._group_names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    return user._group_names  # type: ignore[attr-defined]
+
+
 def is_manager(user: AbstractBaseUser | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    # Cached on the user object: the layout asks on every page.
-    if not hasattr(user, "_is_manager"):
-        user._is_manager = user.groups.filter(name=MANAGER).exists()  # type: ignore[union-attr]
-    return user._is_manager  # type: ignore[union-attr]
+    return MANAGER in _group_names(user)
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -27,9 +32,7 @@ def has_role(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     if user.is_superuser:
         return True
-    if not hasattr(user, "_has_role"):
-        user._has_role = user.groups.filter(name__in=(REP, MANAGER)).exists()  # type: ignore[union-attr]
-    return user._has_role  # type: ignore[union-attr]
+    return bool(_group_names(user) & {REP, MANAGER})
 
 
 def role_required(view: Callable[..., Any]) -> Callable[..., Any]:

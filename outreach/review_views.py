@@ -26,7 +26,7 @@ from outreach import approval
 from outreach.models import EmailDraft
 
 # A screenful to work through with the keyboard; the next ones come up as these are handled.
-QUEUE_LIMIT = 30
+QUEUE_LIMIT = 25
 HOT_FIRST = Case(
     When(lead__score_label=Lead.Label.HOT, then=Value(0)),
     When(lead__score_label=Lead.Label.WARM, then=Value(1)),
