@@ -20,12 +20,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from pydantic import ValidationError
 
 from leads.bulk_write import SeenKeys, insert_missing, insert_rows, log_ingested, new_uuids
+from leads.dedupe import INTAKE_FIELDS, dedupe_keys, stored_leads
 from leads.lead_input import (
     TEXT_IS_CLEAN,
     FieldError,
@@ -44,15 +43,8 @@ __all__ = [
 
 OnDuplicate = ImportJob.OnDuplicate
 
-# The lead fields intake writes and compares; everything else (status, scores) belongs to the pipeline.
-INTAKE_FIELDS = (
-    "first_name", "last_name", "email", "external_id", "phone", "website", "company_name", "job_title",
-    "industry", "company_size", "country", "budget_range", "budget_amount", "pain_point", "urgency",
-    "lead_message",
-)
 OUTCOME_STATUS = {Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON, Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST}
 COMPANY_CACHE_SIZE = 100_000
-_LOADED_FIELDS = ("id", "status", "company_id", "attributes", *INTAKE_FIELDS)
 
 
 class Outcome(enum.StrEnum):
@@ -103,19 +95,6 @@ class PreparedBatch:
     planned: list[_Planned]
 
 
-def _keys(lead_input: LeadInput) -> list[str]:
-    if lead_input.email:
-        keys = [f"e:{lead_input.email}"]
-        return keys + [f"x:{lead_input.external_id}"] if lead_input.external_id else keys
-    if lead_input.external_id:
-        return [f"x:{lead_input.external_id}"]
-    return [_name_key(lead_input.first_name, lead_input.last_name, lead_input.company_name)]
-
-
-def _name_key(first_name: str, last_name: str, company_name: str) -> str:
-    return f"n:{first_name.lower()}|{last_name.lower()}|{company_name.lower()}"
-
-
 def _field_label(name: str) -> str:
     return "company" if name == "company_id" else name
 
@@ -134,7 +113,7 @@ class Intake:
     def __init__(
         self, *, source: str, actor: Any = None, actor_label: str = "system",
         on_duplicate: str = OnDuplicate.FILL, dry_run: bool = False, qualify: bool = True,
-        activity_payload: dict[str, Any] | None = None, text_is_clean: bool = False,
+        activity_payload: dict[str, Any] | None = None, text_is_clean: bool = False, relaxed_commit: bool = False,
     ) -> None:
         if on_duplicate not in OnDuplicate.values:
             raise ValueError(f"on_duplicate={on_duplicate!r} must be one of {', '.join(OnDuplicate.values)}")
@@ -146,6 +125,7 @@ class Intake:
         self.qualify = qualify
         self.activity_payload = activity_payload or {}
         self.validation_context = {TEXT_IS_CLEAN: text_is_clean}
+        self.relaxed_commit = relaxed_commit
         self.seen = SeenKeys()
         self._company_ids: dict[str, int] = {}
 
@@ -172,7 +152,7 @@ class Intake:
                     results[index] = RowResult(Outcome.INVALID, errors=field_errors(error, item))
                     continue
             domain = company_domain(lead_input.email, lead_input.website)
-            candidates.append(_Planned(index, lead_input, _keys(lead_input), domain))
+            candidates.append(_Planned(index, lead_input, dedupe_keys(lead_input), domain))
         planned = self._drop_duplicates(candidates, results)
         self.seen.add(SeenKeys.hashes(key for plan in planned for key in plan.keys))
         return PreparedBatch(results, planned)
@@ -182,6 +162,11 @@ class Intake:
         for attempt in range(2):
             try:
                 with transaction.atomic():
+                    if self.relaxed_commit and connection.vendor == "postgresql":
+                        # Don't wait for each batch's WAL flush: a server crash can lose the last moments
+                        # of an import, which importing the file again restores (it creates no duplicates).
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET LOCAL synchronous_commit TO OFF")
                     self._plan(batch.planned)
                     if not self.dry_run:
                         self._write(batch.planned)
@@ -215,7 +200,7 @@ class Intake:
         return kept
 
     def _plan(self, planned: list[_Planned]) -> None:
-        existing = self._find_existing(planned)
+        existing = stored_leads(plan.lead_input for plan in planned)
         companies = {} if self.dry_run else self._companies(planned)
         now = timezone.now()
         ids = iter(new_uuids(len(planned)))
@@ -232,29 +217,6 @@ class Intake:
                     plan.new_row["status"] = OUTCOME_STATUS[lead_input.outcome]
             else:
                 plan.changes = self._changes(plan.existing, lead_input, company_id)
-
-    def _find_existing(self, planned: list[_Planned]) -> dict[str, Lead]:
-        """Stored leads by dedupe key, found with one query per kind of key (each uses its unique index)."""
-        emails = [plan.lead_input.email for plan in planned if plan.lead_input.email]
-        external_ids = [plan.lead_input.external_id for plan in planned if plan.lead_input.external_id]
-        name_keys = {plan.keys[0] for plan in planned if plan.keys[0].startswith("n:")}
-        found: dict[str, Lead] = {}
-        if emails:
-            # Lower("email") with the exclude matches the partial unique index lead_email_ci_unique.
-            query = Lead.objects.annotate(email_lower=Lower("email")).exclude(email="")
-            found.update({f"e:{lead.email.lower()}": lead for lead in _where_in(query, "email_lower", emails)})
-        if external_ids:
-            query = Lead.objects.exclude(external_id="")
-            found.update({f"x:{lead.external_id}": lead for lead in _where_in(query, "external_id", external_ids)})
-        if name_keys:
-            last_names = {key.split("|")[1] for key in name_keys}
-            query = (Lead.objects.filter(email="", external_id="").annotate(last_lower=Lower("last_name"))
-                     .filter(last_lower__in=last_names).only(*_LOADED_FIELDS))
-            for lead in query:
-                key = _name_key(lead.first_name, lead.last_name, lead.company_name)
-                if key in name_keys:
-                    found[key] = lead
-        return found
 
     def _companies(self, planned: list[_Planned]) -> dict[str, int]:
         """Company ids by domain, creating the missing ones (named after the first lead that names one)."""
@@ -360,16 +322,6 @@ class Intake:
             return RowResult(Outcome.UPDATED, lead_id=lead_id,
                              changed_fields=[_field_label(name) for name in plan.changes])
         return RowResult(Outcome.UNCHANGED, lead_id=lead_id)
-
-
-def _where_in(query: QuerySet[Lead], column: str, values: list[str]) -> QuerySet[Lead]:
-    """`column IN values` for a batch of up to thousands of values.
-
-    On PostgreSQL the values travel as one array parameter (`= ANY(%s)`): building and sending 2,000
-    separate placeholders costs more than the lookup itself.
-    """
-    lookup = "any_of" if connection.vendor == "postgresql" else "in"
-    return query.only(*_LOADED_FIELDS).filter(**{f"{column}__{lookup}": values})
 
 
 def _enqueue_qualification(lead_ids: list[UUID | str]) -> None:

@@ -9,6 +9,7 @@ Accounting, always: rows = created + updated + unchanged + duplicates_in_file + 
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ def import_file(
         source=options.source, actor=options.actor, actor_label="import", on_duplicate=options.on_duplicate,
         dry_run=options.dry_run, qualify=options.qualify, activity_payload=options.activity_payload,
         text_is_clean=True,  # cells are strings without NULs (stripped below)
+        relaxed_commit=True,  # a file can be imported again; a form submission cannot
     )
 
     def saved(batch: list[tuple[int, list[str]]], results: list[RowResult], bytes_read: int) -> None:
@@ -240,8 +242,9 @@ def _count(
     error_writer: Any,
 ) -> None:
     report.rows += len(batch)
+    for outcome, count in Counter(result.outcome for result in results).items():
+        setattr(report, outcome.value, getattr(report, outcome.value) + count)
     for (row_number, row), result in zip(batch, results):
-        setattr(report, result.outcome.value, getattr(report, result.outcome.value) + 1)
         if result.outcome != Outcome.INVALID:
             continue
         for error in result.errors:
