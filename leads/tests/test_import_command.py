@@ -100,3 +100,14 @@ def test_the_real_command_line_exits_2_for_a_binary_file(db):
     completed = subprocess.run([sys.executable, "manage.py", "import_leads", str(CORPUS / "image.png")],
                                cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2 and "looks like a PNG image" in completed.stderr
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar(db):
+    out = Terminal()
+    call_command("import_leads", str(CORPUS / "utf8.csv"), stdout=out)
+    assert "\r[##############################] 100% 4 rows" in out.getvalue()
