@@ -31,10 +31,14 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+# Creates the bench database when it is missing, as the import bench does.
+from import_bench import prepare_database
 
 PASSWORD = "bench-password-not-secret"
 FIRST = ["James", "Mary", "Priya", "Arjun", "Mei", "Hiroshi", "Lukas", "Sofia", "Mateo", "Amara", "Chloe", "Noah", "Emma", "Liam", "Olivia", "Lars"]
@@ -46,17 +50,6 @@ SIZES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+")
 SOURCES = ("web_form", "referral", "outbound", "event", "partner", "import")
 STATUSES = (("NEW", 20), ("QUALIFIED", 35), ("NEEDS_INFO", 8), ("DISQUALIFIED", 12), ("CONTACTED", 15),
             ("MEETING_BOOKED", 5), ("CLOSED_WON", 3), ("CLOSED_LOST", 2))
-
-
-def prepare_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def _value(column: str, data_type: str, nullable: bool, known: dict[str, object]) -> object:

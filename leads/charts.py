@@ -20,6 +20,10 @@ class Bar:
     css: str = ""
     caption: str = ""
 
+    @property
+    def caption_x(self) -> float:
+        return self.x + self.width + 4
+
 
 def horizontal_bars(
     rows: list[tuple[str, int, str]], caption_suffix: str = "", scale_to: int = 0, caption_room: int = 50,
@@ -35,7 +39,7 @@ def horizontal_bars(
         for index, (label, value, css) in enumerate(rows)
     ]
     return {"bars": bars, "width": CHART_WIDTH, "height": len(rows) * (BAR_HEIGHT + BAR_GAP),
-            "label_width": label_width}
+            "label_x": label_width - 6}
 
 
 def funnel(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -138,51 +138,39 @@ def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft],
     return _draft_response(request, draft, notice=notice)
 
 
-@role_required
-@require_POST
-def save_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
-    def save(draft: EmailDraft) -> str:
-        lint = approval.save_edit(draft, request.user, request.POST.get("subject", ""), request.POST.get("body", ""))
-        return "Saved." + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
-
-    return _act(request, draft_id, save)
+def _save(request: HtmxHttpRequest, draft: EmailDraft) -> str:
+    lint = approval.save_edit(draft, request.user, request.POST.get("subject", ""), request.POST.get("body", ""))
+    return "Saved." + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
 
 
-@role_required
-@require_POST
-def approve_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
-    def approve(draft: EmailDraft) -> str:
-        approval.approve(draft, request.user, subject=request.POST.get("subject"), body=request.POST.get("body"))
-        return "Approved: the email is on its way (mock mode never really sends)."
-
-    return _act(request, draft_id, approve)
+def _approve(request: HtmxHttpRequest, draft: EmailDraft) -> str:
+    approval.approve(draft, request.user, subject=request.POST.get("subject"), body=request.POST.get("body"))
+    return "Approved: the email is on its way (mock mode never really sends)."
 
 
-@role_required
-@require_POST
-def reject_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
-    def reject(draft: EmailDraft) -> str:
-        approval.reject(draft, request.user, request.POST.get("reason", ""))
-        return "Rejected."
-
-    return _act(request, draft_id, reject)
+def _reject(request: HtmxHttpRequest, draft: EmailDraft) -> str:
+    approval.reject(draft, request.user, request.POST.get("reason", ""))
+    return "Rejected."
 
 
-@role_required
-@require_POST
-def needs_info_draft(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
-    def ask(draft: EmailDraft) -> str:
-        approval.needs_info(draft, request.user, request.POST.get("reason", ""))
-        return "Marked as needs info: a clarifying question is drafted for review."
+def _needs_info(request: HtmxHttpRequest, draft: EmailDraft) -> str:
+    approval.needs_info(draft, request.user, request.POST.get("reason", ""))
+    return "Marked as needs info: a clarifying question is drafted for review."
 
-    return _act(request, draft_id, ask)
+
+def _disqualify(request: HtmxHttpRequest, draft: EmailDraft) -> str:
+    approval.disqualify(draft.lead, request.user, request.POST.get("reason", ""))
+    return "Lead disqualified; its unsent emails are cancelled."
+
+
+# URL action -> what it does (through outreach.approval) and the notice it shows.
+ACTIONS: dict[str, Callable[[HtmxHttpRequest, EmailDraft], str]] = {
+    "save": _save, "approve": _approve, "reject": _reject, "needs_info": _needs_info, "disqualify": _disqualify,
+}
 
 
 @role_required
 @require_POST
-def disqualify_lead(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
-    def disqualify(draft: EmailDraft) -> str:
-        approval.disqualify(draft.lead, request.user, request.POST.get("reason", ""))
-        return "Lead disqualified; its unsent emails are cancelled."
-
-    return _act(request, draft_id, disqualify)
+def draft_action(request: HtmxHttpRequest, draft_id: Any, action: str) -> HttpResponse:
+    """One of the draft editor's buttons; each has its own named URL (outreach:draft_<action>)."""
+    return _act(request, draft_id, lambda draft: ACTIONS[action](request, draft))
