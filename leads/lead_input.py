@@ -163,6 +163,21 @@ def split_full_name(full_name: str) -> tuple[str, str]:
     return (first, last) if first else (last, "")
 
 
+@lru_cache(maxsize=1024)
+def source_value(text: str) -> str | None:
+    """A Lead.Source for what a file or form says; None when empty.
+
+    Channels vary endlessly ("Olark Chat", "Google"): an unknown one is OTHER, not an error, and the
+    importer keeps the original text in attributes.
+    """
+    text = text.strip().lower()
+    if not text:
+        return None
+    if text in _SOURCE_VALUES:
+        return text
+    return str(SOURCE_SYNONYMS.get(text.replace("_", " ").replace("-", " "), Lead.Source.OTHER))
+
+
 # Repeated values (the same few countries in a million rows) are normalised once.
 _country_code = lru_cache(maxsize=4096)(to_iso2)
 
@@ -258,14 +273,7 @@ class LeadInput(BaseModel):
     @field_validator("source", mode="before")
     @classmethod
     def _source(cls, value: Any) -> str | None:
-        # Channels vary endlessly ("Olark Chat", "Google"); an unknown one is OTHER, not an error,
-        # and the importer keeps the original text in attributes.
-        if value is None or not str(value).strip():
-            return None
-        text = str(value).strip().lower()
-        if text in _SOURCE_VALUES:
-            return text
-        return str(SOURCE_SYNONYMS.get(text.replace("_", " ").replace("-", " "), Lead.Source.OTHER))
+        return None if value is None else source_value(str(value))
 
     @field_validator("urgency")
     @classmethod
@@ -286,8 +294,8 @@ class LeadInput(BaseModel):
 
     @field_validator("attributes", mode="before")
     @classmethod
-    def _attributes(cls, value: Any) -> Any:
-        if isinstance(value, dict):
+    def _attributes(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dict) and not (info.context and info.context.get(TEXT_IS_CLEAN)):
             return {str(key): "" if item is None else str(item).replace("\x00", "") for key, item in value.items()}
         return value
 
