@@ -164,6 +164,7 @@ def lead_new(request: HtmxHttpRequest) -> HttpResponse:
         result = ingest(form.lead_input, source=form.cleaned_data["source"], actor=request.user,
                         on_duplicate=OnDuplicate.SKIP)
         if result.created:
+            lead_dashboard.invalidate()  # the new lead counts in the dashboard's KPIs at once
             messages.success(request, f"Lead {result.lead} created; it is being qualified.")
             if request.htmx:
                 return HttpResponseClientRedirect(result.lead.get_absolute_url())

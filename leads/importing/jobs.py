@@ -141,4 +141,8 @@ def _finish(job: ImportJob, status: str, message: str = "") -> ImportJob:
             setattr(job, key, getattr(fresh, key))
     job.status, job.message, job.finished_at = status, message, timezone.now()
     job.save()
+    # The person who imported sees the new leads in the dashboard's KPIs at once, not when the cache expires.
+    from leads import dashboard
+
+    dashboard.invalidate()
     return job

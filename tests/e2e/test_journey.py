@@ -52,6 +52,7 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.goto("/")
     _shot(page, screenshots, "01-login")
     _log_in(page, rep.username)
+    assert page.inner_text(".kpi .value >> nth=0") == "0"  # fills the KPI cache before the import
 
     # Import a CSV and watch it finish.
     page.goto("/import/")
@@ -72,6 +73,8 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.wait_for_function("!document.querySelector('#lead-table').textContent.includes('Mia Moss')")
     table = page.inner_text("#lead-table")
     assert "Vera Vance" in table and "Hugo Hart" in table and "Sam Student" not in table
+    # The KPIs were cached before the import; the person's own import shows in them at once.
+    assert page.inner_text(".kpi-HOT .value") == "2"
     _shot(page, screenshots, "05-dashboard-hot")
     page.go_back()
     page.wait_for_function("document.querySelector('#lead-table').textContent.includes('Mia Moss')")
