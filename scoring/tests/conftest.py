@@ -22,7 +22,7 @@ def llm_on(settings, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> F
     settings.OPENAI_BASE_URL = fake_llm.base_url
     settings.OPENAI_API_KEY = "test-key"
     settings.LLM_MODEL = "fake-model-1"
-    settings.LLM_TIMEOUT = 1.0
+    settings.LLM_TIMEOUT = 5.0
     settings.LLM_MAX_RETRIES = 2
     settings.LLM_BREAKER_FAILURES = 3
     settings.LLM_BREAKER_SECONDS = 60
