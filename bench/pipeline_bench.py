@@ -12,7 +12,8 @@ write included: lead results, companies, timeline, drafts, suppressions, traces)
 
 Results are reset between runs. The database is --database-url (default
 postgres://postgres@127.0.0.1:5432/leadops_pbench), created and migrated if missing; the broker
-is --redis-url (default redis://127.0.0.1:6379/3).
+is --redis-url (default redis://127.0.0.1:6379/3); do not run the tests on the same Redis
+database meanwhile, since they clear it between tests.
 """
 
 import argparse
@@ -99,6 +100,7 @@ def database_setup(database_url: str, redis_url: str) -> None:
             "LLM_PROVIDER": "none",
             "WEB_ENRICHMENT": "false",
             "LOG_LEVEL": "WARNING",
+            "DEBUG": "false",  # DEBUG keeps every query in memory and would slow the worker
         }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
