@@ -37,11 +37,12 @@ from leads.tasks import run_import
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """KPIs and charts (cached), and the leads table whose filters live in the URL."""
     filters = LeadFilters.from_query(request.GET)
-    page = lead_dashboard.page_of_leads(filters, request.user)
+    matching = lead_dashboard.matching_count(filters, request.user)
+    page = lead_dashboard.page_of_leads(filters, request.user, matching)
     context = {
         "filters": filters,
         "page": page,
-        "matching": lead_dashboard.matching_count(filters, request.user),
+        "matching": matching,
         "statuses": Lead.Status.choices,
         "labels": Lead.Label.choices,
         "sources": Lead.Source.choices,
