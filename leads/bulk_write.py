@@ -137,16 +137,25 @@ def log_ingested(
         )
 
 
+class TextList:
+    """Strings for an `any_of` lookup. Not a list, so Django does not inspect them one by one."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list[str]) -> None:
+        self.values = values
+
+
 @models.CharField.register_lookup
 class AnyOf(models.Lookup):
-    """`column__any_of=[...]` -> `column = ANY(%s)` with the whole list as one PostgreSQL array parameter."""
+    """`column__any_of=TextList([...])` -> `column = ANY(...)`, the whole list as one parameter."""
 
     lookup_name = "any_of"
     prepare_rhs = False  # the list is the parameter, not a value to convert to a string
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
+        values = list(self.rhs.values)
         try:
             joined = _SEPARATOR.join(values)
         except TypeError:
@@ -169,7 +178,7 @@ class SeenKeys:
 
     @staticmethod
     def hashes(keys: Iterable[str]) -> np.ndarray:
-        return np.fromiter((hash(key) for key in keys), dtype=np.int64)
+        return np.fromiter(map(hash, keys), dtype=np.int64)
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
         found = np.zeros(len(hashes), dtype=bool)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from leads.bulk_write import AnyOf
+from leads.bulk_write import AnyOf, TextList
 from leads.lead_input import LeadInput
 from leads.models import Lead
 
@@ -72,5 +72,7 @@ def _where_in(query: QuerySet[Lead], column: str, values: list[str]) -> QuerySet
     On PostgreSQL the values travel as one parameter (`= ANY(...)`, see AnyOf): building and
     sending 2,000 separate placeholders costs more than the lookup itself.
     """
-    lookup = AnyOf.lookup_name if connection.vendor == "postgresql" else "in"
-    return query.only(*LOADED_FIELDS).filter(**{f"{column}__{lookup}": values})
+    query = query.only(*LOADED_FIELDS)
+    if connection.vendor == "postgresql":
+        return query.filter(**{f"{column}__{AnyOf.lookup_name}": TextList(values)})
+    return query.filter(**{f"{column}__in": values})

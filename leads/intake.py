@@ -57,7 +57,7 @@ class Outcome(enum.StrEnum):
     INVALID = "invalid"
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     outcome: Outcome
     lead_id: UUID | str | None = None  # new leads' ids are 32 hex digits
@@ -74,7 +74,7 @@ class IntakeResult:
     changed_fields: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Planned:
     """One valid, first-seen row and what will be written for it."""
 

@@ -178,6 +178,8 @@ def source_value(text: str) -> str | None:
     return str(SOURCE_SYNONYMS.get(text.replace("_", " ").replace("-", " "), Lead.Source.OTHER))
 
 
+_FIRST_NAME_LENGTH, _LAST_NAME_LENGTH = _max_length("first_name"), _max_length("last_name")
+
 # Repeated values (the same few countries in a million rows) are normalised once.
 _country_code = lru_cache(maxsize=4096)(to_iso2)
 
@@ -301,11 +303,13 @@ class LeadInput(BaseModel):
 
     @model_validator(mode="after")
     def _derive(self) -> "LeadInput":
+        # Written to __dict__: the values are already normalised, and BaseModel.__setattr__ is slow at bulk.
+        values = self.__dict__
         if self.full_name and not (self.first_name or self.last_name):
             first, last = split_full_name(self.full_name)
-            self.first_name, self.last_name = first[: _max_length("first_name")], last[: _max_length("last_name")]
+            values["first_name"], values["last_name"] = first[:_FIRST_NAME_LENGTH], last[:_LAST_NAME_LENGTH]
         if self.budget_amount is None and self.budget_range:
-            self.budget_amount = budget_amount(self.budget_range)
+            values["budget_amount"] = budget_amount(self.budget_range)
         if not (self.email or self.external_id or self.first_name or self.last_name or self.company_name):
             raise ValueError("a lead needs at least an email, an id, a name or a company name")
         return self
