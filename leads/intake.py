@@ -38,7 +38,7 @@ from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
 
 __all__ = [
     "FieldError", "Intake", "IntakeError", "IntakeResult", "LeadInput", "OnDuplicate", "Outcome", "RowResult",
-    "ingest", "parse_lead",
+    "field_errors", "ingest", "parse_lead",
 ]
 
 OnDuplicate = ImportJob.OnDuplicate
@@ -99,15 +99,12 @@ def _field_label(name: str) -> str:
     return "company" if name == "company_id" else name
 
 
-def _json_safe(value: Any) -> Any:
-    return str(value) if isinstance(value, UUID) else value
-
-
 class Intake:
     """Takes leads in, batch by batch, remembering across batches which keys it has already seen.
 
-    One `Intake` serves one import (or one form submission); `process` commits each batch in its own
-    transaction so a million-row import never holds one giant transaction open.
+    One `Intake` serves one import (or one form submission). `process` = `prepare` (validate, drop
+    duplicates; no database) + `save` (look up, write, one transaction per batch), so a million-row
+    import never holds one giant transaction open and the importer can overlap the two steps.
     """
 
     def __init__(
@@ -289,7 +286,7 @@ class Intake:
             payload = {"source": plan.new_row["source"], **self.activity_payload}
         else:
             lead_id, kind = plan.existing.id, ActivityLog.Type.UPDATED  # type: ignore[union-attr]
-            changes = {_field_label(name): [_json_safe(old), _json_safe(new)] for name, (old, new) in plan.changes.items()}
+            changes = {_field_label(name): [old, new] for name, (old, new) in plan.changes.items()}
             payload = {"changes": changes, **self.activity_payload}
         return {"lead_id": lead_id, "type": kind, "payload": payload, "actor_id": self.actor.pk if self.actor else None,
                 "actor_label": self.actor_label, "created_at": now}
