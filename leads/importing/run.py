@@ -24,13 +24,12 @@ from leads.export import neutralise_formula
 from leads.importing import columns
 from leads.importing.sniff import FileShape, RefusedFile, count_rows_over, inspect
 from leads.intake import FieldError, Intake, OnDuplicate, Outcome, RowResult
-from leads.lead_input import SOURCE_SYNONYMS
+from leads.lead_input import source_value
 from leads.models import Feedback, Lead
 
 ERRORS_KEPT = 100
 DEFAULT_WON_VALUES = frozenset({"1", "yes", "y", "true", "won", "closed won", "closed_won", "converted"})
 ERROR_CSV_HEADER = ["row", "column", "value", "message"]
-_KNOWN_SOURCES = frozenset(Lead.Source.values) | SOURCE_SYNONYMS.keys()
 
 
 @dataclass
@@ -99,7 +98,7 @@ class _RowBuilder:
         if self.source is not None and self.source < width:
             raw = row[self.source].strip()
             # An unknown channel is stored as OTHER; keep what the file said.
-            if raw and raw.lower().replace("_", " ").replace("-", " ") not in _KNOWN_SOURCES:
+            if raw and source_value(raw) == Lead.Source.OTHER and raw.lower() != Lead.Source.OTHER:
                 attributes[self.header[self.source]] = raw
         if attributes:
             data["attributes"] = attributes
