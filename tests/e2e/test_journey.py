@@ -2,8 +2,6 @@
 outcome, then tune the scoring as a manager with the preview. A screenshot of every page is kept."""
 
 import re
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -11,6 +9,7 @@ from leadops import runtime
 from leads.models import Lead
 from outreach.models import EmailDraft
 from scoring.models import ScoringConfig
+from tests.e2e.browsing import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,19 +27,6 @@ ROWS = [
 ]
 
 
-def _shot(page, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    # The dashboard, not the login page (whose path also ends in "/").
-    page.wait_for_url(lambda url: urlparse(url).path == "/")
-
-
 def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_scoring(
     page, rep, manager, tmp_path, screenshots
 ):
@@ -50,20 +36,20 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     csv_file.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
 
     page.goto("/")
-    _shot(page, screenshots, "01-login")
-    _log_in(page, rep.username)
+    screenshot(page, screenshots, "01-login")
+    log_in(page, rep.username)
     assert page.inner_text(".kpi .value >> nth=0") == "0"  # fills the KPI cache before the import
 
     # Import a CSV and watch it finish.
     page.goto("/import/")
-    _shot(page, screenshots, "02-import")
+    screenshot(page, screenshots, "02-import")
     page.set_input_files("input[type=file]", str(csv_file))
     page.click("text=Upload and preview")
     page.wait_for_url(re.compile(r"/import/.+/preview/"))
-    _shot(page, screenshots, "03-import-preview")
+    screenshot(page, screenshots, "03-import-preview")
     page.click("text=Start import")
     page.wait_for_selector("#job-progress >> text=Done")
-    _shot(page, screenshots, "04-import-done")
+    screenshot(page, screenshots, "04-import-done")
     assert Lead.objects.count() == len(ROWS)
 
     # Find a HOT lead with the dashboard filters: the table updates in place and the URL follows.
@@ -75,7 +61,7 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     assert "Vera Vance" in table and "Hugo Hart" in table and "Sam Student" not in table
     # The KPIs were cached before the import; the person's own import shows in them at once.
     assert page.inner_text(".kpi-HOT .value") == "2"
-    _shot(page, screenshots, "05-dashboard-hot")
+    screenshot(page, screenshots, "05-dashboard-hot")
     page.go_back()
     page.wait_for_function("document.querySelector('#lead-table').textContent.includes('Mia Moss')")
     page.go_forward()
@@ -88,7 +74,7 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.wait_for_selector("#draft-editor >> text=Saved.")
     lead = Lead.objects.get(email="vera.vance@northwind-soft.com")
     assert EmailDraft.objects.get(lead=lead, state=EmailDraft.State.DRAFT).subject == "Faster replies for Northwind Soft"
-    _shot(page, screenshots, "06-lead-draft")
+    screenshot(page, screenshots, "06-lead-draft")
     page.click("text=Approve & send")
     page.wait_for_selector("#timeline >> text=Email sent")
     sent = EmailDraft.objects.get(lead=lead, state=EmailDraft.State.SENT)
@@ -101,15 +87,15 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.wait_for_selector("#outcome >> text=Demo on Tuesday")
     lead.refresh_from_db()
     assert lead.status == Lead.Status.MEETING_BOOKED
-    _shot(page, screenshots, "07-lead-outcome")
+    screenshot(page, screenshots, "07-lead-outcome")
 
     page.goto("/review/")
     page.wait_for_selector("#review-list")
-    _shot(page, screenshots, "08-review-queue")
+    screenshot(page, screenshots, "08-review-queue")
 
     # As a manager: change a weight and see the preview before saving.
     page.click("text=Log out")
-    _log_in(page, manager.username)
+    log_in(page, manager.username)
     page.goto("/settings/")
     versions = ScoringConfig.objects.count()
     # High urgency counting against a lead drops both HOT leads to WARM.
@@ -118,9 +104,9 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     preview = page.inner_text("#preview").lower()
     assert "with your edits" in preview
     assert ScoringConfig.objects.count() == versions  # nothing saved yet
-    _shot(page, screenshots, "09-settings-preview")
+    screenshot(page, screenshots, "09-settings-preview")
     page.click("text=Save as new version")
     page.wait_for_selector("text=Saved and activated")
     assert ScoringConfig.objects.get(is_active=True).weights["intent.urgency_high"] == -30
     page.goto("/")
-    _shot(page, screenshots, "10-dashboard-manager")
+    screenshot(page, screenshots, "10-dashboard-manager")
