@@ -33,9 +33,8 @@ def test_it_prints_the_accounting_that_adds_up(db):
 def test_json_prints_exactly_one_object_with_every_error(db):
     output = import_leads(str(CORPUS / "bad_rows.csv"), "--json")
     result = json.loads(output)
-    assert {key: result[key] for key in ("rows", "created", "updated", "unchanged", "duplicates_in_file",
-                                          "invalid")} == {"rows": 6, "created": 2, "updated": 0, "unchanged": 0,
-                                                          "duplicates_in_file": 0, "invalid": 4}
+    assert {key: value for key, value in result.items() if key != "errors"} == {
+        "rows": 6, "created": 2, "updated": 0, "unchanged": 0, "duplicates_in_file": 0, "invalid": 4}
     assert len(result["errors"]) == 5
     assert result["errors"][0] == {
         "row": 3, "column": "Email", "value": "not-an-email",

@@ -19,6 +19,7 @@ from leads.importing.sniff import DELIMITER_NAMES, RefusedFile
 from leads.models import ImportJob, Lead
 
 ERRORS_PRINTED = 20
+ACCOUNTING_KEYS = ("rows", "created", "updated", "unchanged", "duplicates_in_file", "invalid")
 
 
 class Command(BaseCommand):
@@ -56,7 +57,9 @@ class Command(BaseCommand):
         except RefusedFile as refusal:
             raise CommandError(str(refusal), returncode=2) from None
         if options["json"]:
-            self.stdout.write(json.dumps({**summary, "errors": errors}, ensure_ascii=False))
+            # Exactly the accounting and the errors; how the file was read is for people (below).
+            accounting = {key: summary[key] for key in ACCOUNTING_KEYS}
+            self.stdout.write(json.dumps({**accounting, "errors": errors}, ensure_ascii=False))
             return
         self._print_summary(summary, errors, error_path, dry_run=options["dry_run"])
 
@@ -80,7 +83,7 @@ class Command(BaseCommand):
         if job.error_file:
             with job.error_file.open("r") as error_file:
                 errors = _read_errors(error_file)
-        summary = {"encoding": job.encoding, "delimiter": job.delimiter, **job.summary(), "import_job": str(job.pk)}
+        summary = {"encoding": job.encoding, "delimiter": job.delimiter, **job.summary()}
         return summary, errors, job.error_file.path if job.error_file else ""
 
     def _print_summary(self, summary: dict[str, Any], errors: list[dict[str, Any]], error_path: str,
