@@ -266,21 +266,22 @@ def invalidate() -> None:
         cache.set(_VERSION_KEY, 2, timeout=None)
 
 
-def _version() -> int:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
+def version() -> int:
+    """The cache generation; a view reads it once and passes it to each `cached` call."""
+    current = cache.get(_VERSION_KEY)
+    if current is None:
         cache.add(_VERSION_KEY, 1, timeout=None)
-        version = cache.get(_VERSION_KEY, 1)
-    return int(version)
+        current = cache.get(_VERSION_KEY, 1)
+    return int(current)
 
 
-def cached(name: str, compute: Callable[[], Any]) -> Any:
+def cached(name: str, compute: Callable[[], Any], generation: int | None = None) -> Any:
     """Serve a cached value; past FRESH_SECONDS one request recomputes while others get the old one.
 
     Without this, eight clients whose cache expires together would all run the same 200 ms
     aggregate at once. A stale copy is at most FRESH_SECONDS plus one recompute old.
     """
-    key = f"leadops:dashboard:{_version()}:{name}"
+    key = f"leadops:dashboard:{generation if generation is not None else version()}:{name}"
     entry = cache.get(key)
     now = timezone.now().timestamp()
     if entry is not None and (entry["at"] + FRESH_SECONDS > now or not cache.add(f"{key}:lock", 1, timeout=30)):
@@ -334,31 +335,22 @@ def compute_kpis() -> dict[str, Any]:
     }
 
 
-def kpis() -> dict[str, Any]:
-    return cached("kpis", compute_kpis)
-
-
-def matching_count(filters: LeadFilters, user: User) -> int:
+def matching_count(filters: LeadFilters, user: User, generation: int | None = None) -> int:
     """How many leads match the filters (cached per filter set; "me" is per user)."""
-    if not filters.export_query():
-        return kpis()["total"]
     scope = f"count:{user.pk if filters.owner == 'me' else ''}:{filters.cache_key()}"
-    return cached(scope, lambda: filtered_leads(filters, user).count())
+    return cached(scope, lambda: filtered_leads(filters, user).count(), generation)
 
 
 def owner_choices() -> list[tuple[int, str]]:
-    return cached("owners", lambda: list(
+    return list(
         User.objects.filter(groups__name__in=(REP, MANAGER)).distinct().order_by("username")
         .values_list("pk", "username")
-    ))
+    )
 
 
 def active_thresholds() -> dict[str, int]:
     """HOT / WARM cut-offs of the active scoring, to colour the score histogram."""
     from scoring.models import ScoringConfig
 
-    def read() -> dict[str, int]:
-        config = ScoringConfig.objects.filter(is_active=True).values_list("thresholds", flat=True).first() or {}
-        return {"hot": int(config.get("hot", 70)), "warm": int(config.get("warm", 40))}
-
-    return cached("thresholds", read)
+    config = ScoringConfig.objects.filter(is_active=True).values_list("thresholds", flat=True).first() or {}
+    return {"hot": int(config.get("hot", 70)), "warm": int(config.get("warm", 40))}

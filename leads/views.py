@@ -19,7 +19,7 @@ from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
 from leads import charts, lead_page, outcomes
 from leads import dashboard as lead_dashboard
-from leads.dashboard import LeadFilters, active_thresholds
+from leads.dashboard import LeadFilters
 from leads.export import ExportFormat, LeadExport
 from leads.forms import LeadForm
 from leads.importing import jobs as import_jobs
@@ -37,36 +37,37 @@ from leads.tasks import run_import
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """KPIs and charts (cached), and the leads table whose filters live in the URL."""
     filters = LeadFilters.from_query(request.GET)
-    matching = lead_dashboard.matching_count(filters, request.user)
+    generation = lead_dashboard.version()
+
+    def summary() -> dict[str, Any]:
+        stats = lead_dashboard.compute_kpis()
+        html = render_to_string("leads/dashboard.html#kpi-panel", {
+            "kpis": stats,
+            "funnel_chart": charts.funnel(stats["funnel"]),
+            "histogram_chart": charts.histogram(stats["histogram"], **lead_dashboard.active_thresholds()),
+            "conversion_chart": charts.conversion(stats["conversion"]),
+        })
+        return {"kpis": stats, "html": html, "owners": lead_dashboard.owner_choices()}
+
+    # Rendering the charts costs more than reading the numbers: the HTML is cached with them.
+    cached = lead_dashboard.cached("summary", summary, generation)
+    matching = (lead_dashboard.matching_count(filters, request.user, generation) if filters.export_query()
+                else cached["kpis"]["total"])
     page = lead_dashboard.page_of_leads(filters, request.user, matching)
     context = {
         "filters": filters,
         "page": page,
         "matching": matching,
-        "statuses": Lead.Status.choices,
-        "labels": Lead.Label.choices,
-        "sources": Lead.Source.choices,
-        "owners": lead_dashboard.owner_choices(),
         "sort_queries": {key: filters.query_string(sort=key) for key in lead_dashboard.SORTS},
         "next_query": filters.query_string(after=page.next_cursor),
         "first_query": filters.query_string(),
     }
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "leads/dashboard.html#lead-table", context)
-
-    def kpi_panel() -> dict[str, Any]:
-        stats = lead_dashboard.compute_kpis()
-        html = render_to_string("leads/dashboard.html#kpi-panel", {
-            "kpis": stats,
-            "funnel_chart": charts.funnel(stats["funnel"]),
-            "histogram_chart": charts.histogram(stats["histogram"], **active_thresholds()),
-            "conversion_chart": charts.conversion(stats["conversion"]),
-        })
-        return {"kpis": stats, "html": html}
-
-    # Rendering the charts costs more than reading the numbers: the HTML is cached with them.
-    panel = lead_dashboard.cached("kpi-panel", kpi_panel)
-    context.update({"kpis": panel["kpis"], "kpi_panel": panel["html"]})
+    context.update({
+        "kpis": cached["kpis"], "kpi_panel": cached["html"], "owners": cached["owners"],
+        "statuses": Lead.Status.choices, "labels": Lead.Label.choices, "sources": Lead.Source.choices,
+    })
     return render(request, "leads/dashboard.html", context)
 
 
