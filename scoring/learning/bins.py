@@ -1,9 +1,9 @@
 """Bins: how the learner cuts each feature's values, and the bin positions of many leads at once.
 
 A categorical feature keeps its frequent values as levels, pools rare ones as "other value" and
-has a "missing" bin; a number is cut at quantiles of the training leads (ten ranges at most, so
-no bin is thin) plus "missing"; a pair of features (an interaction) is the product of two
-coarse binnings. Columns whose values are unique per lead are identifiers and get no bins.
+has a "missing" bin; a number is cut at quantiles of the training leads (twelve ranges at most,
+and at least ten leads per range, so no bin is thin) plus "missing"; a pair of features (an
+interaction) is the product of two binnings, coarse or fine (PAIR_GRAINS). Columns whose values are unique per lead are identifiers and get no bins.
 """
 
 import datetime
@@ -20,7 +20,7 @@ CATEGORICAL = "categorical"
 NUMERIC = "numeric"
 PAIR = "pair"
 MAX_LEVELS = 200
-MAX_NUMERIC_BINS = 10
+MAX_NUMERIC_BINS = 12
 # Interactions: at most this many pairs, each binned coarse or fine: (top levels, quantile ranges).
 MAX_PAIRS = 8
 PAIR_GRAINS = ((4, 3), (12, 10))
@@ -190,7 +190,7 @@ def build_bins(
             continue
         if numeric:
             values = np.repeat([value for value, _ in numbers], [count for _, count in numbers])
-            bin_count = min(max_bins, max(2, len(values) // max(min_count, 20)))
+            bin_count = min(max_bins, max(2, len(values) // max(min_count, 10)))
             quantiles = np.linspace(0, 1, bin_count + 1)[1:-1]
             edges = sorted({float(edge) for edge in np.quantile(values, quantiles)})
             feature = FeatureBins(name, NUMERIC, edges=edges)
