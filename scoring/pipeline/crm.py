@@ -7,7 +7,6 @@ timeline entries (SCORED, STATUS_CHANGED, EMAIL_DRAFTED, UNSUBSCRIBED, ERROR), o
 suppressions, the new drafts (superseding pending ones) and one Trace per run.
 """
 
-import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,8 +21,6 @@ from outreach.models import EmailDraft, Suppression
 from scoring.models import Trace
 from scoring.pipeline import bulk
 from scoring.pipeline.state import NodeEvent, QualificationState
-
-logger = logging.getLogger(__name__)
 
 # A lead past these statuses is being worked by people or a sequence: rescored, never re-routed.
 PIPELINE_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.DISQUALIFIED)
@@ -158,6 +155,98 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
     return previous
 
 
+class _Writes:
+    """The rows one batch adds, collected lead by lead and then saved in a few statements."""
+
+    def __init__(self, now: Any, drafting_allowed: set[Any], signed_off: set[tuple[Any, str]]) -> None:
+        self.now = now
+        self.drafting_allowed = drafting_allowed
+        self.signed_off = signed_off
+        self.activities: list[ActivityLog] = []
+        self.drafts: list[EmailDraft] = []
+        self.suppressions: list[Suppression] = []
+        self.updated: list[Lead] = []
+        self.traces: list[Trace] = []
+
+    def note(self, lead: Lead, kind: str, payload: dict[str, Any]) -> None:
+        self.activities.append(
+            ActivityLog(lead=lead, type=kind, payload=payload, actor_label="pipeline", created_at=self.now)
+        )
+
+    def failure(self, state: QualificationState, lead: Lead) -> None:
+        self.note(lead, ActivityLog.Type.ERROR, {"run_id": str(state.run_id), "error": state.error[:500]})
+        self.traces.append(_trace(state, Trace.Status.FAILED))
+
+    def result(self, state: QualificationState, lead: Lead, companies: dict[str, Company]) -> None:
+        started = time.perf_counter()
+        previous = _apply(state, lead, companies, self.now)
+        self.updated.append(lead)
+        decision, score = state.decision, state.score
+        assert decision is not None and score is not None
+        run_id = str(state.run_id)
+        self.note(lead, ActivityLog.Type.SCORED, {
+            "run_id": run_id, "value": score.value, "label": score.label, "source": score.source,
+            "version": score.config_version, "action": decision.action, "reason": decision.reason,
+            "needs_approval": lead.needs_approval,
+        })
+        if lead.status != previous:
+            self.note(lead, ActivityLog.Type.STATUS_CHANGED,
+                      {"from": previous, "to": lead.status, "reason": decision.reason})
+        if decision.opt_out and lead.email:
+            self.suppressions.append(Suppression(
+                email=lead.email.lower(), reason=Suppression.Reason.OPTED_OUT,
+                source="lead message (qualification)",
+            ))
+            self.note(lead, ActivityLog.Type.UNSUBSCRIBED, {"source": "lead message", "run_id": run_id})
+        saved_draft = self._draft(state, lead)
+        state.events.append(NodeEvent(
+            node="log_to_crm", started_at=self.now, status="ok",
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            summary=f"saved: status {lead.status}, {saved_draft}",
+        ))
+        self.traces.append(_trace(state, Trace.Status.OK))
+
+    def _draft(self, state: QualificationState, lead: Lead) -> str:
+        draft = state.draft
+        if draft is None:
+            return "no draft"
+        if lead.pk not in self.drafting_allowed or not lead.email or state.suppressed:
+            return "no draft (lead past qualification or not to be emailed)"
+        if (lead.pk, draft.variant) in self.signed_off:
+            return f"no draft (a {draft.variant} draft is already approved)"
+        row = drafting.new_draft(
+            lead, draft.variant, drafting.RenderedEmail(draft.subject, draft.body, draft.template_key),
+            generated_by=draft.generated_by, prompt_version=draft.prompt_version, llm_model=draft.llm_model,
+            fingerprint=state.fingerprint,
+        )
+        self.drafts.append(row)
+        self.note(lead, ActivityLog.Type.EMAIL_DRAFTED,
+                  {"variant": draft.variant, "draft_id": str(row.id), "generated_by": draft.generated_by})
+        return f"{draft.variant} draft"
+
+    def save(self) -> None:
+        bulk.update(Lead, self.updated, RESULT_FIELDS)
+        if self.suppressions:
+            # Another run (or an unsubscribe link) may have suppressed the address meanwhile.
+            Suppression.objects.bulk_create(self.suppressions, ignore_conflicts=True)
+        bulk.insert(EmailDraft, self.drafts)
+        bulk.insert(ActivityLog, self.activities)
+        bulk.insert(Trace, self.traces)
+
+
+def _supersede_pending_drafts(lead_ids: list[Any]) -> set[tuple[Any, str]]:
+    """Cancel these leads' pending pipeline drafts; returns the (lead, variant) pairs already signed off."""
+    open_drafts = list(
+        EmailDraft.objects.filter(
+            lead_id__in=lead_ids, variant__in=PIPELINE_VARIANTS, state__in=EmailDraft.OPEN_STATES
+        ).values_list("lead_id", "variant", "state")
+    )
+    pending = {lead_id for lead_id, _variant, state in open_drafts if state == EmailDraft.State.DRAFT}
+    if pending:
+        drafting.supersede_pending(list(pending), list(PIPELINE_VARIANTS))
+    return {(lead_id, variant) for lead_id, variant, state in open_drafts if state != EmailDraft.State.DRAFT}
+
+
 def log_to_crm(
     states: list[QualificationState],
     unchanged: list[QualificationState],
@@ -172,17 +261,6 @@ def log_to_crm(
     """
     summary = RunSummary(unchanged=len(unchanged))
     now = timezone.now()
-    for state in unchanged:
-        state.events.append(
-            NodeEvent(
-                node="runner",
-                started_at=now,
-                duration_ms=0,
-                status="skipped",
-                summary="unchanged since the last qualification",
-            )
-        )
-    traces = [_trace(state, Trace.Status.SKIPPED) for state in unchanged]
     fresh: list[tuple[QualificationState, Lead]] = []
     for state in states:
         lead = locked.get(state.lead.id)
@@ -194,109 +272,18 @@ def log_to_crm(
             fresh.append((state, lead))
     companies = _companies(fresh, companies)
     done = [lead.pk for state, lead in fresh if not state.error and lead.status in PIPELINE_STATUSES]
-    open_drafts = list(
-        EmailDraft.objects.filter(
-            lead_id__in=done, variant__in=PIPELINE_VARIANTS, state__in=EmailDraft.OPEN_STATES
-        ).values_list("lead_id", "variant", "state")
-    )
-    signed_off = {
-        (lead_id, variant) for lead_id, variant, state in open_drafts if state != EmailDraft.State.DRAFT
-    }
-    pending = {lead_id for lead_id, _variant, state in open_drafts if state == EmailDraft.State.DRAFT}
-    if pending:
-        drafting.supersede_pending(list(pending), list(PIPELINE_VARIANTS))
-    activities: list[ActivityLog] = []
-    drafts: list[EmailDraft] = []
-    suppressions: list[Suppression] = []
-    updated: list[Lead] = []
-
-    def note(lead: Lead, kind: str, payload: dict[str, Any]) -> None:
-        activities.append(
-            ActivityLog(lead=lead, type=kind, payload=payload, actor_label="pipeline", created_at=now)
-        )
-
+    writes = _Writes(now, drafting_allowed=set(done), signed_off=_supersede_pending_drafts(done))
+    for state in unchanged:
+        state.events.append(NodeEvent(node="runner", started_at=now, duration_ms=0, status="skipped",
+                                      summary="unchanged since the last qualification"))
+        writes.traces.append(_trace(state, Trace.Status.SKIPPED))
     for state, lead in fresh:
-        started = time.perf_counter()
         if state.error:
             summary.failed += 1
-            note(lead, ActivityLog.Type.ERROR, {"run_id": str(state.run_id), "error": state.error[:500]})
-            traces.append(_trace(state, Trace.Status.FAILED))
-            continue
-        previous = _apply(state, lead, companies, now)
-        updated.append(lead)
-        decision, score = state.decision, state.score
-        assert decision is not None and score is not None
-        summary.qualified += 1
-        summary.actions[decision.action] += 1
-        note(
-            lead,
-            ActivityLog.Type.SCORED,
-            {
-                "run_id": str(state.run_id),
-                "value": score.value,
-                "label": score.label,
-                "source": score.source,
-                "version": score.config_version,
-                "action": decision.action,
-                "reason": decision.reason,
-                "needs_approval": lead.needs_approval,
-            },
-        )
-        if lead.status != previous:
-            note(
-                lead,
-                ActivityLog.Type.STATUS_CHANGED,
-                {"from": previous, "to": lead.status, "reason": decision.reason},
-            )
-        if decision.opt_out and lead.email:
-            suppressions.append(
-                Suppression(
-                    email=lead.email.lower(),
-                    reason=Suppression.Reason.OPTED_OUT,
-                    source="lead message (qualification)",
-                )
-            )
-            note(lead, ActivityLog.Type.UNSUBSCRIBED, {"source": "lead message", "run_id": str(state.run_id)})
-        draft, drafted = state.draft, False
-        if (
-            draft
-            and lead.pk in done
-            and (lead.pk, draft.variant) not in signed_off
-            and lead.email
-            and not state.suppressed
-        ):
-            row = drafting.new_draft(
-                lead,
-                draft.variant,
-                drafting.RenderedEmail(draft.subject, draft.body, draft.template_key),
-                generated_by=draft.generated_by,
-                prompt_version=draft.prompt_version,
-                llm_model=draft.llm_model,
-                fingerprint=state.fingerprint,
-            )
-            drafts.append(row)
-            drafted = True
-            note(
-                lead,
-                ActivityLog.Type.EMAIL_DRAFTED,
-                {"variant": draft.variant, "draft_id": str(row.id), "generated_by": draft.generated_by},
-            )
-        saved_draft = f"{draft.variant} draft" if drafted and draft else "no draft"
-        state.events.append(
-            NodeEvent(
-                node="log_to_crm",
-                started_at=now,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                status="ok",
-                summary=f"saved: status {lead.status}, {saved_draft}",
-            )
-        )
-        traces.append(_trace(state, Trace.Status.OK))
-    bulk.update(Lead, updated, RESULT_FIELDS)
-    if suppressions:
-        # Another run (or an unsubscribe link) may have suppressed the address meanwhile.
-        Suppression.objects.bulk_create(suppressions, ignore_conflicts=True)
-    bulk.insert(EmailDraft, drafts)
-    bulk.insert(ActivityLog, activities)
-    bulk.insert(Trace, traces)
+            writes.failure(state, lead)
+        else:
+            summary.qualified += 1
+            summary.actions[state.decision.action if state.decision else ""] += 1
+            writes.result(state, lead, companies)
+    writes.save()
     return summary
