@@ -31,6 +31,9 @@ from scoring.pipeline.state import LeadSnapshot, NodeEvent, QualificationState, 
 
 logger = logging.getLogger(__name__)
 
+# Results of the last run, which this run overwrites without reading: not worth decoding.
+_OVERWRITTEN = ("enrichment", "score_factors", "score_rationale", "decision_reason")
+
 
 def load_context(leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) -> RunContext:
     config = ScoringConfig.objects.filter(is_active=True).first()
@@ -106,7 +109,7 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
     ids = list(dict.fromkeys(str(lead_id) for lead_id in lead_ids))
     llm_enabled, web_enrichment = llm.enabled(), bool(runtime.get("WEB_ENRICHMENT"))
     if llm_enabled or web_enrichment:
-        leads = list(Lead.objects.filter(pk__in=ids))
+        leads = list(Lead.objects.filter(pk__in=ids).defer(*_OVERWRITTEN))
         batch = _prepare(ids, leads, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
         if len(batch.to_run) > 1:
             with ThreadPoolExecutor(max_workers=settings.LLM_CONCURRENCY) as pool:
@@ -125,7 +128,8 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
 
 def _lock(ids: list[str]) -> dict[str, Lead]:
     # In primary-key order, so two batches sharing leads cannot deadlock.
-    return {str(lead.pk): lead for lead in Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    leads = Lead.objects.select_for_update().filter(pk__in=ids).defer(*_OVERWRITTEN).order_by("pk")
+    return {str(lead.pk): lead for lead in leads}
 
 
 @dataclass
