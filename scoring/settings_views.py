@@ -34,10 +34,10 @@ def _runtime_fields(values: dict[str, Any], errors: dict[str, str]) -> list[dict
     return fields
 
 
-def _weight_groups(config: ScoringConfig | None, edit: tuning.ScoringEdit | None) -> list[dict[str, Any]]:
+def _weight_groups(config: ScoringConfig, edit: tuning.ScoringEdit | None) -> list[dict[str, Any]]:
     """Weights grouped by the rule family their key starts with ("seniority.vp" -> seniority)."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for key, value in sorted((config.weights if config else {}).items()):
+    for key, value in sorted(config.weights.items()):
         family, _, name = key.partition(".")
         groups.setdefault(family if name else "general", []).append({
             "key": key, "name": (name or key).replace("_", " "),
@@ -56,7 +56,7 @@ def _page(request: HtmxHttpRequest, *, edit: tuning.ScoringEdit | None = None,
         "edit": edit,
         "preview": preview,
         "weight_groups": _weight_groups(config, edit),
-        "thresholds": {**(config.thresholds if config else {}), **(edit.thresholds if edit else {})},
+        "thresholds": {**config.thresholds, **(edit.thresholds if edit else {})},
         "history": ScoringConfig.objects.select_related("created_by").order_by("-version")[:HISTORY_LIMIT],
         "runtime_fields": _runtime_fields(runtime_values or runtime.current(), runtime_errors or {}),
         "changes": SettingChange.objects.select_related("changed_by").order_by("-created_at")[:HISTORY_LIMIT],
@@ -75,8 +75,6 @@ def settings_page(request: HtmxHttpRequest) -> HttpResponse:
 def scoring_preview(request: HtmxHttpRequest) -> HttpResponse:
     """The HOT/WARM/COLD split under the weights being edited; nothing is saved."""
     config = tuning.active_config()
-    if config is None:
-        return render(request, "scoring/settings.html#preview", {"preview_error": "No active scoring version."})
     edit = tuning.read_edit(request.POST, config)
     preview = tuning.preview(config, edit) if edit.is_valid else None
     if request.htmx:
@@ -88,13 +86,10 @@ def scoring_preview(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
     config = tuning.active_config()
-    if config is None:
-        messages.error(request, "There is no active scoring version to edit.")
-        return redirect("scoring:settings")
     edit = tuning.read_edit(request.POST, config)
     if not edit.is_valid:
         return _page(request, edit=edit, status=422)
-    if edit.weights == config.weights and edit.thresholds == config.thresholds:
+    if config.pk and edit.weights == config.weights and edit.thresholds == config.thresholds:
         messages.info(request, f"Nothing changed; v{config.version} stays active.")
         return redirect("scoring:settings")
     saved = tuning.save_version(config, edit, request.user)

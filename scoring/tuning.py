@@ -35,8 +35,14 @@ class ScoringEdit:
         return not self.errors
 
 
-def active_config() -> ScoringConfig | None:
-    return ScoringConfig.objects.filter(is_active=True).first()
+def active_config() -> ScoringConfig:
+    """The version in force; the built-in rules (unsaved, version 0) when no version is active yet."""
+    from scoring.rules import DEFAULT_PROFILE, DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
+
+    return ScoringConfig.objects.filter(is_active=True).first() or ScoringConfig(
+        version=0, source=ScoringConfig.Source.RULES, weights=dict(DEFAULT_WEIGHTS),
+        thresholds=dict(DEFAULT_THRESHOLDS), profile=dict(DEFAULT_PROFILE), notes="Built-in default rules",
+    )
 
 
 def _number(raw: str) -> float:
@@ -142,7 +148,8 @@ def save_version(base: ScoringConfig, edit: ScoringEdit, user: Any) -> ScoringCo
                     version=ScoringConfig.next_version(), source=ScoringConfig.Source.MANUAL,
                     weights={**base.weights, **edit.weights}, thresholds={**base.thresholds, **edit.thresholds},
                     profile=base.profile, model=base.model if edit.weights == base.weights else {},
-                    notes=edit.notes or f"Edited from v{base.version}", parent=base, created_by=user,
+                    notes=edit.notes or f"Edited from v{base.version}", parent=base if base.pk else None,
+                    created_by=user,
                 )
                 config.activate(user)
             return config

@@ -117,3 +117,15 @@ def test_a_bad_run_time_value_is_refused_naming_the_setting(manager_client):
     assert "Sends per day (mailbox): must be a positive whole number" in html
     assert "Send between (local time): must look like 08:00-18:00" in html
     assert not SettingChange.objects.exists()
+
+
+def test_with_no_active_version_the_built_in_rules_are_edited_and_saving_activates_them(manager_client, leads):
+    ScoringConfig.objects.all().delete()
+    html = manager_client.get("/settings/").content.decode()
+    assert "the built-in default rules" in html and 'name="weight:seniority.vp"' in html
+    preview = manager_client.post("/settings/scoring/preview/", {"weight:seniority.director": 60},
+                                  HTTP_HX_REQUEST="true").content.decode()
+    assert "6 would change label" in preview
+    manager_client.post("/settings/scoring/", {})
+    saved = ScoringConfig.objects.get(is_active=True)
+    assert saved.source == ScoringConfig.Source.MANUAL and saved.weights["seniority.director"] == 15
