@@ -83,14 +83,9 @@ FREE = ("gmail.com", "outlook.com", "yahoo.com")
 
 def database_setup(database_url: str, redis_url: str) -> None:
     """Point Django at the bench database (created if missing) and migrate it."""
-    import psycopg
+    from bench.import_bench import prepare_database
 
-    parsed = urlparse(database_url)
-    name = parsed.path.lstrip("/")
-    admin_url = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
+    prepare_database(database_url)
     os.environ.update(
         {
             "DATABASE_URL": database_url,
@@ -234,7 +229,9 @@ def timed(label: str, expected: int, send) -> float:  # type: ignore[no-untyped-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=20_000)
-    parser.add_argument("--per-lead-leads", type=int, help="leads for the one-task-per-lead run (default: --leads)")
+    parser.add_argument(
+        "--per-lead-leads", type=int, help="leads for the one-task-per-lead run (default: --leads)"
+    )
     parser.add_argument("--llm-leads", type=int, default=100)
     parser.add_argument("--llm-latency", type=float, default=0.3)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/leadops_pbench")

@@ -68,63 +68,38 @@ def enterprise_reason(state: QualificationState, min_size: int, min_budget: int)
     return ""
 
 
+def _disqualified(reason: str, opt_out: bool = False) -> Decision:
+    # Every disqualification waits for a manager: closing a lead is not the machine's call alone.
+    return Decision(action=Action.DISQUALIFY, status=Status.DISQUALIFIED, reason=reason, opt_out=opt_out,
+                    needs_approval=True, approval_reason=f"Disqualification to confirm: {reason}")
+
+
+def _routed(action: str, status: str, reason: str, gate: str, questions: list[str] | None = None) -> Decision:
+    return Decision(action=action, status=status, reason=reason, questions=questions or [],
+                    needs_approval=bool(gate), approval_reason=gate)
+
+
 def decide(state: QualificationState, rules: Rules, *, min_size: int, min_budget: int) -> Decision:
     score, lead = state.score, state.lead
     assert score is not None and state.enrichment is not None
     stop = hard_stop(state)
     if stop:
-        reason, opted_out = stop
-        return Decision(
-            action=Action.DISQUALIFY,
-            reason=reason,
-            status=Status.DISQUALIFIED,
-            opt_out=opted_out,
-            needs_approval=True,
-            approval_reason=f"Disqualification to confirm: {reason}",
-        )
+        return _disqualified(*stop)
     gate = enterprise_reason(state, min_size, min_budget)
-    missing = missing_information(state)
     if not lead.email:
-        return Decision(
-            action=Action.HOLD,
-            status=Status.NEEDS_INFO,
-            needs_approval=bool(gate),
-            approval_reason=gate,
-            reason=f"No email address: {score.label} lead to call or find an address for",
-        )
+        reason = f"No email address: {score.label} lead to call or find an address for"
+        return _routed(Action.HOLD, Status.NEEDS_INFO, reason, gate)
+    missing = missing_information(state)
     if missing:
         questions = [_QUESTIONS[item] for item in missing]
         if state.enrichment.signals.ambiguous_budget:
             questions.append(_QUESTIONS["budget"])
-        return Decision(
-            action=Action.ASK_QUESTION,
-            status=Status.NEEDS_INFO,
-            questions=questions,
-            needs_approval=bool(gate),
-            approval_reason=gate,
-            reason=f"Missing key information: {', '.join(missing)}",
-        )
+        reason = f"Missing key information: {', '.join(missing)}"
+        return _routed(Action.ASK_QUESTION, Status.NEEDS_INFO, reason, gate, questions)
     if score.rule_value < rules.thresholds["disqualify"]:
-        reason = f"Low fit: rule score {score.rule_value} is below {rules.thresholds['disqualify']}"
-        return Decision(
-            action=Action.DISQUALIFY,
-            status=Status.DISQUALIFIED,
-            reason=reason,
-            needs_approval=True,
-            approval_reason=f"Disqualification to confirm: {reason}",
-        )
+        floor = rules.thresholds["disqualify"]
+        return _disqualified(f"Low fit: rule score {score.rule_value} is below {floor}")
     if score.label in ("HOT", "WARM"):
-        return Decision(
-            action=Action.SEND_EMAIL,
-            status=Status.QUALIFIED,
-            needs_approval=bool(gate),
-            approval_reason=gate,
-            reason=f"{score.label} at {score.value}/100: first-touch email",
-        )
-    return Decision(
-        action=Action.HOLD,
-        status=Status.QUALIFIED,
-        needs_approval=bool(gate),
-        approval_reason=gate,
-        reason=f"COLD at {score.value}/100: hold for nurture",
-    )
+        reason = f"{score.label} at {score.value}/100: first-touch email"
+        return _routed(Action.SEND_EMAIL, Status.QUALIFIED, reason, gate)
+    return _routed(Action.HOLD, Status.QUALIFIED, f"COLD at {score.value}/100: hold for nurture", gate)
