@@ -104,7 +104,8 @@ def test_rerunning_an_unchanged_lead_creates_no_new_drafts_or_activities():
     assert summary.unchanged == 1 and summary.qualified == 0
     assert lead.activities.count() == activities
     assert EmailDraft.objects.count() == drafts
-    assert lead.traces.filter(status=Trace.Status.SKIPPED).count() == 1
+    skipped = lead.traces.get(status=Trace.Status.SKIPPED)
+    assert skipped.node_events[0]["summary"] == "unchanged since the last qualification"
 
 
 def test_a_changed_lead_supersedes_its_pending_draft_instead_of_adding_a_second():
