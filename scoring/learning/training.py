@@ -31,8 +31,6 @@ from scoring.learning.model import top_bins
 from scoring.models import ScoringConfig
 
 logger = logging.getLogger(__name__)
-_LEAD_FIELDS = ("id", "source", "industry", "company_size", "country", "budget_amount", "urgency",
-                "lead_message", "pain_point", "attributes", "enrichment", "score_value")
 
 
 class TrainingError(Exception):
@@ -52,7 +50,7 @@ def labelled_leads() -> tuple[list[Lead], np.ndarray]:
     latest = Feedback.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id").values("outcome")[:1]
     leads, labels = [], []
     queryset = (Lead.objects.annotate(latest_outcome=Subquery(latest)).filter(latest_outcome__isnull=False)
-                .only(*_LEAD_FIELDS).order_by("created_at", "id"))
+                .order_by("created_at", "id"))
     for lead in queryset.iterator(chunk_size=2000):
         leads.append(lead)
         labels.append(1 if lead.latest_outcome in Feedback.POSITIVE else 0)
@@ -97,15 +95,19 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
                                     "fold_auc": [round(value, 4) for value in rival_folds]}
         better = beats(metrics["fold_auc"], rival_folds)
     else:
-        better = bool(metrics["folds"])
+        better = True
     if conversions < needed:
         activate, reason = False, f"not enough outcomes yet: {conversions} conversions of the {needed} needed"
+    elif not metrics["folds"]:
+        activate, reason = False, "too few outcomes of each kind to cross-validate"
     elif not better:
-        activate, reason = False, (f"does not beat active v{active.version} on the same folds" if active
-                                   else "too few outcomes to cross-validate")
+        activate, reason = False, f"does not beat active v{active.version} on the same folds"
+    elif active is None:
+        activate, reason = True, "first scoring version"
+    elif rival is None:
+        activate, reason = True, f"active v{active.version} never scored these leads, so the learned version replaces it"
     else:
-        activate = True
-        reason = f"beats active v{active.version} on the same folds" if active else "first scoring version"
+        activate, reason = True, f"beats active v{active.version} on the same folds"
     metrics["decision"] = reason
     if dry_run:
         return TrainingResult(None, metrics, False, reason)

@@ -27,6 +27,7 @@ def learned_versions() -> list[ScoringConfig]:
 
 def test_it_stores_and_activates_a_learned_version_that_beats_the_rules() -> None:
     create_leads_with_outcomes(600)
+    Lead.objects.update(score_value=50)  # what the rules gave them: no ranking at all
     output = run()
     [config] = learned_versions()
     assert config.is_active
@@ -34,8 +35,16 @@ def test_it_stores_and_activates_a_learned_version_that_beats_the_rules() -> Non
     assert config.metrics["outcomes"] == 600
     assert {"brier", "calibration", "label_rates", "fold_auc", "strongest_factors"} <= set(config.metrics)
     assert len(config.metrics["calibration"]) == 10
-    assert f"Stored v{config.version} and activated it" in output
+    assert config.metrics["compared_with"] == {"version": 1, "auc": 0.5, "fold_auc": [0.5] * 5}
+    assert f"Stored v{config.version} and activated it: beats active v1 on the same folds" in output
     assert "ROC AUC" in output and "Calibration" in output
+
+
+def test_leads_the_rules_never_scored_are_not_held_against_the_learned_version() -> None:
+    create_leads_with_outcomes(300)
+    result = train()
+    assert result.activated
+    assert "never scored these leads" in result.reason
 
 
 def test_a_dry_run_prints_the_figures_and_stores_nothing() -> None:
