@@ -111,6 +111,10 @@ class LeadFilters:
         return self.export_query() or "all"
 
 
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
     leads = Lead.objects.all()
     if filters.status:
@@ -125,10 +129,11 @@ def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
         leads = leads.filter(owner__isnull=True)
     elif filters.owner:
         leads = leads.filter(owner_id=int(filters.owner))
+    # Whole local days as a created_at range: the newest-first index serves it; a __date lookup would not.
     if filters.created_from:
-        leads = leads.filter(created_at__date__gte=filters.created_from)
+        leads = leads.filter(created_at__gte=_start_of_day(filters.created_from))
     if filters.created_to:
-        leads = leads.filter(created_at__date__lte=filters.created_to)
+        leads = leads.filter(created_at__lt=_start_of_day(filters.created_to + datetime.timedelta(days=1)))
     if filters.search:
         # Prefix matches only: they use the search indexes (migration 0003); "contains" reads every lead.
         term = filters.search

@@ -165,3 +165,19 @@ def test_cached_kpis_are_never_more_than_thirty_seconds_old(rep_client):
 def test_the_empty_dashboard_says_so(rep_client):
     html = rep_client.get("/").content.decode()
     assert "No leads yet" in html
+
+
+def test_the_date_range_includes_whole_days_at_both_ends(rep_client):
+    day = datetime.date(2026, 3, 10)
+
+    def at(hour: int, minute: int, offset: int = 0) -> datetime.datetime:
+        moment = datetime.datetime.combine(day + datetime.timedelta(days=offset), datetime.time(hour, minute))
+        return timezone.make_aware(moment)
+
+    for name, created in (("Dayprior", at(23, 59, -1)), ("Early", at(0, 0)), ("Late", at(23, 59)),
+                          ("Dayafter", at(0, 0, 1))):
+        lead = LeadFactory(first_name=name)
+        Lead.objects.filter(pk=lead.pk).update(created_at=created)
+    html = rep_client.get("/", {"created_from": "2026-03-10", "created_to": "2026-03-10"}).content.decode()
+    assert "Early" in html and "Late" in html
+    assert "Dayprior" not in html and "Dayafter" not in html
