@@ -5,9 +5,10 @@ booked_demo / closed_won convert, closed_lost / disqualified / no_response do no
 into `lead_features`, cross-validates and fits a candidate (`evaluation.evaluate_and_fit`),
 and compares it with the active version on the same folds:
 
-- active version learned: its stored model scores the same leads (it has seen many of them,
-  which favours it: a candidate that still wins is genuinely better);
-- active version rules: the `score_value` the rules gave each lead.
+- active version learned: only the leads whose outcome came in after it was trained count,
+  because it has seen every earlier one (in-sample it would always win). On those leads its
+  stored model and the candidate's out-of-fold scores are both honest, fold by fold;
+- active version rules: the `score_value` the rules gave each lead, on every fold.
 
 The candidate is stored as a new ScoringConfig version (source learned) with its metrics
 either way, and becomes active only if it wins and the team has the minimum number of
@@ -15,6 +16,7 @@ conversions; a manager can still activate any version on the model page.
 """
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,25 +49,30 @@ class TrainingResult:
 
 def labelled_leads() -> tuple[list[Lead], np.ndarray]:
     """Leads with at least one outcome, and 1/0 for whether their latest outcome is a conversion."""
-    latest = Feedback.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id").values("outcome")[:1]
+    latest = Feedback.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id")
     leads, labels = [], []
-    queryset = (Lead.objects.annotate(latest_outcome=Subquery(latest)).filter(latest_outcome__isnull=False)
-                .order_by("created_at", "id"))
+    queryset = (Lead.objects.annotate(latest_outcome=Subquery(latest.values("outcome")[:1]),
+                                      latest_outcome_at=Subquery(latest.values("created_at")[:1]))
+                .filter(latest_outcome__isnull=False).order_by("created_at", "id"))
     for lead in queryset.iterator(chunk_size=2000):
         leads.append(lead)
         labels.append(1 if lead.latest_outcome in Feedback.POSITIVE else 0)
     return leads, np.array(labels, dtype=float)
 
 
-def _active_scores(active: ScoringConfig | None, leads: list[Lead], rows: list[dict]) -> np.ndarray | None:
+def _active_scores(
+    active: ScoringConfig | None, leads: list[Lead], rows: list[dict],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The active version's scores, and which leads it may be judged on; None if there is nothing to compare."""
     if active is None:
         return None
     if active.source == ScoringConfig.Source.LEARNED and active.model:
-        return model_of(active).logits(rows)
+        unseen = np.array([lead.latest_outcome_at > active.created_at for lead in leads])
+        return model_of(active).logits(rows), unseen
     scores = [lead.score_value for lead in leads]
     if all(score is None for score in scores):
         return None  # the rules never scored these leads (e.g. a historic import): nothing to beat
-    return np.array([-1 if score is None else score for score in scores], dtype=float)
+    return np.array([-1 if score is None else score for score in scores], dtype=float), np.ones(len(leads), bool)
 
 
 def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
@@ -89,17 +96,26 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
 
     rival = _active_scores(active, leads, rows)
     if rival is not None and metrics["folds"]:
-        rival_folds = fold_aucs(labels, evaluation.folds, rival)
-        metrics["compared_with"] = {"version": active.version,
-                                    "auc": round(float(np.nanmean(rival_folds)), 4),
-                                    "fold_auc": [round(value, 4) for value in rival_folds]}
-        better = beats(metrics["fold_auc"], rival_folds)
+        scores, judged = rival
+        folds, mine = evaluation.folds[judged], evaluation.probabilities[judged]
+        rival_folds = fold_aucs(labels[judged], folds, scores[judged])
+        candidate_folds = fold_aucs(labels[judged], folds, mine)
+        comparable = [theirs for theirs in rival_folds if not math.isnan(theirs)]
+        metrics["compared_with"] = {
+            "version": active.version, "leads": int(judged.sum()),
+            "auc": round(float(np.mean(comparable)), 4) if comparable else None,
+            "candidate_auc": round(float(np.nanmean(candidate_folds)), 4) if comparable else None,
+        }
+        better = beats(candidate_folds, rival_folds)
     else:
         better = True
     if conversions < needed:
         activate, reason = False, f"not enough outcomes yet: {conversions} conversions of the {needed} needed"
     elif not metrics["folds"]:
         activate, reason = False, "too few outcomes of each kind to cross-validate"
+    elif not better and metrics["compared_with"]["auc"] is None:
+        activate, reason = False, (f"no outcomes of both kinds came in since active v{active.version} was "
+                                   "trained, so the two cannot be compared yet")
     elif not better:
         activate, reason = False, f"does not beat active v{active.version} on the same folds"
     elif active is None:

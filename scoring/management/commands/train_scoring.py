@@ -31,8 +31,9 @@ class Command(BaseCommand):
         write("Calibration (decile: predicted / observed): " + "  ".join(
             f"{row['decile']}: {row['predicted']:.2f}/{row['observed']:.2f}" for row in metrics["calibration"]))
         compared = metrics.get("compared_with")
-        if compared:
-            write(f"Active v{compared['version']} on the same folds: ROC AUC {compared['auc']:.3f}")
+        if compared and compared["auc"] is not None:
+            write(f"Active v{compared['version']} on the same folds ({compared['leads']} leads it had not seen): "
+                  f"ROC AUC {compared['auc']:.3f} against the candidate's {compared['candidate_auc']:.3f}")
         if result.config is None:
             write(self.style.WARNING(f"Dry run: nothing stored. Decision would be: {result.reason}."))
         elif result.activated:
