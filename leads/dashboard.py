@@ -302,16 +302,15 @@ def cached(name: str, compute: Callable[[], Any], generation: int | None = None)
 def compute_kpis() -> dict[str, Any]:
     by_status: dict[str, int] = {}
     by_label: dict[str, int] = {}
-    for row in Lead.objects.order_by().values("status", "score_label").annotate(n=Count("*")):
+    histogram = [0] * 10
+    # One pass over the table for the funnel, the labels and the score histogram (at most ~350 groups).
+    grouped = Lead.objects.order_by().values("status", "score_label", bucket=F("score_value") / 10)
+    for row in grouped.annotate(n=Count("*")):
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
+        if row["bucket"] is not None:
+            histogram[min(int(row["bucket"]), 9)] += row["n"]
     reached = (Lead.Status.CONTACTED, Lead.Status.MEETING_BOOKED, Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST)
-    histogram = [0] * 10
-    for row in (
-        Lead.objects.filter(score_value__isnull=False).order_by()
-        .values(bucket=F("score_value") / 10).annotate(n=Count("*"))
-    ):
-        histogram[min(int(row["bucket"]), 9)] += row["n"]
     conversion = []
     rows = {
         row["lead__score_label"]: row
