@@ -230,6 +230,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (1: sync workers)")
     parser.add_argument("--reload", action="store_true", help="reload the leads even if the count matches")
     arguments = parser.parse_args()
 
@@ -275,7 +276,8 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "leadops.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(arguments.workers), "--worker-class", "gthread", "--threads", "2",
+         "--workers", str(arguments.workers), "--worker-class", "gthread" if arguments.threads > 1 else "sync",
+         "--threads", str(arguments.threads),
          "--log-level", "warning"],
         cwd=ROOT, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"},
     )
@@ -308,7 +310,7 @@ def main() -> None:
             ("review queue (manager)", "/review/", manager_cookie),
         ]
         print(f"\n{arguments.leads:,} leads · {arguments.clients} clients · {arguments.seconds:.0f} s per page · "
-              f"gunicorn {arguments.workers} workers x 2 threads\n")
+              f"gunicorn {arguments.workers} workers x {arguments.threads} threads\n")
         print(f"{'page':40} {'first ms':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'app CPU ms/req':>15}")
         worst = 0.0
         failures = 0
