@@ -225,8 +225,9 @@ class Intake:
             if len(self._company_ids) > COMPANY_CACHE_SIZE:
                 self._company_ids.clear()  # keeps memory flat on a file with millions of domains
             now = timezone.now()
+            domains = sorted(names)  # one order for every batch: concurrent batches cannot deadlock
             self._company_ids.update(insert_missing(
-                Company, "domain", {"domain": list(names), "name": list(names.values())},
+                Company, "domain", {"domain": domains, "name": [names[domain] for domain in domains]},
                 constants={"created_at": now, "updated_at": now},
             ))
         return self._company_ids

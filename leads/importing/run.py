@@ -10,9 +10,10 @@ Accounting, always: rows = created + updated + unchanged + duplicates_in_file + 
 import csv
 import io
 import sys
-from collections import Counter
+import threading
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -187,23 +188,27 @@ def import_file(
 
 
 class _Saver:
-    """Saves batches through intake, on PostgreSQL in a background thread with one batch in flight.
+    """Saves batches through intake; on PostgreSQL in background threads, each with its own connection.
 
-    While the database inserts batch N (the thread waits on the socket, releasing the GIL), the main
-    thread parses and validates batch N+1, so database time and Python time overlap. Inside an outer
-    transaction (tests, a caller's atomic block) a second connection could not see its data, so batches
-    are then saved in line.
+    While the database inserts earlier batches (a thread waiting on its socket releases the GIL), the
+    main thread parses and validates the next one, so Python time and database time overlap; two
+    saving threads let PostgreSQL work on both cores. Batches never share a lead (their keys were
+    deduplicated while preparing them) and companies are inserted in sorted order, so concurrent
+    batches cannot deadlock. Results are counted in file order. Inside an outer transaction (tests, a
+    caller's atomic block) other connections could not see its data, so batches are saved in line.
     """
 
-    # The saving thread makes a dozen round trips a batch and needs the GIL back after each one; with
+    THREADS = 2
+    # Each saving thread makes a dozen round trips a batch and needs the GIL back after each one; with
     # Python's default 5 ms switch interval the busy main thread would delay every one of them.
     SWITCH_INTERVAL_SECONDS = 0.0005
 
     def __init__(self, intake: Intake) -> None:
         self.intake = intake
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-save") if threaded else None
-        self.in_flight: tuple[Future, Callable[[list[RowResult]], None]] | None = None
+        self.executor = (ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="import-save")
+                         if threaded else None)
+        self.in_flight: deque[tuple[Future, Callable[[list[RowResult]], None]]] = deque()
         self.switch_interval = sys.getswitchinterval()
 
     def save(self, batch: list[tuple[int, list[str]]], items: list[dict[str, Any]], bytes_read: int,
@@ -213,14 +218,13 @@ class _Saver:
         if self.executor is None:
             done(self.intake.save(prepared))
             return
-        self.wait()
-        self.in_flight = (self.executor.submit(self.intake.save, prepared), done)
+        while len(self.in_flight) >= self.THREADS:
+            self._collect_oldest()
+        self.in_flight.append((self.executor.submit(self.intake.save, prepared), done))
 
-    def wait(self) -> None:
-        if self.in_flight:
-            future, done = self.in_flight
-            self.in_flight = None
-            done(future.result())
+    def _collect_oldest(self) -> None:
+        future, done = self.in_flight.popleft()
+        done(future.result())
 
     def __enter__(self) -> "_Saver":
         if self.executor:
@@ -230,13 +234,23 @@ class _Saver:
     def __exit__(self, error_type: Any, *_: Any) -> None:
         try:
             if error_type is None:
-                self.wait()
+                while self.in_flight:
+                    self._collect_oldest()
         finally:
             if self.executor:
-                # The thread has its own database connection; only that thread may close it.
-                self.executor.submit(lambda: connection.close()).result()
+                wait(future for future, _ in self.in_flight)
+                # Each thread has its own database connection, and only that thread may close it.
+                barrier = threading.Barrier(self.THREADS)
+                closing = [self.executor.submit(_close_connection, barrier) for _ in range(self.THREADS)]
+                wait(closing)
                 self.executor.shutdown()
                 sys.setswitchinterval(self.switch_interval)
+
+
+def _close_connection(barrier: threading.Barrier) -> None:
+    # The barrier holds each thread until all have one closing task, so every thread closes its own.
+    barrier.wait(timeout=30)
+    connection.close()
 
 
 def _skip_header(reader: Any) -> None:
