@@ -11,6 +11,10 @@ over the rows. An L2 penalty pulls each weight toward a prior: zero (the base ra
 bins, the team's rule weights for bins the rules also name (`prior_from_rules`). With few
 outcomes per bin the penalty wins and the model stays near the base rate and the rules; with
 many it gets out of the way. That is the shrinkage the product promises for small teams.
+
+A few pairwise interactions (GA2M style: "Total Time Spent > 543 & occupation = Unemployed")
+are added only when they clearly beat noise; each is one more named factor, so a score stays
+a sum. Probabilities are calibrated afterwards (Platt, on out-of-fold log-odds: see evaluation).
 """
 
 import math
