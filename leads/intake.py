@@ -156,6 +156,7 @@ class Intake:
 
     def save(self, batch: PreparedBatch) -> list[RowResult]:
         """Look the batch's leads up, then create or update them in one transaction (none on a dry run)."""
+        companies = {} if self.dry_run else self._companies(batch.planned)
         for attempt in range(2):
             try:
                 with transaction.atomic():
@@ -164,7 +165,7 @@ class Intake:
                         # of an import, which importing the file again restores (it creates no duplicates).
                         with connection.cursor() as cursor:
                             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                    self._plan(batch.planned)
+                    self._plan(batch.planned, companies)
                     if not self.dry_run:
                         self._write(batch.planned)
                 break
@@ -196,9 +197,8 @@ class Intake:
             kept.append(plan)
         return kept
 
-    def _plan(self, planned: list[_Planned]) -> None:
+    def _plan(self, planned: list[_Planned], companies: dict[str, int]) -> None:
         existing = stored_leads(plan.lead_input for plan in planned)
-        companies = {} if self.dry_run else self._companies(planned)
         now = timezone.now()
         ids = iter(new_uuids(len(planned)))
         for plan in planned:
@@ -216,21 +216,29 @@ class Intake:
                 plan.changes = self._changes(plan.existing, lead_input, company_id)
 
     def _companies(self, planned: list[_Planned]) -> dict[str, int]:
-        """Company ids by domain, creating the missing ones (named after the first lead that names one)."""
+        """Company ids for the batch's domains, creating the missing ones (named after a lead naming one).
+
+        Runs before the batch's transaction, so new companies are committed at once: another batch being
+        saved at the same time can use them, and a failed batch leaves nothing dangling on them.
+        """
+        wanted = {plan.domain for plan in planned} - {""}
+        found = {domain: self._company_ids[domain] for domain in wanted if domain in self._company_ids}
         names: dict[str, str] = {}
         for plan in planned:
-            if plan.domain and plan.domain not in self._company_ids and not names.get(plan.domain):
+            if plan.domain in wanted and plan.domain not in found and not names.get(plan.domain):
                 names[plan.domain] = plan.lead_input.company_name
         if names:
             if len(self._company_ids) > COMPANY_CACHE_SIZE:
-                self._company_ids.clear()  # keeps memory flat on a file with millions of domains
+                self._company_ids = {}  # keeps memory flat on a file with millions of domains
             now = timezone.now()
             domains = sorted(names)  # one order for every batch: concurrent batches cannot deadlock
-            self._company_ids.update(insert_missing(
+            created = insert_missing(
                 Company, "domain", {"domain": domains, "name": [names[domain] for domain in domains]},
                 constants={"created_at": now, "updated_at": now},
-            ))
-        return self._company_ids
+            )
+            self._company_ids.update(created)
+            found.update(created)
+        return found
 
     def _changes(self, lead: Lead, lead_input: LeadInput, company_id: int | None) -> dict[str, tuple[Any, Any]]:
         """Old -> new per field under the duplicate rule; a historic outcome applies even under `skip`."""

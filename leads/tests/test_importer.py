@@ -10,7 +10,7 @@ from conftest import wait_for
 from leads.importing import jobs
 from leads.importing.run import ImportOptions, import_file
 from leads.importing.sniff import RefusedFile
-from leads.models import ActivityLog, Feedback, ImportJob, Lead
+from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
 from leads.tasks import run_import
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
@@ -241,6 +241,9 @@ def test_on_postgresql_batches_are_saved_in_a_background_thread_with_the_same_re
     assert (again["created"], again["unchanged"], again["duplicates_in_file"]) == (0, 3, 2)
     assert ActivityLog.objects.filter(type=ActivityLog.Type.INGESTED).count() == 3
     assert ActivityLog.objects.get(lead__email="ben.ford@granite-works.com").payload == {"source": "import"}
+    # Ella and Ben came in different batches, saved by different threads, and share one company.
+    granite = Company.objects.get(domain="granite-works.com")
+    assert set(granite.leads.values_list("first_name", flat=True)) == {"Ella", "Ben"}
 
 
 def test_stray_nul_characters_deep_in_a_file_are_dropped(db, tmp_path):
