@@ -92,6 +92,8 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.goto("/review/")
     page.wait_for_selector("#review-list")
     screenshot(page, screenshots, "08-review-queue")
+    assert page.goto("/leads/new/").ok
+    screenshot(page, screenshots, "08b-new-lead")
 
     # As a manager: change a weight and see the preview before saving.
     page.click("text=Log out")
@@ -108,5 +110,7 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.click("text=Save as new version")
     page.wait_for_selector("text=Saved and activated")
     assert ScoringConfig.objects.get(is_active=True).weights["intent.urgency_high"] == -30
+    assert page.goto("/scoring/model/").ok
+    screenshot(page, screenshots, "10-scoring-model")
     page.goto("/")
-    screenshot(page, screenshots, "10-dashboard-manager")
+    screenshot(page, screenshots, "11-dashboard-manager")

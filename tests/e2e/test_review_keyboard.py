@@ -36,7 +36,7 @@ def test_a_rep_works_the_review_queue_with_the_keyboard(page, rep, screenshots):
     page.keyboard.press("k")
     page.keyboard.press("x")  # tick Hot for bulk approve
     assert page.is_checked(f"#draft-{drafts['Hot'].pk} input[type=checkbox]")
-    screenshot(page, screenshots, "11-review-keyboard")
+    screenshot(page, screenshots, "12-review-keyboard")
     page.click("text=Approve ticked")
     page.wait_for_selector("text=Approved 1 draft")
     assert EmailDraft.objects.get(pk=drafts["Hot"].pk).state == EmailDraft.State.SENT
