@@ -188,10 +188,15 @@ class SeenKeys:
             found |= run[positions] == hashes
         return found
 
+    # Runs stop growing at 2 MB: merging bigger ones would need ~3x their size at once, a peak that
+    # grows with the file; a lookup checks one more run per 262,144 keys instead.
+    MAX_RUN = 1 << 18
+
     def add(self, hashes: np.ndarray) -> None:
         run = np.unique(hashes)
         # Merge while the newest run is at least as big as the one before it (binary-counter carries).
-        while self._runs and len(self._runs[-1]) <= len(run):
+        while (self._runs and len(self._runs[-1]) <= len(run)
+               and len(self._runs[-1]) + len(run) <= self.MAX_RUN):
             run = np.union1d(self._runs.pop(), run)
         self._runs.append(run)
 
