@@ -8,6 +8,7 @@ embedded default) has no COPY and imports are small there, so it keeps using `bu
 import json
 import operator
 import os
+import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -68,10 +69,16 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
 
 
 def new_uuids(count: int) -> list[str]:
-    """`count` random (version 4) UUIDs as 32 hex digits, made in one go: uuid.uuid4() costs ~2 µs each."""
+    """`count` new ids as 32 hex digits: time-ordered UUIDs (version 7), made in one go.
+
+    Time-ordered ids land at the end of the primary-key index instead of at random pages across it,
+    which keeps inserts into a table of millions of leads cheap; uuid.uuid4() also cost ~2 µs each.
+    """
     raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    milliseconds = time.time_ns() // 1_000_000
+    raw[:, :6] = np.frombuffer(milliseconds.to_bytes(6, "big"), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70  # version 7
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 9562 variant
     digits = raw.tobytes().hex()
     return [digits[start:start + 32] for start in range(0, 32 * count, 32)]
 

@@ -3,6 +3,7 @@
 from uuid import UUID
 
 import pytest
+import time_machine
 
 from leads.intake import Intake, IntakeError, LeadInput, Outcome, ingest, parse_lead
 from leads.lead_input import budget_amount, size_band, split_full_name
@@ -192,3 +193,11 @@ def test_qualification_can_be_switched_off(db, queued, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         Intake(source="import", qualify=False).process([{"email": "q@acme.com"}])
     assert queued == [] and Lead.objects.count() == 1
+
+
+def test_new_lead_ids_are_time_ordered_uuids(db, queued):
+    with time_machine.travel("2026-03-02 10:00:00+00:00", tick=False):
+        first = ingest({"email": "first@acme.com"}, source="web_form").lead
+    with time_machine.travel("2026-03-02 10:00:01+00:00", tick=False):
+        second = ingest({"email": "second@acme.com"}, source="web_form").lead
+    assert first.id.version == 7 and str(first.id) < str(second.id)
