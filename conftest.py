@@ -66,9 +66,13 @@ def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters and cached run-time settings must not leak from one test to the next."""
     from django.core.cache import cache
 
+    from leadops import runtime
+
     cache.clear()
+    runtime.forget()
     yield
     cache.clear()
+    runtime.forget()
 
 
 def _persona(username: str, group: str | None) -> User:

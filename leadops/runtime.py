@@ -5,6 +5,7 @@ instead of `settings.SEND_PER_DAY`. Overrides live in the database and are cache
 cache, so every web and worker process sees a change within a request.
 """
 
+import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -113,13 +114,29 @@ EDITABLE: dict[str, tuple[str, Any]] = {
 }
 
 
+# Each process keeps the overrides for a moment: the pipeline asks for several settings per lead,
+# and a shared-cache round trip for each would cost more than scoring the lead.
+_MEMO_SECONDS = 2.0
+_memo: tuple[float, dict[str, Any]] | None = None
+
+
+def forget() -> None:
+    """Drop this process's copy (after a change here; tests call it between tests)."""
+    global _memo
+    _memo = None
+
+
 def _overrides() -> dict[str, Any]:
+    global _memo
     from leadops.models import RuntimeSetting
 
+    if _memo is not None and time.monotonic() - _memo[0] < _MEMO_SECONDS:
+        return _memo[1]
     values = cache.get(_CACHE_KEY)
     if values is None:
         values = dict(RuntimeSetting.objects.values_list("key", "value"))
         cache.set(_CACHE_KEY, values, timeout=300)
+    _memo = (time.monotonic(), values)
     return values
 
 
@@ -159,6 +176,7 @@ def update(changes: dict[str, Any], user: Any = None) -> list[str]:
 
     cleaned = clean(changes)
     changed: list[str] = []
+    forget()
     with transaction.atomic():
         for name, value in cleaned.items():
             old = get(name)
@@ -169,4 +187,5 @@ def update(changes: dict[str, Any], user: Any = None) -> list[str]:
             changed.append(name)
         transaction.on_commit(lambda: cache.delete(_CACHE_KEY))
     cache.delete(_CACHE_KEY)
+    forget()
     return changed

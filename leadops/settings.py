@@ -184,6 +184,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
+    "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
     # Learning: retrain once LEARNING_RETRAIN_EVERY new outcomes are in (checked every 15 min), and nightly.
     "scoring-retrain-when-due": {"task": "scoring.tasks.retrain_scoring", "schedule": 15 * 60.0},
     "scoring-retrain-nightly": {"task": "scoring.tasks.retrain_scoring", "schedule": 24 * 3600.0,

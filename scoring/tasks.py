@@ -11,13 +11,18 @@ its Trace by the pipeline itself.
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from uuid import UUID
 
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from leadops import llm
+from leads.models import Lead
+from scoring.models import Trace
 from scoring.pipeline import runner
 
 logger = logging.getLogger(__name__)
@@ -60,6 +65,35 @@ def qualify_batch(lead_ids: list[str]) -> dict[str, int]:
 def qualify_lead(lead_id: str) -> dict[str, int]:
     summary = runner.qualify([lead_id])
     return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}
+
+
+# A lead still NEW this long after it came in lost its qualification (a task lost with a broker, or
+# a result commit lost in a database crash): the sweep queues it again.
+STRANDED_AFTER = timedelta(minutes=10)
+STRANDED_LOOKBACK = timedelta(days=7)
+
+
+@shared_task(acks_late=True)
+def requalify_stranded() -> int:
+    """Queue qualification again for leads that never got a result. Returns how many were queued.
+
+    A lead whose run failed has a failed Trace and an ERROR on its timeline: it is left for a
+    person (or `qualify_leads --ids`) rather than failing again every sweep.
+    """
+    now = timezone.now()
+    stranded = (
+        Lead.objects.filter(
+            status=Lead.Status.NEW, qualified_at__isnull=True,
+            created_at__lt=now - STRANDED_AFTER, created_at__gt=now - STRANDED_LOOKBACK,
+        )
+        .exclude(Exists(Trace.objects.filter(lead=OuterRef("pk"))))
+        .values_list("pk", flat=True)[:50_000]
+    )
+    ids = list(stranded)
+    if ids:
+        logger.warning("Re-queueing %d leads that were never qualified", len(ids), extra={"task": "requalify_stranded"})
+        enqueue_qualification(ids)
+    return len(ids)
 
 
 # --- Learning from outcomes (issue 6) ---------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from leadops import llm, runtime
+from leadops.db import skip_commit_flush
 from leads.models import Company, Lead
 from outreach.models import Suppression
 from scoring import enrichment, rules
@@ -117,9 +118,11 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
         else:
             batch.run()
         with transaction.atomic():
+            skip_commit_flush()  # results can be recomputed; scoring.tasks.requalify_stranded re-runs lost ones
             locked = _lock(ids)
             return batch.save(locked)
     with transaction.atomic():
+        skip_commit_flush()
         leads = list(_lock(ids).values())
         batch = _prepare(ids, leads, llm_enabled=False, web_enrichment=False)
         batch.run()
