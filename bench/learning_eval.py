@@ -44,13 +44,16 @@ DATASETS = {
     "bank_marketing": ("row_id", "y", {"yes"}, ["duration"], {"auc": 0.80}),
 }
 CURVE_SIZES = (50, 100, 200, 500, 1000)
+# Column mappings a user would correct on the import page (--map): the bank's "contact" column is the
+# call channel (cellular / telephone), not a contact name as the importer's synonym table guesses.
+MAPPING = {"bank_marketing": {"contact": "attributes"}}
 
 
 def read(directory: Path, name: str) -> tuple[list[Lead], np.ndarray]:
     """The data set's rows as the unsaved leads `import_leads --id-column --outcome-column` would make."""
     id_column, label_column, positives, _, _ = DATASETS[name]
     _, rows = read_leads(directory / name / "train.csv", id_column=id_column, outcome_column=label_column,
-                         won_values=positives)
+                         won_values=positives, overrides=MAPPING.get(name))
     leads, labels = [], []
     for row in rows:
         leads.append(row.lead)

@@ -75,12 +75,12 @@ def _lead_of(header: list[str], row: list[str], builder: _RowBuilder) -> tuple[L
 
 def read_leads(
     source: Path, *, id_column: str | None = None, outcome_column: str | None = None,
-    won_values: Iterable[str] = (),
+    won_values: Iterable[str] = (), overrides: dict[str, str] | None = None,
 ) -> tuple[list[str], Iterator[FileRow]]:
     """The header and, lazily, every row as the lead `import_leads` would create (nothing is saved)."""
     shape = inspect(source)
     header = shape.header
-    targets = columns.suggest(header, id_column=id_column, outcome_column=outcome_column)
+    targets = columns.suggest(header, overrides, id_column=id_column, outcome_column=outcome_column)
     builder = _RowBuilder(header, targets, frozenset(won_values))
 
     def rows() -> Iterator[FileRow]:
