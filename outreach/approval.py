@@ -65,6 +65,9 @@ def _apply_edit(draft: EmailDraft, subject: str | None, body: str | None) -> boo
         draft.subject, edited = subject.strip(), True
     if body is not None and body.strip() != draft.body:
         draft.body, edited = body.strip(), True
+    if edited:
+        # A person's words: re-qualifying the lead must not replace them with a fresh template draft.
+        draft.generated_by = EmailDraft.GeneratedBy.PERSON
     return edited
 
 
@@ -123,7 +126,7 @@ def save_edit(draft: EmailDraft, user: Any, subject: str, body: str) -> LintResu
             return sending.lint_draft(current)
         lint = sending.lint_draft(current)
         current.lint = lint.as_dict()
-        current.save(update_fields=["subject", "body", "lint", "updated_at"])
+        current.save(update_fields=["subject", "body", "generated_by", "lint", "updated_at"])
         ActivityLog.record(current.lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
                            payload={"draft": str(current.pk), "event": "edited"})
     draft.refresh_from_db()

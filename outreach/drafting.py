@@ -177,11 +177,17 @@ def new_draft(
     )
 
 
-def supersede_pending(lead_ids: list[Any], variants: list[str], reason: str = SUPERSEDED_REASON) -> int:
-    """Cancel the pending (not yet approved) drafts of these variants for these leads."""
-    return EmailDraft.objects.filter(
-        lead_id__in=lead_ids, variant__in=variants, state=EmailDraft.State.DRAFT
-    ).update(state=EmailDraft.State.CANCELLED, rejection_reason=reason, updated_at=timezone.now())
+def supersede_pending(
+    lead_ids: list[Any], variants: list[str], reason: str = SUPERSEDED_REASON, *, generated_by_machine_only: bool = False
+) -> int:
+    """Cancel the pending (not yet approved) drafts of these variants for these leads.
+
+    With generated_by_machine_only, drafts a person has edited are kept.
+    """
+    drafts = EmailDraft.objects.filter(lead_id__in=lead_ids, variant__in=variants, state=EmailDraft.State.DRAFT)
+    if generated_by_machine_only:
+        drafts = drafts.exclude(generated_by=EmailDraft.GeneratedBy.PERSON)
+    return drafts.update(state=EmailDraft.State.CANCELLED, rejection_reason=reason, updated_at=timezone.now())
 
 
 def save_draft(lead: Any, variant: str, email: RenderedEmail, **fields: Any) -> EmailDraft | None:

@@ -235,16 +235,24 @@ class _Writes:
 
 
 def _supersede_pending_drafts(lead_ids: list[Any]) -> set[tuple[Any, str]]:
-    """Cancel these leads' pending pipeline drafts; returns the (lead, variant) pairs already signed off."""
+    """Cancel these leads' pending pipeline drafts; returns the (lead, variant) pairs already signed off.
+
+    A draft a person approved, or edited, counts as signed off: it is kept, and no new draft of
+    that variant is written beside it.
+    """
     open_drafts = list(
         EmailDraft.objects.filter(
             lead_id__in=lead_ids, variant__in=PIPELINE_VARIANTS, state__in=EmailDraft.OPEN_STATES
-        ).values_list("lead_id", "variant", "state")
+        ).values_list("lead_id", "variant", "state", "generated_by")
     )
-    pending = {lead_id for lead_id, _variant, state in open_drafts if state == EmailDraft.State.DRAFT}
+    signed_off = {
+        (lead_id, variant) for lead_id, variant, state, author in open_drafts
+        if state != EmailDraft.State.DRAFT or author == EmailDraft.GeneratedBy.PERSON
+    }
+    pending = {lead_id for lead_id, variant, _state, _author in open_drafts if (lead_id, variant) not in signed_off}
     if pending:
-        drafting.supersede_pending(list(pending), list(PIPELINE_VARIANTS))
-    return {(lead_id, variant) for lead_id, variant, state in open_drafts if state != EmailDraft.State.DRAFT}
+        drafting.supersede_pending(list(pending), list(PIPELINE_VARIANTS), generated_by_machine_only=True)
+    return signed_off
 
 
 def log_to_crm(

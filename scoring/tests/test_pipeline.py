@@ -123,6 +123,23 @@ def test_a_changed_lead_supersedes_its_pending_draft_instead_of_adding_a_second(
     assert "our SDRs research leads by hand" in open_drafts.get().subject
 
 
+def test_a_draft_a_rep_edited_survives_the_lead_changing(rep):
+    from outreach.approval import save_edit
+
+    lead = qualified()
+    draft = EmailDraft.objects.get(lead=lead)
+    save_edit(draft, rep, draft.subject, draft.body + "\n\nP.S. Great talking at the Lisbon meetup.")
+
+    Lead.objects.filter(pk=lead.pk).update(pain_point="Our SDRs research leads by hand")
+    runner.qualify([lead.pk])
+
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.DRAFT
+    assert draft.generated_by == EmailDraft.GeneratedBy.PERSON
+    assert "Lisbon meetup" in draft.body
+    assert EmailDraft.objects.filter(lead=lead).count() == 1
+
+
 def test_an_approved_draft_is_left_alone_when_the_lead_changes():
     lead = qualified()
     EmailDraft.objects.filter(lead=lead).update(state=EmailDraft.State.APPROVED)
