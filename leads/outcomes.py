@@ -39,7 +39,7 @@ def record_outcome(lead: Lead, outcome: str, notes: str = "", user: Any = None) 
             # The conversation is over (or moved to a meeting): no more automatic follow-ups.
             sequences.stop(lead, label.lower(), actor=user, cancel="all")
             set_status(lead, status, user, f"outcome: {label}")
-        transaction.on_commit(_notify_scoring)
+        transaction.on_commit(_retrain_when_due)
     return feedback
 
 
@@ -54,12 +54,8 @@ def set_status(lead: Lead, status: str, user: Any, reason: str) -> None:
                        payload={"from": previous, "to": status, "reason": reason})
 
 
-def _notify_scoring() -> None:
-    """Learning (scoring.tasks.outcomes_changed) is optional: call it only if it is installed."""
-    try:
-        from scoring import tasks
-    except ImportError:
-        return
-    outcomes_changed = getattr(tasks, "outcomes_changed", None)
-    if callable(outcomes_changed):
-        outcomes_changed()
+def _retrain_when_due() -> None:
+    """Queue the learning task; it trains once LEARNING_RETRAIN_EVERY new outcomes have come in."""
+    from scoring.tasks import retrain_scoring
+
+    retrain_scoring.delay()

@@ -48,15 +48,35 @@ def test_an_unknown_outcome_is_refused_naming_it(lead_in_sequence, rep):
     assert not Feedback.objects.exists()
 
 
-def test_scoring_is_told_after_commit_when_it_listens(lead_in_sequence, rep, monkeypatch,
-                                                       django_capture_on_commit_callbacks):
+def test_recording_an_outcome_queues_retraining_after_commit(lead_in_sequence, rep, monkeypatch,
+                                                             django_capture_on_commit_callbacks):
     from scoring import tasks
 
     calls: list[bool] = []
-    monkeypatch.setattr(tasks, "outcomes_changed", lambda: calls.append(True), raising=False)
+    monkeypatch.setattr(tasks.retrain_scoring, "delay", lambda: calls.append(True))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         record_outcome(lead_in_sequence, Feedback.Outcome.CLOSED_LOST, "Chose a competitor", rep)
     assert calls == []
     for callback in callbacks:
         callback()
     assert calls == [True]
+
+
+def test_retraining_waits_for_enough_new_outcomes(lead_in_sequence, rep, settings, monkeypatch,
+                                                  django_capture_on_commit_callbacks):
+    from scoring.learning import training
+
+    trained: list[bool] = []
+
+    def fake_train() -> None:
+        trained.append(True)
+        raise training.TrainingError("only two outcomes")
+
+    monkeypatch.setattr(training, "train", fake_train)
+    settings.LEARNING_RETRAIN_EVERY = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        record_outcome(lead_in_sequence, Feedback.Outcome.CLOSED_WON, "Signed", rep)
+    assert trained == []  # one new outcome of the two it waits for
+    with django_capture_on_commit_callbacks(execute=True):
+        record_outcome(lead_in_sequence, Feedback.Outcome.BOOKED_DEMO, "Follow-on demo", rep)
+    assert trained == [True]
