@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from leadops.db import skip_commit_flush
 from leads.bulk_write import SeenKeys, insert_missing, insert_rows, log_ingested, new_uuids
 from leads.dedupe import INTAKE_FIELDS, dedupe_keys, stored_leads
 from leads.lead_input import (
@@ -160,11 +161,10 @@ class Intake:
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    if self.relaxed_commit and connection.vendor == "postgresql":
-                        # Don't wait for each batch's WAL flush: a server crash can lose the last moments
-                        # of an import, which importing the file again restores (it creates no duplicates).
-                        with connection.cursor() as cursor:
-                            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                    if self.relaxed_commit:
+                        # A server crash can lose the last moments of an import, which importing the
+                        # file again restores (it creates no duplicates).
+                        skip_commit_flush()
                     self._plan(batch.planned, companies)
                     if not self.dry_run:
                         self._write(batch.planned)
