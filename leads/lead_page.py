@@ -13,6 +13,8 @@ from outreach.models import EmailDraft
 from scoring.models import Trace
 
 TIMELINE_LIMIT = 100
+# What the page opens with; "Show older activity" loads up to TIMELINE_LIMIT.
+TIMELINE_FIRST_PAGE = 25
 TRACE_LIMIT = 10
 COMPANY_HISTORY_LIMIT = 10
 
@@ -98,16 +100,21 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def timeline(lead: Lead) -> list[TimelineEntry]:
-    entries = lead.activities.select_related("actor").order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    return [
-        TimelineEntry(
-            type=entry.type, label=entry.get_type_display(),
-            when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
-            details=[(key, _short(value)) for key, value in (entry.payload or {}).items()],
-        )
-        for entry in entries
-    ]
+def timeline(lead: Lead, *, full: bool = False) -> dict[str, Any]:
+    """The newest activities (all of them, up to TIMELINE_LIMIT, when `full`), and whether older ones exist."""
+    limit = TIMELINE_LIMIT if full else TIMELINE_FIRST_PAGE
+    entries = list(lead.activities.select_related("actor").order_by("-created_at", "-id")[: limit + 1])
+    return {
+        "timeline": [
+            TimelineEntry(
+                type=entry.type, label=entry.get_type_display(),
+                when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
+                details=[(key, _short(value)) for key, value in (entry.payload or {}).items()],
+            )
+            for entry in entries[:limit]
+        ],
+        "timeline_more": len(entries) > limit and not full,
+    }
 
 
 def awaiting_send(lead: Lead) -> bool:
@@ -117,7 +124,7 @@ def awaiting_send(lead: Lead) -> bool:
     ).exists()
 
 
-def context(lead: Lead, user: User) -> dict[str, Any]:
+def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str, Any]:
     drafts = list(lead.drafts.select_related("approved_by").order_by("-created_at")[:20])
     company_history: list[Lead] = []
     if lead.company_id:
@@ -136,7 +143,7 @@ def context(lead: Lead, user: User) -> dict[str, Any]:
         "drafts": drafts,
         "draft": current,
         "company_history": company_history,
-        "timeline": timeline(lead),
+        **timeline(lead, full=full_timeline),
         "awaiting_send": any(draft.state in (EmailDraft.State.APPROVED, EmailDraft.State.SENDING)
                              for draft in drafts),
         "traces": traces,

@@ -79,10 +79,13 @@ def lead_detail(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
         lead = lead_page.get_lead(lead_id)
     except Lead.DoesNotExist:
         raise Http404("No lead with this id.") from None
+    full_timeline = request.GET.get("timeline") == "all"
     if request.htmx and request.htmx.target == "timeline":
         return render(request, "leads/lead_detail.html#timeline", {
-            "lead": lead, "timeline": lead_page.timeline(lead), "awaiting_send": lead_page.awaiting_send(lead)})
-    return render(request, "leads/lead_detail.html", lead_page.context(lead, request.user))
+            "lead": lead, **lead_page.timeline(lead, full=full_timeline),
+            "awaiting_send": lead_page.awaiting_send(lead)})
+    return render(request, "leads/lead_detail.html",
+                  lead_page.context(lead, request.user, full_timeline=full_timeline))
 
 
 @role_required

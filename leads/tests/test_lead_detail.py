@@ -84,6 +84,21 @@ def test_an_htmx_poll_of_the_timeline_gets_only_the_timeline(rep_client, scored_
     assert "<html" not in html and "Profile" not in html
 
 
+def test_a_long_timeline_opens_with_the_newest_and_shows_older_activity_on_request(
+    rep_client, scored_lead, htmx_headers
+):
+    for index in range(40):
+        ActivityLog.record(scored_lead, ActivityLog.Type.NOTE, payload={"text": f"call note {index:02d}"})
+    page = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "call note 39" in page and "call note 10" not in page
+    assert "?timeline=all" in page and "Show older activity" in page
+    everything = rep_client.get(f"/leads/{scored_lead.pk}/?timeline=all").content.decode()
+    assert "call note 00" in everything and "Show older activity" not in everything
+    partial = rep_client.get(f"/leads/{scored_lead.pk}/?timeline=all", HTTP_HX_TARGET="timeline", **htmx_headers)
+    html = partial.content.decode()
+    assert "call note 00" in html and "Profile" not in html
+
+
 def test_the_page_costs_the_same_few_queries_however_long_the_history(
     rep_client, scored_lead, draft, django_assert_max_num_queries
 ):
