@@ -55,12 +55,24 @@ class ScoringConfig(models.Model):
         return (latest or 0) + 1
 
     def activate(self, user: Any = None) -> None:
-        """Make this the version that scores leads; the previous one stays for rollback."""
+        """Make this the version that scores leads; the previous one stays for rollback.
+
+        Once committed, the open leads are qualified again under it (in the background).
+        """
         with transaction.atomic():
             ScoringConfig.objects.select_for_update().filter(is_active=True).exclude(pk=self.pk).update(is_active=False)
             self.is_active = True
             self.activated_at = timezone.now()
             self.save(update_fields=["is_active", "activated_at"])
+            # Scores on the dashboard should follow the version in force, not the one that was.
+            version = self.version
+            transaction.on_commit(lambda: _rescore_open_leads(version))
+
+
+def _rescore_open_leads(version: int) -> None:
+    from scoring.tasks import rescore_open_leads
+
+    rescore_open_leads.delay(version)
 
 
 class Trace(models.Model):

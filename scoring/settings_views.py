@@ -94,7 +94,7 @@ def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("scoring:settings")
     saved = tuning.save_version(config, edit, request.user)
     lead_dashboard.invalidate()
-    messages.success(request, f"Saved and activated scoring v{saved.version}. Leads qualified from now on use it.")
+    messages.success(request, f"Saved and activated scoring v{saved.version}. Open leads are being re-scored with it.")
     return redirect("scoring:settings")
 
 
@@ -104,7 +104,7 @@ def scoring_rollback(request: HtmxHttpRequest, version: int) -> HttpResponse:
     config = get_object_or_404(ScoringConfig, version=version)
     tuning.rollback(config.version, request.user)
     lead_dashboard.invalidate()
-    messages.success(request, f"Scoring v{config.version} is active again.")
+    messages.success(request, f"Scoring v{config.version} is active again; open leads are being re-scored with it.")
     return redirect("scoring:settings")
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from leadops import llm
 from leads.models import Lead
-from scoring.models import Trace
+from scoring.models import ScoringConfig, Trace
 from scoring.pipeline import runner
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,33 @@ def requalify_stranded() -> int:
         logger.warning("Re-queueing %d leads that were never qualified", len(ids), extra={"task": "requalify_stranded"})
         enqueue_qualification(ids)
     return len(ids)
+
+
+# Leads whose score still steers work; closed, disqualified and booked leads keep the score they had.
+RESCORED_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.CONTACTED)
+
+
+@shared_task(acks_late=True)
+def rescore_open_leads(version: int) -> int:
+    """Qualify the open leads again after scoring `version` was activated; returns how many were queued.
+
+    Drafts a person approved or edited are kept (see scoring.pipeline.crm); contacted leads are
+    rescored, not re-routed. If another version was activated meanwhile, its own run does the work.
+    """
+    if not ScoringConfig.objects.filter(version=version, is_active=True).exists():
+        return 0
+    queued = 0
+    batch: list[str] = []
+    for lead_id in Lead.objects.filter(status__in=RESCORED_STATUSES).values_list("pk", flat=True).iterator(10_000):
+        batch.append(str(lead_id))
+        if len(batch) == settings.QUALIFY_BATCH_SIZE:
+            qualify_batch.delay(batch)
+            queued, batch = queued + len(batch), []
+    if batch:
+        qualify_batch.delay(batch)
+        queued += len(batch)
+    logger.info("Re-scoring %d open leads under scoring v%d", queued, version, extra={"task": "rescore_open_leads"})
+    return queued
 
 
 # --- Learning from outcomes (issue 6) ---------------------------------------------------------------

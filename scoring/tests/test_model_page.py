@@ -72,7 +72,7 @@ def test_activating_over_htmx_returns_the_refreshed_partial(manager_client, htmx
     response = manager_client.post(reverse("scoring:model_activate", args=[1]), **htmx_headers)
     page = response.content.decode()
     assert "<html" not in page and "Active: v1" in page
-    assert "now scores new leads" in page
+    assert "open leads are being re-scored" in page
 
 
 def test_a_learned_version_that_was_not_activated_can_be_activated_from_the_page(manager_client, learned) -> None:
