@@ -167,7 +167,7 @@ else:
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -34,10 +34,17 @@ def _runtime_fields(values: dict[str, Any], errors: dict[str, str]) -> list[dict
     return fields
 
 
+def _weight_order(item: tuple[str, Any]) -> tuple[str, int, str]:
+    """Alphabetical, except size bands, which read smallest to largest ("size.11-50" before "size.1001-5000")."""
+    family, _, name = item[0].partition(".")
+    leading = name.split("-")[0].rstrip("+")
+    return (family, int(leading) if family == "size" and leading.isdigit() else 0, name)
+
+
 def _weight_groups(config: ScoringConfig, edit: tuning.ScoringEdit | None) -> list[dict[str, Any]]:
     """Weights grouped by the rule family their key starts with ("seniority.vp" -> seniority)."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for key, value in sorted(config.weights.items()):
+    for key, value in sorted(config.weights.items(), key=_weight_order):
         family, _, name = key.partition(".")
         groups.setdefault(family if name else "general", []).append({
             "key": key, "name": (name or key).replace("_", " "),

@@ -51,9 +51,9 @@ def create_job(upload: UploadedFile, *, source: str, on_duplicate: str, user: An
 
 
 def create_command_job(path: Path, options: ImportOptions) -> ImportJob:
-    """A job for `import_leads`: the file stays where it is, so the row records its path."""
+    """A job for `import_leads`: the file stays where it is, so the row records its path (in options)."""
     return ImportJob.objects.create(
-        original_name=str(path)[-255:], source=options.source, on_duplicate=options.on_duplicate,
+        original_name=path.name[-255:], source=options.source, on_duplicate=options.on_duplicate,
         created_by=options.actor, file_size=path.stat().st_size, column_mapping=options.overrides,
         options=_stored_options(options) | {"path": str(path.resolve())},
     )
