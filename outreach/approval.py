@@ -96,7 +96,8 @@ def approve(
         now = timezone.now()
         current.state, current.approved_by, current.approved_at = State.APPROVED, user, now
         current.lint = lint.as_dict()
-        current.save(update_fields=["state", "subject", "body", "approved_by", "approved_at", "lint", "updated_at"])
+        current.save(update_fields=["state", "subject", "body", "generated_by", "approved_by", "approved_at", "lint",
+                                    "updated_at"])
         ActivityLog.record(
             current.lead, ActivityLog.Type.EMAIL_APPROVED, actor=user, actor_label="auto-approval",
             payload={"draft": str(current.pk), "variant": current.variant, "edited": edited,

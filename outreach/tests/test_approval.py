@@ -24,6 +24,7 @@ def test_edit_then_approve_keeps_the_edit(draft_factory, rep):
     draft.refresh_from_db()
     assert (draft.state, draft.subject) == (State.APPROVED, "A better subject")
     assert draft.body.endswith("PS: no pressure.")
+    assert draft.generated_by == EmailDraft.GeneratedBy.PERSON
     assert draft.lead.activities.get(type=ActivityLog.Type.EMAIL_APPROVED).payload["edited"] is True
 
 
