@@ -114,6 +114,7 @@ def timeline(lead: Lead, *, full: bool = False) -> dict[str, Any]:
             for entry in entries[:limit]
         ],
         "timeline_more": len(entries) > limit and not full,
+        "timeline_full": full,
     }
 
 
