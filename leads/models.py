@@ -99,7 +99,10 @@ class Lead(TimeStamped):
     external_id = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     website = models.CharField(max_length=300, blank=True)
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    # Not indexed alone: lead_company_idx starts with it. Every index costs each imported row.
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads", db_index=False
+    )
     company_name = models.CharField(max_length=200, blank=True)
     job_title = models.CharField(max_length=150, blank=True)
     industry = models.CharField(max_length=100, blank=True)
@@ -114,8 +117,9 @@ class Lead(TimeStamped):
     urgency = models.CharField(max_length=10, choices=Urgency.choices, blank=True)
     lead_message = models.TextField(blank=True)
     attributes = models.JSONField(default=dict, blank=True, help_text="Extra columns from imports, kept as given")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+    owner = models.ForeignKey(  # indexed by lead_owner_created_idx
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads",
+        db_index=False,
     )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
@@ -131,8 +135,8 @@ class Lead(TimeStamped):
     decision_reason = models.TextField(blank=True)
     needs_approval = models.BooleanField(default=False)
     approval_reason = models.CharField(max_length=300, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    approved_by = models.ForeignKey(  # indexed by lead_approved_by_idx
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     # Hash of the inputs the last qualification saw: an unchanged lead is not re-qualified.
@@ -168,6 +172,9 @@ class Lead(TimeStamped):
                 Coalesce("score_value", models.Value(-1), output_field=models.IntegerField()).desc(),
                 models.F("created_at").desc(), models.F("id").desc(), name="lead_score_sort_idx",
             ),
+            # Deleting a user clears their approvals. Partial: most leads were never approved, and an
+            # imported lead then adds no entry here.
+            models.Index(fields=["approved_by"], condition=Q(approved_by__isnull=False), name="lead_approved_by_idx"),
         ]
 
     def __str__(self) -> str:
@@ -224,10 +231,13 @@ class ActivityLog(models.Model):
         NOTE = "NOTE", "Note"
         ERROR = "ERROR", "Error"
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    # Not indexed alone: activity_lead_created_idx starts with it.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities", db_index=False)
     type = models.CharField(max_length=20, choices=Type.choices)
     payload = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(  # indexed by activity_actor_idx
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     # Who did it when it was not a person: "system", "api", "import", "pipeline".
     actor_label = models.CharField(max_length=50, default="system")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -238,6 +248,8 @@ class ActivityLog(models.Model):
         indexes = [
             # The timeline on the lead page, newest first.
             models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx"),
+            # Deleting a user clears them from the log. Partial: imports and the pipeline log with no user.
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="activity_actor_idx"),
         ]
 
     def __str__(self) -> str:
