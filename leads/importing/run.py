@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import connection
 
 from leads.export import neutralise_formula
-from leads.importing import columns
+from leads.importing import columns, fast_path
 from leads.importing.sniff import FileShape, RefusedFile, count_rows_over, inspect
-from leads.intake import FieldError, Intake, OnDuplicate, Outcome, RowResult
+from leads.intake import FieldError, Intake, LeadInput, OnDuplicate, Outcome, RowResult
 from leads.lead_input import source_value
 from leads.models import Feedback, Lead
 
@@ -111,6 +111,11 @@ class _RowBuilder:
                 data["outcome"] = Feedback.Outcome.CLOSED_WON if won else Feedback.Outcome.CLOSED_LOST
         return data
 
+    def item(self, row: list[str]) -> LeadInput | dict[str, Any]:
+        """The row validated on the fast path, or its data for intake's full validation (and error messages)."""
+        data = self.build(row)
+        return fast_path.lead_input(data) or data
+
     def error(self, row_number: int, error: FieldError) -> dict[str, Any]:
         column = self.column_of.get(error.field, "" if error.field == "lead" else error.field)
         reason = error.message
@@ -176,10 +181,10 @@ def import_file(
                 row = [cell.replace("\x00", "") for cell in row]
             batch.append((row_number, row))
             if len(batch) >= batch_size:
-                saver.save(batch, [builder.build(cells) for _, cells in batch], raw.tell(), saved)
+                saver.save(batch, [builder.item(cells) for _, cells in batch], raw.tell(), saved)
                 batch = []
         if batch:
-            saver.save(batch, [builder.build(cells) for _, cells in batch], report.file_size, saved)
+            saver.save(batch, [builder.item(cells) for _, cells in batch], report.file_size, saved)
     if not report.rows:
         report.bytes_read = report.file_size  # a header-only file is read to the end too
         if progress:
