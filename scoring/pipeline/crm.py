@@ -20,11 +20,11 @@ from outreach import drafting
 from outreach.models import EmailDraft, Suppression
 from scoring.models import Trace
 from scoring.pipeline import bulk
+from scoring.pipeline.reads import PIPELINE_VARIANTS, LockedBatch
 from scoring.pipeline.state import NodeEvent, QualificationState
 
 # A lead past these statuses is being worked by people or a sequence: rescored, never re-routed.
 PIPELINE_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.DISQUALIFIED)
-PIPELINE_VARIANTS = (EmailDraft.Variant.FIRST_TOUCH, EmailDraft.Variant.CLARIFYING_QUESTION)
 RESULT_FIELDS = [
     "company",
     "score_label",
@@ -234,17 +234,15 @@ class _Writes:
         bulk.insert(Trace, self.traces)
 
 
-def _supersede_pending_drafts(lead_ids: list[Any]) -> set[tuple[Any, str]]:
+def _supersede_pending_drafts(lead_ids: list[Any], open_drafts: list[tuple[Any, str, str, str]]) -> set[tuple[Any, str]]:
     """Cancel these leads' pending pipeline drafts; returns the (lead, variant) pairs already signed off.
 
-    A draft a person approved, or edited, counts as signed off: it is kept, and no new draft of
-    that variant is written beside it.
+    `open_drafts` are the batch's open pipeline drafts as read under the leads' lock. A draft a
+    person approved, or edited, counts as signed off: it is kept, and no new draft of that variant
+    is written beside it.
     """
-    open_drafts = list(
-        EmailDraft.objects.filter(
-            lead_id__in=lead_ids, variant__in=PIPELINE_VARIANTS, state__in=EmailDraft.OPEN_STATES
-        ).values_list("lead_id", "variant", "state", "generated_by")
-    )
+    wanted = set(lead_ids)
+    open_drafts = [draft for draft in open_drafts if draft[0] in wanted]
     signed_off = {
         (lead_id, variant) for lead_id, variant, state, author in open_drafts
         if state != EmailDraft.State.DRAFT or author == EmailDraft.GeneratedBy.PERSON
@@ -258,11 +256,11 @@ def _supersede_pending_drafts(lead_ids: list[Any]) -> set[tuple[Any, str]]:
 def log_to_crm(
     states: list[QualificationState],
     unchanged: list[QualificationState],
-    locked: dict[str, Lead],
+    locked: LockedBatch,
     companies: dict[str, Company],
     fingerprint_of: Any,
 ) -> RunSummary:
-    """Save a batch, inside the caller's transaction, for leads the caller has locked.
+    """Save a batch, inside the caller's transaction, for leads the caller has locked (`locked`).
 
     `companies` are the batch's known companies by domain; `fingerprint_of(lead)` recomputes a
     lead's fingerprint from its locked row.
@@ -271,7 +269,7 @@ def log_to_crm(
     now = timezone.now()
     fresh: list[tuple[QualificationState, Lead]] = []
     for state in states:
-        lead = locked.get(state.lead.id)
+        lead = locked.leads.get(state.lead.id)
         if lead is None:
             summary.not_found += 1
         elif fingerprint_of(lead) != state.fingerprint or lead.qualified_fingerprint == state.fingerprint:
@@ -280,7 +278,7 @@ def log_to_crm(
             fresh.append((state, lead))
     companies = _companies(fresh, companies)
     done = [lead.pk for state, lead in fresh if not state.error and lead.status in PIPELINE_STATUSES]
-    writes = _Writes(now, drafting_allowed=set(done), signed_off=_supersede_pending_drafts(done))
+    writes = _Writes(now, drafting_allowed=set(done), signed_off=_supersede_pending_drafts(done, locked.open_drafts))
     for state in unchanged:
         state.events.append(NodeEvent(node="runner", started_at=now, duration_ms=0, status="skipped",
                                       summary="unchanged since the last qualification"))

@@ -2,9 +2,9 @@
 
 One code path for one lead and for many: a per-lead task is a batch of one. Everything the
 nodes need from the database (active config, company memory, suppressions) is loaded once per
-batch; unchanged leads (same fingerprint as their last run) are not run again. With the LLM or
-web enrichment on, the leads of a batch run in a thread pool of LLM_CONCURRENCY, since they
-mostly wait on the network.
+batch, in as few statements as `reads` can manage; unchanged leads (same fingerprint as their
+last run) are not run again. With the LLM or web enrichment on, the leads of a batch run in a
+thread pool of LLM_CONCURRENCY, since they mostly wait on the network.
 """
 
 import logging
@@ -18,28 +18,37 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from leadops import llm, runtime
 from leadops.db import skip_commit_flush
-from leads.models import Company, Lead
-from outreach.models import Suppression
+from leads.models import Lead
 from scoring import enrichment, rules
 from scoring.models import ScoringConfig
+from scoring.pipeline import reads
 from scoring.pipeline.crm import RunSummary, log_to_crm
 from scoring.pipeline.nodes import NODES, Fallback, RunContext
 from scoring.pipeline.state import LeadSnapshot, NodeEvent, QualificationState, fingerprint
 
 logger = logging.getLogger(__name__)
 
-# Results of the last run, which this run overwrites without reading: not worth decoding.
-_OVERWRITTEN = ("enrichment", "score_factors", "score_rationale", "decision_reason")
+# This process's copy of the active scoring version. Versions are never edited once saved, so
+# the copy serves every batch whose lock query reports that same version active.
+_active_config: ScoringConfig | None = None
 
 
-def load_context(leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) -> RunContext:
-    config = ScoringConfig.objects.filter(is_active=True).first()
+def active_config(key: str | None) -> ScoringConfig | None:
+    """The active ScoringConfig; `key` is what `reads.lock_leads` saw active (None: not known)."""
+    global _active_config
+    if key is None or _active_config is None or reads.config_key(_active_config) != key:
+        _active_config = ScoringConfig.objects.filter(is_active=True).first()
+    return _active_config
+
+
+def load_context(
+    leads: list[Lead], config: ScoringConfig | None, *, llm_enabled: bool, web_enrichment: bool
+) -> RunContext:
     domains = {enrichment.company_domain(lead.email, lead.website) for lead in leads} - {""}
-    companies = Company.objects.in_bulk(list(domains), field_name="domain") if domains else {}
+    companies, memory = reads.companies_with_memory(domains, [lead.pk for lead in leads])
     return RunContext(
         rules=rules.Rules.of(config),
         config=config,
@@ -49,28 +58,10 @@ def load_context(leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) 
         max_adjustment=settings.LLM_MAX_SCORE_ADJUSTMENT,
         enterprise_min_size=settings.ENTERPRISE_MIN_COMPANY_SIZE,
         enterprise_min_budget=settings.ENTERPRISE_MIN_BUDGET,
-        memory=enrichment.company_memory_by_id(
-            {domain: company.pk for domain, company in companies.items()}, [lead.pk for lead in leads]
-        ),
+        memory=memory,
         companies=companies,
         leads={str(lead.pk): lead for lead in leads},
     )
-
-
-def suppressed_addresses(leads: list[Lead]) -> set[str]:
-    """Which of these leads' addresses are on the do-not-contact list (by address or domain)."""
-    emails = {lead.email.strip().lower() for lead in leads if lead.email}
-    if not emails:
-        return set()
-    domains = {email.rpartition("@")[2] for email in emails}
-    rows = Suppression.objects.filter(Q(email__in=emails) | Q(domain__in=domains)).values_list(
-        "email", "domain"
-    )
-    blocked_emails = {email for email, _domain in rows if email}
-    blocked_domains = {domain for _email, domain in rows if domain}
-    return {
-        email for email in emails if email in blocked_emails or email.rpartition("@")[2] in blocked_domains
-    }
 
 
 def run_nodes(state: QualificationState, context: RunContext) -> QualificationState:
@@ -110,8 +101,8 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
     ids = list(dict.fromkeys(str(lead_id) for lead_id in lead_ids))
     llm_enabled, web_enrichment = llm.enabled(), bool(runtime.get("WEB_ENRICHMENT"))
     if llm_enabled or web_enrichment:
-        leads = list(Lead.objects.filter(pk__in=ids).defer(*_OVERWRITTEN))
-        batch = _prepare(ids, leads, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
+        leads = list(Lead.objects.filter(pk__in=ids).defer(*reads.OVERWRITTEN))
+        batch = _prepare(ids, leads, None, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
         if len(batch.to_run) > 1:
             with ThreadPoolExecutor(max_workers=settings.LLM_CONCURRENCY) as pool:
                 list(pool.map(lambda state: run_nodes(state, batch.context), batch.to_run))
@@ -119,20 +110,13 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
             batch.run()
         with transaction.atomic():
             skip_commit_flush()  # results can be recomputed; scoring.tasks.requalify_stranded re-runs lost ones
-            locked = _lock(ids)
-            return batch.save(locked)
+            return batch.save(reads.lock_leads(ids))
     with transaction.atomic():
         skip_commit_flush()
-        leads = list(_lock(ids).values())
-        batch = _prepare(ids, leads, llm_enabled=False, web_enrichment=False)
+        locked = reads.lock_leads(ids)
+        batch = _prepare(ids, list(locked.leads.values()), locked, llm_enabled=False, web_enrichment=False)
         batch.run()
-        return batch.save({str(lead.pk): lead for lead in leads})
-
-
-def _lock(ids: list[str]) -> dict[str, Lead]:
-    # In primary-key order, so two batches sharing leads cannot deadlock.
-    leads = Lead.objects.select_for_update().filter(pk__in=ids).defer(*_OVERWRITTEN).order_by("pk")
-    return {str(lead.pk): lead for lead in leads}
+        return batch.save(locked)
 
 
 @dataclass
@@ -147,16 +131,22 @@ class _Batch:
         for state in self.to_run:
             run_nodes(state, self.context)
 
-    def save(self, locked: dict[str, Lead]) -> RunSummary:
+    def save(self, locked: reads.LockedBatch) -> RunSummary:
         summary = log_to_crm(self.to_run, self.unchanged, locked, self.context.companies, self.fingerprint_of)
         summary.not_found += self.not_found
         return summary
 
 
-def _prepare(ids: list[str], leads: list[Lead], *, llm_enabled: bool, web_enrichment: bool) -> _Batch:
-    """Load the batch's context and set aside the leads whose fingerprint has not changed."""
-    context = load_context(leads, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
-    suppressed = suppressed_addresses(leads)
+def _prepare(
+    ids: list[str], leads: list[Lead], locked: reads.LockedBatch | None, *, llm_enabled: bool, web_enrichment: bool
+) -> _Batch:
+    """Load the batch's context and set aside the leads whose fingerprint has not changed.
+
+    `locked` is the batch as `reads.lock_leads` read it, when the leads are already locked.
+    """
+    config = active_config(locked.active_config if locked else None)
+    context = load_context(leads, config, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
+    suppressed = locked.suppressed if locked else reads.suppressed_addresses(leads)
 
     def fingerprint_of(lead: Lead) -> str:
         return fingerprint(LeadSnapshot.of(lead), config_version=context.rules.version, llm=context.llm_model)

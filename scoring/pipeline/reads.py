@@ -1,0 +1,180 @@
+"""What a batch's transaction reads before the nodes run, in as few statements as possible.
+
+A per-lead task is a batch of one, so every statement here is paid once per lead: on PostgreSQL
+the lock also brings the active scoring version, the do-not-contact check and the lead's open
+drafts (one statement), and the companies come with their company memory (one more). Building
+these queries through the ORM cost more than running them, so they are plain SQL made once
+from the models' metadata, as in `bulk`. Other databases (the SQLite embedded default) take the
+same facts from ORM queries, one at a time. The decisions made from these facts stay in Python.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+
+from leads.models import Company, Lead
+from outreach.models import EmailDraft, Suppression
+from scoring import enrichment
+from scoring.models import ScoringConfig
+from scoring.pipeline.state import CompanyMemory
+
+# Results of the last run, which this run overwrites without reading: not worth decoding.
+OVERWRITTEN = ("enrichment", "score_factors", "score_rationale", "decision_reason")
+# The drafts the pipeline writes, and supersedes when it writes a newer one.
+PIPELINE_VARIANTS = (EmailDraft.Variant.FIRST_TOUCH, EmailDraft.Variant.CLARIFYING_QUESTION)
+
+
+@dataclass
+class LockedBatch:
+    """The batch's leads, locked until the transaction ends, with what the run and the save read."""
+
+    leads: dict[str, Lead]
+    # The active ScoringConfig row as "id:version" (see `config_key`); None when not read here.
+    active_config: str | None = None
+    # Lower-case addresses of these leads on the do-not-contact list (by address or domain).
+    suppressed: set[str] = field(default_factory=set)
+    # (lead id, variant, state, generated_by) of the leads' open pipeline drafts.
+    open_drafts: list[tuple[Any, str, str, str]] = field(default_factory=list)
+
+
+def lock_leads(ids: list[str]) -> LockedBatch:
+    """Lock these leads (in primary-key order, so two batches sharing leads cannot deadlock)."""
+    if connection.vendor != "postgresql":
+        return _lock_leads_with_orm(ids)
+    columns, sql = _lock_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(PIPELINE_VARIANTS), list(EmailDraft.OPEN_STATES), ids])
+        rows = cursor.fetchall()
+    batch = LockedBatch(leads={})
+    for row in rows:
+        lead = _lead_from_row(columns, row)
+        batch.leads[str(lead.pk)] = lead
+        batch.active_config, suppressed, drafts = row[len(columns):]
+        if suppressed:
+            batch.suppressed.add(lead.email.strip().lower())
+        batch.open_drafts += [(lead.pk, variant, state, author) for variant, state, author in drafts]
+    return batch
+
+
+def config_key(config: ScoringConfig | None) -> str | None:
+    """The identity `lock_leads` reads for the active version (versions are never edited once saved)."""
+    return None if config is None else f"{config.pk}:{config.version}"
+
+
+@cache
+def _loaded_fields() -> tuple[Any, ...]:
+    return tuple(field for field in Lead._meta.concrete_fields if field.name not in OVERWRITTEN)
+
+
+@cache
+def _lock_sql() -> tuple[tuple[Any, ...], str]:
+    fields = _loaded_fields()
+    lead, config = Lead._meta.db_table, ScoringConfig._meta.db_table
+    draft, suppression = EmailDraft._meta.db_table, Suppression._meta.db_table
+    # The address as the Python side compares it (intake stores it trimmed and lower-case already);
+    # the domain is what follows the last "@", like str.rpartition. The "<> ''" terms let the
+    # partial unique indexes on email and domain serve the lookup.
+    address = "lower(btrim(l.email))"
+    sql = f"""
+        SELECT {", ".join(f'l."{field.column}"' for field in fields)},
+            (SELECT c.id || ':' || c.version FROM "{config}" c WHERE c.is_active) AS active_config,
+            EXISTS (SELECT 1 FROM "{suppression}" s
+                     WHERE (s.email = {address} AND NOT (s.email = ''))
+                        OR (s.domain = substring({address} from '[^@]*$') AND NOT (s.domain = ''))) AS suppressed,
+            (SELECT coalesce(json_agg(json_build_array(d.variant, d.state, d.generated_by)), '[]')
+               FROM "{draft}" d
+              WHERE d.lead_id = l.id AND d.variant = ANY(%s) AND d.state = ANY(%s)) AS open_drafts
+        FROM "{lead}" l WHERE l.id = ANY(%s::uuid[]) ORDER BY l.id FOR UPDATE OF l
+    """
+    return fields, sql
+
+
+def _lead_from_row(fields: tuple[Any, ...], row: tuple[Any, ...]) -> Lead:
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, row, strict=False)
+    ]
+    return Lead.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def _lock_leads_with_orm(ids: list[str]) -> LockedBatch:
+    leads = Lead.objects.select_for_update().filter(pk__in=ids).defer(*OVERWRITTEN).order_by("pk")
+    batch = LockedBatch(leads={str(lead.pk): lead for lead in leads})
+    batch.suppressed = suppressed_addresses(list(batch.leads.values()))
+    batch.open_drafts = list(
+        EmailDraft.objects.filter(
+            lead_id__in=ids, variant__in=PIPELINE_VARIANTS, state__in=EmailDraft.OPEN_STATES
+        ).values_list("lead_id", "variant", "state", "generated_by")
+    )
+    return batch
+
+
+def suppressed_addresses(leads: list[Lead]) -> set[str]:
+    """Which of these leads' addresses are on the do-not-contact list (by address or domain)."""
+    emails = {lead.email.strip().lower() for lead in leads if lead.email}
+    if not emails:
+        return set()
+    domains = {email.rpartition("@")[2] for email in emails}
+    rows = Suppression.objects.filter(Q(email__in=emails) | Q(domain__in=domains)).values_list(
+        "email", "domain"
+    )
+    blocked_emails = {email for email, _domain in rows if email}
+    blocked_domains = {domain for _email, domain in rows if domain}
+    return {
+        email for email in emails if email in blocked_emails or email.rpartition("@")[2] in blocked_domains
+    }
+
+
+def companies_with_memory(
+    domains: set[str], exclude_lead_ids: list[Any]
+) -> tuple[dict[str, Company], dict[str, CompanyMemory]]:
+    """The Company rows of these domains, and per domain the earlier leads there and how they ended."""
+    if not domains:
+        return {}, {}
+    if connection.vendor != "postgresql":
+        companies = Company.objects.in_bulk(list(domains), field_name="domain")
+        memory = enrichment.company_memory_by_id(
+            {domain: company.pk for domain, company in companies.items()}, exclude_lead_ids
+        )
+        return companies, memory
+    fields, sql = _companies_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST, [str(pk) for pk in exclude_lead_ids], list(domains)]
+        )
+        rows = cursor.fetchall()
+    companies: dict[str, Company] = {}
+    memory: dict[str, CompanyMemory] = {}
+    for row in rows:
+        company = Company.from_db(
+            connection.alias,
+            [field.attname for field in fields],
+            [
+                field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+                for field, value in zip(fields, row, strict=False)
+            ],
+        )
+        earlier, won, lost = row[len(fields):]
+        companies[company.domain] = company
+        if earlier:
+            memory[company.domain] = CompanyMemory(domain=company.domain, earlier_leads=earlier, won=won, lost=lost)
+    return companies, memory
+
+
+@cache
+def _companies_sql() -> tuple[tuple[Any, ...], str]:
+    fields = tuple(Company._meta.concrete_fields)
+    company, lead = Company._meta.db_table, Lead._meta.db_table
+    sql = f"""
+        SELECT {", ".join(f'c."{field.column}"' for field in fields)}, m.earlier, m.won, m.lost
+        FROM "{company}" c CROSS JOIN LATERAL (
+            SELECT count(*) AS earlier, count(*) FILTER (WHERE l.status = %s) AS won,
+                   count(*) FILTER (WHERE l.status = %s) AS lost
+            FROM "{lead}" l WHERE l.company_id = c.id AND NOT (l.id = ANY(%s::uuid[]))
+        ) m
+        WHERE c.domain = ANY(%s)
+    """
+    return fields, sql
