@@ -277,9 +277,10 @@ class Intake:
             Lead.objects.bulk_update([plan.existing for plan in changed], [*sorted(fields), "updated_at"])
         actor_id = self.actor.pk if self.actor else None
         if connection.vendor == "postgresql":
-            # The database writes the INGESTED rows itself from the new leads: one statement, no per-row Python.
-            log_ingested(ActivityLog, [row["id"] for row in new_rows], extra_payload=self.activity_payload,
-                         actor_id=actor_id, actor_label=self.actor_label, created_at=now)
+            # The database builds the INGESTED rows from the new ids and sources: one statement, no per-row Python.
+            log_ingested(ActivityLog, [row["id"] for row in new_rows], [row["source"] for row in new_rows],
+                         extra_payload=self.activity_payload, actor_id=actor_id, actor_label=self.actor_label,
+                         created_at=now)
             activities = [self._activity(plan, now) for plan in changed]
         else:
             activities = [self._activity(plan, now) for plan in planned if plan.new_row or plan.changes]
