@@ -161,7 +161,10 @@ class Lead(TimeStamped):
             models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
             # Dashboard filters: status / label / source, each listed newest first.
             models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
-            models.Index(fields=["score_label", "-created_at"], name="lead_label_created_idx"),
+            # Partial: the label filter asks for HOT, WARM or COLD, and an unscored (just imported) lead then
+            # adds no entry to write.
+            models.Index(fields=["score_label", "-created_at"], condition=~Q(score_label=""),
+                         name="lead_label_created_idx"),
             models.Index(fields=["source", "-created_at"], name="lead_source_created_idx"),
             # "My leads" filter.
             models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
