@@ -106,14 +106,17 @@ def _matrix(rows: list[dict]) -> tuple[np.ndarray, list[bool]]:
     return np.array(columns, dtype=float).T, categorical
 
 
-def rivals_on_same_folds(rows: list[dict], labels: np.ndarray, folds: np.ndarray) -> dict[str, float]:
-    """ROC AUC of gradient boosting and logistic regression (scikit-learn, bench only) on the same folds."""
+def rivals_on_same_folds(rows: list[dict], labels: np.ndarray, folds: np.ndarray) -> dict[str, float] | None:
+    """ROC AUC of gradient boosting and logistic regression (scikit-learn, bench only) on the same folds.
+
+    None when scikit-learn is not installed: it is an optional extra, not a product dependency.
+    """
     try:
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import OneHotEncoder
     except ImportError:
-        return {}
+        return None
     matrix, categorical = _matrix(rows)
     mask = np.array(categorical)
     scores = {"gradient boosting": np.zeros(len(labels)), "logistic regression": np.zeros(len(labels))}
@@ -155,7 +158,10 @@ def run_dataset(directory: Path, name: str, repeats: int) -> bool:
         f"{label} {rates[label]['count']} leads conv {rates[label]['rate'] if rates[label]['rate'] is not None else '-'}"
         f" (x{rates[label]['lift']})" for label in ("HOT", "WARM", "COLD")))
     rivals = rivals_on_same_folds(rows, labels, evaluation.folds)
-    if rivals:
+    if rivals is None:
+        print("  same folds, scikit-learn reference skipped: scikit-learn is not installed "
+              "(install .[bench] for the GB reference)")
+    else:
         print("  same folds, scikit-learn (bench only): " + "   ".join(
             f"{name} AUC {auc:.4f}" for name, auc in rivals.items()))
     curve = learning_curve(rows, labels, repeats)
