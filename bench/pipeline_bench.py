@@ -10,7 +10,7 @@ write included: lead results, companies, timeline, drafts, suppressions, traces)
 3. LLM mode against a fake OpenAI-compatible server answering each call after 300 ms, at the
    configured LLM_CONCURRENCY, through `enqueue_qualification` (target: 100 leads in under 10 s).
 
-Results are reset between runs. The database is --database-url (default
+Results are reset between runs; `--runs per-lead` (or any of bulk,per-lead,llm) picks runs. The database is --database-url (default
 postgres://postgres@127.0.0.1:5432/leadops_pbench), created and migrated if missing; the broker
 is --redis-url (default redis://127.0.0.1:6379/3); do not run the tests on the same Redis
 database meanwhile, since they clear it between tests.
@@ -212,9 +212,26 @@ def stop_worker(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def timed(label: str, expected: int, send) -> float:  # type: ignore[no-untyped-def]
-    """Run `send()` and wait until `expected` leads are saved; prints and returns leads/s."""
-    started = time.monotonic()
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far; 0 where /proc is missing."""
+    ticks = 0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for process in (pid, *map(int, children)):
+            fields = Path(f"/proc/{process}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError):
+        return 0.0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed(label: str, expected: int, send, worker: subprocess.Popen) -> float:  # type: ignore[no-untyped-def]
+    """Run `send()` and wait until `expected` leads are saved; prints and returns leads/s.
+
+    Also prints the CPU the worker's processes spent per lead: wall-clock figures on a shared
+    machine move with the load, CPU per lead much less.
+    """
+    cpu_before, started = cpu_seconds(worker.pid), time.monotonic()
     send()
     while qualified_count() < expected:
         if time.monotonic() - started > 1800:
@@ -222,8 +239,23 @@ def timed(label: str, expected: int, send) -> float:  # type: ignore[no-untyped-
         time.sleep(0.2)
     elapsed = time.monotonic() - started
     rate = expected / elapsed
-    print(f"{label}: {expected:,} leads in {elapsed:.2f} s = {rate:,.0f} leads/s", flush=True)
+    cpu = (cpu_seconds(worker.pid) - cpu_before) / expected * 1000
+    print(
+        f"{label}: {expected:,} leads in {elapsed:.2f} s = {rate:,.0f} leads/s "
+        f"(worker CPU {cpu:.2f} ms per lead, load average {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
     return rate
+
+
+def send_one_by_one(lead_ids: list[str]) -> None:
+    """One `qualify_lead` task per lead, sent as a web process sends them: through one producer."""
+    from leadops.celery import app
+    from scoring import tasks
+
+    with app.producer_or_acquire() as producer:
+        for lead_id in lead_ids:
+            tasks.qualify_lead.apply_async((lead_id,), producer=producer)
 
 
 def main() -> None:
@@ -231,6 +263,9 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument(
         "--per-lead-leads", type=int, help="leads for the one-task-per-lead run (default: --leads)"
+    )
+    parser.add_argument(
+        "--runs", default="bulk,per-lead,llm", help="which runs, comma-separated (default: bulk,per-lead,llm)"
     )
     parser.add_argument("--llm-leads", type=int, default=100)
     parser.add_argument("--llm-latency", type=float, default=0.3)
@@ -253,23 +288,23 @@ def main() -> None:
         flush=True,
     )
 
+    runs = set(arguments.runs.split(","))
     worker = start_worker({})
     try:
-        reset_results()
-        timed(
-            f"rules, bulk path ({batch} ids per task)",
-            len(ids),
-            lambda: [
-                tasks.qualify_batch.delay(ids[start : start + batch]) for start in range(0, len(ids), batch)
-            ],
-        )
-        reset_results()
-        per_lead_ids = ids[: arguments.per_lead_leads or len(ids)]
-        timed(
-            "rules, one task per lead",
-            len(per_lead_ids),
-            lambda: [tasks.qualify_lead.delay(lead_id) for lead_id in per_lead_ids],
-        )
+        if "bulk" in runs:
+            reset_results()
+            timed(
+                f"rules, bulk path ({batch} ids per task)",
+                len(ids),
+                lambda: [
+                    tasks.qualify_batch.delay(ids[start : start + batch]) for start in range(0, len(ids), batch)
+                ],
+                worker,
+            )
+        if "per-lead" in runs:
+            reset_results()
+            per_lead_ids = ids[: arguments.per_lead_leads or len(ids)]
+            timed("rules, one task per lead", len(per_lead_ids), lambda: send_one_by_one(per_lead_ids), worker)
         from outreach.models import EmailDraft
         from scoring.models import Trace
 
@@ -279,6 +314,8 @@ def main() -> None:
         )
     finally:
         stop_worker(worker)
+    if "llm" not in runs:
+        return
 
     fake = FakeOpenAI(latency=arguments.llm_latency).start()
     llm_environment = {
@@ -297,7 +334,7 @@ def main() -> None:
             f"LLM_CONCURRENCY={settings.LLM_CONCURRENCY} per worker process",
             flush=True,
         )
-        timed("LLM mode, enqueue_qualification", len(llm_ids), lambda: tasks.enqueue_qualification(llm_ids))
+        timed("LLM mode, enqueue_qualification", len(llm_ids), lambda: tasks.enqueue_qualification(llm_ids), worker)
         print(f"  check: {len(fake.requests)} LLM calls answered", flush=True)
     finally:
         stop_worker(worker)

@@ -44,6 +44,9 @@ RESULT_FIELDS = [
     "updated_at",
 ]
 
+# What a lead may fill in on its Company row where it was blank.
+COMPANY_FIELDS = ["name", "industry", "size_band", "country", "web_profile", "updated_at"]
+
 
 @dataclass
 class RunSummary:
@@ -61,8 +64,13 @@ class RunSummary:
         self.actions.update(other.actions)
 
 
-def _companies(fresh: list[tuple[QualificationState, Lead]], known: dict[str, Company]) -> dict[str, Company]:
-    """The Company row of every domain in the batch, created when new and filled in where blank."""
+def _companies(
+    fresh: list[tuple[QualificationState, Lead]], known: dict[str, Company]
+) -> tuple[dict[str, Company], list[Company]]:
+    """The Company row of every domain in the batch, created when new; and those with blanks filled in.
+
+    The filled-in ones are left for the caller to save with the batch's other writes.
+    """
     found: dict[str, QualificationState] = {}
     for state, _lead in fresh:
         if state.enrichment and state.enrichment.company_domain and not state.error:
@@ -88,10 +96,7 @@ def _companies(fresh: list[tuple[QualificationState, Lead]], known: dict[str, Co
         ):
             company.updated_at = timezone.now()
             changed.append(company)
-    bulk.update(
-        Company, changed, ["name", "industry", "size_band", "country", "web_profile", "updated_at"]
-    )
-    return companies
+    return companies, changed
 
 
 def _filled(company: Company, state: QualificationState) -> Company:
@@ -224,14 +229,16 @@ class _Writes:
                   {"variant": draft.variant, "draft_id": str(row.id), "generated_by": draft.generated_by})
         return f"{draft.variant} draft"
 
-    def save(self) -> None:
-        bulk.update(Lead, self.updated, RESULT_FIELDS)
-        if self.suppressions:
+    def save(self, companies_changed: list[Company]) -> None:
+        bulk.run_together([
+            bulk.Write(Company, companies_changed, update_fields=COMPANY_FIELDS),
+            bulk.Write(Lead, self.updated, update_fields=RESULT_FIELDS),
             # Another run (or an unsubscribe link) may have suppressed the address meanwhile.
-            Suppression.objects.bulk_create(self.suppressions, ignore_conflicts=True)
-        bulk.insert(EmailDraft, self.drafts)
-        bulk.insert(ActivityLog, self.activities)
-        bulk.insert(Trace, self.traces)
+            bulk.Write(Suppression, self.suppressions, ignore_conflicts=True),
+            bulk.Write(EmailDraft, self.drafts),
+            bulk.Write(ActivityLog, self.activities),
+            bulk.Write(Trace, self.traces),
+        ])
 
 
 def _supersede_pending_drafts(lead_ids: list[Any], open_drafts: list[tuple[Any, str, str, str]]) -> set[tuple[Any, str]]:
@@ -276,7 +283,7 @@ def log_to_crm(
             summary.unchanged += 1  # changed again meanwhile (its own run is queued) or saved by another run
         else:
             fresh.append((state, lead))
-    companies = _companies(fresh, companies)
+    companies, companies_changed = _companies(fresh, companies)
     done = [lead.pk for state, lead in fresh if not state.error and lead.status in PIPELINE_STATUSES]
     writes = _Writes(now, drafting_allowed=set(done), signed_off=_supersede_pending_drafts(done, locked.open_drafts))
     for state in unchanged:
@@ -291,5 +298,5 @@ def log_to_crm(
             summary.qualified += 1
             summary.actions[state.decision.action if state.decision else ""] += 1
             writes.result(state, lead, companies)
-    writes.save()
+    writes.save(companies_changed)
     return summary
