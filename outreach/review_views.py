@@ -39,6 +39,7 @@ HOT_FIRST = Case(
     When(lead__score_label=Lead.Label.COLD, then=Value(2)),
     default=Value(3), output_field=IntegerField(),
 )
+QUEUE_ORDER = (HOT_FIRST, "-lead__score_value", "created_at")
 
 
 def waiting_drafts(user: Any) -> QuerySet[EmailDraft]:
@@ -75,7 +76,7 @@ def queue_order(user: Any) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         drafts = waiting_drafts(user)
-        head = drafts.order_by(HOT_FIRST, "-lead__score_value", "created_at").values_list("pk", flat=True)
+        head = drafts.order_by(*QUEUE_ORDER).values_list("pk", flat=True)
         return {"ids": list(head[: QUEUE_LIMIT * 2]), "waiting": drafts.count()}
 
     return lead_dashboard.cached(f"review-queue:{scope}", compute)
@@ -85,9 +86,10 @@ def queue_order(user: Any) -> dict[str, Any]:
 @require_GET
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     order = queue_order(request.user)
-    rows = waiting_drafts(request.user).filter(pk__in=order["ids"]).select_related("lead").only(*QUEUE_ROW_FIELDS)
-    by_id = {draft.pk: draft for draft in rows}
-    drafts = _with_urls([by_id[pk] for pk in order["ids"] if pk in by_id][:QUEUE_LIMIT])
+    # The cached head holds spares for drafts handled since; only the first QUEUE_LIMIT still waiting are read.
+    rows = (waiting_drafts(request.user).filter(pk__in=order["ids"]).select_related("lead").only(*QUEUE_ROW_FIELDS)
+            .order_by(*QUEUE_ORDER)[:QUEUE_LIMIT])
+    drafts = _with_urls(list(rows))
     context = {"drafts": drafts, "waiting": order["waiting"], "limit": QUEUE_LIMIT}
     if request.htmx and request.htmx.target == "review-list":
         return render(request, "outreach/review.html#review-list", context)
