@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from leads.models import Feedback, Lead
+from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
 from scoring.models import Trace
 
@@ -17,6 +17,10 @@ TIMELINE_LIMIT = 100
 TIMELINE_FIRST_PAGE = 25
 TRACE_LIMIT = 10
 COMPANY_HISTORY_LIMIT = 10
+# The page shows each run's nodes and token counts, never the redacted prompts and replies (the bulk of a row).
+TRACE_UNSHOWN_FIELDS = ("llm_inputs", "llm_outputs")
+# Timeline labels by type, looked up once: get_type_display() per entry rebuilt the choices every time.
+ACTIVITY_LABELS = dict(ActivityLog.Type.choices)
 
 
 @dataclass
@@ -103,11 +107,16 @@ def _short(value: Any, limit: int = 160) -> str:
 def timeline(lead: Lead, *, full: bool = False) -> dict[str, Any]:
     """The newest activities (all of them, up to TIMELINE_LIMIT, when `full`), and whether older ones exist."""
     limit = TIMELINE_LIMIT if full else TIMELINE_FIRST_PAGE
-    entries = list(lead.activities.select_related("actor").order_by("-created_at", "-id")[: limit + 1])
+    # Only the actor's username is shown: reading whole user rows (password hash and all) per entry is waste.
+    entries = list(
+        lead.activities.select_related("actor")
+        .only("lead_id", "type", "payload", "actor_label", "created_at", "actor_id", "actor__username")
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
     return {
         "timeline": [
             TimelineEntry(
-                type=entry.type, label=entry.get_type_display(),
+                type=entry.type, label=ACTIVITY_LABELS.get(entry.type, entry.type),
                 when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
                 details=[(key, _short(value)) for key, value in (entry.payload or {}).items()],
             )
@@ -126,7 +135,7 @@ def awaiting_send(lead: Lead) -> bool:
 
 
 def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str, Any]:
-    drafts = list(lead.drafts.select_related("approved_by").order_by("-created_at")[:20])
+    drafts = list(lead.drafts.order_by("-created_at")[:20])
     company_history: list[Lead] = []
     if lead.company_id:
         company_history = list(
@@ -134,7 +143,7 @@ def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str,
             .only("id", "first_name", "last_name", "email", "status", "score_label", "score_value", "created_at")
             .order_by("-created_at")[:COMPANY_HISTORY_LIMIT]
         )
-    traces = list(Trace.objects.filter(lead=lead).order_by("-created_at")[:TRACE_LIMIT])
+    traces = list(Trace.objects.filter(lead=lead).defer(*TRACE_UNSHOWN_FIELDS).order_by("-created_at")[:TRACE_LIMIT])
     outcomes = list(Feedback.objects.filter(lead=lead).select_related("created_by").order_by("-created_at")[:20])
     current = next((draft for draft in drafts if draft.state == EmailDraft.State.DRAFT), None)
     return {
