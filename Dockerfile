@@ -39,5 +39,6 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
-# Workers: gunicorn reads WEB_CONCURRENCY (default 2 here); log access lines to stdout.
-CMD ["sh", "-c", "exec gunicorn leadops.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --timeout 60 --access-logfile -"]
+# Worker model and count live in gunicorn.conf.py (the UI bench serves the app with it too); WEB_CONCURRENCY,
+# when set, overrides the number of workers. Access lines go to stdout.
+CMD ["sh", "-c", "exec gunicorn --config gunicorn.conf.py --bind 0.0.0.0:8000 ${WEB_CONCURRENCY:+--workers $WEB_CONCURRENCY} --access-logfile -"]

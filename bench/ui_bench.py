@@ -4,9 +4,10 @@ Loads N synthetic leads (default 1,000,000) into PostgreSQL with COPY, plus wait
 and pipeline runs for one lead, then serves the app with gunicorn on a free loopback port and drives each
 page with C concurrent clients (threads + http.client, signed in through the real login form) for S
 seconds: the dashboard, the dashboard with filters, a keyset page deep in the table, the dashboard
-sorted by score, a lead page and the review queue. Each page gets one cold request (reported as
-"first ms": it fills the caches that page needs), a 2 s warm-up so every gunicorn worker has compiled
-its templates, then the measured run. Prints requests/s, p50/p99 ms, errors and the app's CPU time per
+sorted by score, a lead page and the review queue. gunicorn runs with the project's gunicorn.conf.py,
+as the Dockerfile serves the app (--workers/--threads override it for experiments). Each page gets one
+cold request (reported as "first ms": it fills the caches that page needs), a 2 s warm-up so every
+gunicorn worker has compiled its templates, then the measured run. Prints requests/s, p50/p99 ms, errors and the app's CPU time per
 request (gunicorn workers' user+system time from /proc), which does not depend on what else the
 machine is running.
 
@@ -224,13 +225,18 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
+def gunicorn_workers(pid: int) -> int:
+    """How many workers the gunicorn master forked (its configuration decides, unless overridden)."""
+    return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (1: sync workers)")
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="threads per worker, >1 for gthread workers (default: sync)")
     parser.add_argument("--reload", action="store_true", help="reload the leads even if the count matches")
     arguments = parser.parse_args()
 
@@ -274,11 +280,11 @@ def main() -> None:
     connections.close_all()
 
     port = free_port()
+    overrides = [*(["--workers", str(arguments.workers)] if arguments.workers else []),
+                 *(["--threads", str(arguments.threads)] if arguments.threads else [])]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "leadops.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(arguments.workers), "--worker-class", "gthread" if arguments.threads > 1 else "sync",
-         "--threads", str(arguments.threads),
-         "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+         *overrides, "--log-level", "warning"],
         cwd=ROOT, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"},
     )
     try:
@@ -310,7 +316,8 @@ def main() -> None:
             ("review queue (manager)", "/review/", manager_cookie),
         ]
         print(f"\n{arguments.leads:,} leads · {arguments.clients} clients · {arguments.seconds:.0f} s per page · "
-              f"gunicorn {arguments.workers} workers x {arguments.threads} threads\n")
+              f"gunicorn {gunicorn_workers(server.pid)} workers, "
+              f"{'gthread x ' + str(arguments.threads) if (arguments.threads or 1) > 1 else 'sync'}\n")
         print(f"{'page':40} {'first ms':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'app CPU ms/req':>15}")
         worst = 0.0
         failures = 0
