@@ -52,7 +52,7 @@ def _text_check(max_length: int | None, validator: Callable[[str], Any] | None) 
 
 
 # Per column; a check is a pure function of the cell, and the bound keeps memory flat in file size.
-REMEMBERED_VALUES = 4096
+REMEMBERED_VALUES = 1024
 # Unique per row: remembering them would only cost.
 UNIQUE_FIELDS = frozenset({"email", "external_id", "phone", "pain_point", "lead_message"})
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from leads.bulk_write import insert_rows, new_uuids
+from leads.bulk_write import COPY_CHUNK_ROWS, insert_rows, new_uuids
 from leads.importing import columns, fast_path
 from leads.importing.run import DEFAULT_WON_VALUES, _RowBuilder
 from leads.importing.sniff import RefusedFile, inspect
@@ -112,3 +112,14 @@ def test_copy_text_keeps_tabs_newlines_backslashes_and_nulls_as_written():
         assert lead.status == (Lead.Status.CLOSED_WON if number == 0 else Lead.Status.NEW)
         assert lead.created_at == now
     assert ActivityLog.objects.get(lead_id=ids[0]).payload == {"note": "a\\b\t"}
+
+
+@pytest.mark.django_db
+def test_a_batch_longer_than_one_copy_write_arrives_whole():
+    now = timezone.now()
+    count = COPY_CHUNK_ROWS * 2 + 7
+    ids = new_uuids(count)
+    insert_rows(Lead, [{"id": lead_id, "email": f"lead{number}@example.com", "created_at": now, "updated_at": now}
+                       for number, lead_id in enumerate(ids)])
+    assert Lead.objects.count() == count
+    assert Lead.objects.get(pk=ids[-1]).email == f"lead{count - 1}@example.com"
