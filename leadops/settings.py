@@ -169,6 +169,8 @@ RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
 CELERY_RESULT_BACKEND = None
+# No result store, so nobody can read a task's return value: the worker need not record it.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
