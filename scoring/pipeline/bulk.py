@@ -11,6 +11,7 @@ SQLite embedded default) the ORM's bulk methods are used, one write after the ot
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -78,11 +79,7 @@ def _columns(fields: list[Any]) -> str:
 
 def _insert_sql(write: Write) -> tuple[str, str]:
     meta, objects = write.model._meta, write.objects
-    fields = [
-        field
-        for field in meta.concrete_fields
-        if not (isinstance(field, (AutoField, BigAutoField)) and getattr(objects[0], field.attname) is None)
-    ]
+    fields = _insert_fields(write.model, database_makes_id=objects[0].pk is None)
     # Defaults were filled when the objects were made; auto_now fields get "now" as save() would.
     stamped = [field for field in fields if getattr(field, "auto_now", False)]
     for obj in objects:
@@ -95,6 +92,16 @@ def _insert_sql(write: Write) -> tuple[str, str]:
     if write.ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     return sql, _rows(objects, fields)
+
+
+@cache
+def _insert_fields(model: type[Model], *, database_makes_id: bool) -> list[Any]:
+    # Made once per model: the AutoField check is a slow isinstance, and a per-lead task pays it per write.
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (database_makes_id and isinstance(field, (AutoField, BigAutoField)))
+    ]
 
 
 def _update_sql(write: Write) -> tuple[str, str]:
