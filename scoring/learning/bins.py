@@ -21,6 +21,10 @@ NUMERIC = "numeric"
 PAIR = "pair"
 MAX_LEVELS = 200
 MAX_NUMERIC_BINS = 12
+# A category seen this often gets its own level. Rarer ones are pooled as "other value"; the L2
+# penalty already shrinks a level seen a few times toward the base rate, so a higher cut-off only
+# throws evidence away (Olist's landing pages: AUC 0.7081 -> 0.7114 with 3 instead of 0.2 % of leads).
+MIN_LEVEL_COUNT = 3
 # Interactions: at most this many pairs, each binned coarse or fine: (top levels, quantile ranges).
 MAX_PAIRS = 8
 PAIR_GRAINS = ((4, 3), (12, 10))
@@ -173,7 +177,7 @@ def build_bins(
 ) -> list[FeatureBins]:
     """Choose the bins of every usable feature (or only of `names`) from the training leads."""
     table = Columns.of(rows)
-    min_count = min_count or max(3, int(0.002 * table.size))
+    min_count = min_count or MIN_LEVEL_COUNT
     bins: list[FeatureBins] = []
     for name in names if names is not None else list(table.codes):
         if name not in table.codes:

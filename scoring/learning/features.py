@@ -52,7 +52,6 @@ INTENT_PATTERNS = {
 }
 
 DATE_SUFFIX = "(date)"
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -90,7 +89,11 @@ def clean_value(value: Any) -> FeatureValue:
 
 
 def _date_parts(name: str, text: str) -> Features:
-    """A date column says when the lead arrived: its month and weekday are known then, the day is not a signal."""
+    """A date column says when the lead arrived: its month is known then, the day is not a signal.
+
+    No weekday: on both labelled data sets with a date (Olist, Maven) its seven levels were noise
+    that cost cross-validated AUC (Olist 0.7059 -> 0.7081 without it) and few-outcome accuracy.
+    """
     match = _DATE.match(text)
     if not match:
         return {}
@@ -99,8 +102,7 @@ def _date_parts(name: str, text: str) -> Features:
     except ValueError:
         return {}
     # The date itself too, as a number binned by the model: early vs recent leads can differ.
-    return {f"{name} month": _MONTHS[day.month - 1], f"{name} weekday": _WEEKDAYS[day.weekday()],
-            f"{name} {DATE_SUFFIX}": float(day.toordinal())}
+    return {f"{name} month": _MONTHS[day.month - 1], f"{name} {DATE_SUFFIX}": float(day.toordinal())}
 
 
 def attribute_features(attributes: dict[str, Any], leaky_columns: Iterable[str] = ()) -> Features:

@@ -34,10 +34,18 @@ def test_it_leaves_out_post_contact_and_configured_leaky_columns() -> None:
     assert features == {"Lead Source": "Google"}
 
 
-def test_it_turns_a_date_column_into_month_weekday_and_date() -> None:
+def test_it_turns_a_date_column_into_month_and_date() -> None:
     features = attribute_features({"first_contact_date": "2018-02-01"})
-    assert features["first_contact_date month"] == "Feb"
-    assert features["first_contact_date weekday"] == "Thu"
+    assert features == {"first_contact_date month": "Feb", "first_contact_date (date)": 736726.0}
+
+
+def test_a_category_seen_three_times_gets_its_own_factor() -> None:
+    rows, labels = synthetic(2000)
+    rows = [{**row, "Landing page": "rare-page" if index < 3 else f"page-{index % 4}"}
+            for index, row in enumerate(rows)]
+    model = fit_model(features_of(rows), labels)
+    landing_page = next(feature for feature in model.features if feature.name == "Landing page")
+    assert "rare-page" in landing_page.levels
 
 
 def test_it_drops_a_column_unique_per_lead() -> None:
