@@ -7,6 +7,7 @@ import time_machine
 
 from conftest import LeadFactory
 from outreach.models import EmailDraft
+from outreach.review_views import QUEUE_LIMIT
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,17 @@ def test_a_draft_someone_else_handled_leaves_the_queue_at_once_and_new_ones_come
     assert "Hello Handled" not in html
     with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=30)):
         assert "Hello Newcomer" in rep_client.get("/review/").content.decode()
+
+
+def test_a_long_queue_shows_the_first_screenful_hot_and_highest_scored_first(rep_client):
+    for index in range(QUEUE_LIMIT + 5):
+        _draft("WARM" if index % 2 else "HOT", 40 + index, f"Lead{index:02d}")
+    rep_client.get("/review/")  # fills the cached head, spares included
+    html = rep_client.get("/review/").content.decode()
+    assert html.count('class="card review-item"') == QUEUE_LIMIT
+    assert f"{QUEUE_LIMIT + 5} drafts waiting · showing the first {QUEUE_LIMIT}" in html
+    hot = sorted((index for index in range(QUEUE_LIMIT + 5) if index % 2 == 0), reverse=True)
+    positions = [html.index(f"Hello Lead{index:02d}<") for index in hot]
+    assert positions == sorted(positions)  # all HOT drafts, highest score first, come before any WARM one
+    assert html.index(f"Hello Lead{hot[-1]:02d}<") < html.index("Hello Lead29<")
+    assert "Hello Lead01<" not in html  # the lowest-scored WARM drafts wait below the screenful
