@@ -78,6 +78,15 @@ def test_enrichment_lands_on_the_lead_and_a_company_row_is_made_by_domain():
     assert lead.company.name == "Northwind Logistics"
 
 
+def test_a_later_lead_fills_in_what_its_company_row_was_missing():
+    CompanyFactory(domain="northwind-logistics.com", name="Northwind", industry="", size_band="")
+
+    lead = qualified()
+
+    assert lead.company.name == "Northwind"  # what the company already had is kept
+    assert (lead.company.industry, lead.company.size_band) == ("Logistics", Lead.SizeBand.MID)
+
+
 def test_earlier_leads_at_the_same_domain_show_as_a_factor():
     company = CompanyFactory(domain="northwind-logistics.com")
     LeadFactory(email="old1@northwind-logistics.com", company=company, status=Lead.Status.CLOSED_WON)
@@ -163,8 +172,11 @@ def test_a_lead_asking_not_to_be_contacted_is_suppressed_and_never_drafted():
     assert runner.qualify([lead.pk]).unchanged == 1
 
 
-def test_an_address_already_on_the_do_not_contact_list_is_never_drafted():
-    Suppression.objects.create(domain="northwind-logistics.com", reason=Suppression.Reason.MANUAL)
+@pytest.mark.parametrize(
+    "entry", [{"domain": "northwind-logistics.com"}, {"email": "dana.reyes@northwind-logistics.com"}]
+)
+def test_an_address_already_on_the_do_not_contact_list_is_never_drafted(entry):
+    Suppression.objects.create(**entry, reason=Suppression.Reason.MANUAL)
 
     lead = qualified()
 
@@ -379,6 +391,26 @@ def test_a_new_scoring_version_requalifies_leads_with_its_weights():
     lead.refresh_from_db()
     assert lead.score_version == stricter.version
     assert not any(factor["factor"] == "VP title" and factor["points"] for factor in lead.score_factors)
+
+
+def test_rolling_back_to_an_earlier_version_scores_with_it_again():
+    lead = qualified()
+    original = ScoringConfig.objects.get(is_active=True)
+    ScoringConfig.objects.create(
+        version=ScoringConfig.next_version(),
+        source=ScoringConfig.Source.MANUAL,
+        weights={**original.weights, "seniority.vp": 0},
+        thresholds=original.thresholds,
+        profile=original.profile,
+    ).activate()
+    runner.qualify([lead.pk])
+
+    original.activate()
+    runner.qualify([lead.pk])
+
+    lead.refresh_from_db()
+    assert lead.score_version == original.version
+    assert {"factor": "VP title", "points": 20} in lead.score_factors
 
 
 def test_a_batch_qualifies_many_leads_in_one_go():
