@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -34,10 +35,12 @@ def _joined(values: list[str]) -> str:
     return joined
 
 
-def _insertable_fields(model: type[models.Model]) -> list[models.Field]:
-    # Auto-numbered primary keys are left to the database.
-    return [field for field in model._meta.concrete_fields
-            if not (isinstance(field, AutoFieldMixin) and field.primary_key)]
+@cache
+def insertable_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The columns a bulk INSERT writes: every concrete field but an auto-numbered primary key, which
+    the database assigns. Worked out once per model: the isinstance checks cost a per-lead task."""
+    return tuple(field for field in model._meta.concrete_fields
+                 if not (isinstance(field, AutoFieldMixin) and field.primary_key))
 
 
 # Rows per write to COPY: one text for a whole batch would be megabytes held at once.
@@ -54,7 +57,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows])  # type: ignore[misc]
         return
-    fields = _insertable_fields(model)
+    fields = insertable_fields(model)
     given = set().union(*rows)
     named = [field for field in fields if field.attname in given]
     defaulted = [field for field in fields if field.attname not in given]
@@ -143,7 +146,7 @@ def insert_missing(
         model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)  # type: ignore[misc]
         return dict(model.objects.filter(**{f"{unique_field}__in": keys}).values_list(unique_field, "pk"))
     columns, selected, params, arrays = [], [], [], []
-    for field in _insertable_fields(model):
+    for field in insertable_fields(model):
         columns.append(connection.ops.quote_name(field.column))
         if field.attname in texts:
             selected.append(f"u.c{len(arrays)}")

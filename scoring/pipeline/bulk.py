@@ -11,12 +11,13 @@ SQLite embedded default) the ORM's bulk methods are used, one write after the ot
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import AutoField, BigAutoField, Model
+from django.db.models import Model
+
+from leads.bulk_write import insertable_fields
 
 
 @dataclass
@@ -79,7 +80,8 @@ def _columns(fields: list[Any]) -> str:
 
 def _insert_sql(write: Write) -> tuple[str, str]:
     meta, objects = write.model._meta, write.objects
-    fields = _insert_fields(write.model, database_makes_id=objects[0].pk is None)
+    # Rows made with their auto-numbered id (rare) write it; otherwise the database numbers them.
+    fields = insertable_fields(write.model) if objects[0].pk is None else write.model._meta.concrete_fields
     # Defaults were filled when the objects were made; auto_now fields get "now" as save() would.
     stamped = [field for field in fields if getattr(field, "auto_now", False)]
     for obj in objects:
@@ -92,16 +94,6 @@ def _insert_sql(write: Write) -> tuple[str, str]:
     if write.ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     return sql, _rows(objects, fields)
-
-
-@cache
-def _insert_fields(model: type[Model], *, database_makes_id: bool) -> list[Any]:
-    # Made once per model: the AutoField check is a slow isinstance, and a per-lead task pays it per write.
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not (database_makes_id and isinstance(field, (AutoField, BigAutoField)))
-    ]
 
 
 def _update_sql(write: Write) -> tuple[str, str]:
