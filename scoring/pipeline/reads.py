@@ -76,14 +76,15 @@ def _lock_sql() -> tuple[tuple[Any, ...], str]:
     draft, suppression = EmailDraft._meta.db_table, Suppression._meta.db_table
     # The address as the Python side compares it (intake stores it trimmed and lower-case already);
     # the domain is what follows the last "@", like str.rpartition. The "<> ''" terms let the
-    # partial unique indexes on email and domain serve the lookup.
+    # partial unique indexes on email and domain serve the lookup, one EXISTS each: with an OR
+    # inside one EXISTS PostgreSQL scans the whole do-not-contact list for every lead.
     address = "lower(btrim(l.email))"
     sql = f"""
         SELECT {", ".join(f'l."{field.column}"' for field in fields)},
             (SELECT c.id || ':' || c.version FROM "{config}" c WHERE c.is_active) AS active_config,
-            EXISTS (SELECT 1 FROM "{suppression}" s
-                     WHERE (s.email = {address} AND NOT (s.email = ''))
-                        OR (s.domain = substring({address} from '[^@]*$') AND NOT (s.domain = ''))) AS suppressed,
+            (EXISTS (SELECT 1 FROM "{suppression}" s WHERE s.email = {address} AND NOT (s.email = ''))
+             OR EXISTS (SELECT 1 FROM "{suppression}" s
+                         WHERE s.domain = substring({address} from '[^@]*$') AND NOT (s.domain = ''))) AS suppressed,
             (SELECT coalesce(json_agg(json_build_array(d.variant, d.state, d.generated_by)), '[]')
                FROM "{draft}" d
               WHERE d.lead_id = l.id AND d.variant = ANY(%s) AND d.state = ANY(%s)) AS open_drafts
