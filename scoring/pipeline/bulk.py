@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Model
 
+from leadops.db import prepared_cursor
 from leads.bulk_write import insertable_fields
 
 
@@ -55,7 +56,7 @@ def run_together(writes: list[Write]) -> None:
     # The writes touch different tables and read nothing the others write, so their order within
     # the statement does not matter; foreign keys are checked at commit.
     prefix = "WITH " + ", ".join(f"write_{number} AS ({sql})" for number, (sql, _) in enumerate(first)) if first else ""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"{prefix} {last[0]}", [rows for _, rows in statements])
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
+from leadops.db import SKIP_COMMIT_FLUSH_SQL, prepared_cursor
+
 from leads.models import Company, Lead
 from outreach.models import EmailDraft, Suppression
 from scoring import enrichment
@@ -41,18 +43,23 @@ class LockedBatch:
 
 
 def lock_leads(ids: list[str]) -> LockedBatch:
-    """Lock these leads (in primary-key order, so two batches sharing leads cannot deadlock)."""
+    """Lock these leads (in primary-key order, so two batches sharing leads cannot deadlock).
+
+    On PostgreSQL the same statement also lets the transaction's COMMIT skip the WAL flush
+    (see leadops.db.skip_commit_flush): everything a run writes can be recomputed, and
+    scoring.tasks.requalify_stranded re-runs leads whose results a crash lost.
+    """
     if connection.vendor != "postgresql":
         return _lock_leads_with_orm(ids)
     columns, sql = _lock_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [list(PIPELINE_VARIANTS), list(EmailDraft.OPEN_STATES), ids])
         rows = cursor.fetchall()
     batch = LockedBatch(leads={})
     for row in rows:
         lead = _lead_from_row(columns, row)
         batch.leads[str(lead.pk)] = lead
-        batch.active_config, suppressed, drafts = row[len(columns):]
+        batch.active_config, suppressed, drafts, _flush = row[len(columns):]
         if suppressed:
             batch.suppressed.add(lead.email.strip().lower())
         batch.open_drafts += [(lead.pk, variant, state, author) for variant, state, author in drafts]
@@ -87,7 +94,8 @@ def _lock_sql() -> tuple[tuple[Any, ...], str]:
                          WHERE s.domain = substring({address} from '[^@]*$') AND NOT (s.domain = ''))) AS suppressed,
             (SELECT coalesce(json_agg(json_build_array(d.variant, d.state, d.generated_by)), '[]')
                FROM "{draft}" d
-              WHERE d.lead_id = l.id AND d.variant = ANY(%s) AND d.state = ANY(%s)) AS open_drafts
+              WHERE d.lead_id = l.id AND d.variant = ANY(%s) AND d.state = ANY(%s)) AS open_drafts,
+            {SKIP_COMMIT_FLUSH_SQL}
         FROM "{lead}" l WHERE l.id = ANY(%s::uuid[]) ORDER BY l.id FOR UPDATE OF l
     """
     return fields, sql
@@ -142,7 +150,7 @@ def companies_with_memory(
         )
         return companies, memory
     fields, sql = _companies_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             sql, [Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST, [str(pk) for pk in exclude_lead_ids], list(domains)]
         )

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import transaction
 
 from leadops import llm, runtime
-from leadops.db import skip_commit_flush
 from leads.models import Lead
 from scoring import enrichment, rules
 from scoring.models import ScoringConfig
@@ -109,10 +108,8 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
         else:
             batch.run()
         with transaction.atomic():
-            skip_commit_flush()  # results can be recomputed; scoring.tasks.requalify_stranded re-runs lost ones
             return batch.save(reads.lock_leads(ids))
     with transaction.atomic():
-        skip_commit_flush()
         locked = reads.lock_leads(ids)
         batch = _prepare(ids, list(locked.leads.values()), locked, llm_enabled=False, web_enrichment=False)
         batch.run()

@@ -443,3 +443,25 @@ def test_an_active_learned_version_scores_with_its_model_and_a_probability():
     assert lead.score_factors[0]["factor"] == "Base rate"
     assert sum(factor["points"] for factor in lead.score_factors) == lead.score_value
     assert f"learned model v{config.version}" in lead.score_rationale
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_commits_without_waiting_for_the_disk_and_its_statements_are_prepared_once_they_repeat():
+    """Results can be recomputed, so their COMMIT skips the WAL flush; other transactions keep it."""
+    from django.db import connection, transaction
+
+    from scoring.pipeline import reads
+
+    leads = LeadFactory.create_batch(6)
+    for lead in leads[:5]:
+        runner.qualify([lead.pk])
+    with transaction.atomic():
+        reads.lock_leads([str(leads[5].pk)])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "off"
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%FOR UPDATE OF l%%'")
+            assert cursor.fetchone()[0] == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
