@@ -18,6 +18,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -105,6 +106,53 @@ def prepare_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+class DatabaseCpu:
+    """CPU seconds the PostgreSQL backends serving `database` spend, read from /proc while the import runs.
+
+    Only works when PostgreSQL runs on this machine (otherwise it reports nothing). A backend's time is
+    sampled every SAMPLE_SECONDS and its last reading kept, so a backend that exits loses at most one
+    interval; background processes (WAL writer, autovacuum) are not counted.
+    """
+
+    SAMPLE_SECONDS = 0.05
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(url, autocommit=True)
+        self.database = urlparse(url).path.lstrip("/")
+        self.seconds_by_pid: dict[int, float] = {}
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "DatabaseCpu":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self.connection.close()
+
+    @property
+    def seconds(self) -> float | None:
+        return sum(self.seconds_by_pid.values()) if self.seconds_by_pid else None
+
+    def _sample(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        while True:
+            pids = [pid for (pid,) in self.connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [self.database])]
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                except OSError:  # exited, or PostgreSQL is on another machine
+                    continue
+                self.seconds_by_pid[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+            if self.stopped.wait(self.SAMPLE_SECONDS):
+                return
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -152,8 +200,9 @@ def main() -> None:
         usage_before = resource.getrusage(resource.RUSAGE_SELF)
         rss_before = usage_before.ru_maxrss / 1024
         started = time.perf_counter()
-        job = jobs.create_command_job(path, ImportOptions(qualify=False))
-        job = jobs.run_job(job.pk)
+        with DatabaseCpu(os.environ["DATABASE_URL"]) as database_cpu:
+            job = jobs.create_command_job(path, ImportOptions(qualify=False))
+            job = jobs.run_job(job.pk)
         elapsed = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak = usage.ru_maxrss / 1024
@@ -165,6 +214,10 @@ def main() -> None:
           f"{summary['rows'] / elapsed:,.0f} rows/s; peak RSS {peak:.0f} MB (before the import {rss_before:.0f} MB)")
     print(f"import process CPU: {cpu:.1f} s ({summary['rows'] / cpu:,.0f} rows per CPU second); "
           f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    rows = max(summary["rows"], 1)
+    if database_cpu.seconds is not None:
+        print(f"CPU per row: import process {cpu / rows * 1e6:.0f} us + PostgreSQL backends "
+              f"{database_cpu.seconds / rows * 1e6:.0f} us = {(cpu + database_cpu.seconds) / rows * 1e6:.0f} us")
     print(f"accounting: {summary} adds up: {adds_up}; job {job.status}")
     print(f"stored: {Lead.objects.count():,} leads, {Company.objects.count():,} companies, "
           f"{ActivityLog.objects.count():,} activities; batch size {settings.IMPORT_BATCH_SIZE:,}")

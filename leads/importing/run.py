@@ -8,12 +8,14 @@ Accounting, always: rows = created + updated + unchanged + duplicates_in_file + 
 """
 
 import csv
+import gc
 import io
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -166,7 +168,7 @@ def import_file(
             progress(report)
 
     batch_size = settings.IMPORT_BATCH_SIZE
-    with open(path, "rb") as raw, _Saver(intake) as saver:
+    with open(path, "rb") as raw, _Saver(intake) as saver, _collecting_garbage_less_often():
         text = io.TextIOWrapper(raw, encoding=shape.encoding, errors="replace", newline="")
         reader = csv.reader(text, delimiter=shape.delimiter)
         _skip_header(reader)
@@ -250,6 +252,36 @@ class _Saver:
                 wait(closing)
                 self.executor.shutdown()
                 sys.setswitchinterval(self.switch_interval)
+
+
+# Objects allocated between two runs of the garbage collector's youngest generation (Python's default: 700).
+GARBAGE_COLLECTION_THRESHOLD = 50_000
+_collection_lock = threading.Lock()
+_collection_users = 0
+_default_thresholds = gc.get_threshold()
+
+
+@contextmanager
+def _collecting_garbage_less_often() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while importing.
+
+    The batches in flight are tens of thousands of container objects that live for a while, and each row
+    allocates a dozen more; with the default threshold the collector ran every ~70 rows and traversed the
+    survivors again each time: ~15 µs of the importer's ~60 µs a row. Rows make no reference cycles, so
+    collecting 70 times less often frees the same memory. Imports running at once in one process share
+    the setting; the last one to finish restores the default.
+    """
+    global _collection_users
+    with _collection_lock:
+        _collection_users += 1
+        gc.set_threshold(GARBAGE_COLLECTION_THRESHOLD, *_default_thresholds[1:])
+    try:
+        yield
+    finally:
+        with _collection_lock:
+            _collection_users -= 1
+            if not _collection_users:
+                gc.set_threshold(*_default_thresholds)
 
 
 def _close_connection(barrier: threading.Barrier) -> None:

@@ -1,6 +1,7 @@
 """The CSV importer on the awkward-file corpus in fixtures/csv/, and the ImportJob it runs under."""
 
 import csv
+import gc
 import io
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 
 from conftest import wait_for
 from leads.importing import jobs
-from leads.importing.run import ImportOptions, import_file
+from leads.importing.run import GARBAGE_COLLECTION_THRESHOLD, ImportOptions, import_file
 from leads.importing.sniff import RefusedFile
 from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
 from leads.tasks import run_import
@@ -178,6 +179,15 @@ def test_progress_is_reported_batch_by_batch_up_to_the_whole_file(db, settings):
         (report.rows, report.bytes_read)))
     assert [rows for rows, _ in seen] == [2, 4, 5]
     assert seen[-1][1] == (CORPUS / "duplicates.csv").stat().st_size
+
+
+def test_the_garbage_collector_runs_less_often_during_an_import_and_as_usual_after_it(db, settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    before = gc.get_threshold()
+    during: list[int] = []
+    import_file(CORPUS / "duplicates.csv", ImportOptions(), progress=lambda report: during.append(gc.get_threshold()[0]))
+    assert during and set(during) == {GARBAGE_COLLECTION_THRESHOLD}
+    assert gc.get_threshold() == before
 
 
 # --- ImportJob ---------------------------------------------------------------------------------------
