@@ -13,7 +13,7 @@ qualification.
 """
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -198,7 +198,7 @@ class Intake:
         return kept
 
     def _plan(self, planned: list[_Planned], companies: dict[str, int]) -> None:
-        existing = stored_leads(plan.lead_input for plan in planned)
+        existing = _stored_leads_by_index(plan.lead_input for plan in planned)
         now = timezone.now()
         ids = iter(new_uuids(len(planned)))
         for plan in planned:
@@ -329,6 +329,22 @@ class Intake:
             return RowResult(Outcome.UPDATED, lead_id=lead_id,
                              changed_fields=[_field_label(name) for name in plan.changes])
         return RowResult(Outcome.UNCHANGED, lead_id=lead_id)
+
+
+def _stored_leads_by_index(lead_inputs: Iterable[LeadInput]) -> dict[str, Lead]:
+    """`stored_leads`, with PostgreSQL told not to read the whole table instead of probing its unique indexes.
+
+    The planner costs each of a batch's ~2,000 probes as a random disk read, so between roughly 20,000 and
+    400,000 leads it preferred a sequential scan: ~90 ms a batch at 187,000 leads, growing with the table,
+    where the probes take ~2 ms. Inside the batch's transaction only, and only for this lookup.
+    """
+    if connection.vendor != "postgresql":
+        return stored_leads(lead_inputs)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan TO off")
+        found = stored_leads(lead_inputs)
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    return found
 
 
 def _enqueue_qualification(lead_ids: list[UUID | str]) -> None:

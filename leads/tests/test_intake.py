@@ -4,6 +4,8 @@ from uuid import UUID
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from leads.intake import Intake, IntakeError, LeadInput, Outcome, ingest, parse_lead
 from leads.lead_input import budget_amount, size_band, split_full_name
@@ -201,3 +203,24 @@ def test_new_lead_ids_are_time_ordered_uuids(db, queued):
     with time_machine.travel("2026-03-02 10:00:01+00:00", tick=False):
         second = ingest({"email": "second@acme.com"}, source="web_form").lead
     assert first.id.version == 7 and str(first.id) < str(second.id)
+
+
+def test_a_batch_finds_stored_leads_through_the_unique_indexes_and_leaves_the_planner_settings_alone(db, queued):
+    ingest({"email": "stored@acme.com", "external_id": "P-1"}, source="web_form")
+    with CaptureQueriesContext(connection) as queries:
+        results = Intake(source="import").process([{"email": "STORED@acme.com"}, {"external_id": "P-1"},
+                                                   *({"email": f"new{number}@acme.com"} for number in range(50))])
+    assert [result.outcome for result in results[:2]] == [Outcome.UNCHANGED, Outcome.UNCHANGED]
+    statements = [query["sql"] for query in queries]
+    lookups = [sql for sql in statements if "= ANY(" in sql and "leads_lead" in sql]
+    assert len(lookups) == 2
+    first = statements.index(lookups[0])
+    assert statements[first - 1:first + 3] == ["SET LOCAL enable_seqscan TO off", *lookups,
+                                               "SET LOCAL enable_seqscan TO DEFAULT"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone() == ("on",)  # only the lookups run without sequential scans
+        cursor.execute("SET LOCAL enable_seqscan TO off")
+        for sql, index in zip(lookups, ["lead_email_ci_unique", "lead_external_id_unique"]):
+            cursor.execute(f"EXPLAIN {sql}")
+            assert index in " ".join(line for (line,) in cursor.fetchall())
