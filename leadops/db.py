@@ -1,6 +1,6 @@
 """Database helpers shared by the bulk write paths."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 def skip_commit_flush() -> None:
@@ -33,9 +33,10 @@ def prepared_cursor():  # type: ignore[no-untyped-def]
     """
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    database = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` looks it up on every use
+    database.close_if_health_check_failed()
+    database.ensure_connection()
+    database.validate_thread_sharing()
+    with database.wrap_database_errors:
+        raw = ServerBindingCursor(database.connection)
+    return database.make_debug_cursor(raw) if database.queries_logged else database.make_cursor(raw)

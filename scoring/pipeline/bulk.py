@@ -10,7 +10,9 @@ SQLite embedded default) the ORM's bulk methods are used, one write after the ot
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -68,43 +70,61 @@ def _with_orm(write: Write) -> None:
         manager.bulk_create(write.objects, ignore_conflicts=write.ignore_conflicts)
 
 
-def _rows(objects: list[Model], fields: list[Any]) -> str:
-    return json.dumps(
-        [{field.column: field.value_from_object(obj) for field in fields} for obj in objects],
-        cls=DjangoJSONEncoder,
-    )
+def _rows(objects: list[Model], names: tuple[tuple[str, str], ...]) -> str:
+    """The rows as a JSON array of {column: value}; `names` are (column, attname) pairs."""
+    return json.dumps([{column: getattr(obj, attname) for column, attname in names} for obj in objects],
+                      cls=DjangoJSONEncoder)
 
 
-def _columns(fields: list[Any]) -> str:
+def _columns(fields: Iterable[Any]) -> str:
     return ", ".join(f'"{field.column}"' for field in fields)
 
 
+def _names(fields: Iterable[Any]) -> tuple[tuple[str, str], ...]:
+    # getattr(obj, attname) is what value_from_object returns for every concrete field.
+    return tuple((field.column, field.attname) for field in fields)
+
+
 def _insert_sql(write: Write) -> tuple[str, str]:
-    meta, objects = write.model._meta, write.objects
     # Rows made with their auto-numbered id (rare) write it; otherwise the database numbers them.
-    fields = insertable_fields(write.model) if objects[0].pk is None else write.model._meta.concrete_fields
+    sql, names, stamped = _insert_statement(write.model, write.objects[0].pk is not None, write.ignore_conflicts)
     # Defaults were filled when the objects were made; auto_now fields get "now" as save() would.
-    stamped = [field for field in fields if getattr(field, "auto_now", False)]
-    for obj in objects:
+    for obj in write.objects:
         for field in stamped:
             field.pre_save(obj, add=True)
+    return sql, _rows(write.objects, names)
+
+
+@cache
+def _insert_statement(
+    model: type[Model], with_pk: bool, ignore_conflicts: bool
+) -> tuple[str, tuple[tuple[str, str], ...], tuple[Any, ...]]:
+    """The INSERT's SQL, its (column, attname) pairs and its auto_now fields: the same for every batch."""
+    table = model._meta.db_table
+    fields = model._meta.concrete_fields if with_pk else insertable_fields(model)
     sql = (
-        f'INSERT INTO "{meta.db_table}" ({_columns(fields)}) '
-        f'SELECT {_columns(fields)} FROM jsonb_populate_recordset(NULL::"{meta.db_table}", %s::jsonb)'
+        f'INSERT INTO "{table}" ({_columns(fields)}) '
+        f'SELECT {_columns(fields)} FROM jsonb_populate_recordset(NULL::"{table}", %s::jsonb)'
     )
-    if write.ignore_conflicts:
+    if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    return sql, _rows(objects, fields)
+    return sql, _names(fields), tuple(field for field in fields if getattr(field, "auto_now", False))
 
 
 def _update_sql(write: Write) -> tuple[str, str]:
-    meta = write.model._meta
     assert write.update_fields
-    fields = [meta.pk] + [meta.get_field(name) for name in write.update_fields]
+    sql, names = _update_statement(write.model, tuple(write.update_fields))
+    return sql, _rows(write.objects, names)
+
+
+@cache
+def _update_statement(model: type[Model], update_fields: tuple[str, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    meta = model._meta
+    fields = [meta.pk] + [meta.get_field(name) for name in update_fields]
     assignments = ", ".join(f'"{field.column}" = v."{field.column}"' for field in fields[1:])
     key = meta.pk.column
     sql = (
         f'UPDATE "{meta.db_table}" AS t SET {assignments} '
         f'FROM jsonb_populate_recordset(NULL::"{meta.db_table}", %s::jsonb) AS v WHERE t."{key}" = v."{key}"'
     )
-    return sql, _rows(write.objects, fields)
+    return sql, _names(fields)

@@ -175,7 +175,7 @@ class _Writes:
 
     def note(self, lead: Lead, kind: str, payload: dict[str, Any]) -> None:
         self.activities.append(
-            ActivityLog(lead=lead, type=kind, payload=payload, actor_label="pipeline", created_at=self.now)
+            ActivityLog(lead_id=lead.pk, type=kind, payload=payload, actor_label="pipeline", created_at=self.now)
         )
 
     def failure(self, state: QualificationState, lead: Lead) -> None:

@@ -145,21 +145,29 @@ def _prepare(
     context = load_context(leads, config, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
     suppressed = locked.suppressed if locked else reads.suppressed_addresses(leads)
 
-    def fingerprint_of(lead: Lead) -> str:
-        return fingerprint(LeadSnapshot.of(lead), config_version=context.rules.version, llm=context.llm_model)
+    # log_to_crm asks again for the rows it saves: in rules mode the very rows read here, under the same lock.
+    known: dict[int, tuple[Lead, LeadSnapshot, str]] = {}
+
+    def snapshot_of(lead: Lead) -> tuple[Lead, LeadSnapshot, str]:
+        hit = known.get(id(lead))
+        if hit is None or hit[0] is not lead:
+            snapshot = LeadSnapshot.of(lead)
+            hit = known[id(lead)] = (
+                lead, snapshot, fingerprint(snapshot, config_version=context.rules.version, llm=context.llm_model)
+            )
+        return hit
 
     batch = _Batch(
         context=context,
         to_run=[],
         unchanged=[],
         not_found=len(ids) - len(leads),
-        fingerprint_of=fingerprint_of,
+        fingerprint_of=lambda lead: snapshot_of(lead)[2],
     )
     for lead in leads:
+        _lead, snapshot, lead_fingerprint = snapshot_of(lead)
         state = QualificationState(
-            lead=LeadSnapshot.of(lead),
-            fingerprint=fingerprint_of(lead),
-            suppressed=lead.email.strip().lower() in suppressed,
+            lead=snapshot, fingerprint=lead_fingerprint, suppressed=lead.email.strip().lower() in suppressed
         )
         (batch.unchanged if lead.qualified_fingerprint == state.fingerprint else batch.to_run).append(state)
     return batch
