@@ -40,6 +40,11 @@ class LockedBatch:
     suppressed: set[str] = field(default_factory=set)
     # (lead id, variant, state, generated_by) of the leads' open pipeline drafts.
     open_drafts: list[tuple[Any, str, str, str]] = field(default_factory=list)
+    # The Company rows (and company memory) of the leads' address domains, read with the lock;
+    # `domains_read` are the domains looked up there, found or not (see `companies_with_memory`).
+    companies: dict[str, Company] = field(default_factory=dict)
+    memory: dict[str, CompanyMemory] = field(default_factory=dict)
+    domains_read: set[str] = field(default_factory=set)
 
 
 def lock_leads(ids: list[str]) -> LockedBatch:
@@ -52,17 +57,22 @@ def lock_leads(ids: list[str]) -> LockedBatch:
     if connection.vendor != "postgresql":
         return _lock_leads_with_orm(ids)
     columns, sql = _lock_sql()
+    company_columns = _company_fields()
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [list(PIPELINE_VARIANTS), list(EmailDraft.OPEN_STATES), ids])
+        cursor.execute(sql, [list(PIPELINE_VARIANTS), list(EmailDraft.OPEN_STATES), ids, ids])
         rows = cursor.fetchall()
     batch = LockedBatch(leads={})
     for row in rows:
         lead = _lead_from_row(columns, row)
         batch.leads[str(lead.pk)] = lead
-        batch.active_config, suppressed, drafts, _flush = row[len(columns):]
+        extra = len(columns)
+        batch.active_config, suppressed, drafts, _flush, email_domain = row[extra:extra + 5]
         if suppressed:
             batch.suppressed.add(lead.email.strip().lower())
         batch.open_drafts += [(lead.pk, variant, state, author) for variant, state, author in drafts]
+        if email_domain:
+            batch.domains_read.add(email_domain)
+            _add_company(batch.companies, batch.memory, company_columns, row[extra + 5:])
     return batch
 
 
@@ -84,7 +94,8 @@ def _lock_sql() -> tuple[tuple[Any, ...], str]:
     # The address as the Python side compares it (intake stores it trimmed and lower-case already);
     # the domain is what follows the last "@", like str.rpartition. The "<> ''" terms let the
     # partial unique indexes on email and domain serve the lookup, one EXISTS each: with an OR
-    # inside one EXISTS PostgreSQL scans the whole do-not-contact list for every lead.
+    # inside one EXISTS PostgreSQL scans the whole do-not-contact list for every lead. The company
+    # of the address's domain comes along (most leads' company domain), saving a statement a lead.
     address = "lower(btrim(l.email))"
     sql = f"""
         SELECT {", ".join(f'l."{field.column}"' for field in fields)},
@@ -95,8 +106,13 @@ def _lock_sql() -> tuple[tuple[Any, ...], str]:
             (SELECT coalesce(json_agg(json_build_array(d.variant, d.state, d.generated_by)), '[]')
                FROM "{draft}" d
               WHERE d.lead_id = l.id AND d.variant = ANY(%s) AND d.state = ANY(%s)) AS open_drafts,
-            {SKIP_COMMIT_FLUSH_SQL}
-        FROM "{lead}" l WHERE l.id = ANY(%s::uuid[]) ORDER BY l.id FOR UPDATE OF l
+            {SKIP_COMMIT_FLUSH_SQL},
+            substring({address} from '[^@]*$') AS email_domain,
+            co.*
+        FROM "{lead}" l
+        LEFT JOIN LATERAL ({_company_select()} WHERE c.domain = substring({address} from '[^@]*$')) co
+          ON NOT (l.email = '')
+        WHERE l.id = ANY(%s::uuid[]) ORDER BY l.id FOR UPDATE OF l
     """
     return fields, sql
 
@@ -138,52 +154,71 @@ def suppressed_addresses(leads: list[Lead]) -> set[str]:
 
 
 def companies_with_memory(
-    domains: set[str], exclude_lead_ids: list[Any]
+    domains: set[str], exclude_lead_ids: list[Any], locked: LockedBatch | None = None
 ) -> tuple[dict[str, Company], dict[str, CompanyMemory]]:
-    """The Company rows of these domains, and per domain the earlier leads there and how they ended."""
-    if not domains:
-        return {}, {}
-    if connection.vendor != "postgresql":
-        companies = Company.objects.in_bulk(list(domains), field_name="domain")
-        memory = enrichment.company_memory_by_id(
-            {domain: company.pk for domain, company in companies.items()}, exclude_lead_ids
-        )
-        return companies, memory
-    fields, sql = _companies_sql()
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            sql, [Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST, [str(pk) for pk in exclude_lead_ids], list(domains)]
-        )
-        rows = cursor.fetchall()
+    """The Company rows of these domains, and per domain the earlier leads there and how they ended.
+
+    Domains `locked` already looked up (with the leads' lock) are not read again.
+    """
     companies: dict[str, Company] = {}
     memory: dict[str, CompanyMemory] = {}
-    for row in rows:
-        company = Company.from_db(
-            connection.alias,
-            [field.attname for field in fields],
-            [
-                field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-                for field, value in zip(fields, row, strict=False)
-            ],
+    if locked is not None:
+        companies = {domain: row for domain, row in locked.companies.items() if domain in domains}
+        memory = {domain: row for domain, row in locked.memory.items() if domain in domains}
+        domains = domains - locked.domains_read
+    if not domains:
+        return companies, memory
+    if connection.vendor != "postgresql":
+        found = Company.objects.in_bulk(list(domains), field_name="domain")
+        memory |= enrichment.company_memory_by_id(
+            {domain: company.pk for domain, company in found.items()}, exclude_lead_ids
         )
-        earlier, won, lost = row[len(fields):]
-        companies[company.domain] = company
-        if earlier:
-            memory[company.domain] = CompanyMemory(domain=company.domain, earlier_leads=earlier, won=won, lost=lost)
+        return companies | found, memory
+    fields = _company_fields()
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"{_company_select()} WHERE c.domain = ANY(%s)",
+            [[str(pk) for pk in exclude_lead_ids], list(domains)],
+        )
+        for row in cursor.fetchall():
+            _add_company(companies, memory, fields, row)
     return companies, memory
 
 
+def _add_company(
+    companies: dict[str, Company], memory: dict[str, CompanyMemory], fields: tuple[Any, ...], row: tuple[Any, ...]
+) -> None:
+    """Add a row of `_company_select` (all NULL when a LEFT JOIN found no company)."""
+    values, (earlier, won, lost) = row[:len(fields)], row[len(fields):]
+    if values[0] is None:
+        return
+    company = Company.from_db(
+        connection.alias,
+        [field.attname for field in fields],
+        [
+            field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+            for field, value in zip(fields, values, strict=True)
+        ],
+    )
+    companies[company.domain] = company
+    if earlier:
+        memory[company.domain] = CompanyMemory(domain=company.domain, earlier_leads=earlier, won=won, lost=lost)
+
+
 @cache
-def _companies_sql() -> tuple[tuple[Any, ...], str]:
-    fields = tuple(Company._meta.concrete_fields)
+def _company_fields() -> tuple[Any, ...]:
+    return tuple(Company._meta.concrete_fields)
+
+
+@cache
+def _company_select() -> str:
+    """Company rows with their memory: the leads there other than the batch's (%s: uuid[]), won and lost."""
     company, lead = Company._meta.db_table, Lead._meta.db_table
-    sql = f"""
-        SELECT {", ".join(f'c."{field.column}"' for field in fields)}, m.earlier, m.won, m.lost
+    return f"""
+        SELECT {", ".join(f'c."{field.column}"' for field in _company_fields())}, m.earlier, m.won, m.lost
         FROM "{company}" c CROSS JOIN LATERAL (
-            SELECT count(*) AS earlier, count(*) FILTER (WHERE l.status = %s) AS won,
-                   count(*) FILTER (WHERE l.status = %s) AS lost
-            FROM "{lead}" l WHERE l.company_id = c.id AND NOT (l.id = ANY(%s::uuid[]))
+            SELECT count(*) AS earlier, count(*) FILTER (WHERE l2.status = '{Lead.Status.CLOSED_WON}') AS won,
+                   count(*) FILTER (WHERE l2.status = '{Lead.Status.CLOSED_LOST}') AS lost
+            FROM "{lead}" l2 WHERE l2.company_id = c.id AND NOT (l2.id = ANY(%s::uuid[]))
         ) m
-        WHERE c.domain = ANY(%s)
     """
-    return fields, sql

@@ -44,10 +44,15 @@ def active_config(key: str | None) -> ScoringConfig | None:
 
 
 def load_context(
-    leads: list[Lead], config: ScoringConfig | None, *, llm_enabled: bool, web_enrichment: bool
+    leads: list[Lead],
+    config: ScoringConfig | None,
+    *,
+    llm_enabled: bool,
+    web_enrichment: bool,
+    locked: reads.LockedBatch | None = None,
 ) -> RunContext:
     domains = {enrichment.company_domain(lead.email, lead.website) for lead in leads} - {""}
-    companies, memory = reads.companies_with_memory(domains, [lead.pk for lead in leads])
+    companies, memory = reads.companies_with_memory(domains, [lead.pk for lead in leads], locked)
     return RunContext(
         rules=rules.Rules.of(config),
         config=config,
@@ -142,7 +147,7 @@ def _prepare(
     `locked` is the batch as `reads.lock_leads` read it, when the leads are already locked.
     """
     config = active_config(locked.active_config if locked else None)
-    context = load_context(leads, config, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
+    context = load_context(leads, config, llm_enabled=llm_enabled, web_enrichment=web_enrichment, locked=locked)
     suppressed = locked.suppressed if locked else reads.suppressed_addresses(leads)
 
     # log_to_crm asks again for the rows it saves: in rules mode the very rows read here, under the same lock.

@@ -97,6 +97,16 @@ def test_earlier_leads_at_the_same_domain_show_as_a_factor():
     assert {"factor": "2 earlier leads at northwind-logistics.com, 1 won", "points": 10} in lead.score_factors
 
 
+def test_a_free_mail_lead_finds_its_company_and_memory_through_its_website():
+    company = CompanyFactory(domain="northwind-logistics.com")
+    LeadFactory(email="old1@northwind-logistics.com", company=company, status=Lead.Status.CLOSED_LOST)
+
+    lead = qualified(email="dana.reyes@gmail.com", website="https://www.northwind-logistics.com/about")
+
+    assert lead.company == company
+    assert "1 earlier lead at northwind-logistics.com, 1 lost" in [factor["factor"] for factor in lead.score_factors]
+
+
 def test_timeline_gets_scored_status_changed_and_email_drafted_entries():
     lead = qualified()
 
