@@ -6,11 +6,13 @@ import io
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from conftest import wait_for
 from leads.importing import jobs
 from leads.importing.run import GARBAGE_COLLECTION_THRESHOLD, ImportOptions, import_file
 from leads.importing.sniff import RefusedFile
+from leads.intake import Intake
 from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
 from leads.tasks import run_import
 
@@ -254,6 +256,21 @@ def test_on_postgresql_batches_are_saved_in_a_background_thread_with_the_same_re
     # Ella and Ben came in different batches, saved by different threads, and share one company.
     granite = Company.objects.get(domain="granite-works.com")
     assert set(granite.leads.values_list("first_name", flat=True)) == {"Ella", "Ben"}
+
+
+def test_saving_threads_do_not_keep_their_one_off_statements_for_preparing(transactional_db, settings, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", 5)  # as settings.py sets it
+    settings.IMPORT_BATCH_SIZE = 2
+    thresholds: list[int | None] = []
+    save = Intake.save
+
+    def noting_save(intake: Intake, batch):  # type: ignore[no-untyped-def]
+        thresholds.append(connection.connection.prepare_threshold)
+        return save(intake, batch)
+
+    monkeypatch.setattr(Intake, "save", noting_save)
+    assert run("duplicates.csv")["created"] == 3
+    assert thresholds == [None, None, None]
 
 
 def test_stray_nul_characters_deep_in_a_file_are_dropped(db, tmp_path):
