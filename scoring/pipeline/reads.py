@@ -108,7 +108,7 @@ def _lock_sql() -> tuple[tuple[Any, ...], str]:
               WHERE d.lead_id = l.id AND d.variant = ANY(%s) AND d.state = ANY(%s)) AS open_drafts,
             {SKIP_COMMIT_FLUSH_SQL},
             substring({address} from '[^@]*$') AS email_domain,
-            co.*
+            {", ".join(f'co."{field.column}"' for field in _company_fields())}, co.earlier, co.won, co.lost
         FROM "{lead}" l
         LEFT JOIN LATERAL ({_company_select()} WHERE c.domain = substring({address} from '[^@]*$')) co
           ON NOT (l.email = '')
