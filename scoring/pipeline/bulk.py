@@ -44,6 +44,33 @@ def update(model: type[Model], objects: list[Model], field_names: list[str]) -> 
     run_together([Write(model, objects, update_fields=field_names)])
 
 
+def upsert(model: type[Model], objects: list[Model], *, unique_field: str, update_fields: list[str]) -> None:
+    """INSERT these unsaved rows; a row whose `unique_field` value exists updates `update_fields` instead.
+
+    Either way each object gets its row's primary key.
+    """
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            objects, update_conflicts=True, unique_fields=[unique_field], update_fields=update_fields
+        )
+        return
+    sql, rows = _insert_sql(Write(model, objects))
+    column = model._meta.get_field(unique_field).column
+    assignments = ", ".join(
+        f'"{model._meta.get_field(name).column}" = EXCLUDED."{model._meta.get_field(name).column}"'
+        for name in update_fields
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f'{sql} ON CONFLICT ("{column}") DO UPDATE SET {assignments} RETURNING "{model._meta.pk.column}", "{column}"',
+            [rows],
+        )
+        keys = dict((value, key) for key, value in cursor.fetchall())
+    for obj in objects:
+        obj.pk = keys[getattr(obj, unique_field)]
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
 def run_together(writes: list[Write]) -> None:
     """Run these writes (each to a different table): one statement on PostgreSQL."""
     writes = [write for write in writes if write.objects]

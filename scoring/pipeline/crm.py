@@ -79,10 +79,8 @@ def _companies(
     missing = [_filled(Company(domain=domain), found[domain]) for domain in found if domain not in companies]
     if missing:
         # A concurrent batch may create the same domain: the conflict keeps its row and still returns the id.
-        created = Company.objects.bulk_create(
-            missing, update_conflicts=True, unique_fields=["domain"], update_fields=["updated_at"]
-        )
-        companies.update({company.domain: company for company in created})
+        bulk.upsert(Company, missing, unique_field="domain", update_fields=["updated_at"])
+        companies.update({company.domain: company for company in missing})
     changed = []
     for domain, company in companies.items():
         before = (company.name, company.industry, company.size_band, company.country, company.web_profile)
