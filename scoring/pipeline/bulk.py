@@ -65,7 +65,7 @@ def upsert(model: type[Model], objects: list[Model], *, unique_field: str, updat
             f'{sql} ON CONFLICT ("{column}") DO UPDATE SET {assignments} RETURNING "{model._meta.pk.column}", "{column}"',
             [rows],
         )
-        keys = dict((value, key) for key, value in cursor.fetchall())
+        keys = {value: key for key, value in cursor.fetchall()}
     for obj in objects:
         obj.pk = keys[getattr(obj, unique_field)]
         obj._state.adding, obj._state.db = False, connection.alias

@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import Q
 
 from leadops.db import SKIP_COMMIT_FLUSH_SQL, prepared_cursor
-
 from leads.models import Company, Lead
 from outreach.models import EmailDraft, Suppression
 from scoring import enrichment

@@ -7,6 +7,7 @@ from django.db import OperationalError
 from conftest import LeadFactory, wait_for
 from leads.models import ActivityLog, Lead
 from scoring import tasks
+from scoring.models import Trace
 from scoring.pipeline import runner
 from scoring.tests.test_pipeline import HOT_LEAD
 
@@ -67,10 +68,10 @@ def test_a_permanent_failure_is_not_retried_and_is_recorded_on_the_timeline(monk
     lead = make_leads(1)[0]
     monkeypatch.setattr("scoring.rules.score", lambda *args: 1 / 0)
 
-    result = tasks.qualify_lead.apply(args=[str(lead.pk)]).get()
+    tasks.qualify_lead.apply(args=[str(lead.pk)]).get()
 
-    assert result == {"qualified": 0, "unchanged": 0, "failed": 1}
     assert lead.activities.filter(type=ActivityLog.Type.ERROR).count() == 1
+    assert list(lead.traces.values_list("status", flat=True)) == [Trace.Status.FAILED]
 
 
 def test_the_tasks_acknowledge_late_and_cap_their_retries():
