@@ -268,11 +268,17 @@ class Intake:
         insert_rows(Lead, new_rows)  # type: ignore[arg-type]
         changed = [plan for plan in planned if plan.changes]
         fields: set[str] = set()
+        requalified = _qualified_inputs() if self.qualify else frozenset()
         for plan in changed:
             for name, (_, new) in plan.changes.items():
                 setattr(plan.existing, name, new)
             plan.existing.updated_at = now  # type: ignore[union-attr]
             fields.update(plan.changes)
+            if requalified.intersection(plan.changes):
+                # Not qualified with these inputs yet: scoring.tasks.requalify_stranded re-queues the lead
+                # if its qualification is lost (a broker restart, an unflushed result commit).
+                plan.existing.qualified_at = None  # type: ignore[union-attr]
+                fields.add("qualified_at")
         if changed:
             Lead.objects.bulk_update([plan.existing for plan in changed], [*sorted(fields), "updated_at"])
         actor_id = self.actor.pk if self.actor else None
@@ -345,6 +351,12 @@ def _stored_leads_by_index(lead_inputs: Iterable[LeadInput]) -> dict[str, Lead]:
         found = stored_leads(lead_inputs)
         cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
     return found
+
+
+def _qualified_inputs() -> frozenset[str]:
+    from scoring.pipeline.state import INPUT_FIELDS
+
+    return frozenset(INPUT_FIELDS)
 
 
 def _enqueue_qualification(lead_ids: list[UUID | str]) -> None:

@@ -68,26 +68,28 @@ def qualify_lead(lead_id: str) -> None:
     runner.qualify([lead_id])
 
 
-# A lead still NEW this long after it came in lost its qualification (a task lost with a broker, or
-# a result commit lost in a database crash): the sweep queues it again.
+# A lead not qualified with its current inputs this long after they came in (new, or changed by an
+# import) lost its qualification: a task lost with the broker, or a result commit lost in a database
+# crash. The sweep queues it again.
 STRANDED_AFTER = timedelta(minutes=10)
 STRANDED_LOOKBACK = timedelta(days=7)
 
 
 @shared_task(acks_late=True)
 def requalify_stranded() -> int:
-    """Queue qualification again for leads that never got a result. Returns how many were queued.
+    """Queue qualification again for leads whose current inputs never got a result. Returns how many.
 
-    A lead whose run failed has a failed Trace and an ERROR on its timeline: it is left for a
-    person (or `qualify_leads --ids`) rather than failing again every sweep.
+    Intake clears `qualified_at` when it creates a lead or changes its inputs, and a saved run sets it.
+    A lead whose run after that failed has a failed Trace and an ERROR on its timeline: it is left for
+    a person (or `qualify_leads --ids`) rather than failing again every sweep.
     """
     now = timezone.now()
     stranded = (
         Lead.objects.filter(
-            status=Lead.Status.NEW, qualified_at__isnull=True,
-            created_at__lt=now - STRANDED_AFTER, created_at__gt=now - STRANDED_LOOKBACK,
+            status__in=RESCORED_STATUSES, qualified_at__isnull=True,
+            updated_at__lt=now - STRANDED_AFTER, updated_at__gt=now - STRANDED_LOOKBACK,
         )
-        .exclude(Exists(Trace.objects.filter(lead=OuterRef("pk"))))
+        .exclude(Exists(Trace.objects.filter(lead=OuterRef("pk"), created_at__gte=OuterRef("updated_at"))))
         .values_list("pk", flat=True)[:50_000]
     )
     ids = list(stranded)
