@@ -21,6 +21,10 @@ def skip_commit_flush() -> None:
 SKIP_COMMIT_FLUSH_SQL = "set_config('synchronous_commit', 'off', true)"
 
 
+# Executions of a statement on a connection before psycopg prepares it (psycopg's default).
+PREPARE_AFTER = 5
+
+
 def prepared_cursor():  # type: ignore[no-untyped-def]
     """A cursor (PostgreSQL only) whose statements psycopg prepares once they repeat.
 
@@ -30,6 +34,11 @@ def prepared_cursor():  # type: ignore[no-untyped-def]
     so its SQL must use parameters only where PostgreSQL accepts them (values, not names). It is
     Django's cursor wrapper all the same: database errors arrive as django.db errors and
     execute_wrapper hooks see the statements.
+
+    Preparing is turned on (psycopg's prepare_threshold) for the connections that use this cursor
+    only: psycopg then also counts repeats of the connection's other statements, which costs memory
+    where they are large one-off texts (an import's batches). PgBouncer >= 1.21 in transaction mode
+    needs max_prepared_statements set for this.
     """
     from django.db.backends.postgresql.base import ServerBindingCursor
 
@@ -37,6 +46,8 @@ def prepared_cursor():  # type: ignore[no-untyped-def]
     database.close_if_health_check_failed()
     database.ensure_connection()
     database.validate_thread_sharing()
+    if database.connection.prepare_threshold is None:  # Django connects with preparing off
+        database.connection.prepare_threshold = PREPARE_AFTER
     with database.wrap_database_errors:
         raw = ServerBindingCursor(database.connection)
     return database.make_debug_cursor(raw) if database.queries_logged else database.make_cursor(raw)

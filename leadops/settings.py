@@ -60,13 +60,6 @@ if not IS_POSTGRES:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
     )
-if IS_POSTGRES:
-    # psycopg prepares a statement the fifth time a connection runs it, for the cursors that bind
-    # parameters on the server (leadops.db.prepared_cursor, the per-lead pipeline statements);
-    # Django's own cursors bind on the client and never prepare. PgBouncer >= 1.21 in transaction
-    # mode needs max_prepared_statements set for this. psycopg counts repeats of a connection's last 100
-    # statement texts; the import's saving connections, whose statements never repeat, turn it off.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 if IS_POSTGRES and not DEBUG and SECRET_KEY == _DEFAULT_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set when running on PostgreSQL (production) without DEBUG")
 

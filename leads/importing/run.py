@@ -27,7 +27,7 @@ from django.db import connection
 from leads.export import neutralise_formula
 from leads.importing import columns, fast_path
 from leads.importing.sniff import FileShape, RefusedFile, count_rows_over, inspect
-from leads.intake import FieldError, Intake, LeadInput, OnDuplicate, Outcome, PreparedBatch, RowResult
+from leads.intake import FieldError, Intake, LeadInput, OnDuplicate, Outcome, RowResult
 from leads.lead_input import source_value
 from leads.models import Feedback, Lead
 
@@ -227,15 +227,7 @@ class _Saver:
             return
         while len(self.in_flight) >= self.THREADS:
             self._collect_oldest()
-        self.in_flight.append((self.executor.submit(self._save_in_thread, prepared), done))
-
-    def _save_in_thread(self, prepared: PreparedBatch) -> list[RowResult]:
-        connection.ensure_connection()
-        # Django binds parameters on the client, so each batch's statements are one-off texts of ~100 KB.
-        # With prepare_threshold set (settings), psycopg keeps the last 100 of them per connection to count
-        # repeats: +16 MB of peak RSS for an import. This connection is the import's own and closes with it.
-        connection.connection.prepare_threshold = None
-        return self.intake.save(prepared)
+        self.in_flight.append((self.executor.submit(self.intake.save, prepared), done))
 
     def _collect_oldest(self) -> None:
         future, done = self.in_flight.popleft()
