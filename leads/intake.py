@@ -152,7 +152,7 @@ class Intake:
             domain = company_domain(lead_input.email, lead_input.website)
             candidates.append(_Planned(index, lead_input, dedupe_keys(lead_input), domain))
         planned = self._drop_duplicates(candidates, results)
-        self.seen.add(SeenKeys.hashes(key for plan in planned for key in plan.keys))
+        self.seen.add(key for plan in planned for key in plan.keys)
         return PreparedBatch(results, planned)
 
     def save(self, batch: PreparedBatch) -> list[RowResult]:
@@ -185,7 +185,7 @@ class Intake:
         if not candidates:
             return []
         flat_keys = [key for plan in candidates for key in plan.keys]
-        seen_before = self.seen.contains(SeenKeys.hashes(flat_keys))
+        seen_before = self.seen.contains(flat_keys)
         already = {key for key, seen in zip(flat_keys, seen_before) if seen}
         kept = []
         in_batch: set[str] = set()
