@@ -133,8 +133,12 @@ TRAINING_LOCK = "scoring:learning:training"
 
 
 @shared_task(**_RETRY)
-def retrain_scoring(force: bool = False) -> dict[str, object]:
-    """Train a learned scoring version when enough new outcomes came in (or always, when forced)."""
+def retrain_scoring(force: bool = False, user_id: int | None = None) -> dict[str, object]:
+    """Train a learned scoring version when enough new outcomes came in (or always, when forced).
+
+    `user_id`: the manager who asked for it on the Scoring model page, recorded on the new version.
+    """
+    from django.contrib.auth import get_user_model
     from django.core.cache import cache
 
     from scoring.learning.training import TrainingError, new_outcomes_since_training, train
@@ -146,7 +150,8 @@ def retrain_scoring(force: bool = False) -> dict[str, object]:
     if not cache.add(TRAINING_LOCK, "1", timeout=3600):
         return {"skipped": "another training is running"}
     try:
-        result = train()
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        result = train(user=user)
     except TrainingError as error:
         logger.info("Scoring not retrained: %s", error, extra={"task": "retrain_scoring"})
         return {"skipped": str(error)}

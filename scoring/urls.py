@@ -12,4 +12,5 @@ urlpatterns: list = [
     path("scoring/model/", views.model_page, name="model"),
     path("scoring/model/<int:version>/activate/", views.activate_version, name="model_activate"),
     path("scoring/model/rollback/", views.rollback_version, name="model_rollback"),
+    path("scoring/model/train/", views.train_now, name="model_train"),
 ]

@@ -1,4 +1,4 @@
-"""Views for the scoring app: the "Scoring model" page (managers) with activation and rollback."""
+"""Views for the scoring app: the "Scoring model" page (managers) with training, activation and rollback."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -9,6 +9,7 @@ from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required
 from scoring.learning import report
 from scoring.models import ScoringConfig
+from scoring.tasks import retrain_scoring
 
 
 def _model_page(request: HtmxHttpRequest) -> HttpResponse:
@@ -43,4 +44,27 @@ def rollback_version(request: HtmxHttpRequest) -> HttpResponse:
     else:
         previous.activate(request.user)
         messages.success(request, f"Rolled back to v{previous.version} ({previous.get_source_display()}).")
+    return _model_page(request) if request.htmx else redirect("scoring:model")
+
+
+@manager_required
+@require_POST
+def train_now(request: HtmxHttpRequest) -> HttpResponse:
+    """Train a candidate from the outcomes recorded so far, without waiting for the next scheduled run.
+
+    With a worker the training runs there and the page says so; inline (the embedded default, tasks
+    eager) the page shows what came of it at once.
+    """
+    task = retrain_scoring.delay(force=True, user_id=request.user.pk)
+    if not task.ready():
+        messages.info(request, "Training started. The new version appears here when it is done (usually within a "
+                               "minute); it becomes active only if it beats the active one.")
+    else:
+        result = task.get()
+        if "skipped" in result:
+            messages.warning(request, f"Not trained: {result['skipped']}.")
+        else:
+            state = "it now scores leads" if result["activated"] else "the active version stays"
+            messages.success(request, f"Trained v{result['version']} (ROC AUC {result['auc']:.3f}): "
+                                      f"{result['decision']}; {state}.")
     return _model_page(request) if request.htmx else redirect("scoring:model")

@@ -83,3 +83,26 @@ def test_a_learned_version_that_was_not_activated_can_be_activated_from_the_page
     manager_client.post(reverse("scoring:model_activate", args=[candidate.version]))
     candidate.refresh_from_db()
     assert candidate.is_active
+
+
+def test_train_now_stores_a_learned_version_and_says_what_came_of_it(manager_client, manager, htmx_headers) -> None:
+    create_leads_with_outcomes(400)
+    response = manager_client.post(reverse("scoring:model_train"), **htmx_headers)
+    page = response.content.decode()
+    learned = ScoringConfig.objects.get(source=ScoringConfig.Source.LEARNED)
+    assert learned.created_by == manager and learned.is_active
+    assert f"Trained v{learned.version} (ROC AUC {learned.metrics['auc']:.3f})" in page
+    assert "it now scores leads" in page and f"Active: v{learned.version}" in page
+
+
+def test_train_now_without_outcomes_says_why_and_stores_nothing(manager_client) -> None:
+    response = manager_client.post(reverse("scoring:model_train"), follow=True)
+    assert "Not trained: Training needs converted and not converted leads; there are 0 outcomes" in (
+        response.content.decode())
+    assert not ScoringConfig.objects.filter(source=ScoringConfig.Source.LEARNED).exists()
+
+
+def test_a_rep_cannot_train(rep_client) -> None:
+    create_leads_with_outcomes(100)
+    assert rep_client.post(reverse("scoring:model_train")).status_code == 403
+    assert not ScoringConfig.objects.filter(source=ScoringConfig.Source.LEARNED).exists()
