@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
@@ -16,8 +20,17 @@ login_view = method_decorator(
     name="post",
 )(auth_views.LoginView)
 
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages link their icon; this answers browsers (and the admin's pages) asking for the classic path."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

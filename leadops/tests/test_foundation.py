@@ -144,3 +144,9 @@ def test_the_app_starts_on_the_embedded_default_and_serves_login_and_healthz(tmp
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_browser_icon_is_served_without_signing_in(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    assert 'rel="icon"' in client.get("/accounts/login/").content.decode()
