@@ -161,14 +161,28 @@ class Columns:
         return Columns(len(positions), {name: codes[positions] for name, codes in self.codes.items()}, self.distinct)
 
 
+# A whole-number column this dense is a serial (a row or lead number): its values lie within
+# SERIAL_SPREAD times their count of one another, as numbers handed out one after another do.
+SERIAL_SPREAD = 20
+
+
 def _is_identifier(present: list[tuple[Any, int]], total: int, numeric: bool) -> bool:
-    """A column whose values are (almost) all different identifies the row; it cannot generalise."""
+    """A column whose values are (almost) all different identifies the row; it cannot generalise.
+
+    A serial also tells the order leads arrived in, which a new lead's score must not learn from.
+    """
     if total < 20:
         return False
-    if numeric:
-        # Numbers are often all different by nature (amounts); only whole-number serials are ids.
-        return total >= 200 and all(count == 1 and value == int(value) for value, count in present)
-    return len({str(value) for value, _ in present}) / total > 0.9
+    if not numeric:
+        return len({str(value) for value, _ in present}) / total > 0.9
+    # Numbers are often all different by nature (amounts); only whole-number serials are ids.
+    if total < 200 or not all(value == int(value) for value, _ in present):
+        return False
+    if all(count == 1 for _, count in present):
+        return True
+    # A serial with some rows repeated (an export holding a record twice) is still a serial.
+    values = [value for value, _ in present]
+    return len(values) > 0.9 * total and max(values) - min(values) <= SERIAL_SPREAD * len(values)
 
 
 def build_bins(

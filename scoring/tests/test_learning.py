@@ -57,6 +57,27 @@ def test_it_drops_a_column_unique_per_lead() -> None:
     assert "Lead Source" in names
 
 
+def test_it_drops_a_lead_number_column_even_when_some_rows_repeat() -> None:
+    rows, labels = synthetic(1000)
+    # Serial numbers in arrival order, 5 % of rows exported twice; a converting lead gets a higher number,
+    # so a learner that kept the column would find "signal" in it.
+    order = np.argsort(labels, kind="stable")
+    numbers = np.empty(len(rows))
+    numbers[order] = 579_533 + np.arange(len(rows)) * 7
+    numbers[:50] = numbers[50:100]
+    rows = [{**row, "Lead Number": str(int(number))} for row, number in zip(rows, numbers)]
+    names = {feature.name for feature in fit_model(features_of(rows), labels).features}
+    assert "Lead Number" not in names and "Lead Source" in names
+
+
+def test_it_keeps_whole_number_amounts_that_are_mostly_different() -> None:
+    rows, labels = synthetic(1000)
+    amounts = np.random.default_rng(3).integers(1_000, 50_000_000, len(rows))
+    amounts[:50] = amounts[50:100]
+    rows = [{**row, "Annual revenue": str(int(amount))} for row, amount in zip(rows, amounts)]
+    assert "Annual revenue" in {feature.name for feature in fit_model(features_of(rows), labels).features}
+
+
 def test_it_finds_the_known_signal_in_held_out_leads() -> None:
     rows, labels = synthetic(2000, seed=1)
     evaluation = evaluate_and_fit(features_of(rows), labels)
