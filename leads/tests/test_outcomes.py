@@ -68,7 +68,7 @@ def test_retraining_waits_for_enough_new_outcomes(lead_in_sequence, rep, setting
 
     trained: list[bool] = []
 
-    def fake_train() -> None:
+    def fake_train(**_: object) -> None:
         trained.append(True)
         raise training.TrainingError("only two outcomes")
 
