@@ -239,6 +239,28 @@ def enrich(
     return enrichment
 
 
+def offline_inputs(
+    leads: list[Any], competitor_domains: Iterable[str]
+) -> list[tuple[LeadSnapshot, Enrichment, CompanyMemory]]:
+    """What the rules read for each lead, without fetching anything: snapshot, enrichment, company memory.
+
+    Stored enrichment is reused; a lead never enriched (or not saved, like a row of a file being
+    scored) gets the offline heuristics, as the pipeline would with web enrichment off.
+    """
+    competitors = list(competitor_domains)
+    snapshots = [LeadSnapshot.of(lead) for lead in leads]
+    enrichments = []
+    for lead, snapshot in zip(leads, snapshots):
+        try:
+            stored = Enrichment.model_validate(lead.enrichment) if lead.enrichment else None
+        except ValueError:
+            stored = None
+        enrichments.append(stored or enrich(snapshot, competitor_domains=competitors, web_enrichment=False))
+    memories = company_memory({item.company_domain for item in enrichments}, [lead.pk for lead in leads])
+    return [(snapshot, item, memories.get(item.company_domain, CompanyMemory()))
+            for snapshot, item in zip(snapshots, enrichments)]
+
+
 def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[Any]) -> dict[str, CompanyMemory]:
     """Per domain: leads already known there (other than these) and how they ended."""
     from leads.models import Company

@@ -86,31 +86,6 @@ def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
     return edit
 
 
-def _scoring_inputs(leads: list[Lead], base: ScoringConfig) -> list[tuple[Any, Any, Any]]:
-    """What the rules read for each lead: its snapshot, stored enrichment and company memory.
-
-    Stored enrichment is reused (no web fetches in a preview); a lead never enriched gets the
-    offline heuristics, as the pipeline would with web enrichment off.
-    """
-    from scoring import enrichment as enriching
-    from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot
-    from scoring.rules import Rules
-
-    competitors = Rules.of(base).profile["competitor_domains"]
-    snapshots = [LeadSnapshot.of(lead) for lead in leads]
-    enrichments = []
-    for lead, snapshot in zip(leads, snapshots):
-        try:
-            enrichments.append(Enrichment.model_validate(lead.enrichment) if lead.enrichment else None)
-        except ValueError:
-            enrichments.append(None)
-        if enrichments[-1] is None:
-            enrichments[-1] = enriching.enrich(snapshot, competitor_domains=competitors, web_enrichment=False)
-    memories = enriching.company_memory({item.company_domain for item in enrichments}, [lead.pk for lead in leads])
-    return [(snapshot, item, memories.get(item.company_domain, CompanyMemory()))
-            for snapshot, item in zip(snapshots, enrichments)]
-
-
 def _labels(inputs: list[tuple[Any, Any, Any]], config: ScoringConfig) -> list[str]:
     from scoring.rules import Rules, score
 
@@ -122,8 +97,12 @@ def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_S
     """HOT/WARM/COLD of the newest leads under the active config and under the edit, side by side."""
     edited = ScoringConfig(version=0, weights={**base.weights, **edit.weights},
                            thresholds={**base.thresholds, **edit.thresholds}, profile=base.profile)
+    from scoring.enrichment import offline_inputs
+    from scoring.rules import Rules
+
     leads = list(Lead.objects.order_by("-created_at", "-id")[:sample_size])
-    inputs = _scoring_inputs(leads, base)
+    # What the rules read for each lead, with no web fetches in a preview.
+    inputs = offline_inputs(leads, Rules.of(base).profile["competitor_domains"])
     labels_before, labels_after = _labels(inputs, base), _labels(inputs, edited)
     before = {label.value: labels_before.count(label.value) for label in Lead.Label}
     after = {label.value: labels_after.count(label.value) for label in Lead.Label}

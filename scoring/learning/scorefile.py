@@ -2,17 +2,22 @@
 
 The file is read the way `import_leads` reads it (the importer's encoding and delimiter sniffing,
 its header mapping and its row builder), so a column feeds the same lead field or attribute it
-would after an import, and each row becomes an unsaved Lead scored through `lead_features`. A
-row intake would refuse (e.g. a malformed email) is still scored from its columns as attributes:
-scoring does not need the row to be importable. `bench/learning_eval.py` reads the public data
-sets through `read_leads` too, so its figures come from the same path as the product's.
+would after an import, and each row becomes an unsaved Lead. A row intake would refuse (e.g. a
+malformed email) is still scored from its columns as attributes: scoring does not need the row
+to be importable. `bench/learning_eval.py` reads the public data sets through `read_leads` too,
+so its figures come from the same path as the product's.
+
+Each row gets the score the pipeline's score node would give it in rules mode (no LLM, no web
+fetches): the active learned version's once it has enough outcomes, the rules' otherwise (then
+`probability` is blank: rules give points, not a calibrated probability); a HOT lead missing what
+HOT requires is WARM, as in the pipeline.
 """
 
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from leads.export import neutralise_formula
 from leads.importing import columns
@@ -20,13 +25,15 @@ from leads.importing.run import _RowBuilder
 from leads.importing.sniff import inspect
 from leads.lead_input import IntakeError, parse_lead
 from leads.models import Lead
-from scoring.learning.evaluation import label_for
-from scoring.learning.explain import explain, model_of
+from scoring import rules
+from scoring.enrichment import offline_inputs
+from scoring.learning.explain import has_enough_outcomes, score_learned
 from scoring.learning.features import lead_features
 from scoring.models import ScoringConfig
 
 OUTPUT_COLUMNS = ["score_value", "score_label", "probability", "top_factors"]
 TOP_FACTORS = 3
+CHUNK_ROWS = 500  # rows whose companies' memory is read in one query
 
 
 class ScoreFileError(Exception):
@@ -36,18 +43,9 @@ class ScoreFileError(Exception):
 @dataclass
 class ScoreFileReport:
     rows: int = 0
-    version: int = 0
+    version: int | None = None  # None: no version is active, the built-in rules scored
+    scored_by: str = ""  # "learned model" or "rules"
     labels: dict[str, int] | None = None
-
-
-def active_learned_version() -> ScoringConfig:
-    config = ScoringConfig.objects.filter(is_active=True).first()
-    if config is None or config.source != ScoringConfig.Source.LEARNED or not config.model:
-        active = f"the active version is v{config.version} ({config.get_source_display()})" if config else \
-            "no version is active"
-        raise ScoreFileError(f"score_file scores with a learned version, but {active}. "
-                             "Train one with `manage.py train_scoring` and activate it.")
-    return config
 
 
 @dataclass
@@ -95,30 +93,60 @@ def read_leads(
     return header, rows()
 
 
-def _top_factors(factors: list[dict[str, Any]]) -> str:
-    own = factors[1:1 + TOP_FACTORS]  # after the base rate, strongest first
+def _top_factors(factors: list[tuple[str, int]]) -> str:
+    own = sorted((item for item in factors if item[1]), key=lambda item: -abs(item[1]))[:TOP_FACTORS]
     # Factor names carry the file's own values; a value like "=cmd()" must not run in a spreadsheet.
-    return neutralise_formula("; ".join(f"{factor['factor']} {factor['points']:+d}" for factor in own))
+    return neutralise_formula("; ".join(f"{name} {points:+d}" for name, points in own))
+
+
+class _Scorer:
+    """Scores unsaved leads as the pipeline's score node would under a version (None: built-in rules)."""
+
+    def __init__(self, config: ScoringConfig | None) -> None:
+        self.config = config
+        self.rules = rules.Rules.of(config)
+        self.learned = bool(config and config.source == ScoringConfig.Source.LEARNED and config.model
+                            and has_enough_outcomes(config))
+        self.leaky = (config.profile or {}).get("leaky_columns", []) if config else []
+
+    def scores(self, leads: list[Lead]) -> Iterator[tuple[int, str, str, str]]:
+        """(score_value, score_label, probability, top_factors) for each lead."""
+        inputs = offline_inputs(leads, self.rules.profile["competitor_domains"])
+        for lead, (snapshot, enrichment, memory) in zip(leads, inputs):
+            result = rules.score(snapshot, enrichment, memory, self.rules)
+            if self.learned:
+                assert self.config is not None
+                lead.enrichment = enrichment.stored()  # the learner reads this enrichment, as in the pipeline
+                learned = score_learned(self.config, lead_features(lead, self.leaky))
+                value, label, probability = learned.value, learned.label, f"{learned.probability:.4f}"
+                own = learned.factors[1:]  # after the base rate
+                factors = [(factor["factor"], int(factor["points"])) for factor in own]
+            else:
+                value, label, probability = result.value, result.label, ""
+                factors = [(factor.factor, factor.points) for factor in result.factors[1:]]  # after the start
+            if label == "HOT" and result.missing_for_hot:
+                label = "WARM"
+            yield value, label, probability, _top_factors(factors)
 
 
 def score_file(source: Path, destination: Path, config: ScoringConfig | None = None) -> ScoreFileReport:
     """Write `destination`: every input column plus score_value, score_label, probability, top_factors."""
-    config = config or active_learned_version()
-    model = model_of(config)
-    leaky = config.profile.get("leaky_columns", [])
+    config = config or ScoringConfig.objects.filter(is_active=True).first()
+    scorer = _Scorer(config)
     header, rows = read_leads(source)
     taken = [name for name in OUTPUT_COLUMNS if name in header]
     if taken:
-        raise ScoreFileError(f"{source.name} already has a column named {taken[0]!r}; rename it and run again.")
-    report = ScoreFileReport(version=config.version, labels={"HOT": 0, "WARM": 0, "COLD": 0})
+        raise ScoreFileError(f"{source.name} already has a column named {taken[0]!r}; "
+                             "rename it and run again.")
+    report = ScoreFileReport(version=config.version if config else None,
+                             scored_by="learned model" if scorer.learned else "rules",
+                             labels={"HOT": 0, "WARM": 0, "COLD": 0})
     with open(destination, "w", encoding="utf-8", newline="") as outgoing:
         writer = csv.writer(outgoing)
         writer.writerow(header + OUTPUT_COLUMNS)
-        for row in rows:
-            value, probability, factors = explain(model, lead_features(row.lead, leaky))
-            label = label_for(value, config.thresholds)
-            report.rows += 1
-            report.labels[label] += 1
-            padded = row.cells + [""] * (len(header) - len(row.cells))
-            writer.writerow(padded + [value, label, f"{probability:.4f}", _top_factors(factors)])
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            for row, scored in zip(chunk, scorer.scores([row.lead for row in chunk])):
+                report.rows += 1
+                report.labels[scored[1]] += 1
+                writer.writerow(row.cells + [""] * (len(header) - len(row.cells)) + list(scored))
     return report

@@ -1,4 +1,4 @@
-"""`manage.py score_file IN.csv --out OUT.csv`: score a CSV with the active learned version, import nothing."""
+"""`manage.py score_file IN.csv --out OUT.csv`: score a CSV with the active version, import nothing."""
 
 from pathlib import Path
 from typing import Any
@@ -10,8 +10,9 @@ from scoring.learning.scorefile import ScoreFileError, score_file
 
 
 class Command(BaseCommand):
-    help = ("Score every row of a CSV with the active learned scoring version and write the rows with "
-            "score_value, score_label, probability and top_factors. Nothing is imported.")
+    help = ("Score every row of a CSV as the pipeline would (rules mode) with the active scoring version: "
+            "its learned model once it has enough outcomes, else the rules. Writes the rows with score_value, "
+            "score_label, probability (learned model only) and top_factors. Nothing is imported.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="CSV file to score")
@@ -28,5 +29,6 @@ class Command(BaseCommand):
         except (ScoreFileError, RefusedFile) as error:
             raise CommandError(str(error)) from None
         labels = ", ".join(f"{count} {label}" for label, count in (report.labels or {}).items())
+        scorer = "the built-in rules" if report.version is None else f"v{report.version}'s {report.scored_by}"
         self.stdout.write(self.style.SUCCESS(
-            f"Scored {report.rows} rows with v{report.version} ({labels}) into {destination}."))
+            f"Scored {report.rows} rows with {scorer} ({labels}) into {destination}."))
