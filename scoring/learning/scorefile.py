@@ -27,9 +27,8 @@ from leads.lead_input import IntakeError, parse_lead
 from leads.models import Lead
 from scoring import rules
 from scoring.enrichment import offline_inputs
-from scoring.learning.explain import has_enough_outcomes, score_learned
-from scoring.learning.features import lead_features
 from scoring.models import ScoringConfig
+from scoring.pipeline.nodes import scored
 
 OUTPUT_COLUMNS = ["score_value", "score_label", "probability", "top_factors"]
 TOP_FACTORS = 3
@@ -100,33 +99,21 @@ def _top_factors(factors: list[tuple[str, int]]) -> str:
 
 
 class _Scorer:
-    """Scores unsaved leads as the pipeline's score node would under a version (None: built-in rules)."""
+    """Scores unsaved leads with the pipeline's own score step under a version (None: built-in rules)."""
 
     def __init__(self, config: ScoringConfig | None) -> None:
         self.config = config
         self.rules = rules.Rules.of(config)
-        self.learned = bool(config and config.source == ScoringConfig.Source.LEARNED and config.model
-                            and has_enough_outcomes(config))
-        self.leaky = (config.profile or {}).get("leaky_columns", []) if config else []
 
-    def scores(self, leads: list[Lead]) -> Iterator[tuple[int, str, str, str]]:
-        """(score_value, score_label, probability, top_factors) for each lead."""
+    def scores(self, leads: list[Lead]) -> Iterator[tuple[str, tuple[int, str, str, str]]]:
+        """Per lead: who scored it ("learned model" or "rules") and its four output cells."""
         inputs = offline_inputs(leads, self.rules.profile["competitor_domains"])
         for lead, (snapshot, enrichment, memory) in zip(leads, inputs):
-            result = rules.score(snapshot, enrichment, memory, self.rules)
-            if self.learned:
-                assert self.config is not None
-                lead.enrichment = enrichment.stored()  # the learner reads this enrichment, as in the pipeline
-                learned = score_learned(self.config, lead_features(lead, self.leaky))
-                value, label, probability = learned.value, learned.label, f"{learned.probability:.4f}"
-                own = learned.factors[1:]  # after the base rate
-                factors = [(factor["factor"], int(factor["points"])) for factor in own]
-            else:
-                value, label, probability = result.value, result.label, ""
-                factors = [(factor.factor, factor.points) for factor in result.factors[1:]]  # after the start
-            if label == "HOT" and result.missing_for_hot:
-                label = "WARM"
-            yield value, label, probability, _top_factors(factors)
+            score, _ = scored(lead, snapshot, enrichment, memory, self.rules, self.config)
+            probability = "" if score.probability is None else f"{score.probability:.4f}"
+            own = [(factor.factor, factor.points) for factor in score.factors[1:]]  # after start / base rate
+            scored_by = "learned model" if score.source == "learned" else "rules"
+            yield scored_by, (score.value, score.label, probability, _top_factors(own))
 
 
 def score_file(source: Path, destination: Path, config: ScoringConfig | None = None) -> ScoreFileReport:
@@ -138,15 +125,14 @@ def score_file(source: Path, destination: Path, config: ScoringConfig | None = N
     if taken:
         raise ScoreFileError(f"{source.name} already has a column named {taken[0]!r}; "
                              "rename it and run again.")
-    report = ScoreFileReport(version=config.version if config else None,
-                             scored_by="learned model" if scorer.learned else "rules",
+    report = ScoreFileReport(version=config.version if config else None, scored_by="rules",
                              labels={"HOT": 0, "WARM": 0, "COLD": 0})
     with open(destination, "w", encoding="utf-8", newline="") as outgoing:
         writer = csv.writer(outgoing)
         writer.writerow(header + OUTPUT_COLUMNS)
         while chunk := list(islice(rows, CHUNK_ROWS)):
-            for row, scored in zip(chunk, scorer.scores([row.lead for row in chunk])):
+            for row, (report.scored_by, cells) in zip(chunk, scorer.scores([row.lead for row in chunk])):
                 report.rows += 1
-                report.labels[scored[1]] += 1
-                writer.writerow(row.cells + [""] * (len(header) - len(row.cells)) + list(scored))
+                report.labels[cells[1]] += 1
+                writer.writerow(row.cells + [""] * (len(header) - len(row.cells)) + list(cells))
     return report

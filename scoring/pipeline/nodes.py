@@ -15,7 +15,15 @@ from outreach import drafting
 from scoring import enrichment as enrichment_module
 from scoring import prompts, rules
 from scoring.pipeline import redaction, routing
-from scoring.pipeline.state import CompanyMemory, Draft, Factor, QualificationState, Score
+from scoring.pipeline.state import (
+    CompanyMemory,
+    Draft,
+    Enrichment,
+    Factor,
+    LeadSnapshot,
+    QualificationState,
+    Score,
+)
 
 # Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
 MAX_TEXT = 5000
@@ -84,16 +92,15 @@ def enrich_lead(state: QualificationState, context: RunContext) -> str:
     )
 
 
-def _learned_score(state: QualificationState, context: RunContext) -> Score | None:
-    config = context.config
+def _learned_score(lead: Any, enrichment: Enrichment, config: Any) -> Score | None:
     if config is None or config.source != "learned" or not config.model:
         return None
     # Imported here: learning is optional and loads numpy.
     from scoring.learning import lead_features, score_learned
 
     # The learner reads enrichment from the lead; give it this run's, on a copy (log_to_crm saves it).
-    lead = copy.copy(context.leads[state.lead.id])
-    lead.enrichment = state.enrichment.stored() if state.enrichment else {}
+    lead = copy.copy(lead)
+    lead.enrichment = enrichment.stored()
     learned = score_learned(config, lead_features(lead, (config.profile or {}).get("leaky_columns", [])))
     if not learned.enough_outcomes:
         return None
@@ -110,20 +117,33 @@ def _learned_score(state: QualificationState, context: RunContext) -> Score | No
     )
 
 
-def score_lead(state: QualificationState, context: RunContext) -> str:
-    assert state.enrichment is not None
-    result = rules.score(state.lead, state.enrichment, state.memory, context.rules)
-    learned = _learned_score(state, context)
-    state.score = learned or Score(
+def scored(
+    lead: Any, snapshot: LeadSnapshot, enrichment: Enrichment, memory: CompanyMemory,
+    rules_in_force: rules.Rules, config: Any,
+) -> tuple[Score, rules.RuleScore]:
+    """The score before any LLM adjustment, and the rules' own result.
+
+    The active learned version scores once it has enough outcomes, the rules otherwise; a HOT lead
+    missing what HOT requires (an email, a company, ...) is WARM. `score_file` scores rows with it too.
+    """
+    result = rules.score(snapshot, enrichment, memory, rules_in_force)
+    score = _learned_score(lead, enrichment, config) or Score(
         value=result.value,
         label=result.label,
         factors=result.factors,
-        rationale=rules.rationale(result, context.rules.thresholds),
-        config_version=context.rules.version,
+        rationale=rules.rationale(result, rules_in_force.thresholds),
+        config_version=rules_in_force.version,
         rule_value=result.value,
     )
-    if state.score.label == "HOT" and result.missing_for_hot:
-        state.score.label = "WARM"
+    if score.label == "HOT" and result.missing_for_hot:
+        score.label = "WARM"
+    return score, result
+
+
+def score_lead(state: QualificationState, context: RunContext) -> str:
+    assert state.enrichment is not None
+    state.score, result = scored(context.leads.get(state.lead.id), state.lead, state.enrichment, state.memory,
+                                 context.rules, context.config)
     summary = f"{state.score.source} {state.score.value} {state.score.label}"
     if context.llm_enabled:
         return summary + "; " + _llm_adjustment(state, context, result.missing_for_hot)
