@@ -22,6 +22,7 @@ from leads import dashboard as lead_dashboard
 from leads.dashboard import LeadFilters
 from leads.export import ExportFormat, LeadExport
 from leads.forms import LeadForm
+from leads.importing import columns
 from leads.importing import jobs as import_jobs
 from leads.importing.forms import ColumnMappingForm, ImportUploadForm
 from leads.importing.sniff import RefusedFile
@@ -213,7 +214,9 @@ def import_preview(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
         import_jobs.set_mapping(job, form.mapping(), form.won_value_set())
         run_import.delay_on_commit(str(job.pk))
         return redirect("leads:import_job", job_id=job.pk)
-    return render(request, "leads/import_preview.html", {"job": job, "shape": shape, "form": form})
+    recognised = bool(columns.IDENTITY_FIELDS.intersection(job.column_mapping.values()))
+    return render(request, "leads/import_preview.html",
+                  {"job": job, "shape": shape, "form": form, "recognised": recognised})
 
 
 @role_required

@@ -109,14 +109,20 @@ def _one_column_per_field(targets: list[str], chosen: Iterable[str], header: lis
     return targets
 
 
-def require_usable(header: list[str], targets: list[str], name: str) -> None:
-    """Refuse a file whose header names no column we could tell leads apart by."""
+def require_usable(header: list[str], targets: list[str], name: str, *, mapped_later: bool = False) -> None:
+    """Refuse a file whose header names no column we could tell leads apart by.
+
+    `mapped_later`: the upload page's preview lets the user map columns by hand (and insists on one
+    that tells leads apart), so there only a file without a header row is refused.
+    """
     if IDENTITY_FIELDS.intersection(targets):
         return
     looks_like_data = [cell for cell in header if "@" in cell or cell.replace(".", "").isdigit()]
     if looks_like_data:
         raise RefusedFile(f"{name} has no header row: its first row looks like data ({looks_like_data[0]!r}). "
                           "Add a first row naming the columns, e.g. Email,First Name,Last Name,Company.")
+    if mapped_later:
+        return
     raise RefusedFile(f"{name} has no usable header: none of its columns ({', '.join(header[:12]) or 'none'}) "
                       "is an email, id, name or company column. Rename a column (e.g. to Email) or map it "
                       "with --map \"Header=email\".")

@@ -40,7 +40,8 @@ def create_job(upload: UploadedFile, *, source: str, on_duplicate: str, user: An
                     created_by=user, file_size=upload.size or 0)
     job.file.save(Path(job.original_name).name, upload, save=False)
     try:
-        shape, targets = prepare(job.file.path, ImportOptions(source=source), job.original_name)
+        shape, targets = prepare(job.file.path, ImportOptions(source=source), job.original_name,
+                                 mapped_later=True)
     except RefusedFile:
         job.file.delete(save=False)
         raise

@@ -126,8 +126,14 @@ class _RowBuilder:
         return {"row": row_number, "column": column, "value": error.value, "message": reason}
 
 
-def prepare(path: Path | str, options: ImportOptions, name: str = "") -> tuple[FileShape, list[str]]:
-    """Inspect the file and decide the mapping; RefusedFile if it cannot be imported at all."""
+def prepare(
+    path: Path | str, options: ImportOptions, name: str = "", *, mapped_later: bool = False,
+) -> tuple[FileShape, list[str]]:
+    """Inspect the file and decide the mapping; RefusedFile if it cannot be imported at all.
+
+    `mapped_later`: a person will confirm the mapping (the upload page), so columns none of which is
+    recognised are theirs to map rather than a reason to refuse the file.
+    """
     name = name or Path(path).name
     limit_mb = settings.IMPORT_MAX_UPLOAD_MB
     if Path(path).stat().st_size > limit_mb * 1024 * 1024:
@@ -135,7 +141,7 @@ def prepare(path: Path | str, options: ImportOptions, name: str = "") -> tuple[F
                           "can be imported (IMPORT_MAX_UPLOAD_MB). Split the file and import the parts.")
     shape = inspect(path, name)
     targets = columns.suggest(shape.header, options.overrides, options.id_column, options.outcome_column)
-    columns.require_usable(shape.header, targets, name)
+    columns.require_usable(shape.header, targets, name, mapped_later=mapped_later)
     too_many = count_rows_over(path, shape, settings.IMPORT_MAX_ROWS)
     if too_many is not None:
         raise RefusedFile(f"{name} has {too_many:,} rows; at most {settings.IMPORT_MAX_ROWS:,} can be imported "

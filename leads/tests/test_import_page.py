@@ -54,6 +54,30 @@ def test_an_unusable_file_is_refused_on_the_upload_page(rep_client):
     assert not ImportJob.objects.exists()
 
 
+def test_columns_nobody_recognised_are_mapped_by_hand_on_the_preview(
+    rep_client, django_capture_on_commit_callbacks,
+):
+    job = uploaded_job(rep_client, "unusable_header.csv")  # colour, score, visits: no email, id or name
+    page = rep_client.get(reverse("leads:import_preview", args=[job.pk]))
+    assert "None of the columns was recognised" in page.content.decode()
+    form = page.context["form"]
+    data = {name: form[name].initial for name in form.fields}
+    refused = rep_client.post(reverse("leads:import_preview", args=[job.pk]), data)
+    assert "Map at least one column to Email, Id" in refused.content.decode()
+    data["column_0"] = "external_id"  # the user says colour tells the rows apart
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(reverse("leads:import_preview", args=[job.pk]), data)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created == Lead.objects.count() > 0
+    assert set(Lead.objects.values_list("external_id", flat=True)) >= {"blue", "red"}
+
+
+def test_a_file_without_a_header_row_is_still_refused_on_the_upload_page(rep_client):
+    response = upload(rep_client, "no_header.csv")
+    assert "has no header row" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
 def test_a_file_over_the_size_limit_is_refused(rep_client, settings):
     settings.IMPORT_MAX_UPLOAD_MB = 1
     big = SimpleUploadedFile("big.csv", b"Email\n" + b"someone@northwind-traders.com\n" * 40_000)
