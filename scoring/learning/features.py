@@ -123,6 +123,19 @@ def attribute_features(attributes: dict[str, Any], leaky_columns: Iterable[str] 
     return features
 
 
+# Enrichment's codes as a person reads them in a factor ("Seniority = C-level"). Bins match levels
+# after lower-casing and turning "_" and "-" into spaces, so versions that learned "c_level" still
+# find it, and the rule weights ("seniority.c_level") still give their priors.
+_CODE_NAMES = {"c_level": "C-level", "vp": "VP", "it": "IT", "hr": "HR"}
+
+
+def _readable(code: Any) -> FeatureValue:
+    value = clean_value(code)
+    if not isinstance(value, str):
+        return value
+    return _CODE_NAMES.get(value, value.replace("_", " ").capitalize())
+
+
 def _flag(value: Any) -> FeatureValue:
     if value is None or value == "":
         return None
@@ -152,8 +165,8 @@ def lead_features(lead: Lead, leaky_columns: Iterable[str] = ()) -> Features:
         "Industry": clean_value(lead.industry),
         "Company size": clean_value(lead.company_size and lead.get_company_size_display()),
         "Country": clean_value(lead.country),
-        "Seniority": clean_value(enrichment.get("seniority")),
-        "Function": clean_value(enrichment.get("function")),
+        "Seniority": _readable(enrichment.get("seniority")),
+        "Function": _readable(enrichment.get("function")),
         "Budget (USD)": float(lead.budget_amount) if lead.budget_amount is not None else None,
         "Urgency": clean_value(lead.urgency and lead.get_urgency_display()),
         "Free-mail address": _flag(enrichment.get("free_mail")),

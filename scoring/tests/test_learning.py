@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+from leads.models import Lead
 from scoring.learning.evaluation import evaluate_and_fit, roc_auc
 from scoring.learning.explain import BASE_RATE_FACTOR, explain
-from scoring.learning.features import attribute_features, clean_value, is_missing
+from scoring.learning.features import attribute_features, clean_value, is_missing, lead_features
 from scoring.learning.model import AdditiveModel, fit_model
 from scoring.tests.outcome_data import synthetic
 
@@ -118,6 +119,18 @@ def test_it_shrinks_toward_the_rule_weights_when_outcomes_are_few() -> None:
     seniority = model.features[0]
     weights = dict(zip(seniority.levels, seniority.weights))
     assert weights["vp"] > weights["individual"] + 1.0
+
+
+def test_seniority_and_function_read_as_words_and_still_meet_the_rule_priors() -> None:
+    lead = Lead(email="ana@acme-robotics.com", job_title="Chief Revenue Officer", company_name="Acme Robotics")
+    features = lead_features(lead)
+    assert (features["Seniority"], features["Function"]) == ("C-level", "Sales")
+    rows = [{"Seniority": "C-level" if index % 2 else "Individual"} for index in range(20)]
+    labels = np.array([index % 3 == 0 for index in range(20)], dtype=float)
+    model = fit_model(rows, labels, rule_weights={"seniority.c_level": 50, "seniority.individual": -25})
+    weights = dict(zip(model.features[0].levels, model.features[0].weights))
+    assert weights["C-level"] > weights["Individual"] + 1.0
+    assert model.features[0].bin_of("c_level") == model.features[0].bin_of("C-level")  # older versions' levels
 
 
 def test_factor_points_add_up_to_the_score_with_a_base_rate_factor() -> None:
