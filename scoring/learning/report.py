@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from scoring.learning.evaluation import HOT_SHARE, WARM_SHARE
+from scoring.learning.evaluation import HOT_SHARE, LABELS, WARM_SHARE
 from scoring.learning.explain import has_enough_outcomes, min_conversions
 from scoring.learning.training import new_outcomes_since_training
 from scoring.models import ScoringConfig
@@ -61,7 +61,9 @@ def version_summary(config: ScoringConfig | None) -> dict[str, Any]:
         return {"config": None}
     metrics = config.metrics or {}
     learned = config.source == ScoringConfig.Source.LEARNED and bool(config.model)
-    label_rates = [{"label": label, **values} for label, values in metrics.get("label_rates", {}).items()]
+    # HOT, WARM, COLD in that order: PostgreSQL's jsonb does not keep the order keys were stored in.
+    rates = metrics.get("label_rates", {})
+    label_rates = [{"label": label, **rates[label]} for label in LABELS if label in rates]
     return {
         "config": config,
         "learned": learned,

@@ -93,6 +93,9 @@ def test_train_now_stores_a_learned_version_and_says_what_came_of_it(manager_cli
     assert learned.created_by == manager and learned.is_active
     assert f"Trained v{learned.version} (ROC AUC {learned.metrics['auc']:.3f})" in page
     assert "it now scores leads" in page and f"Active: v{learned.version}" in page
+    assert "Roll back to v1" in page  # the default rules, active from the start
+    rates = page[page.index("Conversion by label"):]
+    assert rates.index(">HOT<") < rates.index(">WARM<") < rates.index(">COLD<")
 
 
 def test_train_now_without_outcomes_says_why_and_stores_nothing(manager_client) -> None:

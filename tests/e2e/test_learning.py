@@ -1,0 +1,27 @@
+"""Learning from outcomes in real Chromium: a manager trains a version from the page, then rolls back."""
+
+import pytest
+
+from scoring.models import ScoringConfig
+from scoring.tests.outcome_data import create_leads_with_outcomes
+from tests.e2e.browsing import log_in, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_manager_trains_from_the_scoring_model_page_and_rolls_back(page, manager, screenshots):
+    create_leads_with_outcomes(400)
+    log_in(page, manager.username)
+    page.goto("/scoring/model/")
+    page.click("text=Train now")
+    page.wait_for_selector("text=it now scores leads")
+    learned = ScoringConfig.objects.get(is_active=True)
+    assert learned.source == ScoringConfig.Source.LEARNED and learned.created_by == manager
+    assert page.inner_text("#active-version").startswith(f"Active: v{learned.version}")
+    assert page.locator("#active-version svg circle").count() == 10  # the calibration chart, a point a decile
+    screenshot(page, screenshots, "20-scoring-model-trained")
+
+    page.click(f"text=Roll back to v{learned.version - 1}")
+    page.wait_for_selector(f"text=Rolled back to v{learned.version - 1}")
+    assert ScoringConfig.objects.get(is_active=True).version == learned.version - 1
+    assert page.url.endswith("/scoring/model/")  # the page was updated in place
