@@ -21,7 +21,6 @@ login_view = method_decorator(
 )(auth_views.LoginView)
 
 
-
 @login_not_required
 def favicon(request: HttpRequest) -> HttpResponse:
     """Pages link their icon; this answers browsers (and the admin's pages) asking for the classic path."""

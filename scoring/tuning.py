@@ -95,11 +95,11 @@ def _labels(inputs: list[tuple[Any, Any, Any]], config: ScoringConfig) -> list[s
 
 def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_SAMPLE) -> dict[str, Any]:
     """HOT/WARM/COLD of the newest leads under the active config and under the edit, side by side."""
-    edited = ScoringConfig(version=0, weights={**base.weights, **edit.weights},
-                           thresholds={**base.thresholds, **edit.thresholds}, profile=base.profile)
     from scoring.enrichment import offline_inputs
     from scoring.rules import Rules
 
+    edited = ScoringConfig(version=0, weights={**base.weights, **edit.weights},
+                           thresholds={**base.thresholds, **edit.thresholds}, profile=base.profile)
     leads = list(Lead.objects.order_by("-created_at", "-id")[:sample_size])
     # What the rules read for each lead, with no web fetches in a preview.
     inputs = offline_inputs(leads, Rules.of(base).profile["competitor_domains"])

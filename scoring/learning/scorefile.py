@@ -131,7 +131,8 @@ def score_file(source: Path, destination: Path, config: ScoringConfig | None = N
         writer = csv.writer(outgoing)
         writer.writerow(header + OUTPUT_COLUMNS)
         while chunk := list(islice(rows, CHUNK_ROWS)):
-            for row, (report.scored_by, cells) in zip(chunk, scorer.scores([row.lead for row in chunk])):
+            for row, (scored_by, cells) in zip(chunk, scorer.scores([row.lead for row in chunk])):
+                report.scored_by = scored_by  # the same for every row: the version and its outcomes decide
                 report.rows += 1
                 report.labels[cells[1]] += 1
                 writer.writerow(row.cells + [""] * (len(header) - len(row.cells)) + list(cells))

@@ -118,3 +118,9 @@ def test_it_refuses_a_file_that_already_has_a_score_column(tmp_path: Path, learn
     source = write(tmp_path / "in.csv", "Prospect ID,score_value\np1,10\n")
     with pytest.raises(CommandError, match="score_value"):
         call_command("score_file", str(source), "--out", str(tmp_path / "out.csv"))
+
+
+def test_an_output_path_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", "Email\nana@acme.example\n")
+    with pytest.raises(CommandError, match="Cannot write .*missing/out.csv: No such file or directory"):
+        call_command("score_file", str(source), "--out", str(tmp_path / "missing" / "out.csv"))

@@ -28,6 +28,9 @@ class Command(BaseCommand):
             report = score_file(source, destination)
         except (ScoreFileError, RefusedFile) as error:
             raise CommandError(str(error)) from None
+        except OSError as error:  # e.g. --out in a folder that does not exist, or a file not readable
+            verb = "read" if error.filename == str(source) else "write"
+            raise CommandError(f"Cannot {verb} {error.filename or destination}: {error.strerror}.") from None
         labels = ", ".join(f"{count} {label}" for label, count in (report.labels or {}).items())
         scorer = "the built-in rules" if report.version is None else f"v{report.version}'s {report.scored_by}"
         self.stdout.write(self.style.SUCCESS(
