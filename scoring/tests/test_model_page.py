@@ -1,5 +1,7 @@
 """The Scoring model page: managers see the active version's figures and activate or roll back versions."""
 
+import math
+
 import pytest
 from django.urls import reverse
 
@@ -33,6 +35,12 @@ def test_it_shows_the_active_version_metrics_chart_factors_and_history(manager_c
     assert "Lead Source = Reference" in page  # among the strongest factors
     assert "top 20%" in page  # the documented HOT cut-off rule
     assert "v1" in page  # the seeded rules version stays in the history
+
+
+def test_factors_read_as_odds_against_an_average_lead(manager_client, learned) -> None:
+    strongest = learned.metrics["strongest_factors"][0]
+    page = manager_client.get(URL).content.decode()
+    assert f"×{math.exp(strongest['log_odds']):.2f}" in page
 
 
 def test_it_needs_login(client) -> None:
