@@ -33,6 +33,8 @@ DENSE_MATCHES = 10_000
 # Cached numbers are recomputed after this long; a stale copy is served meanwhile (see cached).
 FRESH_SECONDS = 25
 _VERSION_KEY = "leadops:dashboard:version"
+# Creation dates the filters accept.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 # Score sorting treats "not scored yet" as below 0 so the keyset has no NULLs to step over. A plain
 # integer: as a PositiveSmallIntegerField Django would call "<= -1" impossible and skip the query.
 SCORE_SORT = Coalesce("score_value", Value(-1), output_field=IntegerField())
@@ -71,18 +73,27 @@ class LeadFilters:
             elif value:
                 setattr(filters, name, value)
         owner = query.get("owner", "").strip()
-        if owner in ("me", "none") or owner.isdigit():
+        # ASCII digits that fit a user id: "²" passes isdigit() but not int(), and a 25-digit id overflows the query.
+        if owner in ("me", "none") or (owner.isascii() and owner.isdigit() and len(owner) <= 18):
             filters.owner = owner
         elif owner:
             filters.errors["owner"] = f"Unknown owner '{owner}'"
         for name in ("created_from", "created_to"):
             raw = query.get(name, "").strip()
             if raw:
-                parsed = parse_date(raw)
+                try:
+                    parsed = parse_date(raw)
+                except ValueError:  # shaped like a date, but no such day: 2026-13-01, 2026-02-30
+                    parsed = None
                 if parsed is None:
                     filters.errors[name] = f"'{raw}' is not a date like 2026-01-31"
+                elif not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+                    # The range is built from local midnights and the next day: year 1 or 9999 cannot be.
+                    filters.errors[name] = f"'{raw}' is not a year from {FIRST_YEAR} to {LAST_YEAR}"
+                    parsed = None
                 setattr(filters, name, parsed)
-        filters.search = query.get("q", "").strip()[:100]
+        # PostgreSQL refuses text with NUL characters; nobody searches for one.
+        filters.search = query.get("q", "").replace("\x00", "").strip()[:100]
         sort = query.get("sort", "newest")
         filters.sort = sort if sort in SORTS else "newest"
         filters.after = query.get("after", "")[:200]

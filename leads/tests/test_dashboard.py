@@ -182,3 +182,35 @@ def test_the_date_range_includes_whole_days_at_both_ends(rep_client):
     html = rep_client.get("/", {"created_from": "2026-03-10", "created_to": "2026-03-10"}).content.decode()
     assert "Early" in html and "Late" in html
     assert "Dayprior" not in html and "Dayafter" not in html
+
+
+@pytest.mark.parametrize(("query", "explained"), [
+    ("created_from=2026-13-01", "&#x27;2026-13-01&#x27; is not a date like 2026-01-31"),  # no such month
+    ("created_to=2026-02-30", "&#x27;2026-02-30&#x27; is not a date like 2026-01-31"),
+    ("created_to=9999-12-31", "&#x27;9999-12-31&#x27; is not a year from 1900 to 9998"),  # no day after it
+    ("created_from=0001-01-01", "&#x27;0001-01-01&#x27; is not a year from 1900 to 9998"),
+    ("owner=99999999999999999999999", "Unknown owner &#x27;99999999999999999999999&#x27;"),
+    ("owner=%C2%B2", "Unknown owner &#x27;²&#x27;"),  # a digit to str.isdigit(), not to int()
+    ("q=Ad%00a", ""),  # PostgreSQL refuses NUL characters in text
+])
+def test_an_odd_filter_in_the_url_is_explained_not_a_server_error(rep_client, query, explained):
+    LeadFactory(first_name="Ada")
+
+    response = rep_client.get(f"/?{query}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert explained in html
+    assert "Ada" in html  # the table still shows, without the filter it could not read
+
+
+@pytest.mark.parametrize(("query", "status"), [
+    ("created_from=2026-13-01", 400), ("created_to=9999-12-31", 400), ("q=ab%00cd", 200)])
+def test_the_csv_export_answers_an_odd_filter_without_a_server_error(rep_client, query, status):
+    response = rep_client.get(f"/leads/export.csv?{query}")
+
+    assert response.status_code == status
+    if status == 400:
+        assert b"not a" in response.content  # the reason, in words
+    else:
+        assert b"".join(response.streaming_content).startswith("\ufeffid,".encode())
