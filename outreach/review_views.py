@@ -22,7 +22,7 @@ from leadops.roles import is_manager, role_required
 from leads import dashboard as lead_dashboard
 from leads import lead_page
 from leads.models import Lead
-from outreach import approval
+from outreach import approval, sending
 from outreach.models import EmailDraft
 
 # A screenful to work through with the keyboard; the next ones come up as these are handled.
@@ -153,7 +153,7 @@ def _save(request: HtmxHttpRequest, draft: EmailDraft) -> str:
 
 def _approve(request: HtmxHttpRequest, draft: EmailDraft) -> str:
     approval.approve(draft, request.user, subject=request.POST.get("subject"), body=request.POST.get("body"))
-    return "Approved: the email is on its way (mock mode never really sends)."
+    return sending.where_it_stands(draft)
 
 
 def _reject(request: HtmxHttpRequest, draft: EmailDraft) -> str:

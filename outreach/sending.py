@@ -71,6 +71,28 @@ def enqueue(draft: EmailDraft) -> None:
     send_draft.delay_on_commit(str(draft.pk))
 
 
+def where_it_stands(draft: EmailDraft) -> str:
+    """What a person who just approved this draft is told: sent, or when it will go and why not now."""
+    draft.refresh_from_db()
+    if draft.state == State.SENT:
+        return "Approved and sent" + (" (mock mode: stored, never really sent)." if draft.sent_in_mock else ".")
+    if draft.state in (State.CANCELLED, State.FAILED):
+        return f"Approved, but not sent: {draft.failure_reason or draft.get_state_display().lower()}"
+    if draft.state == State.SENDING:
+        return "Approved: it is being sent now."
+    now = timezone.now()
+    if draft.send_after and draft.send_after > now:
+        until, reason = draft.send_after, draft.deferred_reason
+    else:
+        # The send task has not run yet (a worker picks it up): say now whether a quota or the window will hold it.
+        deferral = quotas.check(recipient(draft), draft.lead_id, now)
+        if deferral is None:
+            return "Approved: the email goes out in a moment."
+        until, reason = deferral.until, deferral.reason
+    zone = quotas.Window.current().zone
+    return f"Approved. It waits until {timezone.localtime(until, zone):%a %d %b %H:%M %Z}: {reason[:1].lower()}{reason[1:]}."
+
+
 def footer_for(email: str) -> str:
     return render_to_string(
         "emails/footer.txt",

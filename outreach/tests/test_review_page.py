@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from conftest import LeadFactory
+from outreach import approval, sending
 from outreach.models import EmailDraft
 from outreach.review_views import QUEUE_LIMIT
 
@@ -144,3 +145,34 @@ def test_a_long_queue_shows_the_first_screenful_hot_and_highest_scored_first(rep
     assert positions == sorted(positions)  # all HOT drafts, highest score first, come before any WARM one
     assert html.index(f"Hello Lead{hot[-1]:02d}<") < html.index("Hello Lead29<")
     assert "Hello Lead01<" not in html  # the lowest-scored WARM drafts wait below the screenful
+
+
+SATURDAY_EVENING = datetime.datetime(2026, 11, 21, 21, 0, tzinfo=datetime.UTC)
+
+
+def test_approving_outside_the_send_window_says_when_the_email_will_go_out(
+    rep_client, htmx_headers, settings, django_capture_on_commit_callbacks
+):
+    settings.SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri"]
+    settings.SEND_WINDOW_HOURS = "08:00-18:00"
+    draft = _draft("HOT", 80, "Hal")
+    with time_machine.travel(SATURDAY_EVENING, tick=False), django_capture_on_commit_callbacks(execute=True):
+        html = rep_client.post(f"/drafts/{draft.pk}/approve/", {"from": "review"}, **htmx_headers).content.decode()
+    assert "on its way" not in html
+    assert "It waits until Mon 23 Nov 08:00 UTC: outside the send window" in html
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.APPROVED and draft.sent_at is None
+
+
+def test_approving_inside_the_send_window_says_the_email_goes_out_now(rep_client, htmx_headers):
+    draft = _draft("HOT", 80, "Hal")
+    with time_machine.travel(TUESDAY_MORNING, tick=False):
+        html = rep_client.post(f"/drafts/{draft.pk}/approve/", {"from": "review"}, **htmx_headers).content.decode()
+    assert "Approved: the email goes out in a moment." in html
+
+
+def test_once_sent_in_mock_mode_the_approval_says_it_never_really_left(rep, django_capture_on_commit_callbacks):
+    draft = _draft("HOT", 80, "Hal")
+    with time_machine.travel(TUESDAY_MORNING, tick=False), django_capture_on_commit_callbacks(execute=True):
+        approval.approve(draft, rep)
+    assert sending.where_it_stands(draft) == "Approved and sent (mock mode: stored, never really sent)."
