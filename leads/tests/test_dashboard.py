@@ -214,3 +214,15 @@ def test_the_csv_export_answers_an_odd_filter_without_a_server_error(rep_client,
         assert b"not a" in response.content  # the reason, in words
     else:
         assert b"".join(response.streaming_content).startswith("\ufeffid,".encode())
+
+
+def test_changing_a_filter_after_sorting_by_score_keeps_the_score_order(rep_client, htmx_headers):
+    # Sorting by a heading replaces only the table; the filter form sends its sort field when a filter
+    # changes, so that field must come with the table, tied to the form, or the order falls back to newest.
+    table = rep_client.get("/?sort=score", HTTP_HX_TARGET="lead-table", **htmx_headers).content.decode()
+    page = rep_client.get("/?sort=score").content.decode()
+
+    sort_fields = re.findall(r'<input type="hidden" name="sort"[^>]*>', page)
+    assert sort_fields == ['<input type="hidden" name="sort" form="lead-filters" value="score">']
+    assert sort_fields[0] in table
+    assert '<form id="lead-filters"' in page
