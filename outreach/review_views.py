@@ -148,7 +148,9 @@ def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft],
 
 def _save(request: HtmxHttpRequest, draft: EmailDraft) -> str:
     lint = approval.save_edit(draft, request.user, request.POST.get("subject", ""), request.POST.get("body", ""))
-    return "Saved." + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
+    # The queue row shows no lint: a "Saved." alone would hide that Approve is going to refuse this text.
+    blocking = f" It cannot be approved yet: {' '.join(lint.blocking)}" if lint.blocking else ""
+    return "Saved." + blocking + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
 
 
 def _approve(request: HtmxHttpRequest, draft: EmailDraft) -> str:

@@ -176,3 +176,10 @@ def test_once_sent_in_mock_mode_the_approval_says_it_never_really_left(rep, djan
     with time_machine.travel(TUESDAY_MORNING, tick=False), django_capture_on_commit_callbacks(execute=True):
         approval.approve(draft, rep)
     assert sending.where_it_stands(draft) == "Approved and sent (mock mode: stored, never really sent)."
+
+
+def test_saving_an_edit_that_cannot_be_sent_says_so_in_the_row(rep_client, htmx_headers):
+    draft = _draft("HOT", 80, "Hal")
+    html = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", "subject": "Hi {first_name}",
+                                                          "body": BODY}, **htmx_headers).content.decode()
+    assert "Saved. It cannot be approved yet: Subject has unresolved placeholders: {first_name}." in html
