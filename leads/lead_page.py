@@ -165,13 +165,13 @@ def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str,
 
 
 def partial_response(request: HttpRequest, partial: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """One part of the lead page after an action, plus the heading and timeline it also changed.
+    """One part of the lead page after an action, plus the heading, timeline and draft it also changed.
 
-    The extra parts carry hx-swap-oob (context["oob"]), so htmx swaps them in place too.
+    The extra parts carry hx-swap-oob (context["oob"]), so htmx swaps them in place too. The draft is
+    among them because an outcome or a reply can stop the sequence and cancel the draft on show.
     """
-    context = {**context, "oob": True}
-    html = "".join(
-        render_to_string(f"leads/lead_detail.html#{name}", context, request)
-        for name in (partial, "timeline", "lead-head")
+    extras = [name for name in ("timeline", "lead-head", "draft-editor") if name != partial]
+    html = render_to_string(f"leads/lead_detail.html#{partial}", {**context, "oob": False}, request) + "".join(
+        render_to_string(f"leads/lead_detail.html#{name}", {**context, "oob": True}, request) for name in extras
     )
     return HttpResponse(html, status=status)

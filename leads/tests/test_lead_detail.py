@@ -212,3 +212,25 @@ def test_an_empty_reply_is_refused_with_the_reason(rep_client, scored_lead, htmx
     response = rep_client.post(f"/leads/{scored_lead.pk}/reply/", {"text": " "}, **htmx_headers)
     assert response.status_code == 422
     assert "Paste or summarise the reply." in response.content.decode()
+
+
+def test_an_outcome_that_cancels_the_draft_takes_it_off_the_page_at_once(rep_client, scored_lead, draft, htmx_headers):
+    # Without this the editor kept offering "Approve & send" for a draft the outcome had just cancelled.
+    response = rep_client.post(f"/leads/{scored_lead.pk}/outcome/", {"outcome": "closed_won"}, **htmx_headers)
+
+    html = response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.CANCELLED
+    assert html.lstrip().startswith('<section class="card" id="outcome">')  # still the main swap
+    assert '<section class="card" id="draft-editor" hx-swap-oob="true">' in html
+    editor = html[html.index('id="draft-editor"'):]
+    assert "No draft waiting for review." in editor and "Approve &amp; send" not in editor
+
+
+def test_saving_the_draft_still_swaps_the_editor_itself_not_out_of_band(rep_client, draft, htmx_headers):
+    response = rep_client.post(f"/drafts/{draft.pk}/save/", {"subject": "New subject", "body": draft.body},
+                               **htmx_headers)
+
+    html = response.content.decode()
+    assert html.count('id="draft-editor"') == 1
+    assert '<section class="card" id="draft-editor">' in html
