@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep, Suppression
+from outreach.unsubscribe import stop_contacting
 
 
 @admin.register(EmailDraft)
@@ -37,3 +41,12 @@ class SuppressionAdmin(admin.ModelAdmin):
     list_display = ("email", "domain", "reason", "source", "created_at")
     list_filter = ("reason",)
     search_fields = ("email", "domain", "source")
+
+    def save_model(self, request: HttpRequest, obj: Suppression, form: Any, change: bool) -> None:
+        if not change:
+            obj.source = obj.source or "added in admin"
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            # As for an unsubscribe: the covered leads' sequences stop and their unsent drafts are cancelled.
+            stop_contacting(obj, actor=request.user)

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -211,6 +212,20 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email or '@' + self.domain} ({self.get_reason_display()})"
+
+    def clean(self) -> None:
+        # Normalised before the unique constraints are checked, so "Ann@X.com" next to "ann@x.com" is a form
+        # error in the admin, not an IntegrityError on save. Errors name a field, which skips the raw
+        # "Constraint ... is violated" messages for it.
+        self.email = self.email.strip().lower()
+        self.domain = self.domain.strip().lower().lstrip("@")
+        if bool(self.email) == bool(self.domain):
+            raise ValidationError({"email": "Enter an address or a domain, not both."})
+        if self.email and "@" not in self.email:
+            raise ValidationError({"email": f"'{self.email}' is not an email address."})
+        field, value = ("email", self.email) if self.email else ("domain", self.domain)
+        if Suppression.objects.filter(**{field: value}).exclude(pk=self.pk).exists():
+            raise ValidationError({field: f"{value} is already on the suppression list."})
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.email = self.email.strip().lower()

@@ -45,8 +45,6 @@ def suppress(
     Leads at that address are taken out of their sequences and their unsent drafts cancelled,
     with the reason on each timeline. Safe to call twice (a second click, a retried hook).
     """
-    from outreach import sequences
-
     email, domain = email.strip().lower(), domain.strip().lower().lstrip("@")
     lookup = {"email": email} if email else {"domain": domain}
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -60,16 +58,24 @@ def suppress(
             # A concurrent request inserted it first.
             row, created = Suppression.objects.get(**lookup), False
         if created:
-            leads = Lead.objects.filter(email__iexact=email) if email else Lead.objects.filter(
-                email__iendswith="@" + domain
-            )
-            activity = ActivityLog.Type.BOUNCED if reason == Suppression.Reason.BOUNCED else ActivityLog.Type.UNSUBSCRIBED
-            label = Suppression.Reason(reason).label.lower()
-            for lead in leads:
-                ActivityLog.record(lead, activity, actor=actor, actor_label="system",
-                                   payload={"suppressed": email or "@" + domain, "reason": reason, "source": source})
-                sequences.stop(lead, f"{label} ({source})", actor=actor, cancel="all")
+            stop_contacting(row, actor=actor)
     return row, created
+
+
+def stop_contacting(row: Suppression, *, actor: Any = None) -> None:
+    """Take the leads a new suppression row covers out of their sequences and cancel their unsent drafts."""
+    from outreach import sequences
+
+    leads = Lead.objects.filter(email__iexact=row.email) if row.email else Lead.objects.filter(
+        email__iendswith="@" + row.domain
+    )
+    activity = ActivityLog.Type.BOUNCED if row.reason == Suppression.Reason.BOUNCED else ActivityLog.Type.UNSUBSCRIBED
+    label = Suppression.Reason(row.reason).label.lower()
+    for lead in leads:
+        ActivityLog.record(lead, activity, actor=actor, actor_label="system",
+                           payload={"suppressed": row.email or "@" + row.domain, "reason": row.reason,
+                                    "source": row.source})
+        sequences.stop(lead, f"{label} ({row.source})", actor=actor, cancel="all")
 
 
 def suppression_for(email: str) -> Suppression | None:

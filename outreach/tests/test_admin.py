@@ -1,0 +1,54 @@
+"""Django admin for outreach, as ops use it: the suppression list and the outbox rows."""
+
+import pytest
+
+from outreach.models import EmailDraft, Enrollment, Sequence, Suppression
+
+pytestmark = pytest.mark.django_db
+
+ADD_SUPPRESSION = "/admin/outreach/suppression/add/"
+
+
+def _add(admin_client, **fields):  # type: ignore[no-untyped-def]
+    data = {"email": "", "domain": "", "reason": Suppression.Reason.MANUAL, "source": "", "notes": "", **fields}
+    return admin_client.post(ADD_SUPPRESSION, data)
+
+
+def test_adding_an_address_already_suppressed_in_other_letter_case_is_a_form_error_not_a_crash(admin_client):
+    Suppression.objects.create(email="ann@globex.io", reason=Suppression.Reason.UNSUBSCRIBED)
+    response = _add(admin_client, email="Ann@Globex.io")
+    assert response.status_code == 200
+    assert "ann@globex.io is already on the suppression list." in response.content.decode()
+    assert Suppression.objects.count() == 1
+
+
+def test_a_suppression_needs_an_address_or_a_domain_and_says_so_in_words(admin_client):
+    html = _add(admin_client).content.decode()
+    assert "Enter an address or a domain, not both." in html
+    assert "is violated" not in html
+    html = _add(admin_client, email="ann@globex.io", domain="globex.io").content.decode()
+    assert "Enter an address or a domain, not both." in html
+    assert not Suppression.objects.exists()
+
+
+def test_a_domain_typed_with_its_at_sign_is_stored_without_it(admin_client):
+    response = _add(admin_client, domain=" @Globex.IO ")
+    assert response.status_code == 302
+    assert Suppression.objects.get().domain == "globex.io"
+
+
+def test_suppressing_an_address_in_admin_stops_its_sequence_and_cancels_its_unsent_drafts(
+    admin_client, draft_factory, lead_factory
+):
+    lead = lead_factory(email="ann@globex.io")
+    waiting = draft_factory(lead=lead, variant=EmailDraft.Variant.FIRST_TOUCH, state=EmailDraft.State.APPROVED)
+    enrollment = Enrollment.objects.create(lead=lead, sequence=Sequence.objects.create(name="Ops test"))
+
+    assert _add(admin_client, email="ann@globex.io", notes="Asked on the phone").status_code == 302
+
+    waiting.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert waiting.state == EmailDraft.State.CANCELLED
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert lead.activities.filter(type="UNSUBSCRIBED").exists()
+    assert Suppression.objects.get().source == "added in admin"
