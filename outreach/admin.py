@@ -13,8 +13,22 @@ class EmailDraftAdmin(admin.ModelAdmin):
     list_filter = ("state", "variant", "generated_by", "needs_approval", "sent_in_mock")
     search_fields = ("lead__email", "subject", "message_id")
     raw_id_fields = ("lead", "sequence_step", "enrollment", "approved_by")
-    readonly_fields = ("message_id", "sent_at", "claimed_at", "send_attempts", "created_at", "updated_at")
+    # The state machine moves only through approval and sending: a state typed back to "approved" here
+    # would be picked up by the outbox beat and send an email a second time.
+    readonly_fields = ("state", "approved_by", "approved_at", "message_id", "sent_at", "sent_in_mock", "claimed_at",
+                       "send_attempts", "created_at", "updated_at")
     show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: EmailDraft | None = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.state != EmailDraft.State.DRAFT:
+            # What was approved or sent is what a person signed off: it stays as it was.
+            fields += ("lead", "variant", "subject", "body", "to_email", "needs_approval")
+        return fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Drafts come from the pipeline, a sequence step or "needs info"; a hand-made row skips the approval gate.
+        return False
 
 
 class SequenceStepInline(admin.TabularInline):

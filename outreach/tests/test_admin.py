@@ -52,3 +52,22 @@ def test_suppressing_an_address_in_admin_stops_its_sequence_and_cancels_its_unse
     assert enrollment.status == Enrollment.Status.STOPPED
     assert lead.activities.filter(type="UNSUBSCRIBED").exists()
     assert Suppression.objects.get().source == "added in admin"
+
+
+def test_a_sent_email_cannot_be_put_back_in_the_outbox_from_admin(admin_client, draft_factory):
+    sent = draft_factory(state=EmailDraft.State.SENT, message_id="<1@leadops.test>")
+    page = admin_client.get(f"/admin/outreach/emaildraft/{sent.pk}/change/").content.decode()
+    assert 'name="state"' not in page and 'name="subject"' not in page
+
+    admin_client.post(f"/admin/outreach/emaildraft/{sent.pk}/change/",
+                      {"state": EmailDraft.State.APPROVED, "subject": "Again", "body": sent.body})
+
+    sent.refresh_from_db()
+    assert sent.state == EmailDraft.State.SENT and sent.subject != "Again"
+
+
+def test_a_waiting_draft_can_still_be_corrected_in_admin(admin_client, draft_factory):
+    draft = draft_factory()
+    page = admin_client.get(f"/admin/outreach/emaildraft/{draft.pk}/change/").content.decode()
+    assert 'name="subject"' in page and 'name="state"' not in page
+    assert admin_client.get("/admin/outreach/emaildraft/add/").status_code == 403
