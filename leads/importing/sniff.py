@@ -117,8 +117,21 @@ def inspect(path: Path | str, name: str = "") -> FileShape:
     rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(cell.strip() for cell in row)]
     if not rows:
         raise RefusedFile(f"{name} is empty: there is nothing to import.")
-    header = [cell.strip().lstrip("\ufeff") for cell in rows[0]]
+    header = _distinct_names([cell.strip().lstrip("\ufeff") for cell in rows[0]])
     return FileShape(encoding=encoding, delimiter=delimiter, header=header, sample_rows=rows[1:11])
+
+
+def _distinct_names(cells: list[str]) -> list[str]:
+    """The header with a name per column: the mapping and the attributes are keyed by name, so a repeated
+    name ("Phone" for office and mobile) would let one column's values overwrite the other's."""
+    names: list[str] = []
+    for position, cell in enumerate(cells, start=1):
+        name = cell or f"Column {position}"
+        candidate, copy = name, 2
+        while candidate in names:
+            candidate, copy = f"{name} ({copy})", copy + 1
+        names.append(candidate)
+    return names
 
 
 def count_rows_over(path: Path | str, shape: FileShape, limit: int) -> int | None:

@@ -163,3 +163,24 @@ def test_uploads_are_rate_limited(rep_client, settings):
     assert upload(rep_client, "utf8.csv").status_code == 302
     assert upload(rep_client, "utf8.csv").status_code == 302
     assert upload(rep_client, "utf8.csv").status_code == 429
+
+
+def test_two_columns_with_the_same_name_both_reach_the_lead(rep_client, django_capture_on_commit_callbacks):
+    # CRM exports repeat headers ("Phone" for office and mobile). Mapped by name, the second column used to
+    # overwrite the first: the first column's values were lost, and mapping it to Email had no effect.
+    content = b"Email,Phone,Phone,,\nada@acme-industries.com,+44 20 7946 0000,+44 7700 900123,Enterprise,VIP\n"
+    rep_client.post(reverse("leads:import"), {"file": SimpleUploadedFile("crm.csv", content), "source": "event",
+                                              "on_duplicate": "skip"})
+    job = ImportJob.objects.get()
+    page = rep_client.get(reverse("leads:import_preview", args=[job.pk]))
+    form = page.context["form"]
+    assert [field.label for field in form.column_fields()] == ["Email", "Phone", "Phone (2)", "Column 4", "Column 5"]
+    data = {name: form[name].initial for name in form.fields}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(reverse("leads:import_preview", args=[job.pk]), data)
+
+    lead = Lead.objects.get()
+    assert lead.email == "ada@acme-industries.com"
+    assert lead.phone == "+44 20 7946 0000"
+    assert lead.attributes == {"Phone (2)": "+44 7700 900123", "Column 4": "Enterprise", "Column 5": "VIP"}
