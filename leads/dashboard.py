@@ -367,5 +367,5 @@ def active_thresholds() -> dict[str, int]:
     """HOT / WARM cut-offs of the active scoring, to colour the score histogram."""
     from scoring.models import ScoringConfig
 
-    config = ScoringConfig.objects.filter(is_active=True).values_list("thresholds", flat=True).first() or {}
-    return {"hot": int(config.get("hot", 70)), "warm": int(config.get("warm", 40))}
+    config = ScoringConfig.objects.filter(is_active=True).first() or ScoringConfig()
+    return config.label_cutoffs()

@@ -26,11 +26,13 @@ class ScoringConfig(models.Model):
     is_active = models.BooleanField(default=False)
     # {"seniority.vp": 20, "negative.free_mail": -10, ...}; see scoring.rules for the keys.
     weights = models.JSONField(default=dict, blank=True)
-    # {"hot": 70, "warm": 40}: score_value at or above which a lead is HOT / WARM.
+    # {"hot": 70, "warm": 45, "disqualify": 15}: rule points at or above which a lead is HOT / WARM, and
+    # below which it is a low fit. On the rules' scale for every version, learned ones included.
     thresholds = models.JSONField(default=dict, blank=True)
     # Ideal customer profile and word lists: {"icp_industries": [...], "competitor_domains": [...], ...}
     profile = models.JSONField(default=dict, blank=True)
-    # The fitted additive model of a learned version (bins, contributions, calibration).
+    # The fitted additive model of a learned version (bins, contributions, calibration), with its own
+    # HOT / WARM cut-offs on its scale, the calibrated probability in percent: {"cutoffs": {"hot": 20, ...}}.
     model = models.JSONField(default=dict, blank=True)
     # Cross-validated metrics: {"auc": ..., "brier": ..., "calibration": [...], "label_rates": {...}}
     metrics = models.JSONField(default=dict, blank=True)
@@ -53,6 +55,35 @@ class ScoringConfig(models.Model):
     def next_version(cls) -> int:
         latest = cls.objects.order_by("-version").values_list("version", flat=True).first()
         return (latest or 0) + 1
+
+    def min_conversions(self) -> int:
+        """Conversions needed before a learned version's scores are trusted (profile, else the setting)."""
+        return int(self.profile.get("min_conversions") or settings.LEARNING_MIN_CONVERSIONS)
+
+    def has_enough_outcomes(self) -> bool:
+        return int(self.metrics.get("conversions", 0)) >= self.min_conversions()
+
+    def scores_with_model(self) -> bool:
+        """A version with a learned model scores leads with it once it has enough outcomes, by its rules before.
+
+        A manager's threshold edit of a learned version keeps the model (source "manual").
+        """
+        return bool(self.model) and self.has_enough_outcomes()
+
+    def label_cutoffs(self) -> dict[str, int]:
+        """The HOT / WARM cut-offs of the scores this version gives leads.
+
+        A learned model's score is a probability in percent, cut where its training put the top 20 %;
+        a rule score is points, cut at `thresholds`. The scales never mix: 20 points is a weak lead,
+        a 20 % chance of converting can be a team's best.
+        """
+        if self.scores_with_model():
+            cutoffs = self.model["cutoffs"]
+        else:
+            from scoring.rules import DEFAULT_THRESHOLDS
+
+            cutoffs = {**DEFAULT_THRESHOLDS, **self.thresholds}
+        return {"hot": int(cutoffs["hot"]), "warm": int(cutoffs["warm"])}
 
     def activate(self, user: Any = None) -> None:
         """Make this the version that scores leads; the previous one stays for rollback.

@@ -132,11 +132,16 @@ class Rules:
         )
 
     def label_for(self, value: int) -> str:
-        if value >= self.thresholds["hot"]:
-            return "HOT"
-        if value >= self.thresholds["warm"]:
-            return "WARM"
-        return "COLD"
+        return label_for(value, self.thresholds)
+
+
+def label_for(value: int, cutoffs: dict[str, Any]) -> str:
+    """HOT at or above the hot cut-off, WARM at or above the warm one, COLD below."""
+    if value >= int(cutoffs["hot"]):
+        return "HOT"
+    if value >= int(cutoffs["warm"]):
+        return "WARM"
+    return "COLD"
 
 
 @dataclass

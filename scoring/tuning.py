@@ -86,11 +86,29 @@ def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
     return edit
 
 
-def _labels(inputs: list[tuple[Any, Any, Any]], config: ScoringConfig) -> list[str]:
-    from scoring.rules import Rules, score
+def _labels(leads: list[Lead], inputs: list[tuple[Any, Any, Any]], config: ScoringConfig) -> list[str]:
+    """The label the pipeline's score step would give each lead under `config` (learned or rules)."""
+    from scoring.pipeline.nodes import scored
+    from scoring.rules import Rules
 
     rules = Rules.of(config)
-    return [score(snapshot, enriched, memory, rules).label for snapshot, enriched, memory in inputs]
+    return [scored(lead, snapshot, enriched, memory, rules, config)[0].label
+            for lead, (snapshot, enriched, memory) in zip(leads, inputs)]
+
+
+def edited(base: ScoringConfig, edit: ScoringEdit) -> ScoringConfig:
+    """The (unsaved) version an edit makes of `base`.
+
+    A learned model is kept, with its figures, when only thresholds change: they are the rules'
+    (low fit, and the labels while outcomes are few), and the model cuts its own labels. Changed
+    weights are a manager overruling what was learned, so the new version scores by the rules.
+    """
+    keep_model = edit.weights == base.weights
+    return ScoringConfig(
+        version=0, source=ScoringConfig.Source.MANUAL, weights={**base.weights, **edit.weights},
+        thresholds={**base.thresholds, **edit.thresholds}, profile=base.profile,
+        model=base.model if keep_model else {}, metrics=base.metrics if keep_model else {},
+    )
 
 
 def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_SAMPLE) -> dict[str, Any]:
@@ -98,12 +116,10 @@ def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_S
     from scoring.enrichment import offline_inputs
     from scoring.rules import Rules
 
-    edited = ScoringConfig(version=0, weights={**base.weights, **edit.weights},
-                           thresholds={**base.thresholds, **edit.thresholds}, profile=base.profile)
     leads = list(Lead.objects.order_by("-created_at", "-id")[:sample_size])
     # What the rules read for each lead, with no web fetches in a preview.
     inputs = offline_inputs(leads, Rules.of(base).profile["competitor_domains"])
-    labels_before, labels_after = _labels(inputs, base), _labels(inputs, edited)
+    labels_before, labels_after = _labels(leads, inputs, base), _labels(leads, inputs, edited(base, edit))
     before = {label.value: labels_before.count(label.value) for label in Lead.Label}
     after = {label.value: labels_after.count(label.value) for label in Lead.Label}
     rows = []
@@ -123,13 +139,11 @@ def save_version(base: ScoringConfig, edit: ScoringEdit, user: Any) -> ScoringCo
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                config = ScoringConfig.objects.create(
-                    version=ScoringConfig.next_version(), source=ScoringConfig.Source.MANUAL,
-                    weights={**base.weights, **edit.weights}, thresholds={**base.thresholds, **edit.thresholds},
-                    profile=base.profile, model=base.model if edit.weights == base.weights else {},
-                    notes=edit.notes or f"Edited from v{base.version}", parent=base if base.pk else None,
-                    created_by=user,
-                )
+                config = edited(base, edit)
+                config.version = ScoringConfig.next_version()
+                config.notes = edit.notes or f"Edited from v{base.version}"
+                config.parent, config.created_by = (base if base.pk else None), user
+                config.save()
                 config.activate(user)
             return config
         except IntegrityError:

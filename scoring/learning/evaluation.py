@@ -23,6 +23,7 @@ import numpy as np
 from scoring.learning.bins import Columns, build_bins
 from scoring.learning.features import Features
 from scoring.learning.model import DEFAULT_L2, AdditiveModel, fit_model, fit_platt
+from scoring.rules import label_for
 
 HOT_SHARE = 0.20
 WARM_SHARE = 0.30
@@ -71,7 +72,7 @@ def precision_of_top(labels: np.ndarray, scores: np.ndarray, share: float = HOT_
     return float(np.asarray(labels)[top].mean())
 
 
-def choose_thresholds(values: np.ndarray) -> dict[str, int]:
+def choose_cutoffs(values: np.ndarray) -> dict[str, int]:
     """Score cut-offs putting the top 20 % of leads in HOT and the next 30 % in WARM."""
     if not len(values):
         return {"hot": 70, "warm": 40}
@@ -80,17 +81,9 @@ def choose_thresholds(values: np.ndarray) -> dict[str, int]:
     return {"hot": hot, "warm": min(warm, hot)}
 
 
-def label_for(value: int, thresholds: dict[str, Any]) -> str:
-    if value >= int(thresholds.get("hot", 70)):
-        return "HOT"
-    if value >= int(thresholds.get("warm", 40)):
-        return "WARM"
-    return "COLD"
-
-
-def label_rates(labels: np.ndarray, values: np.ndarray, thresholds: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def label_rates(labels: np.ndarray, values: np.ndarray, cutoffs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """How many leads each label got and how often they converted (None when a label is empty)."""
-    names = np.array([label_for(int(value), thresholds) for value in values])
+    names = np.array([label_for(int(value), cutoffs) for value in values])
     base = float(np.mean(labels)) if len(labels) else 0.0
     result = {}
     for name in LABELS:
@@ -125,7 +118,7 @@ class Evaluation:
     model: AdditiveModel
     folds: np.ndarray
     probabilities: np.ndarray  # out-of-fold, calibrated
-    thresholds: dict[str, int]
+    cutoffs: dict[str, int]  # HOT / WARM on the calibrated probability in percent
     metrics: dict[str, Any]
 
 
@@ -134,7 +127,7 @@ def score_values(probabilities: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(probabilities) * 100).astype(int)
 
 
-def summarise(labels: np.ndarray, probabilities: np.ndarray, thresholds: dict[str, Any]) -> dict[str, Any]:
+def summarise(labels: np.ndarray, probabilities: np.ndarray, cutoffs: dict[str, Any]) -> dict[str, Any]:
     base_rate = float(labels.mean()) if len(labels) else 0.0
     return {
         "outcomes": len(labels), "conversions": int(labels.sum()), "base_rate": round(base_rate, 4),
@@ -143,7 +136,7 @@ def summarise(labels: np.ndarray, probabilities: np.ndarray, thresholds: dict[st
         "base_rate_brier": round(base_rate * (1 - base_rate), 4),
         "top20_precision": round(precision_of_top(labels, probabilities), 4),
         "calibration": calibration_by_decile(labels, probabilities),
-        "label_rates": label_rates(labels, score_values(probabilities), thresholds),
+        "label_rates": label_rates(labels, score_values(probabilities), cutoffs),
     }
 
 
@@ -168,12 +161,12 @@ def evaluate_and_fit(
     else:
         out_of_fold = model.logits(table)  # too few outcomes to hold any out: in-sample, and said so
     probabilities = model.calibrate(out_of_fold)
-    thresholds = choose_thresholds(score_values(probabilities))
-    metrics = summarise(labels, probabilities, thresholds)
+    cutoffs = choose_cutoffs(score_values(probabilities))
+    metrics = summarise(labels, probabilities, cutoffs)
     metrics["folds"] = count
     metrics["fold_auc"] = [round(roc_auc(labels[fold_ids == fold], probabilities[fold_ids == fold]), 4)
                            for fold in range(count)]
-    return Evaluation(model, fold_ids, probabilities, thresholds, metrics)
+    return Evaluation(model, fold_ids, probabilities, cutoffs, metrics)
 
 
 def fold_aucs(labels: np.ndarray, folds: np.ndarray, scores: np.ndarray) -> list[float]:

@@ -13,12 +13,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
-from scoring.learning.evaluation import label_for
 from scoring.learning.features import Features
 from scoring.learning.model import AdditiveModel
 from scoring.models import ScoringConfig
+from scoring.rules import label_for
 
 BASE_RATE_FACTOR = "Base rate"
 _models: dict[tuple[int, int], AdditiveModel] = {}
@@ -33,22 +31,15 @@ class LearnedScore:
     enough_outcomes: bool = False
 
 
-def min_conversions(config: ScoringConfig) -> int:
-    """Conversions needed before a learned version's scores are trusted (profile, else the setting)."""
-    return int(config.profile.get("min_conversions") or settings.LEARNING_MIN_CONVERSIONS)
-
-
-def has_enough_outcomes(config: ScoringConfig) -> bool:
-    return int(config.metrics.get("conversions", 0)) >= min_conversions(config)
-
-
 def model_of(config: ScoringConfig) -> AdditiveModel:
     """The parsed model of a version; versions never change, so it is parsed once per process."""
-    key = (config.pk or 0, config.version)
-    if config.pk is None or key not in _models:
+    if config.pk is None:  # an unsaved version (a preview): parsed once for the instance
+        if "_parsed_model" not in config.__dict__:
+            config.__dict__["_parsed_model"] = AdditiveModel.from_json(config.model)
+        return config.__dict__["_parsed_model"]
+    key = (config.pk, config.version)
+    if key not in _models:
         model = AdditiveModel.from_json(config.model)
-        if config.pk is None:
-            return model
         if len(_models) > 16:
             _models.clear()
         _models[key] = model
@@ -99,6 +90,6 @@ def score_learned(config: ScoringConfig, features: Features) -> LearnedScore:
     """Score a lead's features with a learned version (the pipeline's score node calls this)."""
     value, probability, factors = explain(model_of(config), features)
     return LearnedScore(
-        value=value, probability=round(probability, 4), label=label_for(value, config.thresholds),
-        factors=factors, enough_outcomes=has_enough_outcomes(config),
+        value=value, probability=round(probability, 4), label=label_for(value, config.model["cutoffs"]),
+        factors=factors, enough_outcomes=config.has_enough_outcomes(),
     )

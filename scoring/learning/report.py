@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from scoring.learning.evaluation import HOT_SHARE, LABELS, WARM_SHARE
-from scoring.learning.explain import has_enough_outcomes, min_conversions
 from scoring.learning.training import new_outcomes_since_training
 from scoring.models import ScoringConfig
 
@@ -61,7 +60,7 @@ def version_summary(config: ScoringConfig | None) -> dict[str, Any]:
     if config is None:
         return {"config": None}
     metrics = config.metrics or {}
-    learned = config.source == ScoringConfig.Source.LEARNED and bool(config.model)
+    learned = bool(config.model)
     # HOT, WARM, COLD in that order: PostgreSQL's jsonb does not keep the order keys were stored in.
     rates = metrics.get("label_rates", {})
     label_rates = [{"label": label, **rates[label]} for label in LABELS if label in rates]
@@ -70,8 +69,9 @@ def version_summary(config: ScoringConfig | None) -> dict[str, Any]:
         "learned": learned,
         "metrics": metrics,
         "has_metrics": "auc" in metrics,
-        "enough_outcomes": has_enough_outcomes(config) if learned else None,
-        "min_conversions": min_conversions(config),
+        "enough_outcomes": config.has_enough_outcomes() if learned else None,
+        "min_conversions": config.min_conversions(),
+        "cutoffs": config.model.get("cutoffs") if learned else None,
         "chart": calibration_chart(metrics["calibration"]) if metrics.get("calibration") else None,
         "label_rates": label_rates,
         # A manager reads "x2.1 the odds" more readily than a log-odds of 0.73; both are shown.

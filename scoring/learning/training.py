@@ -31,6 +31,7 @@ from scoring.learning.explain import model_of
 from scoring.learning.features import lead_features
 from scoring.learning.model import top_bins
 from scoring.models import ScoringConfig
+from scoring.rules import DEFAULT_THRESHOLDS
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _active_scores(
     """The active version's scores, and which leads it may be judged on; None if there is nothing to compare."""
     if active is None:
         return None
-    if active.source == ScoringConfig.Source.LEARNED and active.model:
+    if active.model:  # learned, or a manager's threshold edit of a learned version
         unseen = np.array([lead.latest_outcome_at > active.created_at for lead in leads])
         return model_of(active).logits(rows), unseen
     scores = [lead.score_value for lead in leads]
@@ -128,13 +129,16 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
     if dry_run:
         return TrainingResult(None, metrics, False, reason)
 
-    model = evaluation.model.as_json()
+    # The model labels by its own cut-offs (probability %); `thresholds` stay the rules' points, which
+    # score leads until there are enough outcomes and judge low fit.
+    model = {**evaluation.model.as_json(), "cutoffs": evaluation.cutoffs}
+    thresholds = {**DEFAULT_THRESHOLDS, **(active.thresholds if active else {})}
     for attempt in range(3):
         try:
             with transaction.atomic():
                 config = ScoringConfig.objects.create(
                     version=ScoringConfig.next_version(), source=ScoringConfig.Source.LEARNED,
-                    weights=dict(active.weights) if active else {}, thresholds=evaluation.thresholds,
+                    weights=dict(active.weights) if active else {}, thresholds=thresholds,
                     profile=profile, model=model, metrics=metrics, parent=active, created_by=user,
                     notes=f"Learned from {len(labels)} outcomes ({conversions} conversions); {reason}.",
                 )

@@ -92,8 +92,8 @@ def enrich_lead(state: QualificationState, context: RunContext) -> str:
     )
 
 
-def _learned_score(lead: Any, enrichment: Enrichment, config: Any) -> Score | None:
-    if config is None or config.source != "learned" or not config.model:
+def _learned_score(lead: Any, enrichment: Enrichment, config: Any, rule_points: int) -> Score | None:
+    if config is None or not config.model:
         return None
     # Imported here: learning is optional and loads numpy.
     from scoring.learning import lead_features, score_learned
@@ -113,7 +113,8 @@ def _learned_score(lead: Any, enrichment: Enrichment, config: Any) -> Score | No
         rationale=f"{learned.label} at {learned.value}/100 (learned model v{config.version}).",
         config_version=config.version,
         source="learned",
-        rule_value=learned.value,
+        # Low fit is judged on the rules' points whoever scores: a 6 % chance is not "6 points".
+        rule_value=rule_points,
     )
 
 
@@ -127,7 +128,7 @@ def scored(
     missing what HOT requires (an email, a company, ...) is WARM. `score_file` scores rows with it too.
     """
     result = rules.score(snapshot, enrichment, memory, rules_in_force)
-    score = _learned_score(lead, enrichment, config) or Score(
+    score = _learned_score(lead, enrichment, config, result.value) or Score(
         value=result.value,
         label=result.label,
         factors=result.factors,
@@ -155,13 +156,16 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     score = state.score
     assert score is not None
     prompt = prompts.latest("lead_assessment")
+    # The cut-offs of the scale the score is on: a learned model's probability % or the rules' points.
+    cutoffs = context.config.label_cutoffs() if context.config is not None else context.rules.thresholds
+    cutoffs = {"hot": cutoffs["hot"], "warm": cutoffs["warm"]}
     data = redaction.lead_view(state) | {
         "rule_score": score.value,
         "rule_factors": [factor.model_dump() for factor in score.factors],
-        "thresholds": {"hot": context.rules.thresholds["hot"], "warm": context.rules.thresholds["warm"]},
+        "thresholds": cutoffs,
     }
     try:
-        result = llm.assess_lead(prompt, data, context.rules.thresholds)
+        result = llm.assess_lead(prompt, data, cutoffs)
     except llm.LLMError as error:
         _record_call(state, error.record)
         state.fell_back = True
@@ -177,7 +181,7 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
             Factor(factor=f"LLM adjustment: {result.value.rationale[:150]}", points=adjustment)
         )
     score.value += adjustment
-    label = context.rules.label_for(score.value)
+    label = rules.label_for(score.value, cutoffs)
     score.label = "WARM" if label == "HOT" and missing_for_hot else label
     score.rationale += (
         f" LLM ({result.record.model}, {prompt.name}.{prompt.version}): {result.value.rationale}"

@@ -53,7 +53,7 @@ def test_it_writes_the_input_columns_plus_the_score_columns(tmp_path: Path, lear
     assert 0 < float(hot["probability"]) < 1
     assert "Lead Source = Reference" in hot["top_factors"]
     # As in the pipeline, a lead without the fields HOT requires (an email, ...) is WARM at most.
-    assert int(unreachable["score_value"]) >= learned_version.thresholds["hot"]
+    assert int(unreachable["score_value"]) >= learned_version.label_cutoffs()["hot"]
     assert unreachable["score_label"] == "WARM"
     assert Lead.objects.count() == leads_before  # nothing imported
     assert f"Scored 3 rows with v{learned_version.version}'s learned model" in out.getvalue()

@@ -129,3 +129,71 @@ def test_with_no_active_version_the_built_in_rules_are_edited_and_saving_activat
     manager_client.post("/settings/scoring/", {})
     saved = ScoringConfig.objects.get(is_active=True)
     assert saved.source == ScoringConfig.Source.MANUAL and saved.weights["seniority.director"] == 15
+
+
+def _page_form(client) -> dict[str, str]:
+    """What the Settings page's scoring form would submit as rendered: its inputs' current values."""
+    html = client.get("/settings/").content.decode()
+    return dict(re.findall(r'name="((?:weight|threshold):[^"]+)"[^>]*value="([^"]*)"', html))
+
+
+def _outcomes_at_a_low_base_rate() -> None:
+    """400 leads with signal plus 1,200 lost ones: ~8 % convert, so the learned HOT cut-off is a low
+    probability (~20 %), far below the rules' 70 points; mixing the two scales shows at once."""
+    from leads.models import Feedback, Lead
+    from scoring.tests.outcome_data import create_leads_with_outcomes
+
+    create_leads_with_outcomes(400)
+    lost = Lead.objects.bulk_create([Lead(external_id=f"lost-{index}", source=Lead.Source.IMPORT,
+                                          attributes={"Lead Source": "Purchased list"}) for index in range(1200)])
+    Feedback.objects.bulk_create([Feedback(lead=lead, outcome=Feedback.Outcome.CLOSED_LOST) for lead in lost])
+
+
+@pytest.fixture
+def learned_active(db) -> ScoringConfig:
+    from scoring.learning.training import train
+
+    _outcomes_at_a_low_base_rate()
+    config = train().config
+    assert config is not None and config.is_active and config.model
+    return config
+
+
+def test_with_a_learned_version_active_the_page_shows_the_rules_thresholds_and_says_what_saving_does(
+        manager_client, learned_active):
+    html = manager_client.get("/settings/").content.decode()
+    form = _page_form(manager_client)
+    assert form["threshold:hot"] == "70" and form["threshold:disqualify"] == "15"  # points, not probability %
+    assert "learned from outcomes" in html and "Scoring model" in html
+
+
+def test_editing_rule_weights_over_a_learned_version_scores_by_the_rules_own_cut_offs(
+        manager_client, learned_active, leads, django_capture_on_commit_callbacks):
+    form = _page_form(manager_client)
+    form["weight:negative.free_mail"] = "-20"
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post("/settings/scoring/", form)
+    saved = _active()
+    assert saved.source == ScoringConfig.Source.MANUAL and not saved.model
+    assert saved.thresholds["hot"] == 70
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.score_version == saved.version
+        assert lead.score_value < 70 and lead.score_label == "WARM"  # directors stay WARM under the rules
+
+
+def test_a_learned_version_without_enough_outcomes_scores_by_the_rules_own_cut_offs(
+        manager_client, settings, leads, django_capture_on_commit_callbacks):
+    from scoring.learning.training import train
+
+    settings.LEARNING_MIN_CONVERSIONS = 10_000
+    _outcomes_at_a_low_base_rate()
+    candidate = train().config
+    assert candidate is not None and not candidate.is_active
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(f"/scoring/model/{candidate.version}/activate/")
+    assert _active().pk == candidate.pk
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.score_version == candidate.version
+        assert lead.score_value < 70 and lead.score_label == "WARM"
