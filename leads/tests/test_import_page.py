@@ -184,3 +184,9 @@ def test_two_columns_with_the_same_name_both_reach_the_lead(rep_client, django_c
     assert lead.email == "ada@acme-industries.com"
     assert lead.phone == "+44 20 7946 0000"
     assert lead.attributes == {"Phone (2)": "+44 7700 900123", "Column 4": "Enterprise", "Column 5": "VIP"}
+
+
+def test_the_recent_imports_table_scrolls_inside_its_card_on_a_phone(rep_client, rep):
+    ImportJob.objects.create(original_name="leads.csv", created_by=rep, status=ImportJob.Status.DONE)
+    html = rep_client.get(reverse("leads:import")).content.decode()
+    assert '<div class="table-scroll">\n  <table>' in html
