@@ -46,19 +46,29 @@ def funnel(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return horizontal_bars([(row["label"], row["count"], f"status-{row['status']}") for row in rows])
 
 
-def histogram(counts: list[int], hot: int = 70, warm: int = 40) -> dict[str, Any]:
-    """Ten columns for scores 0-9, 10-19, ... 90-100, coloured by the label they fall in."""
+def histogram(columns: list[dict[str, int]]) -> dict[str, Any]:
+    """Ten columns for scores 0-9, 10-19, ... 90-100, each split by the label its leads carry.
+
+    A lead keeps the label of the version that scored it: once a learned version (a probability in
+    percent, HOT from about 20) takes over, closed leads keep their rule labels (points, HOT from 70),
+    so colouring a whole column by one set of cut-offs would misstate one group or the other.
+    """
     height, column_width, gap = 120, 30, 4
-    largest = max(counts, default=0) or 1
-    columns = []
-    for index, count in enumerate(counts):
-        low = index * 10
-        css = "HOT" if low >= hot else "WARM" if low >= warm else "COLD"
-        bar_height = count / largest * height if count else 0
-        columns.append(Bar(label=f"{low}", value=count, x=index * (column_width + gap), y=height - bar_height,
-                           width=column_width, height=bar_height, css=css,
-                           caption=f"{count:,} leads scored {low}-{low + 9 if index < 9 else 100}"))
-    return {"bars": columns, "width": 10 * (column_width + gap), "height": height, "axis_y": height + 14}
+    largest = max((sum(column.values()) for column in columns), default=0) or 1
+    bars, axis = [], []
+    for index, column in enumerate(columns):
+        low, x = index * 10, index * (column_width + gap)
+        scores = f"{low}-{low + 9 if index < 9 else 100}"
+        top = float(height)
+        for label in ("COLD", "WARM", "HOT"):  # stacked from the bottom
+            count = column.get(label, 0)
+            if count:
+                bar_height = count / largest * height
+                top -= bar_height
+                bars.append(Bar(label=label, value=count, x=x, y=top, width=column_width, height=bar_height,
+                                css=label, caption=f"{count:,} {label} lead{'' if count == 1 else 's'} scored {scores}"))
+        axis.append({"label": str(low), "x": x + column_width / 2})
+    return {"bars": bars, "axis": axis, "width": 10 * (column_width + gap), "height": height, "axis_y": height + 14}
 
 
 def conversion(rows: list[dict[str, Any]]) -> dict[str, Any]:

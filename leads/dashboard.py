@@ -313,14 +313,15 @@ def cached(name: str, compute: Callable[[], Any], generation: int | None = None)
 def compute_kpis() -> dict[str, Any]:
     by_status: dict[str, int] = {}
     by_label: dict[str, int] = {}
-    histogram = [0] * 10
+    histogram: list[dict[str, int]] = [{} for _ in range(10)]  # per score decile: leads by label
     # One pass over the table for the funnel, the labels and the score histogram (at most ~350 groups).
     grouped = Lead.objects.order_by().values("status", "score_label", bucket=F("score_value") / 10)
     for row in grouped.annotate(n=Count("*")):
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
         if row["bucket"] is not None:
-            histogram[min(int(row["bucket"]), 9)] += row["n"]
+            column = histogram[min(int(row["bucket"]), 9)]
+            column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
     reached = (Lead.Status.CONTACTED, Lead.Status.MEETING_BOOKED, Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST)
     conversion = []
     rows = {
@@ -361,11 +362,3 @@ def owner_choices() -> list[tuple[int, str]]:
         User.objects.filter(groups__name__in=(REP, MANAGER)).distinct().order_by("username")
         .values_list("pk", "username")
     )
-
-
-def active_thresholds() -> dict[str, int]:
-    """HOT / WARM cut-offs of the active scoring, to colour the score histogram."""
-    from scoring.models import ScoringConfig
-
-    config = ScoringConfig.objects.filter(is_active=True).first() or ScoringConfig()
-    return config.label_cutoffs()

@@ -45,7 +45,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         html = render_to_string("leads/dashboard.html#kpi-panel", {
             "kpis": stats,
             "funnel_chart": charts.funnel(stats["funnel"]),
-            "histogram_chart": charts.histogram(stats["histogram"], **lead_dashboard.active_thresholds()),
+            "histogram_chart": charts.histogram(stats["histogram"]),
             "conversion_chart": charts.conversion(stats["conversion"]),
         })
         return {"kpis": stats, "html": html, "owners": lead_dashboard.owner_choices()}

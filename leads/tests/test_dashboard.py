@@ -38,6 +38,15 @@ def test_the_dashboard_shows_kpis_charts_and_the_newest_leads(rep_client):
     assert html.index("Carl Cold") < html.index("Hanna Hot")  # newest first
 
 
+def test_the_score_histogram_splits_each_column_by_the_label_its_leads_carry(rep_client):
+    # A learned version scores in probability % (HOT from ~20); closed leads keep the rules' labels.
+    LeadFactory(score_label=Lead.Label.HOT, score_value=24)
+    LeadFactory.create_batch(2, score_label=Lead.Label.COLD, score_value=27, status=Lead.Status.CLOSED_LOST)
+    html = rep_client.get("/").content.decode()
+    assert "1 HOT lead scored 20-29" in html and "2 COLD leads scored 20-29" in html
+    assert 'class="bar HOT"' in html and 'class="bar COLD"' in html and 'class="bar WARM"' not in html
+
+
 def test_the_dashboard_needs_login(client, db):
     response = client.get("/")
     assert response.status_code == 302
