@@ -5,7 +5,7 @@ Operations the review queue calls (each logs an ActivityLog entry with the actor
 - `approve(draft, user, *, subject=None, body=None, send=True) -> LintResult`
   Edit-then-approve in one step. Runs the compliance lint and the suppression check first;
   blocking problems raise ValidationError with one message per problem. A draft flagged
-  `needs_approval` can only be approved by a manager. Approving an already approved / sent
+  `needs_approval` (while its lead's gate is not cleared) can only be approved by a manager. Approving an already approved / sent
   draft is a no-op (a double click), never a second send. `user=None` is the system
   (auto-approval of follow-ups). Enqueues the send after commit when `send` is true.
 - `save_edit(draft, user, subject, body) -> LintResult`: edit without approving.
@@ -84,7 +84,7 @@ def approve(
             return LintResult(**current.lint) if current.lint else LintResult()
         if current.state != State.DRAFT:
             raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be approved.")
-        if current.needs_approval and not (user is not None and is_manager(user)):
+        if current.gated and not (user is not None and is_manager(user)):
             raise PermissionDenied(
                 f"Only a manager can approve this draft ({current.approval_reason or 'flagged by the pipeline'})."
             )
@@ -179,7 +179,7 @@ def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:
     result = BulkResult()
     manager = user is not None and is_manager(user)
     for draft in drafts:
-        if draft.needs_approval and not manager:
+        if draft.gated and not manager:
             result.skipped.append((draft, "needs a manager's approval"))
             continue
         if draft.state != State.DRAFT:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadops import llm, runtime
 from leadops.roles import MANAGER
 from leads.models import ActivityLog, Lead
-from outreach.models import EmailDraft
+from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def build(now: datetime | None = None) -> Briefing:
         since=since, until=until,
         new_hot_leads=Lead.objects.filter(score_label=Lead.Label.HOT, created_at__gt=since, created_at__lte=until).count(),
         drafts_waiting=waiting.count(),
-        drafts_waiting_for_manager=waiting.filter(needs_approval=True).count(),
+        drafts_waiting_for_manager=waiting.filter(GATED_FOR_MANAGER).count(),
         deferred_sends=EmailDraft.objects.filter(state=EmailDraft.State.APPROVED, send_after__gt=until).count(),
         replies=replies.count(),
         interested_replies=replies.filter(payload__classification="interested").count(),

@@ -107,6 +107,16 @@ class EmailDraft(models.Model):
     def __str__(self) -> str:
         return f"{self.get_variant_display()} to {self.lead} ({self.get_state_display()})"
 
+    @property
+    def gated(self) -> bool:
+        """Only a manager may approve it: flagged when drafted, and no manager has cleared the lead's gate since."""
+        return self.needs_approval and (self.lead.needs_approval or self.lead.approved_at is None)
+
+
+# Drafts only a manager may approve (EmailDraft.gated as a filter). Once a manager clears the gate on the
+# lead page (Lead.clear_approval_gate), the lead's waiting drafts are a rep's to approve.
+GATED_FOR_MANAGER = Q(needs_approval=True) & (Q(lead__needs_approval=True) | Q(lead__approved_at__isnull=True))
+
 
 class Sequence(models.Model):
     """An ordered set of follow-up steps a lead is enrolled in when its first touch is sent."""

@@ -23,7 +23,7 @@ from leads import dashboard as lead_dashboard
 from leads import lead_page
 from leads.models import Lead
 from outreach import approval, sending
-from outreach.models import EmailDraft
+from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
 # A screenful to work through with the keyboard; the next ones come up as these are handled.
 QUEUE_LIMIT = 25
@@ -31,7 +31,7 @@ QUEUE_LIMIT = 25
 QUEUE_ROW_FIELDS = (
     "id", "lead_id", "variant", "state", "subject", "body", "needs_approval", "approval_reason", "created_at",
     "lead__first_name", "lead__last_name", "lead__email", "lead__external_id", "lead__company_name",
-    "lead__job_title", "lead__score_label", "lead__score_value", "lead__score_rationale",
+    "lead__job_title", "lead__needs_approval", "lead__approved_at", "lead__score_label", "lead__score_value", "lead__score_rationale",
 )
 HOT_FIRST = Case(
     When(lead__score_label=Lead.Label.HOT, then=Value(0)),
@@ -46,7 +46,7 @@ def waiting_drafts(user: Any) -> QuerySet[EmailDraft]:
     """Drafts waiting for a person, HOT first; a rep does not see the ones only a manager may approve."""
     drafts = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
     if not is_manager(user):
-        drafts = drafts.filter(needs_approval=False)
+        drafts = drafts.exclude(GATED_FOR_MANAGER)
     return drafts
 
 

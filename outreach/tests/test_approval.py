@@ -147,3 +147,20 @@ def test_send_on_a_draft_approved_earlier_sends_it(draft_factory, rep, django_ca
     draft.refresh_from_db()
     assert draft.state == State.SENT
     assert draft.lead.activities.filter(type=ActivityLog.Type.EMAIL_APPROVED).count() == 1
+
+
+def test_once_a_manager_clears_the_leads_gate_a_rep_can_approve_its_waiting_draft(
+    draft_factory, rep, rep_client, manager_client
+):
+    draft = draft_factory(needs_approval=True, approval_reason="Enterprise lead")
+    draft.lead.needs_approval, draft.lead.approval_reason = True, "Enterprise lead"
+    draft.lead.save()
+    assert draft.subject not in rep_client.get("/review/").content.decode()
+
+    manager_client.post(f"/leads/{draft.lead.pk}/clear-gate/")  # "reps can now approve this lead's drafts"
+
+    page = rep_client.get("/review/").content.decode()
+    assert draft.subject in page and "manager approval" not in page
+    approval.approve(draft, rep, send=False)
+    draft.refresh_from_db()
+    assert (draft.state, draft.approved_by) == (State.APPROVED, rep)
