@@ -96,10 +96,21 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "outreach/review.html", context)
 
 
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    """The well-formed ids among posted values; anything else matches no draft (not a 500)."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids
+
+
 @role_required
 @require_POST
 def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
-    chosen = waiting_drafts(request.user).filter(pk__in=request.POST.getlist("draft")).select_related("lead")
+    chosen = waiting_drafts(request.user).filter(pk__in=_uuids(request.POST.getlist("draft"))).select_related("lead")
     result = approval.bulk_approve(list(chosen), request.user)
     lead_dashboard.invalidate()
     if result.approved:

@@ -183,3 +183,9 @@ def test_saving_an_edit_that_cannot_be_sent_says_so_in_the_row(rep_client, htmx_
     html = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", "subject": "Hi {first_name}",
                                                           "body": BODY}, **htmx_headers).content.decode()
     assert "Saved. It cannot be approved yet: Subject has unresolved placeholders: {first_name}." in html
+
+
+def test_bulk_approve_with_a_mangled_draft_id_says_what_to_do_instead_of_failing(rep_client):
+    response = rep_client.post("/review/bulk-approve/", {"draft": ["not-a-draft-id"]}, follow=True)
+    assert response.status_code == 200
+    assert "Tick the drafts to approve first." in response.content.decode()
