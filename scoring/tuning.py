@@ -119,16 +119,20 @@ def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_S
     leads = list(Lead.objects.order_by("-created_at", "-id")[:sample_size])
     # What the rules read for each lead, with no web fetches in a preview.
     inputs = offline_inputs(leads, Rules.of(base).profile["competitor_domains"])
-    labels_before, labels_after = _labels(leads, inputs, base), _labels(leads, inputs, edited(base, edit))
-    before = {label.value: labels_before.count(label.value) for label in Lead.Label}
-    after = {label.value: labels_after.count(label.value) for label in Lead.Label}
+    after = edited(base, edit)
+    labels_before = _labels(leads, inputs, base)
+    # The same learned model labels the leads either way: its cut-offs are its own, not the rules'.
+    same_model = base.scores_with_model() and after.model is base.model
+    labels_after = labels_before if same_model else _labels(leads, inputs, after)
+    count_before = {label.value: labels_before.count(label.value) for label in Lead.Label}
+    count_after = {label.value: labels_after.count(label.value) for label in Lead.Label}
     rows = []
     for label in Lead.Label:
         rows.append({
-            "label": label.value, "before": before[label.value], "after": after[label.value],
-            "share_before": round(before[label.value] * 100 / len(leads), 1) if leads else 0,
-            "share_after": round(after[label.value] * 100 / len(leads), 1) if leads else 0,
-            "change": after[label.value] - before[label.value],
+            "label": label.value, "before": count_before[label.value], "after": count_after[label.value],
+            "share_before": round(count_before[label.value] * 100 / len(leads), 1) if leads else 0,
+            "share_after": round(count_after[label.value] * 100 / len(leads), 1) if leads else 0,
+            "change": count_after[label.value] - count_before[label.value],
         })
     moved = sum(1 for old, new in zip(labels_before, labels_after) if old != new)
     return {"rows": rows, "sample": len(leads), "moved": moved}
