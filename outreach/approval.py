@@ -27,12 +27,13 @@ from leadops.roles import has_role, is_manager
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
 from outreach import drafting, sending, sequences
-from outreach.compliance import LintResult
+from outreach.compliance import SUBJECT_MAX, LintResult
 from outreach.models import EmailDraft
 from outreach.unsubscribe import suppression_for
 
 State = EmailDraft.State
 _DONE_OR_GOING = (State.APPROVED, State.SENDING, State.SENT)
+SUBJECT_MAX_STORED = EmailDraft._meta.get_field("subject").max_length
 
 
 @dataclass
@@ -61,8 +62,13 @@ def _locked(draft: EmailDraft) -> EmailDraft:
 
 def _apply_edit(draft: EmailDraft, subject: str | None, body: str | None) -> bool:
     edited = False
-    if subject is not None and subject.strip() != draft.subject:
-        draft.subject, edited = subject.strip(), True
+    if subject is not None:
+        # A subject is one header line: a pasted line break would make the message unbuildable at send time.
+        subject = " ".join(subject.split())
+        if len(subject) > SUBJECT_MAX_STORED:
+            raise ValidationError({"subject": f"Subject is {len(subject)} characters; the limit is {SUBJECT_MAX}."})
+    if subject is not None and subject != draft.subject:
+        draft.subject, edited = subject, True
     if body is not None and body.strip() != draft.body:
         draft.body, edited = body.strip(), True
     if edited:

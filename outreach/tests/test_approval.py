@@ -164,3 +164,21 @@ def test_once_a_manager_clears_the_leads_gate_a_rep_can_approve_its_waiting_draf
     approval.approve(draft, rep, send=False)
     draft.refresh_from_db()
     assert (draft.state, draft.approved_by) == (State.APPROVED, rep)
+
+
+def test_a_line_break_pasted_into_the_subject_is_kept_on_one_line_and_the_email_still_goes_out(
+    draft_factory, rep, django_capture_on_commit_callbacks
+):
+    draft = draft_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval.approve(draft, rep, subject="Quick question\r\nabout lead routing")
+    draft.refresh_from_db()
+    assert (draft.state, draft.subject) == (State.SENT, "Quick question about lead routing")
+
+
+def test_saving_a_subject_longer_than_fits_is_refused_with_the_limit(draft_factory, rep):
+    draft = draft_factory()
+    with pytest.raises(ValidationError, match="Subject is 250 characters; the limit is 100."):
+        approval.save_edit(draft, rep, "x" * 250, draft.body)
+    draft.refresh_from_db()
+    assert draft.subject == "Acme Industries and lead routing"
