@@ -1,0 +1,55 @@
+"""The lead pages on a 390px-wide phone in real Chromium: nothing pushes the page sideways."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leads.importing import jobs
+from leads.models import ActivityLog, ImportJob
+from scoring.models import Trace
+from tests.e2e.browsing import log_in
+from tests.e2e.conftest import browser, page, screenshots  # noqa: F401  (the browser fixtures)
+
+from conftest import CompanyFactory, LeadFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("import_media", "no_qualification")]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _page_width(page) -> int:  # type: ignore[no-untyped-def]
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):  # noqa: F811
+    company = CompanyFactory(domain="meridianlearning-international.edu.au")
+    lead = LeadFactory(email="maya.jones-fitzgerald@meridianlearning-international.edu.au", company=company)
+    ActivityLog.record(lead, ActivityLog.Type.INGESTED, actor_label="import")
+    Trace.objects.create(lead=lead, node_events=[
+        {"node": "decide_next_action", "duration_ms": 0.1, "status": "ok",
+         "summary": "SEND_EMAIL: HOT at 95/100: first-touch email; needs approval (Enterprise lead)"},
+    ])
+    page.set_viewport_size(PHONE)
+    log_in(page, rep.username)
+
+    page.goto(lead.get_absolute_url())
+
+    assert page.locator("text=decide_next_action").is_visible()
+    assert _page_width(page) == PHONE["width"]
+
+
+def test_the_import_preview_of_a_wide_file_fits_a_phone(page, rep):  # noqa: F811
+    # Each column's select has a visually hidden label; absolutely positioned, they widened the page by
+    # the table's full width instead of scrolling with it.
+    header = ",".join(["Email"] + [f"Column with a long name {number}" for number in range(20)])
+    content = f"{header}\nada@acme-industries.com{',x' * 20}\n".encode()
+    job, _ = jobs.create_job(SimpleUploadedFile("wide.csv", content), source="import", on_duplicate="skip",
+                             user=rep)
+    assert job.status == ImportJob.Status.PENDING
+    page.set_viewport_size(PHONE)
+    log_in(page, rep.username)
+
+    page.goto(f"/import/{job.pk}/preview/")
+
+    assert page.locator("text=Start import").is_visible()
+    assert _page_width(page) == PHONE["width"]
