@@ -3,13 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import CompanyFactory, LeadFactory
 from leads.importing import jobs
 from leads.models import ActivityLog, ImportJob
 from scoring.models import Trace
 from tests.e2e.browsing import log_in
 from tests.e2e.conftest import browser, page, screenshots  # noqa: F401  (the browser fixtures)
-
-from conftest import CompanyFactory, LeadFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("import_media", "no_qualification")]
@@ -17,8 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
 PHONE = {"width": 390, "height": 844}
 
 
-def _page_width(page) -> int:  # type: ignore[no-untyped-def]
-    return page.evaluate("() => document.documentElement.scrollWidth")
+def _page_width(browser_page) -> int:  # type: ignore[no-untyped-def]
+    return browser_page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):  # noqa: F811
