@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -128,10 +129,23 @@ def timeline(lead: Lead, *, full: bool = False) -> dict[str, Any]:
 
 
 def awaiting_send(lead: Lead) -> bool:
-    """An approved email is on its way: the timeline keeps refreshing until it is sent."""
+    """An approved email is on its way: the timeline keeps refreshing until it is sent.
+
+    Not one deferred to later (outside the send window, over the quota): the page would say "sending…"
+    and poll every two seconds all weekend.
+    """
     return EmailDraft.objects.filter(
-        lead=lead, state__in=(EmailDraft.State.APPROVED, EmailDraft.State.SENDING)
+        Q(state=EmailDraft.State.SENDING)
+        | (Q(state=EmailDraft.State.APPROVED) & (Q(send_after__isnull=True) | Q(send_after__lte=timezone.now()))),
+        lead=lead,
     ).exists()
+
+
+def _on_its_way(draft: EmailDraft) -> bool:
+    """awaiting_send's test for one draft already read."""
+    if draft.state == EmailDraft.State.SENDING:
+        return True
+    return draft.state == EmailDraft.State.APPROVED and (draft.send_after is None or draft.send_after <= timezone.now())
 
 
 def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str, Any]:
@@ -154,8 +168,7 @@ def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str,
         "draft": current,
         "company_history": company_history,
         **timeline(lead, full=full_timeline),
-        "awaiting_send": any(draft.state in (EmailDraft.State.APPROVED, EmailDraft.State.SENDING)
-                             for draft in drafts),
+        "awaiting_send": any(_on_its_way(draft) for draft in drafts),
         "traces": traces,
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from conftest import CompanyFactory, LeadFactory
 from leads.models import ActivityLog, Feedback, Lead
@@ -240,3 +241,28 @@ def test_the_pipeline_runs_table_scrolls_inside_its_card_on_a_phone(rep_client, 
     # At 390px the node table (decide_next_action, long summaries) pushed the whole page sideways.
     html = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
     assert '<div class="table-scroll"><table class="compact">' in html
+
+
+@pytest.mark.parametrize("timeline_only", [False, True])
+def test_an_email_held_for_the_send_window_does_not_say_sending_or_keep_polling(
+    rep_client, draft, htmx_headers, timeline_only
+):
+    # Approved on a Saturday evening, it waits until Monday 08:00; the page used to show "sending…" and
+    # poll every two seconds all weekend.
+    EmailDraft.objects.filter(pk=draft.pk).update(
+        state=EmailDraft.State.APPROVED, send_after=timezone.now() + datetime.timedelta(days=2),
+        deferred_reason="Outside the send window (mon-fri 08:00-18:00 UTC)")
+    headers = {"HTTP_HX_TARGET": "timeline", **htmx_headers} if timeline_only else {}
+
+    html = rep_client.get(f"/leads/{draft.lead_id}/", **headers).content.decode()
+
+    assert 'id="timeline"' in html
+    assert "sending…" not in html and 'hx-trigger="every 2s"' not in html
+
+
+def test_an_email_approved_to_go_now_keeps_the_timeline_polling_until_sent(rep_client, draft):
+    EmailDraft.objects.filter(pk=draft.pk).update(state=EmailDraft.State.APPROVED)
+
+    html = rep_client.get(f"/leads/{draft.lead_id}/").content.decode()
+
+    assert "sending…" in html and 'hx-trigger="every 2s"' in html
