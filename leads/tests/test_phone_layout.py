@@ -1,5 +1,8 @@
 """The lead pages on a 390px-wide phone in real Chromium: nothing pushes the page sideways."""
 
+import os
+from collections.abc import Iterator
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -8,7 +11,7 @@ from leads.importing import jobs
 from leads.models import ActivityLog, ImportJob
 from scoring.models import Trace
 from tests.e2e.browsing import log_in
-from tests.e2e.conftest import browser, page, screenshots  # noqa: F401  (the browser fixtures)
+from tests.e2e.conftest import LAUNCH_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("import_media", "no_qualification")]
@@ -16,11 +19,40 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(scope="module")
+def phone_browser() -> Iterator[object]:
+    """Chromium for this module only: tests/e2e's session-wide browser is not visible from here, and a
+    second Playwright alive next to it would fail, so this one is closed before those tests start."""
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as in tests/e2e/conftest.py
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                                                  args=LAUNCH_ARGS, headless=True)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(phone_browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = phone_browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
 def _page_width(browser_page) -> int:  # type: ignore[no-untyped-def]
     return browser_page.evaluate("() => document.documentElement.scrollWidth")
 
 
-def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):  # noqa: F811
+def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):
     company = CompanyFactory(domain="meridianlearning-international.edu.au")
     lead = LeadFactory(email="maya.jones-fitzgerald@meridianlearning-international.edu.au", company=company)
     ActivityLog.record(lead, ActivityLog.Type.INGESTED, actor_label="import")
@@ -28,7 +60,6 @@ def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):  # 
         {"node": "decide_next_action", "duration_ms": 0.1, "status": "ok",
          "summary": "SEND_EMAIL: HOT at 95/100: first-touch email; needs approval (Enterprise lead)"},
     ])
-    page.set_viewport_size(PHONE)
     log_in(page, rep.username)
 
     page.goto(lead.get_absolute_url())
@@ -37,7 +68,7 @@ def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):  # 
     assert _page_width(page) == PHONE["width"]
 
 
-def test_the_import_preview_of_a_wide_file_fits_a_phone(page, rep):  # noqa: F811
+def test_the_import_preview_of_a_wide_file_fits_a_phone(page, rep):
     # Each column's select has a visually hidden label; absolutely positioned, they widened the page by
     # the table's full width instead of scrolling with it.
     header = ",".join(["Email"] + [f"Column with a long name {number}" for number in range(20)])
@@ -45,7 +76,6 @@ def test_the_import_preview_of_a_wide_file_fits_a_phone(page, rep):  # noqa: F81
     job, _ = jobs.create_job(SimpleUploadedFile("wide.csv", content), source="import", on_duplicate="skip",
                              user=rep)
     assert job.status == ImportJob.Status.PENDING
-    page.set_viewport_size(PHONE)
     log_in(page, rep.username)
 
     page.goto(f"/import/{job.pk}/preview/")
