@@ -56,7 +56,7 @@ _PLACEHOLDER = uuid.UUID(int=0)
 def _with_urls(drafts: list[EmailDraft]) -> list[EmailDraft]:
     """Each row's action URLs from one reverse() per action: a {% url %} per row and button was half the page's time."""
     patterns = {
-        name: reverse(f"outreach:draft_{name}", args=[_PLACEHOLDER]) for name in ("approve", "save", "reject")
+        name: reverse(f"outreach:draft_{name}", args=[_PLACEHOLDER]) for name in ("approve", "save", "reject", "needs_info", "disqualify")
     }
     lead_pattern = reverse("leads:detail", args=[_PLACEHOLDER])
     for draft in drafts:

@@ -189,3 +189,31 @@ def test_bulk_approve_with_a_mangled_draft_id_says_what_to_do_instead_of_failing
     response = rep_client.post("/review/bulk-approve/", {"draft": ["not-a-draft-id"]}, follow=True)
     assert response.status_code == 200
     assert "Tick the drafts to approve first." in response.content.decode()
+
+
+def test_a_rep_asks_for_info_from_the_queue_and_the_question_waits_for_review(rep_client, htmx_headers):
+    draft = _draft("WARM", 55, "Nina")
+    html = rep_client.get("/review/").content.decode()
+    assert f"/drafts/{draft.pk}/needs-info/" in html and f"/drafts/{draft.pk}/disqualify/" in html
+
+    row = rep_client.post(f"/drafts/{draft.pk}/needs-info/", {"from": "review", "reason": "Which CRM do you use?"},
+                          **htmx_headers).content.decode()
+    assert "a clarifying question is drafted for review" in row
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.CANCELLED and draft.lead.status == "NEEDS_INFO"
+    question = EmailDraft.objects.get(lead=draft.lead, state=EmailDraft.State.DRAFT)
+    assert question.variant == EmailDraft.Variant.CLARIFYING_QUESTION and "Which CRM do you use?" in question.body
+    assert f"draft-{question.pk}" in rep_client.get("/review/").content.decode()
+
+
+def test_a_rep_disqualifies_a_lead_from_the_queue_with_a_reason(rep_client, htmx_headers):
+    draft = _draft("COLD", 20, "Stu")
+    missing = rep_client.post(f"/drafts/{draft.pk}/disqualify/", {"from": "review", "reason": ""}, **htmx_headers)
+    assert missing.status_code == 422 and "Say why the lead is disqualified." in missing.content.decode()
+
+    row = rep_client.post(f"/drafts/{draft.pk}/disqualify/", {"from": "review", "reason": "Student project"},
+                          **htmx_headers).content.decode()
+    assert "Lead disqualified; its unsent emails are cancelled." in row
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.CANCELLED and draft.lead.status == "DISQUALIFIED"
+    assert f"draft-{draft.pk}" not in rep_client.get("/review/").content.decode()
