@@ -322,7 +322,6 @@ def compute_kpis() -> dict[str, Any]:
         if row["bucket"] is not None:
             column = histogram[min(int(row["bucket"]), 9)]
             column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
-    reached = (Lead.Status.CONTACTED, Lead.Status.MEETING_BOOKED, Lead.Status.CLOSED_WON, Lead.Status.CLOSED_LOST)
     conversion = []
     rows = {
         row["lead__score_label"]: row
@@ -340,7 +339,9 @@ def compute_kpis() -> dict[str, Any]:
         "total": sum(by_status.values()),
         "labels": {label.value: by_label.get(label.value, 0) for label in Lead.Label},
         "unscored": by_label.get("", 0),
-        "contacted": sum(by_status.get(status, 0) for status in reached),
+        # Leads in CONTACTED only, like the figure's link (?status=CONTACTED) and its neighbours, which each
+        # count one status; the funnel shows how many went further.
+        "contacted": by_status.get(Lead.Status.CONTACTED, 0),
         "meetings": by_status.get(Lead.Status.MEETING_BOOKED, 0),
         "won": by_status.get(Lead.Status.CLOSED_WON, 0),
         "drafts_waiting": EmailDraft.objects.filter(state=EmailDraft.State.DRAFT).count(),

@@ -47,6 +47,15 @@ def test_the_score_histogram_splits_each_column_by_the_label_its_leads_carry(rep
     assert 'class="bar HOT"' in html and 'class="bar COLD"' in html and 'class="bar WARM"' not in html
 
 
+def test_the_contacted_figure_counts_the_leads_its_link_lists(rep_client):
+    LeadFactory(status=Lead.Status.CONTACTED)
+    LeadFactory(status=Lead.Status.MEETING_BOOKED)
+    LeadFactory(status=Lead.Status.CLOSED_LOST)
+    figure = rep_client.get("/").context["kpis"]["contacted"]
+    assert figure == 1
+    assert "1 lead matches these filters" in rep_client.get("/?status=CONTACTED").content.decode()
+
+
 def test_the_dashboard_needs_login(client, db):
     response = client.get("/")
     assert response.status_code == 302
