@@ -136,6 +136,13 @@ class Sequence(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # Said in words here; the constraint's own message names only the constraint.
+        if self.is_default:
+            other = Sequence.objects.filter(is_default=True).exclude(pk=self.pk).first()
+            if other is not None:
+                raise ValidationError({"is_default": f"“{other}” is the default sequence; untick Default there first."})
+
 
 class SequenceStep(models.Model):
     MAX_STEPS = 5

@@ -71,3 +71,14 @@ def test_a_waiting_draft_can_still_be_corrected_in_admin(admin_client, draft_fac
     page = admin_client.get(f"/admin/outreach/emaildraft/{draft.pk}/change/").content.decode()
     assert 'name="subject"' in page and 'name="state"' not in page
     assert admin_client.get("/admin/outreach/emaildraft/add/").status_code == 403
+
+
+def test_marking_a_second_sequence_default_names_the_current_default_in_words(admin_client):
+    current = Sequence.objects.filter(is_default=True).first() or Sequence.objects.create(name="Standard", is_default=True)
+    html = admin_client.post("/admin/outreach/sequence/add/", {
+        "name": "Enterprise", "is_default": "on", "is_active": "on",
+        "steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "5",
+    }).content.decode()
+    assert f"“{current.name}” is the default sequence; untick Default there first." in html
+    assert "one_default_sequence" not in html
+    assert not Sequence.objects.filter(name="Enterprise").exists()
