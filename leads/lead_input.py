@@ -5,6 +5,7 @@ trimming, lengths, enums, email checks, country codes and budget parsing are dec
 Lengths come from the `Lead` model fields so the two cannot drift apart.
 """
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -184,6 +185,18 @@ _FIRST_NAME_LENGTH, _LAST_NAME_LENGTH = _max_length("first_name"), _max_length("
 _country_code = lru_cache(maxsize=4096)(to_iso2)
 
 
+def _as_text(value: Any) -> str:
+    """An extra value as attributes keep it: text as given, a nested JSON value as JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, tuple, bool)):
+        # str() would store Python's spelling ("{'deep': [1, 2]}", "True"), which nothing can read back.
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def _text(length_of: str) -> Any:
     return Field("", max_length=_max_length(length_of))
 
@@ -222,8 +235,7 @@ class LeadInput(BaseModel):
     def from_mapping(cls, data: dict[str, Any]) -> "LeadInput":
         """Validate a dict from a form or JSON body; keys that are not lead fields go into attributes."""
         known = {key: value for key, value in data.items() if key in cls.model_fields}
-        extra = {str(key): "" if value is None else str(value) for key, value in data.items()
-                 if key not in cls.model_fields}
+        extra = {str(key): _as_text(value) for key, value in data.items() if key not in cls.model_fields}
         if extra:
             known["attributes"] = {**extra, **(known.get("attributes") or {})}
         return cls.model_validate(known)
@@ -298,7 +310,7 @@ class LeadInput(BaseModel):
     @classmethod
     def _attributes(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dict) and not (info.context and info.context.get(TEXT_IS_CLEAN)):
-            return {str(key): "" if item is None else str(item).replace("\x00", "") for key, item in value.items()}
+            return {str(key): _as_text(item).replace("\x00", "") for key, item in value.items()}
         return value
 
     @model_validator(mode="after")

@@ -143,3 +143,12 @@ def test_it_works_without_a_session_or_csrf_token(token):
 
 def test_only_post_is_allowed(client, token):
     assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 405
+
+
+def test_a_nested_value_is_kept_as_json_text_not_python_text(client, token):
+    response = _post(client, {"email": "kim@northwindfreight.com", "utm": {"deep": [1, 2]}, "consent": True,
+                              "tags": ["demo", "é"]}, token)
+
+    lead = Lead.objects.get(pk=response.json()["id"])
+    assert lead.attributes == {"utm": '{"deep": [1, 2]}', "consent": "true", "tags": '["demo", "é"]'}
+    assert json.loads(lead.attributes["utm"]) == {"deep": [1, 2]}
