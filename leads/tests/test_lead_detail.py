@@ -266,3 +266,19 @@ def test_an_email_approved_to_go_now_keeps_the_timeline_polling_until_sent(rep_c
     html = rep_client.get(f"/leads/{draft.lead_id}/").content.decode()
 
     assert "sending…" in html and 'hx-trigger="every 2s"' in html
+
+
+def test_the_manager_approval_badge_goes_once_a_manager_has_cleared_the_lead_s_gate(
+    rep_client, manager_client, scored_lead, draft
+):
+    # The review queue let the rep approve the draft (draft.gated), while the lead page still said it
+    # needed a manager's approval.
+    Lead.objects.filter(pk=scored_lead.pk).update(needs_approval=True, approval_reason="Budget over $50,000")
+    EmailDraft.objects.filter(pk=draft.pk).update(needs_approval=True, approval_reason="Budget over $50,000")
+    assert "manager approval</span>" in rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+
+    manager_client.post(f"/leads/{scored_lead.pk}/clear-gate/")
+
+    page = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "Approval gate cleared by max-manager" in page
+    assert "manager approval</span>" not in page
