@@ -2,14 +2,15 @@
 
 `LeadForm` only collects text and offers the enums as selects; its `clean` hands everything to
 `parse_lead`, and pydantic's verdicts come back as errors on the matching form fields. So the form,
-the CSV importer and the API accept and refuse exactly the same leads.
+the CSV importer and the API accept and refuse exactly the same leads. `LeadEditForm` collects the
+same fields for `intake.edit`, which applies the rules and whose verdicts come back the same way.
 """
 
 from typing import Any
 
 from django import forms
 
-from leads.intake import FieldError, IntakeError, LeadInput, parse_lead
+from leads.intake import EDITABLE_FIELDS, DuplicateEmail, FieldError, IntakeError, LeadInput, parse_lead
 from leads.models import Lead
 
 # Where a lead typed in by hand came from; import and API are set by their own doors.
@@ -67,10 +68,43 @@ class LeadForm(forms.Form):
         try:
             self.lead_input = parse_lead(cleaned)
         except IntakeError as error:
-            for problem in error.errors:
-                field = problem.field if problem.field in self.fields else None
-                self.add_error(field, describe_problem(problem))
+            self.add_intake_errors(error)
         return cleaned
+
+    def add_intake_errors(self, error: IntakeError) -> None:
+        """Intake's verdicts on the fields they name; one about the whole lead above the form."""
+        for problem in error.errors:
+            field = problem.field if problem.field in self.fields else None
+            self.add_error(field, describe_problem(problem))
+
+
+class LeadEditForm(LeadForm):
+    """A lead's details on its page, prefilled; `intake.edit` validates and saves them.
+
+    Every source is offered, imports and API included: the form shows the lead's own.
+    """
+
+    source = forms.ChoiceField(choices=Lead.Source.choices)
+
+    def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
+        initial = {name: getattr(lead, name) for name in EDITABLE_FIELDS}
+        # Ids are prefixed: the lead page holds the draft, outcome, reply and note forms too.
+        super().__init__(*args, initial=initial, auto_id="edit-%s", **kwargs)
+        del self.fields["lead_message"]
+        self.duplicate_of: Lead | None = None
+
+    def clean(self) -> dict[str, Any]:
+        # Not LeadForm's: the rules run once, inside intake.edit, which also knows the stored lead.
+        return forms.Form.clean(self)
+
+    def add_intake_errors(self, error: IntakeError) -> None:
+        if isinstance(error, DuplicateEmail):
+            self.duplicate_of = error.lead
+        super().add_intake_errors(error)
+
+    def error_summary(self) -> list[str]:
+        """The labels of the fields to fix, for the line above the form."""
+        return [str(self[name].label) for name in self.errors if name in self.fields]
 
 
 def describe_problem(problem: FieldError) -> str:

@@ -10,16 +10,20 @@ empty fields filled (`fill`) or has every given value written over it (`overwrit
 never blanks a stored one. A created lead gets an INGESTED activity, a changed one an UPDATED activity
 listing old -> new, an unchanged one nothing. After commit, created and changed leads are queued for
 qualification.
+
+A person editing a lead on its page (`edit`) is the fifth door: the same rules, Company linking, timeline
+and re-qualification, but every field they were shown takes the value they left, so a cleared one is cleared.
 """
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -38,14 +42,20 @@ from leads.lead_input import (
 from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
 
 __all__ = [
-    "FieldError", "Intake", "IntakeError", "IntakeResult", "LeadInput", "OnDuplicate", "Outcome", "RowResult",
-    "field_errors", "ingest", "parse_lead",
+    "EDITABLE_FIELDS", "DuplicateEmail", "FieldError", "Intake", "IntakeError", "IntakeResult", "LeadInput",
+    "OnDuplicate", "Outcome", "RowResult", "edit", "field_errors", "ingest", "parse_lead",
 ]
 
 OnDuplicate = ImportJob.OnDuplicate
 
 OUTCOME_STATUS = {Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON, Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST}
 COMPANY_CACHE_SIZE = 100_000
+# What a person edits on the lead page. Not the id from the source system, nor the lead's own message:
+# those are what the lead or their system said, kept as given.
+EDITABLE_FIELDS = (
+    "first_name", "last_name", "email", "phone", "company_name", "website", "job_title", "industry",
+    "company_size", "country", "source", "budget_range", "urgency", "pain_point",
+)
 
 
 class Outcome(enum.StrEnum):
@@ -68,11 +78,21 @@ class RowResult:
 
 @dataclass
 class IntakeResult:
-    """What `ingest` did with one lead."""
+    """What `ingest` or `edit` did with one lead."""
 
     lead: Lead
     created: bool
     changed_fields: list[str]
+    # Its qualification inputs changed: it is queued to be qualified again after commit.
+    requalifying: bool = False
+
+
+class DuplicateEmail(IntakeError):
+    """An edit gave a lead the email another lead already has; `lead` is that other lead."""
+
+    def __init__(self, email: str, lead: Lead) -> None:
+        self.lead = lead
+        super().__init__([FieldError(field="email", value=email, message=f"is already the email of {lead}")])
 
 
 @dataclass(slots=True)
@@ -178,6 +198,38 @@ class Intake:
         for plan in batch.planned:
             batch.results[plan.index] = self._result(plan)
         return batch.results  # type: ignore[return-value]
+
+    def replace(self, lead: Lead, lead_input: LeadInput, fields: Iterable[str]) -> RowResult:
+        """Write the input's `fields` over one stored lead, empty values included, in one transaction.
+
+        The duplicate rule does not apply: a person editing the lead saw every value, so one they
+        cleared is meant to be cleared. A new email or website moves the lead to that domain's Company.
+        """
+        domain = company_domain(lead_input.email, lead_input.website)
+        plan = _Planned(0, lead_input, dedupe_keys(lead_input), domain, existing=lead)
+        for name in fields:
+            new, old = getattr(lead_input, name), getattr(lead, name)
+            if new != old and not (name == "source" and new is None):
+                plan.changes[name] = (old, new)
+        if "email" in plan.changes and lead_input.email:
+            other = _lead_with_email(lead_input.email, besides=lead)
+            if other:
+                raise DuplicateEmail(lead_input.email, other)
+        if plan.changes.keys() & {"email", "website"}:
+            company_id = self._companies([plan]).get(domain) if domain else None
+            if company_id != lead.company_id:
+                plan.changes["company_id"] = (lead.company_id, company_id)
+        if plan.changes:
+            try:
+                with transaction.atomic():
+                    self._write([plan])
+            except IntegrityError:
+                # Another door gave the address to a lead between our check and our write.
+                other = _lead_with_email(lead_input.email, besides=lead)
+                if other is None:
+                    raise
+                raise DuplicateEmail(lead_input.email, other) from None
+        return self._result(plan)
 
     # --- steps ------------------------------------------------------------------------------------------
     def _drop_duplicates(self, candidates: list[_Planned], results: list[RowResult | None]) -> list[_Planned]:
@@ -353,6 +405,12 @@ def _stored_leads_by_index(lead_inputs: Iterable[LeadInput]) -> dict[str, Lead]:
     return found
 
 
+def _lead_with_email(email: str, *, besides: Lead) -> Lead | None:
+    # The exclude lets PostgreSQL use the partial unique index lead_email_ci_unique.
+    return (Lead.objects.annotate(email_lower=Lower("email")).exclude(email="")
+            .filter(email_lower=email.lower()).exclude(pk=besides.pk).first())
+
+
 def _qualified_inputs() -> frozenset[str]:
     from scoring.pipeline.state import INPUT_FIELDS
 
@@ -380,3 +438,22 @@ def ingest(
     lead = Lead.objects.select_related("company").get(pk=result.lead_id)
     return IntakeResult(lead=lead, created=result.outcome == Outcome.CREATED, changed_fields=result.changed_fields)
 
+
+
+def edit(lead: Lead, data: Mapping[str, Any], *, actor: Any) -> IntakeResult:
+    """A person's edit of one lead from its page: each of EDITABLE_FIELDS takes the value in `data`.
+
+    IntakeError names every invalid field; DuplicateEmail names the lead that has the email already.
+    The lead must keep an email, an id, a name or a company (LeadInput's rule, which counts its id).
+    """
+    values = {name: data.get(name) or "" for name in EDITABLE_FIELDS}
+    lead_input = parse_lead({**values, "external_id": lead.external_id})
+    fields = [*EDITABLE_FIELDS, "budget_amount"]
+    if lead_input.budget_range == lead.budget_range:
+        # The amount may have been given on its own (the API's budget_amount): an untouched range keeps it.
+        lead_input.budget_amount = lead.budget_amount
+    intake = Intake(source=lead.source, actor=actor, on_duplicate=OnDuplicate.OVERWRITE)
+    result = intake.replace(lead, lead_input, fields)
+    changed = set(result.changed_fields)
+    return IntakeResult(lead=lead, created=False, changed_fields=result.changed_fields,
+                        requalifying=bool(changed & _qualified_inputs()))

@@ -1,6 +1,7 @@
 """What the lead page shows, read in a fixed number of queries whatever the lead's history."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from leads.forms import LeadEditForm
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
 from scoring.models import Trace
@@ -98,11 +100,29 @@ class TimelineEntry:
     when: str
     actor: str
     details: list[tuple[str, str]]
+    # An update's old -> new per field, one line each (several changed fields overflowed one short line).
+    changes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _short(value: Any, limit: int = 160) -> str:
     text = value if isinstance(value, str) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _change(old: Any, new: Any) -> str:
+    return f"{_short(old, 80) if old not in ('', None) else '—'} → {_short(new, 80) if new not in ('', None) else '—'}"
+
+
+def _entry(entry: ActivityLog) -> TimelineEntry:
+    payload = dict(entry.payload or {})
+    changes = payload.pop("changes", None) if entry.type == ActivityLog.Type.UPDATED else None
+    return TimelineEntry(
+        type=entry.type, label=ACTIVITY_LABELS.get(entry.type, entry.type),
+        when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
+        details=[(key, _short(value)) for key, value in payload.items()],
+        changes=[(name.replace("_", " "), _change(*pair)) for name, pair in changes.items()
+                 if isinstance(pair, list) and len(pair) == 2] if isinstance(changes, dict) else [],
+    )
 
 
 def timeline(lead: Lead, *, full: bool = False) -> dict[str, Any]:
@@ -115,14 +135,7 @@ def timeline(lead: Lead, *, full: bool = False) -> dict[str, Any]:
         .order_by("-created_at", "-id")[: limit + 1]
     )
     return {
-        "timeline": [
-            TimelineEntry(
-                type=entry.type, label=ACTIVITY_LABELS.get(entry.type, entry.type),
-                when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
-                details=[(key, _short(value)) for key, value in (entry.payload or {}).items()],
-            )
-            for entry in entries[:limit]
-        ],
+        "timeline": [_entry(entry) for entry in entries[:limit]],
         "timeline_more": len(entries) > limit and not full,
         "timeline_full": full,
     }
@@ -148,7 +161,10 @@ def _on_its_way(draft: EmailDraft) -> bool:
     return draft.state == EmailDraft.State.APPROVED and (draft.send_after is None or draft.send_after <= timezone.now())
 
 
-def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str, Any]:
+def context(
+    lead: Lead, user: User, *, full_timeline: bool = False, edit_form: LeadEditForm | None = None,
+) -> dict[str, Any]:
+    """The whole page's context; `edit_form` is a bound form to show back with its errors."""
     drafts = list(lead.drafts.order_by("-created_at")[:20])
     company_history: list[Lead] = []
     if lead.company_id:
@@ -173,17 +189,25 @@ def context(lead: Lead, user: User, *, full_timeline: bool = False) -> dict[str,
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,
         "reply_choices": _reply_choices(),
+        "edit_form": edit_form or LeadEditForm(lead=lead),
     }
 
 
+# What an action on the lead page may change besides its own part.
+CHANGED_BY_ACTIONS = ("timeline", "lead-head", "draft-editor")
 
-def partial_response(request: HttpRequest, partial: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """One part of the lead page after an action, plus the heading, timeline and draft it also changed.
+
+def partial_response(
+    request: HttpRequest, partial: str, context: dict[str, Any], status: int = 200,
+    also: Sequence[str] = CHANGED_BY_ACTIONS,
+) -> HttpResponse:
+    """One part of the lead page after an action, plus the parts (`also`) it changed too.
 
     The extra parts carry hx-swap-oob (context["oob"]), so htmx swaps them in place too. The draft is
-    among them because an outcome or a reply can stop the sequence and cancel the draft on show.
+    among them by default because an outcome or a reply can stop the sequence and cancel the draft on
+    show; an action that cannot touch it leaves it out, so a draft being typed is not swapped away.
     """
-    extras = [name for name in ("timeline", "lead-head", "draft-editor") if name != partial]
+    extras = [name for name in also if name != partial]
     html = render_to_string(f"leads/lead_detail.html#{partial}", {**context, "oob": False}, request) + "".join(
         render_to_string(f"leads/lead_detail.html#{name}", {**context, "oob": True}, request) for name in extras
     )

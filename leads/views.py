@@ -17,17 +17,17 @@ from django_ratelimit.decorators import ratelimit
 
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
-from leads import charts, lead_page, outcomes
+from leads import charts, intake, lead_page, outcomes
 from leads import dashboard as lead_dashboard
 from leads.dashboard import LeadFilters
 from leads.export import ExportFormat, LeadExport
-from leads.forms import LeadForm
+from leads.forms import LeadEditForm, LeadForm
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
 from leads.importing.forms import ColumnMappingForm, ImportUploadForm
 from leads.importing.sniff import RefusedFile
 from leads.importing.sniff import inspect as inspect_csv
-from leads.intake import OnDuplicate, ingest
+from leads.intake import IntakeError, OnDuplicate, ingest
 from leads.models import ImportJob, Lead
 from leads.tasks import run_import
 
@@ -134,6 +134,49 @@ def log_reply(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     context = {**lead_page.context(get_object_or_404(Lead, pk=lead_id), request.user),
                "reply_error": error, "reply_notice": notice}
     return lead_page.partial_response(request, "reply-form", context, status=422 if error else 200)
+
+
+@role_required
+@require_POST
+def lead_edit(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    """Save the details a rep filled in or corrected (the reply to a "needs info" question, say)."""
+    lead = get_object_or_404(Lead, pk=lead_id)
+    form = LeadEditForm(request.POST, lead=lead)
+    result = None
+    if form.is_valid():
+        try:
+            result = intake.edit(lead, form.cleaned_data, actor=request.user)
+        except IntakeError as error:
+            form.add_intake_errors(error)
+        else:
+            if result.changed_fields:
+                lead_dashboard.invalidate()
+    # Read again: with tasks run inline the lead has been qualified again by now.
+    lead = lead_page.get_lead(lead.pk)
+    notice = _edit_notice(result, lead) if result else ""
+    if not request.htmx and not form.errors:
+        messages.success(request, notice)
+        return redirect(lead)
+    context = {**lead_page.context(lead, request.user, edit_form=form if form.errors else None),
+               "profile_notice": notice}
+    status = 422 if form.errors else 200
+    if not request.htmx:
+        # Without JavaScript the whole page comes back, the form open with what was typed and what is wrong.
+        return render(request, "leads/lead_detail.html", context, status=status)
+    # A re-qualification already done (tasks run inline) changed the score, the status, the draft and the runs.
+    return lead_page.partial_response(request, "profile", context, status=status,
+                                      also=(*lead_page.CHANGED_BY_ACTIONS, "score", "runs"))
+
+
+def _edit_notice(result: intake.IntakeResult, lead: Lead) -> str:
+    if not result.changed_fields:
+        return "Nothing changed."
+    changed = ", ".join(name.replace("_", " ") for name in result.changed_fields)
+    if not result.requalifying:
+        return f"Saved: {changed}."
+    if lead.qualified_at is None:
+        return f"Saved: {changed}. The lead is being qualified again with the new details."
+    return f"Saved: {changed}. Qualified again with the new details."
 
 
 @manager_required
