@@ -107,6 +107,13 @@ class LeadEditForm(LeadForm):
         return [str(self[name].label) for name in self.errors if name in self.fields]
 
 
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=5_000, error_messages={
+        "required": "Write the note first: it is empty.",
+        "max_length": "A note holds up to 5,000 characters; this one has %(show_value)s.",
+    })
+
+
 def describe_problem(problem: FieldError) -> str:
     """"'acme' is not a valid email address ..." — the value given, then what is wrong with it.
 

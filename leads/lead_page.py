@@ -100,6 +100,8 @@ class TimelineEntry:
     when: str
     actor: str
     details: list[tuple[str, str]]
+    # A note is read in full, line breaks kept; other payload values are shortened into `details`.
+    text: str = ""
     # An update's old -> new per field, one line each (several changed fields overflowed one short line).
     changes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -115,11 +117,13 @@ def _change(old: Any, new: Any) -> str:
 
 def _entry(entry: ActivityLog) -> TimelineEntry:
     payload = dict(entry.payload or {})
+    text = payload.pop("text", "") if entry.type == ActivityLog.Type.NOTE else ""
     changes = payload.pop("changes", None) if entry.type == ActivityLog.Type.UPDATED else None
     return TimelineEntry(
         type=entry.type, label=ACTIVITY_LABELS.get(entry.type, entry.type),
         when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
         details=[(key, _short(value)) for key, value in payload.items()],
+        text=text if isinstance(text, str) else str(text),
         changes=[(name.replace("_", " "), _change(*pair)) for name, pair in changes.items()
                  if isinstance(pair, list) and len(pair) == 2] if isinstance(changes, dict) else [],
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("leads/<uuid:lead_id>/", views.lead_detail, name="detail"),
     path("leads/<uuid:lead_id>/clear-gate/", views.clear_gate, name="clear_gate"),
     path("leads/<uuid:lead_id>/edit/", views.lead_edit, name="edit"),
+    path("leads/<uuid:lead_id>/note/", views.add_note, name="note"),
     path("leads/<uuid:lead_id>/outcome/", views.record_outcome, name="outcome"),
     path("leads/<uuid:lead_id>/reply/", views.log_reply, name="reply"),
     path("leads/export.csv", views.export_download, name="export"),

@@ -21,14 +21,14 @@ from leads import charts, intake, lead_page, outcomes
 from leads import dashboard as lead_dashboard
 from leads.dashboard import LeadFilters
 from leads.export import ExportFormat, LeadExport
-from leads.forms import LeadEditForm, LeadForm
+from leads.forms import LeadEditForm, LeadForm, NoteForm
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
 from leads.importing.forms import ColumnMappingForm, ImportUploadForm
 from leads.importing.sniff import RefusedFile
 from leads.importing.sniff import inspect as inspect_csv
 from leads.intake import IntakeError, OnDuplicate, ingest
-from leads.models import ImportJob, Lead
+from leads.models import ActivityLog, ImportJob, Lead
 from leads.tasks import run_import
 
 
@@ -177,6 +177,27 @@ def _edit_notice(result: intake.IntakeResult, lead: Lead) -> str:
     if lead.qualified_at is None:
         return f"Saved: {changed}. The lead is being qualified again with the new details."
     return f"Saved: {changed}. Qualified again with the new details."
+
+
+@role_required
+@require_POST
+def add_note(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=lead_id)
+    form = NoteForm(request.POST)
+    error = notice = ""
+    if form.is_valid():
+        ActivityLog.record(lead, ActivityLog.Type.NOTE, actor=request.user, payload={"text": form.cleaned_data["text"]})
+        notice = "Note added."
+    else:
+        error = " ".join(form.errors["text"])
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or notice)
+        return redirect(lead)
+    context = {**lead_page.context(lead_page.get_lead(lead.pk), request.user),
+               "note_error": error, "note_notice": notice, "note_text": request.POST.get("text", "") if error else ""}
+    # Only the timeline changes: the draft editor is left alone, with whatever is being typed in it.
+    return lead_page.partial_response(request, "note-form", context, status=422 if error else 200,
+                                      also=("timeline",))
 
 
 @manager_required
