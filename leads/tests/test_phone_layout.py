@@ -1,6 +1,5 @@
 """The lead pages on a 390px-wide phone in real Chromium: nothing pushes the page sideways."""
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,8 +9,7 @@ from conftest import CompanyFactory, LeadFactory
 from leads.importing import jobs
 from leads.models import ActivityLog, ImportJob
 from scoring.models import Trace
-from tests.e2e.browsing import log_in
-from tests.e2e.conftest import LAUNCH_ARGS
+from tests.e2e.browsing import chromium, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("import_media", "no_qualification")]
@@ -23,21 +21,8 @@ PHONE = {"width": 390, "height": 844}
 def phone_browser() -> Iterator[object]:
     """Chromium for this module only: tests/e2e's session-wide browser is not visible from here, and a
     second Playwright alive next to it would fail, so this one is closed before those tests start."""
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as in tests/e2e/conftest.py
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                                                  args=LAUNCH_ARGS, headless=True)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with chromium() as started:
+        yield started
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """The review queue and the draft editor in real Chromium: what a person sees when an action is refused."""
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from conftest import LeadFactory
 from outreach.models import EmailDraft
-from tests.e2e.browsing import log_in
-from tests.e2e.conftest import LAUNCH_ARGS, page, screenshots  # noqa: F401  (page fixture and its helpers)
+from tests.e2e.browsing import chromium, log_in
+from tests.e2e.conftest import page, screenshots  # noqa: F401  (page fixture and its helpers)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,22 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def browser() -> Iterator[object]:
     """Chromium for this module only: closed before tests/e2e opens its session-wide one, as Playwright's
     sync API allows one running instance per thread."""
-    from playwright.sync_api import sync_playwright
+    with chromium() as started:
+        yield started
 
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls run beside Playwright's event loop
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=LAUNCH_ARGS, headless=True
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 BODY = "Hi there,\n\nA short note on how your team could follow up on inbound leads faster.\n\nBest"
 

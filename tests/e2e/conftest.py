@@ -6,33 +6,13 @@ from pathlib import Path
 
 import pytest
 
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from tests.e2e.browsing import chromium
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        pytest.fail(f"Chromium not found at {executable}; scripts/test installs the Debian chromium package.")
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM
-    # calls are still plain synchronous code, so Django's async guard does not apply to them.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS, headless=True)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with chromium() as started:
+        yield started
 
 
 @pytest.hookimpl(wrapper=True)
