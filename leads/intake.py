@@ -439,7 +439,6 @@ def ingest(
     return IntakeResult(lead=lead, created=result.outcome == Outcome.CREATED, changed_fields=result.changed_fields)
 
 
-
 def edit(lead: Lead, data: Mapping[str, Any], *, actor: Any) -> IntakeResult:
     """A person's edit of one lead from its page: each of EDITABLE_FIELDS takes the value in `data`.
 
