@@ -1,0 +1,79 @@
+"""The form renderer (settings.FORM_RENDERER): Django's, remembering the HTML of widgets it has drawn.
+
+A widget's HTML is a pure function of its template and its context (name, value, attrs, options),
+and drawing it through the template engine costs 0.15 ms for an input and 0.7 ms for a select: the
+lead page's "Edit details" form was a third of the page's rendering time. Most of what it draws
+repeats (the selects differ only in the chosen option, empty fields look alike, a lead's own fields
+come back on every view of its page), so the last few thousand are kept per process.
+
+Only contexts made of plain values (str, int, float, bool, None in dicts, lists and tuples) are
+remembered, keyed with each value's type ("1", 1, 1.0 and True draw differently) and the active
+language; anything else (a lazy label, a date, an error list) is drawn every time, as is everything
+under DEBUG, where templates may be edited while the server runs.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
+from django.utils import translation
+
+# Widget drawings kept per process: a few hundred bytes each.
+REMEMBERED = 4096
+_PLAIN = (str, int, float, bool, type(None))
+
+
+class _Unfreezable(Exception):
+    pass
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy that is equal only for values that draw the same way."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind in _PLAIN:
+        return (kind, value)
+    if kind is dict:
+        return (dict, tuple((key, _freeze(item)) for key, item in value.items()))
+    if kind is list or kind is tuple:
+        return (kind, tuple(_freeze(item) for item in value))
+    raise _Unfreezable
+
+
+class _Drawing:
+    """What lru_cache keys on: the frozen context; it also carries the context itself, to draw on a miss."""
+
+    __slots__ = ("context", "key")
+
+    def __init__(self, key: Any, context: dict[str, Any]) -> None:
+        self.key = key
+        self.context = context
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Drawing) and self.key == other.key
+
+
+class RememberingTemplates(DjangoTemplates):
+    """django.forms.renderers.DjangoTemplates that draws each distinct widget once per process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._draw = lru_cache(maxsize=REMEMBERED)(self._render_drawing)
+
+    def _render_drawing(self, template_name: str, drawing: _Drawing) -> str:
+        return super().render(template_name, drawing.context)
+
+    def render(self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> str:
+        if request is not None or settings.DEBUG:
+            return super().render(template_name, context, request)
+        try:
+            key = (translation.get_language(), _freeze(context))
+        except _Unfreezable:
+            return super().render(template_name, context)
+        return self._draw(template_name, _Drawing(key, context))
