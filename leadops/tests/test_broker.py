@@ -31,3 +31,61 @@ def test_messages_still_round_trip_through_redis():
         finally:
             queue.clear()
             queue.close()
+
+
+def _unacknowledged(channel) -> int:  # type: ignore[no-untyped-def]
+    return channel.client.hlen(channel.unacked_key)
+
+
+def test_a_consumer_without_an_event_loop_acknowledges_at_once():
+    with app.connection_for_write() as connection:
+        queue = connection.SimpleQueue("leadops-broker-test")
+        try:
+            queue.put({"lead": 1})
+            message = queue.get(timeout=5)
+            assert _unacknowledged(queue.channel) == 1
+            message.ack()
+            assert _unacknowledged(queue.channel) == 0
+        finally:
+            queue.clear()
+            queue.close()
+
+
+def test_in_a_worker_an_acknowledgement_travels_with_the_next_delivery():
+    with app.connection_for_write() as connection:
+        connection.transport.acks_wait = True  # what a worker's event loop sets
+        queue = connection.SimpleQueue("leadops-broker-test")
+        try:
+            queue.put({"lead": 1})
+            queue.put({"lead": 2})
+            first = queue.get(timeout=5)
+            first.ack()
+            assert _unacknowledged(queue.channel) == 1  # waiting
+            assert queue.channel.qos.can_consume()  # but done for the prefetch count
+            second = queue.get(timeout=5)
+            assert second.payload == {"lead": 2}
+            assert _unacknowledged(queue.channel) == 1  # the first went with the second's bookkeeping
+            second.ack()
+            queue.channel.send_acks()  # what the event loop's timer does
+            assert _unacknowledged(queue.channel) == 0
+        finally:
+            queue.clear()
+            queue.close()
+
+
+def test_closing_the_channel_sends_the_waiting_acknowledgements():
+    with app.connection_for_write() as connection:
+        connection.transport.acks_wait = True
+        queue = connection.SimpleQueue("leadops-broker-test")
+        channel = queue.channel
+        try:
+            queue.put({"lead": 1})
+            queue.get(timeout=5).ack()
+            client, key = channel.client, channel.unacked_key
+            assert client.hlen(key) == 1
+            queue.clear()
+        finally:
+            queue.close()
+            channel.close()
+        with app.connection_for_write() as other:
+            assert other.default_channel.client.hlen(key) == 0
