@@ -14,6 +14,7 @@ from leads.forms import LeadEditForm
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
 from scoring.models import Trace
+from scoring.tasks import RESCORED_STATUSES, STRANDED_AFTER
 
 TIMELINE_LIMIT = 100
 # What the page opens with; "Show older activity" loads up to TIMELINE_LIMIT.
@@ -158,6 +159,20 @@ def awaiting_send(lead: Lead) -> bool:
     ).exists()
 
 
+def being_qualified(lead: Lead, traces: Sequence[Trace]) -> bool:
+    """Intake changed what the score reads and no run has saved (or failed on) these inputs yet.
+
+    With a Celery worker the new score lands a moment after the page is drawn, so the score card
+    refreshes itself until it does; past STRANDED_AFTER the stranded-lead sweep takes over, and a page
+    left open stops asking. `traces`: the lead's newest runs, newest first.
+    """
+    if lead.qualified_at is not None or lead.status not in RESCORED_STATUSES or lead.updated_at is None:
+        return False
+    if lead.updated_at < timezone.now() - STRANDED_AFTER:
+        return False
+    return not (traces and traces[0].created_at >= lead.updated_at)
+
+
 def _on_its_way(draft: EmailDraft) -> bool:
     """awaiting_send's test for one draft already read."""
     if draft.state == EmailDraft.State.SENDING:
@@ -189,6 +204,7 @@ def context(
         "company_history": company_history,
         **timeline(lead, full=full_timeline),
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),
+        "being_qualified": being_qualified(lead, traces),
         "traces": traces,
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,
@@ -199,6 +215,8 @@ def context(
 
 # What an action on the lead page may change besides its own part.
 CHANGED_BY_ACTIONS = ("timeline", "lead-head", "draft-editor")
+# What a finished qualification run changes besides the score card.
+CHANGED_BY_QUALIFYING = ("lead-head", "timeline", "draft-editor", "runs")
 
 
 def partial_response(

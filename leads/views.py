@@ -75,7 +75,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 @role_required
 @require_GET
 def lead_detail(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
-    """Everything about one lead; an HTMX poll gets just the timeline (to watch a send land)."""
+    """Everything about one lead; an HTMX poll gets just the timeline (to watch a send land) or the score."""
     try:
         lead = lead_page.get_lead(lead_id)
     except Lead.DoesNotExist:
@@ -85,6 +85,11 @@ def lead_detail(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
         return render(request, "leads/lead_detail.html#timeline", {
             "lead": lead, **lead_page.timeline(lead, full=full_timeline),
             "awaiting_send": lead_page.awaiting_send(lead)})
+    if request.htmx and request.htmx.target == "score":
+        # The score card asking whether the worker's run has landed; once it has, the parts it changed come too.
+        context = lead_page.context(lead, request.user, full_timeline=full_timeline)
+        also = () if context["being_qualified"] else lead_page.CHANGED_BY_QUALIFYING
+        return lead_page.partial_response(request, "score", context, also=also)
     return render(request, "leads/lead_detail.html",
                   lead_page.context(lead, request.user, full_timeline=full_timeline))
 

@@ -172,7 +172,7 @@ def test_an_htmx_save_gets_the_profile_with_the_heading_timeline_and_score_swapp
     assert "Saved: first name." in html
     assert '<div class="page-head" id="lead-head" hx-swap-oob="true">' in html and "Danielle Whitfield" in html
     assert '<section class="card" id="timeline" hx-swap-oob="true"' in html
-    assert '<section class="card" id="score" hx-swap-oob="true">' in html
+    assert '<section class="card" id="score" hx-swap-oob="true"' in html
     assert '<section class="card" id="runs" hx-swap-oob="true">' in html
 
 
@@ -188,3 +188,37 @@ def test_a_user_without_a_role_cannot_edit_a_lead(outsider_client, lead):
     assert outsider_client.post(f"/leads/{lead.pk}/edit/", _form(lead, job_title="Hacker")).status_code == 403
     lead.refresh_from_db()
     assert lead.job_title == "Ops analyst"
+
+
+def test_with_a_worker_the_score_card_refreshes_itself_until_the_new_score_lands(
+        rep_client, htmx_headers, queued, django_capture_on_commit_callbacks):
+    lead = LeadFactory(email="dana@globex-logistics.com", job_title="", company_name="", company_size="",
+                       pain_point="We lose inbound leads because nobody answers them for days.")
+    runner.qualify([lead.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(f"/leads/{lead.pk}/edit/", _form(
+            Lead.objects.get(pk=lead.pk), job_title="VP Sales", company_name="Globex Logistics", company_size="51-200"))
+    assert queued == [lead.pk]  # handed to the worker, which has not run yet
+
+    page = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Being qualified with the new details" in page and 'hx-trigger="every 2s" hx-target="#score"' in page
+    poll = {**htmx_headers, "HTTP_HX_TARGET": "score"}
+    waiting = rep_client.get(f"/leads/{lead.pk}/", **poll).content.decode()
+    assert 'hx-trigger="every 2s"' in waiting and 'id="timeline"' not in waiting  # only the card, still asking
+
+    runner.qualify([lead.pk])  # the worker's run lands
+    landed = rep_client.get(f"/leads/{lead.pk}/", **poll).content.decode()
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.QUALIFIED
+    assert "Being qualified" not in landed and 'hx-trigger="every 2s"' not in landed
+    assert f"<strong>{lead.score_value}</strong>/100" in landed
+    assert 'id="timeline" hx-swap-oob="true"' in landed and 'id="draft-editor" hx-swap-oob="true"' in landed
+
+
+def test_a_lead_whose_run_failed_does_not_keep_the_page_asking(rep_client, lead, queued):
+    from scoring.models import Trace
+
+    Lead.objects.filter(pk=lead.pk).update(qualified_at=None)
+    assert "Being qualified" in rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    Trace.objects.create(lead=lead, status=Trace.Status.FAILED, error="enrichment exploded")
+    assert "Being qualified" not in rep_client.get(f"/leads/{lead.pk}/").content.decode()
