@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -142,8 +143,12 @@ def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str =
         if not request.htmx:
             (messages.error if error else messages.success)(request, error or notice)
             return redirect("outreach:review")
-        return render(request, "outreach/review.html#review-item",
-                      {"draft": _rows([draft])[0], "error": error, "notice": notice}, status=422 if error else 200)
+        row = render_to_string("outreach/review.html#review-item",
+                               {"draft": _rows([draft])[0], "error": error, "notice": notice}, request)
+        # The count above the list follows the rows a person handles (swapped out of band).
+        count = render_to_string("outreach/review.html#queue-count", {
+            "waiting": queue_order(request.user)["waiting"], "limit": QUEUE_LIMIT, "oob": True}, request)
+        return HttpResponse(row + count, status=422 if error else 200)
     lead = lead_page.get_lead(draft.lead_id)
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)

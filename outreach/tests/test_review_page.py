@@ -217,3 +217,12 @@ def test_a_rep_disqualifies_a_lead_from_the_queue_with_a_reason(rep_client, htmx
     draft.refresh_from_db()
     assert draft.state == EmailDraft.State.CANCELLED and draft.lead.status == "DISQUALIFIED"
     assert f"draft-{draft.pk}" not in rep_client.get("/review/").content.decode()
+
+
+def test_the_waiting_count_follows_the_rows_a_rep_handles(rep_client, htmx_headers):
+    first, _second = _draft("WARM", 60, "Una"), _draft("WARM", 55, "Duo")
+    assert "2 drafts waiting" in rep_client.get("/review/").content.decode()
+    row = rep_client.post(f"/drafts/{first.pk}/reject/", {"from": "review", "reason": "Off-brand"},
+                          **htmx_headers).content.decode()
+    assert "Rejected." in row
+    assert '<span id="queue-count" hx-swap-oob="true">1 draft waiting' in row
