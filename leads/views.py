@@ -195,14 +195,17 @@ def add_note(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
         notice = "Note added."
     else:
         error = " ".join(form.errors["text"])
-    if not request.htmx:
-        (messages.error if error else messages.success)(request, error or notice)
+    if not request.htmx and not error:
+        messages.success(request, notice)
         return redirect(lead)
     context = {**lead_page.context(lead_page.get_lead(lead.pk), request.user),
                "note_error": error, "note_notice": notice, "note_text": request.POST.get("text", "") if error else ""}
+    status = 422 if error else 200
+    if not request.htmx:
+        # Without JavaScript a refused note comes back on the whole page, its text kept for shortening.
+        return render(request, "leads/lead_detail.html", context, status=status)
     # Only the timeline changes: the draft editor is left alone, with whatever is being typed in it.
-    return lead_page.partial_response(request, "note-form", context, status=422 if error else 200,
-                                      also=("timeline",))
+    return lead_page.partial_response(request, "note-form", context, status=status, also=("timeline",))
 
 
 @manager_required

@@ -36,6 +36,14 @@ def test_without_javascript_a_note_redirects_back_to_the_lead_showing_it(rep_cli
     assert "Note added." in html and "Left a voicemail." in html
 
 
+def test_without_javascript_a_refused_note_comes_back_on_the_page_with_its_text(rep_client, lead):
+    response = rep_client.post(f"/leads/{lead.pk}/note/", {"text": "Long call notes " + "x" * 5_000})
+
+    html = response.content.decode()
+    assert response.status_code == 422 and "<html" in html
+    assert "A note holds up to 5,000 characters" in html and "Long call notes " + "x" * 5_000 in html
+
+
 def test_an_empty_note_is_refused_with_the_reason(rep_client, lead, htmx_headers):
     response = rep_client.post(f"/leads/{lead.pk}/note/", {"text": "   "}, **htmx_headers)
 
