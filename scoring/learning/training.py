@@ -92,7 +92,7 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
     metrics = evaluation.metrics
     metrics["strongest_factors"] = top_bins(evaluation.model)
     metrics["outcomes_seen"] = Feedback.objects.count()
-    needed = int(profile.get("min_conversions") or settings.LEARNING_MIN_CONVERSIONS)
+    needed = active.min_conversions() if active else settings.LEARNING_MIN_CONVERSIONS
     metrics["min_conversions"] = needed
 
     rival = _active_scores(active, leads, rows)
