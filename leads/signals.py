@@ -1,0 +1,18 @@
+"""What the leads app announces, so that the apps above it can act without `leads` importing them.
+
+Receivers are connected in each listening app's `AppConfig.ready()`.
+"""
+
+from django.dispatch import Signal
+
+# Leads were created, or their qualification inputs changed, and the caller asked for them to be
+# qualified. Sent once the transaction that wrote them has committed; `lead_ids` is a list.
+qualification_wanted = Signal()
+
+# An outcome (Feedback row) was recorded for `lead` by `actor`, with the status it implies (or "").
+# Sent inside the transaction that recorded it, so receivers' writes commit or roll back with it.
+outcome_recorded = Signal()
+
+# Lead rows changed in a way that lists and counts show (created, imported, status, score, owner).
+# Sent once the change has committed; receivers drop what they cached about the lead base.
+leads_changed = Signal()
