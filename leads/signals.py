@@ -3,6 +3,7 @@
 Receivers are connected in each listening app's `AppConfig.ready()`.
 """
 
+from django.db import transaction
 from django.dispatch import Signal
 
 # Leads were created, or their qualification inputs changed, and the caller asked for them to be
@@ -16,3 +17,8 @@ outcome_recorded = Signal()
 # Lead rows changed in a way that lists and counts show (created, imported, status, score, owner).
 # Sent once the change has committed; receivers drop what they cached about the lead base.
 leads_changed = Signal()
+
+
+def announce_leads_changed() -> None:
+    """Send `leads_changed` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: leads_changed.send(sender=None))
