@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "leads",
     "scoring",
     "outreach",
+    "console",
+    "api",
 ]
 
 MIDDLEWARE = [

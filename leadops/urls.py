@@ -33,9 +33,8 @@ urlpatterns = [
     path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("", include("outreach.urls")),
-    path("", include("scoring.urls")),
-    path("", include("leads.urls")),
+    path("", include("api.urls")),
+    path("", include("console.urls")),
 ]
 
 handler403 = "leadops.errors.permission_denied"

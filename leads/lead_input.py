@@ -345,6 +345,14 @@ class FieldError:
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "value": self.value, "message": self.message}
 
+    def sentence(self) -> str:
+        """"'acme' is not a valid email address ..." — the value given, then what is wrong with it.
+
+        The form and the API word their field errors the same way.
+        """
+        text = f"'{self.value}' {self.message}" if self.value else self.message
+        return text[:1].upper() + text[1:]
+
 
 class IntakeError(ValueError):
     """A lead could not be taken in; `errors` says which fields and why."""

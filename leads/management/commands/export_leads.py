@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 
-from leads.dashboard import LeadFilters, filtered_leads
+from leads.filters import LeadFilters, filtered_leads
 from leads.export import ExportFormat, LeadExport
 from leads.models import Lead
 

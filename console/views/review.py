@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadops.http import HtmxHttpRequest
 from leadops.roles import is_manager, role_required
-from leads import dashboard as lead_dashboard
-from leads import lead_page
+from console import dashboard as lead_dashboard
+from console import lead_page
 from leads.models import Lead
 from outreach import approval, sending
 from outreach.models import GATED_FOR_MANAGER, EmailDraft

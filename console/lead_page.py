@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from leads.forms import LeadEditForm
+from console.forms import LeadEditForm
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
 from scoring.models import Trace

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from leads.api import MAX_BODY_BYTES
+from api.leads import MAX_BODY_BYTES
 from leads.models import ActivityLog, ApiToken, Lead
 
 pytestmark = pytest.mark.django_db

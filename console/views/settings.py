@@ -13,7 +13,7 @@ from leadops import runtime
 from leadops.http import HtmxHttpRequest
 from leadops.models import SettingChange
 from leadops.roles import manager_required
-from leads import dashboard as lead_dashboard
+from console import dashboard as lead_dashboard
 from scoring import tuning
 from scoring.models import ScoringConfig
 

@@ -23,7 +23,6 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from pydantic import ValidationError
 
-from leads.forms import describe_problem
 from leads.intake import LeadInput, OnDuplicate, field_errors, ingest
 from leads.models import ApiToken
 
@@ -92,7 +91,7 @@ def create_lead(request: HttpRequest) -> JsonResponse:
     except ValidationError as error:
         problems: dict[str, list[str]] = {}
         for problem in field_errors(error, data):
-            problems.setdefault(problem.field, []).append(describe_problem(problem))
+            problems.setdefault(problem.field, []).append(problem.sentence())
         return _errors(problems, 400)
     result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
     return JsonResponse({"id": str(result.lead.id), "created": result.created}, status=201 if result.created else 200)

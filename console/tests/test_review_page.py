@@ -8,7 +8,7 @@ import time_machine
 from conftest import LeadFactory
 from outreach import approval, sending
 from outreach.models import EmailDraft
-from outreach.review_views import QUEUE_LIMIT
+from console.views.review import QUEUE_LIMIT
 
 pytestmark = pytest.mark.django_db
 

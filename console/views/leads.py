@@ -17,14 +17,15 @@ from django_ratelimit.decorators import ratelimit
 
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
-from leads import charts, intake, lead_page, outcomes
-from leads import dashboard as lead_dashboard
-from leads.dashboard import LeadFilters
+from console import charts, lead_page
+from leads import intake, outcomes
+from console import dashboard as lead_dashboard
+from console.dashboard import LeadFilters
 from leads.export import ExportFormat, LeadExport
-from leads.forms import LeadEditForm, LeadForm, NoteForm
+from console.forms import LeadEditForm, LeadForm, NoteForm
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
-from leads.importing.forms import ColumnMappingForm, ImportUploadForm
+from console.import_forms import ColumnMappingForm, ImportUploadForm
 from leads.importing.sniff import RefusedFile
 from leads.importing.sniff import inspect as inspect_csv
 from leads.intake import IntakeError, OnDuplicate, ingest

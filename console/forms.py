@@ -75,7 +75,7 @@ class LeadForm(forms.Form):
         """Intake's verdicts on the fields they name; one about the whole lead above the form."""
         for problem in error.errors:
             field = problem.field if problem.field in self.fields else None
-            self.add_error(field, describe_problem(problem))
+            self.add_error(field, problem.sentence())
 
 
 class LeadEditForm(LeadForm):
@@ -112,12 +112,3 @@ class NoteForm(forms.Form):
         "required": "Write the note first: it is empty.",
         "max_length": "A note holds up to 5,000 characters; this one has %(show_value)s.",
     })
-
-
-def describe_problem(problem: FieldError) -> str:
-    """"'acme' is not a valid email address ..." — the value given, then what is wrong with it.
-
-    The API words its field errors the same way.
-    """
-    text = f"'{problem.value}' {problem.message}" if problem.value else problem.message
-    return text[:1].upper() + text[1:]

@@ -1,0 +1,57 @@
+"""The staff pages and the public unsubscribe page.
+
+URL names keep the namespace of the domain they show (`leads:detail`, `outreach:review`,
+`scoring:settings`), so a template names the page, not the module that draws it.
+"""
+
+from django.urls import include, path
+
+from console.views import leads, model, review, settings, unsubscribe
+
+leads_pages = ([
+    path("", leads.dashboard, name="dashboard"),
+    path("leads/<uuid:lead_id>/", leads.lead_detail, name="detail"),
+    path("leads/<uuid:lead_id>/clear-gate/", leads.clear_gate, name="clear_gate"),
+    path("leads/<uuid:lead_id>/edit/", leads.lead_edit, name="edit"),
+    path("leads/<uuid:lead_id>/note/", leads.add_note, name="note"),
+    path("leads/<uuid:lead_id>/outcome/", leads.record_outcome, name="outcome"),
+    path("leads/<uuid:lead_id>/reply/", leads.log_reply, name="reply"),
+    path("leads/export.csv", leads.export_download, name="export"),
+    path("leads/new/", leads.lead_new, name="new"),
+    path("import/", leads.import_upload, name="import"),
+    path("import/<uuid:job_id>/preview/", leads.import_preview, name="import_preview"),
+    path("import/<uuid:job_id>/", leads.import_job, name="import_job"),
+    path("import/<uuid:job_id>/errors.csv", leads.import_errors, name="import_errors"),
+], "leads")
+
+outreach_pages = ([
+    path("review/", review.review_queue, name="review"),
+    path("review/bulk-approve/", review.bulk_approve, name="bulk_approve"),
+    # The draft editor's buttons (lead page and review queue); see review.ACTIONS.
+    path("drafts/<uuid:draft_id>/save/", review.draft_action, {"action": "save"}, name="draft_save"),
+    path("drafts/<uuid:draft_id>/approve/", review.draft_action, {"action": "approve"}, name="draft_approve"),
+    path("drafts/<uuid:draft_id>/reject/", review.draft_action, {"action": "reject"}, name="draft_reject"),
+    path("drafts/<uuid:draft_id>/needs-info/", review.draft_action, {"action": "needs_info"},
+         name="draft_needs_info"),
+    path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
+         name="draft_disqualify"),
+    path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
+], "outreach")
+
+scoring_pages = ([
+    path("settings/", settings.settings_page, name="settings"),
+    path("settings/scoring/preview/", settings.scoring_preview, name="settings_preview"),
+    path("settings/scoring/", settings.scoring_save, name="settings_save"),
+    path("settings/scoring/<int:version>/activate/", settings.scoring_rollback, name="settings_rollback"),
+    path("settings/runtime/", settings.runtime_save, name="settings_runtime"),
+    path("scoring/model/", model.model_page, name="model"),
+    path("scoring/model/<int:version>/activate/", model.activate_version, name="model_activate"),
+    path("scoring/model/rollback/", model.rollback_version, name="model_rollback"),
+    path("scoring/model/train/", model.train_now, name="model_train"),
+], "scoring")
+
+urlpatterns = [
+    path("", include(outreach_pages)),
+    path("", include(scoring_pages)),
+    path("", include(leads_pages)),
+]
