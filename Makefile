@@ -26,5 +26,6 @@ worker:
 beat:
 	$(BIN)/celery -A leadops beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
-lint:
+lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache

@@ -1,0 +1,105 @@
+"""The layout docs/architecture.md describes holds: imports run one way, no module imports itself back
+through others, modules stay small, and imports sit at the top of a module.
+
+The product modules are every module of the six apps except their tests and migrations.
+"""
+
+import ast
+import os
+from pathlib import Path
+
+import grimp
+from importlinter import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("leadops", "leads", "outreach", "scoring", "console", "api")
+MAX_LINES = 400
+
+
+def _is_product(module: str) -> bool:
+    parts = module.split(".")
+    return "tests" not in parts and "migrations" not in parts
+
+
+def _product_files() -> list[Path]:
+    return sorted(
+        path for app in APPS for path in (ROOT / app).rglob("*.py")
+        if not {"tests", "migrations"} & set(path.relative_to(ROOT).parts)
+    )
+
+
+def _cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each one import cycle or more."""
+    edges = {module: sorted(graph.find_modules_directly_imported_by(module) & modules) for module in modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in edges[module]:
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_the_apps_import_only_downward(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert cli.lint_imports(no_cache=True, no_logo=True) == 0, "import-linter found a broken contract (see above)"
+
+
+def test_no_product_module_imports_itself_back_through_others():
+    graph = grimp.build_graph(*APPS, cache_dir=None)
+    modules = {module for module in graph.modules if _is_product(module)}
+    # A package's __init__ that only re-exports would count as a cycle with its children: none here does.
+    assert _cycles(graph, modules) == []
+
+
+def test_no_product_module_is_over_400_lines():
+    long = {str(path.relative_to(ROOT)): count for path in _product_files()
+            if (count := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_imports_sit_at_the_top_of_product_modules():
+    """A function-level import is allowed for an optional dependency (its line says so) and in an
+    AppConfig.ready(), where Django wants signal receivers imported once the models are loaded."""
+    inside_functions = []
+    for path in _product_files():
+        source = path.read_text()
+        lines = source.splitlines()
+        for function in ast.walk(ast.parse(source)):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if path.name == "apps.py" and function.name == "ready":
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom) and "optional dependency" not in lines[node.lineno - 1]:
+                    inside_functions.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert sorted(set(inside_functions)) == []
+
+
+def test_the_layout_checks_see_every_app():
+    assert all((ROOT / app / "__init__.py").exists() for app in APPS)
+    assert len(_product_files()) > 100, os.listdir(ROOT)
