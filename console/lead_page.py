@@ -13,6 +13,7 @@ from django.utils import timezone
 from console.forms import LeadEditForm
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
+from outreach.replies import Classification
 from scoring.models import Trace
 from scoring.tasks import RESCORED_STATUSES, STRANDED_AFTER
 
@@ -74,21 +75,11 @@ def enrichment_facts(lead: Lead) -> list[tuple[str, str]]:
 
 
 def _reply_choices() -> list[tuple[str, str]]:
-    from outreach.replies import Classification
-
     return Classification.choices
 
 
 def get_lead(lead_id: Any) -> Lead:
     return Lead.objects.select_related("company", "owner", "approved_by").get(pk=lead_id)
-
-
-def open_draft(lead: Lead) -> EmailDraft | None:
-    """The draft a person works on now: the newest still waiting for review."""
-    return (
-        EmailDraft.objects.filter(lead=lead, state=EmailDraft.State.DRAFT)
-        .select_related("approved_by").order_by("-created_at").first()
-    )
 
 
 @dataclass

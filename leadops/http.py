@@ -69,11 +69,3 @@ class JsonLogFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
-
-
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context for the base layout: which role the user has."""
-    from leadops.roles import is_manager
-
-    user = getattr(request, "user", None)
-    return {"is_manager": bool(user and is_manager(user))}

@@ -14,6 +14,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from leadops.models import RuntimeSetting, SettingChange
+
 _CACHE_KEY = "leadops:runtime-settings"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -128,8 +130,6 @@ def forget() -> None:
 
 def _overrides() -> dict[str, Any]:
     global _memo
-    from leadops.models import RuntimeSetting
-
     if _memo is not None and time.monotonic() - _memo[0] < _MEMO_SECONDS:
         return _memo[1]
     values = cache.get(_CACHE_KEY)
@@ -172,8 +172,6 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
 
 def update(changes: dict[str, Any], user: Any = None) -> list[str]:
     """Validate and save changed settings; every change is logged. Returns the names that changed."""
-    from leadops.models import RuntimeSetting, SettingChange
-
     cleaned = clean(changes)
     changed: list[str] = []
     forget()

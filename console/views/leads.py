@@ -31,6 +31,7 @@ from leads.importing.sniff import inspect as inspect_csv
 from leads.intake import IntakeError, OnDuplicate, ingest
 from leads.models import ActivityLog, ImportJob, Lead
 from leads.tasks import run_import
+from outreach import replies
 
 
 @role_required
@@ -122,8 +123,6 @@ def record_outcome(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse
 @require_POST
 def log_reply(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     """A reply that came by phone, LinkedIn or a forwarded email; classified unless the person chose."""
-    from outreach import replies
-
     lead = get_object_or_404(Lead, pk=lead_id)
     error = notice = ""
     try:
