@@ -9,7 +9,7 @@ def skip_commit_flush() -> None:
     Only for writes that can be recomputed (qualification results, a file that can be imported
     again): a server crash can lose the last fraction of a second of them, never corrupt them.
     Never for sends or anything a person typed. Committing lead by lead is otherwise bound by
-    disk syncs (~8 ms each on this machine class). `SKIP_COMMIT_FLUSH_SQL` does the same from
+    disk syncs. `SKIP_COMMIT_FLUSH_SQL` does the same from
     inside a query, for a path that would rather not spend a round trip on it.
     """
     if connection.vendor == "postgresql":
@@ -29,7 +29,7 @@ def prepared_cursor():  # type: ignore[no-untyped-def]
     """A cursor (PostgreSQL only) whose statements psycopg prepares once they repeat.
 
     For the statements a worker runs for every lead: PostgreSQL then parses and plans each of them
-    once per connection instead of every time (about half a millisecond a lead). Django's own
+    once per connection instead of every time. Django's own
     cursors bind parameters on the client and never prepare; this one binds them on the server,
     so its SQL must use parameters only where PostgreSQL accepts them (values, not names). It is
     Django's cursor wrapper all the same: database errors arrive as django.db errors and

@@ -183,8 +183,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # A worker reserves this many tasks per process from the broker, so a process that finishes a short task
-# (rules-mode qualification, one task per lead) finds the next one waiting: +11% leads/s in
-# bench/pipeline_bench.py against 1. Reserved tasks wait behind long ones (a batch waiting on the LLM)
+# (rules-mode qualification, one task per lead) finds the next one waiting (bench/pipeline_bench.py). Reserved tasks wait behind long ones (a batch waiting on the LLM)
 # instead of going to another worker: with several worker machines and the LLM on, 1 spreads them evenly.
 CELERY_WORKER_PREFETCH_MULTIPLIER = _setting("CELERY_WORKER_PREFETCH_MULTIPLIER", env.int, 4)
 CELERY_TASK_SERIALIZER = "json"
