@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from console.widget_cache import lead_form_renderer
 from leads.intake import EDITABLE_FIELDS, DuplicateEmail, FieldError, IntakeError, LeadInput, parse_lead
 from leads.models import Lead
 
@@ -24,6 +25,9 @@ def _blank_first(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 class LeadForm(forms.Form):
+    # The lead page draws this form on every view: its widgets come from memory (console/widget_cache.py).
+    default_renderer = lead_form_renderer()
+
     first_name = forms.CharField(required=False)
     last_name = forms.CharField(required=False)
     email = forms.CharField(required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))

@@ -116,8 +116,6 @@ TEMPLATES = [
     }
 ]
 
-# Django's form renderer, remembering the widgets it has drawn (leadops/form_renderer.py).
-FORM_RENDERER = "leadops.form_renderer.RememberingTemplates"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

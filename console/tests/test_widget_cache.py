@@ -4,7 +4,8 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 
-from leadops.form_renderer import RememberingTemplates
+from console.forms import LeadEditForm, NoteForm
+from console.widget_cache import RememberingTemplates, lead_form_renderer
 
 
 class Sample(forms.Form):
@@ -44,3 +45,14 @@ def test_a_context_with_anything_but_plain_values_is_drawn_every_time():
     drawn = _drawn(renderer, name=mark_safe("<b>Ada</b>"))
     assert drawn == _drawn(DjangoTemplates(), name=mark_safe("<b>Ada</b>"))
     assert renderer._draw.cache_info().currsize == len(drawn) - 1
+
+
+def test_the_lead_forms_remember_their_widgets_and_other_forms_do_not():
+    assert isinstance(LeadEditForm.default_renderer, RememberingTemplates)
+    assert not isinstance(NoteForm().renderer, RememberingTemplates)
+
+
+def test_on_a_django_release_it_was_not_checked_against_the_lead_forms_draw_with_djangos_renderer(monkeypatch):
+    monkeypatch.setattr("console.widget_cache.CHECKED_DJANGO", ((4, 0),))
+    renderer = lead_form_renderer()
+    assert type(renderer) is DjangoTemplates

@@ -1,9 +1,12 @@
-"""The form renderer (settings.FORM_RENDERER): Django's, remembering the HTML of widgets it has drawn.
+"""A form renderer for the lead forms: Django's, remembering the HTML of widgets it has drawn.
 
-A widget's HTML is a pure function of its template and its context (name, value, attrs, options),
-and drawing it through the template engine costs 0.15 ms for an input and 0.7 ms for a select: the
-lead page's "Edit details" form was a third of the page's rendering time. Most of what it draws
-repeats (the selects differ only in the chosen option, empty fields look alike, a lead's own fields
+What it speeds up: the lead page (bench/ui_bench.py, "lead detail"), whose "Edit details" form draws
+about twenty widgets on every view; drawn through the template engine they were a third of the page's
+rendering time. Only the lead forms use it (`console.forms.LeadForm.default_renderer`); every other
+form, the admin's included, draws with Django's own renderer.
+
+A widget's HTML is a pure function of its template and its context (name, value, attrs, options).
+Most of what it draws repeats (the selects differ only in the chosen option, empty fields look alike, a lead's own fields
 come back on every view of its page), so the last few thousand are kept per process.
 
 Only contexts made of plain values (str, int, float, bool, None in dicts, lists and tuples) are
@@ -12,13 +15,20 @@ language; anything else (a lazy label, a date, an error list) is drawn every tim
 under DEBUG, where templates may be edited while the server runs.
 """
 
+import logging
 from functools import lru_cache
 from typing import Any
 
+import django
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+# The Django releases whose widget contexts (plain values) and renderer API this was checked against.
+CHECKED_DJANGO = ((5, 2),)
 
 # Widget drawings kept per process: a few hundred bytes each.
 REMEMBERED = 4096
@@ -77,3 +87,12 @@ class RememberingTemplates(DjangoTemplates):
         except _Unfreezable:
             return super().render(template_name, context)
         return self._draw(template_name, _Drawing(key, context))
+
+
+def lead_form_renderer() -> DjangoTemplates:
+    """The renderer the lead forms draw with: this one on a checked Django release, Django's own otherwise."""
+    if django.VERSION[:2] in CHECKED_DJANGO:
+        return RememberingTemplates()
+    logger.warning("Django %s is not one console/widget_cache.py was checked against %s: lead forms draw "
+                   "every widget afresh.", django.get_version(), CHECKED_DJANGO)
+    return DjangoTemplates()
