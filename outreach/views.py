@@ -26,7 +26,8 @@ from pydantic import ValidationError
 
 from outreach import replies
 from outreach.models import Suppression
-from outreach.unsubscribe import read_token, suppress
+from outreach.suppression import suppress
+from outreach.unsubscribe import read_token
 
 SIGNATURE_HEADER = "X-LeadOps-Signature"
 
