@@ -16,6 +16,9 @@ Operations the review queue calls (each logs an ActivityLog entry with the actor
 - `bulk_approve(drafts, user) -> BulkResult`: approves what it may; says which it skipped and why.
 - `auto_approve_follow_ups(drafts)`: the system approves freshly drafted follow-up steps when
   AUTO_APPROVE_FOLLOW_UPS is on and the lead is not enterprise; the others wait for a person.
+
+Each change a list or count shows (approved, rejected, needs info, disqualified) is announced once
+with `leads.signals.announce_leads_changed`, after it commits; an edit alone changes no count.
 """
 
 import logging
@@ -32,6 +35,7 @@ from leadops import runtime
 from leadops.roles import has_role, is_manager
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
+from leads.signals import announce_leads_changed
 from outreach import drafting
 from outreach.compliance import SUBJECT_MAX, LintResult, lint_draft
 from outreach.models import EmailDraft
@@ -90,13 +94,16 @@ def _apply_edit(draft: EmailDraft, subject: str | None, body: str | None) -> boo
 def approve(
     draft: EmailDraft, user: Any, *, subject: str | None = None, body: str | None = None, send: bool = True
 ) -> LintResult:
-    return _approve(draft, user, subject=subject, body=body, send=send)[0]
+    lint, approved = _approve(draft, user, subject=subject, body=body, send=send)
+    if approved:
+        announce_leads_changed()
+    return lint
 
 
 def _approve(
     draft: EmailDraft, user: Any, *, subject: str | None = None, body: str | None = None, send: bool = True
 ) -> tuple[LintResult, bool]:
-    """The lint, and True when this call approved the draft."""
+    """`approve` without the announcement; True with the lint when this call approved the draft."""
     _check_actor(user)
     with transaction.atomic():
         current = _locked(draft)
@@ -165,6 +172,7 @@ def reject(draft: EmailDraft, user: Any, reason: str) -> None:
             raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be rejected.")
         ActivityLog.record(draft.lead, ActivityLog.Type.EMAIL_REJECTED, actor=user,
                            payload={"draft": str(draft.pk), "reason": reason})
+        announce_leads_changed()
     draft.refresh_from_db()
 
 
@@ -184,6 +192,7 @@ def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
         ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
                            payload={"draft": str(question.pk), "variant": question.variant,
                                     "replaces": str(draft.pk), "questions": questions})
+        announce_leads_changed()
     draft.refresh_from_db()
     return question
 
@@ -193,6 +202,7 @@ def disqualify(lead: Lead, user: Any, reason: str) -> None:
     with transaction.atomic():
         stop(lead, f"disqualified: {reason}", actor=user, cancel="all")
         set_status(lead, Lead.Status.DISQUALIFIED, user, reason)
+        announce_leads_changed()
 
 
 def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:
@@ -213,6 +223,8 @@ def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:
             result.skipped.append((draft, "; ".join(messages)))
         else:
             result.approved.append(draft)
+    if result.approved:
+        announce_leads_changed()
     return result
 
 
@@ -239,4 +251,6 @@ def auto_approve_follow_ups(drafts: Iterable[EmailDraft]) -> int:
             logger.info("Follow-up %s not auto-approved: %s", draft.pk, error)
         else:
             approved += done
+    if approved:
+        announce_leads_changed()
     return approved

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadops import llm
 from leads.models import ActivityLog, Lead
+from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
 from outreach.stopping import stop
 from outreach.suppression import suppress
@@ -204,6 +205,8 @@ def log_reply(lead: Lead, user: Any, text: str, classification: str | None = Non
         classification, reading = read_reply(text)
     _act(lead, classification, {"text": text.strip()[:5000], "logged_by_hand": True, **reading}, actor=user,
          bounced_address=lead.email, hard_bounce=True)
+    # A person's own change shows at once; replies from the inbound hook wait for the caches to age.
+    announce_leads_changed()
     return classification
 
 
