@@ -22,7 +22,7 @@ STATUS_FOR_OUTCOME: dict[str, str] = {
 
 
 def record_outcome(lead: Lead, outcome: str, notes: str = "", user: Any = None) -> Feedback:
-    from outreach import sequences
+    from outreach import stopping
 
     if outcome not in Feedback.Outcome.values:
         raise ValidationError({"outcome": f"'{outcome}' is not one of: {', '.join(Feedback.Outcome.values)}"})
@@ -37,7 +37,7 @@ def record_outcome(lead: Lead, outcome: str, notes: str = "", user: Any = None) 
         status = STATUS_FOR_OUTCOME.get(outcome)
         if status:
             # The conversation is over (or moved to a meeting): no more automatic follow-ups.
-            sequences.stop(lead, label.lower(), actor=user, cancel="all")
+            stopping.stop(lead, label.lower(), actor=user, cancel="all")
             set_status(lead, status, user, f"outcome: {label}")
         transaction.on_commit(_retrain_when_due)
     return feedback

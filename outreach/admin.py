@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep, Suppression
-from outreach.unsubscribe import stop_contacting
+from outreach.stopping import stop_contacting
 
 
 @admin.register(EmailDraft)

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadops import llm, runtime
+from leadops import llm, mail
 from leadops.roles import MANAGER
 from leads.models import ActivityLog, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
@@ -101,9 +101,6 @@ def send_briefing(now: datetime | None = None) -> int:
                                                     "dashboard_url": settings.SITE_URL + reverse("leads:dashboard")})
     message = EmailMessage(subject=f"LeadOps daily briefing, {briefing.until:%a %d %b}", body=body,
                            from_email=settings.DEFAULT_FROM_EMAIL, to=to)
-    if runtime.get("EMAIL_MODE") == "smtp":
-        with get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False) as mailer:
-            mailer.send_messages([message])
-    else:
+    if mail.deliver(message) == mail.MOCK:
         logger.info("Daily briefing (mock mode, not sent) to %s:\n%s", ", ".join(to), body)
     return len(to)

@@ -2,15 +2,19 @@
 
 Blocking problems stop the approval or the send, each with a message that names the field and the
 value; warnings (tone) are shown to the reviewer but do not stop anything. The lint reads the
-message as the recipient will get it: the draft's subject and body plus the footer `sending`
-appends, so a missing unsubscribe link or postal address is caught here and not in production.
+message as the recipient will get it: the draft's subject and body plus the footer (`footer_for`,
+which the outbox appends), so a missing unsubscribe link or postal address is caught here and not
+in production.
 """
 
 import re
 from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
+
 from leadops import runtime
-from outreach.unsubscribe import UNSUBSCRIBE_PATH
+from outreach.models import EmailDraft
+from outreach.unsubscribe import UNSUBSCRIBE_PATH, unsubscribe_url
 
 BODY_MIN = 50
 BODY_MAX = 2000
@@ -44,8 +48,21 @@ class LintResult:
         return {"blocking": self.blocking, "warnings": self.warnings}
 
 
+def footer_for(email: str) -> str:
+    """The footer every email to this address ends with: sender's postal address and unsubscribe link."""
+    return render_to_string(
+        "emails/footer.txt",
+        {"postal_address": runtime.get("SENDER_POSTAL_ADDRESS"), "unsubscribe_url": unsubscribe_url(email)},
+    ).strip()
+
+
+def lint_draft(draft: EmailDraft) -> LintResult:
+    """The lint of the message as this draft's recipient would get it."""
+    return lint(draft.subject, draft.body, footer_for(draft.recipient or "unknown@invalid"))
+
+
 def lint(subject: str, body: str, footer: str) -> LintResult:
-    """Check one message; `footer` is the text `sending.footer_for` appends for this recipient."""
+    """Check one message; `footer` is the text `footer_for` gives for its recipient."""
     result = LintResult()
     subject = subject or ""
     body = body or ""

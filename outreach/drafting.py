@@ -5,7 +5,7 @@ company and its enrichment; a sentence wrapped in [[if field]]...[[endif]] is dr
 field is empty. A missing value falls back to neutral wording ("there", "your team"), so a draft
 never shows an unresolved placeholder. `save_draft` stores the result as the lead's one open
 draft of that variant, superseding an older pending one. The unsubscribe footer is added at
-send time (outreach.sending), not here.
+send time (`compliance.footer_for`, appended by the outbox), not here.
 """
 
 import functools
@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from outreach.models import EmailDraft, Suppression
+from outreach.models import EmailDraft
+from outreach.suppression import is_suppressed
 
 TEMPLATES_PATH = settings.BASE_DIR / "fixtures" / "email_templates.json"
 SUPERSEDED_REASON = "Superseded by a newer qualification of this lead"
@@ -196,7 +197,7 @@ def save_draft(lead: Any, variant: str, email: RenderedEmail, **fields: Any) -> 
     Returns None, and stores nothing, when the lead has no address, the address is suppressed,
     or a draft of this variant was already approved or is being sent (a person has signed it off).
     """
-    if not lead.email or Suppression.is_suppressed(lead.email):
+    if not lead.email or is_suppressed(lead.email):
         return None
     with transaction.atomic():
         open_drafts = list(

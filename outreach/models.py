@@ -108,6 +108,11 @@ class EmailDraft(models.Model):
         return f"{self.get_variant_display()} to {self.lead} ({self.get_state_display()})"
 
     @property
+    def recipient(self) -> str:
+        """The address this email goes to: the one it was drafted for, else the lead's."""
+        return (self.to_email or self.lead.email).strip().lower()
+
+    @property
     def gated(self) -> bool:
         """Only a manager may approve it: flagged when drafted, and no manager has cleared the lead's gate since."""
         return self.needs_approval and (self.lead.needs_approval or self.lead.approved_at is None)
@@ -248,11 +253,3 @@ class Suppression(models.Model):
         self.email = self.email.strip().lower()
         self.domain = self.domain.strip().lower().lstrip("@")
         super().save(*args, **kwargs)
-
-    @classmethod
-    def is_suppressed(cls, email: str) -> bool:
-        email = email.strip().lower()
-        if not email:
-            return False
-        domain = email.rpartition("@")[2]
-        return cls.objects.filter(Q(email=email) | Q(domain=domain)).exists()

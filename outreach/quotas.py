@@ -5,9 +5,8 @@ per recipient domain per day. They are rolling windows counted from the outbox i
 claimed for sending or sent), so there is no counter to drift out of step with what went out.
 
 No overshoot under concurrent workers: `sending` checks the quotas and claims the row while
-holding one PostgreSQL advisory lock for the mailbox (`hold_mailbox_lock`), so two workers can
-never both see "29 of 30 this minute" and both send. The lock is held for a few milliseconds
-(the claim), never during SMTP delivery.
+holding the mailbox lock (`locks.hold_mailbox_lock`), so two workers can never both see "29 of 30
+this minute" and both send. The lock is held for the claim only, never during SMTP delivery.
 """
 
 from dataclasses import dataclass
@@ -15,14 +14,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from leadops import runtime
 from outreach.models import EmailDraft
 
-# Any fixed number; it names "the sending mailbox" for pg_advisory_xact_lock.
-_MAILBOX_LOCK_KEY = 4_2024_0001
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COUNTED_STATES = (EmailDraft.State.SENDING, EmailDraft.State.SENT)
 
@@ -33,16 +29,6 @@ class Deferral:
 
     until: datetime
     reason: str
-
-
-def hold_mailbox_lock() -> None:
-    """Serialize quota checks + claims until the current transaction ends (PostgreSQL only).
-
-    SQLite (the embedded default) runs tasks inline and locks the whole database on write.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAILBOX_LOCK_KEY])
 
 
 def check(to_email: str, lead_id: Any, now: datetime) -> Deferral | None:

@@ -19,14 +19,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadops import llm
 from leads.models import ActivityLog, Lead
-from outreach import sequences
+from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
-from outreach.unsubscribe import suppress
+from outreach.stopping import stop
+from outreach.suppression import suppress
 
 
 class Classification(models.TextChoices):
@@ -194,8 +196,6 @@ def receive(message: InboundEmail) -> ReceiveResult:
 
 def log_reply(lead: Lead, user: Any, text: str, classification: str | None = None) -> str:
     """A reply that arrived another way (phone, LinkedIn, a forwarded email), logged by a person."""
-    from django.core.exceptions import ValidationError
-
     if not text.strip():
         raise ValidationError({"text": "Paste or summarise the reply."})
     if classification and classification not in Classification.values:
@@ -205,6 +205,8 @@ def log_reply(lead: Lead, user: Any, text: str, classification: str | None = Non
         classification, reading = read_reply(text)
     _act(lead, classification, {"text": text.strip()[:5000], "logged_by_hand": True, **reading}, actor=user,
          bounced_address=lead.email, hard_bounce=True)
+    # A person's own change shows at once; replies from the inbound hook wait for the caches to age.
+    announce_leads_changed()
     return classification
 
 
@@ -223,4 +225,4 @@ def _act(lead: Lead, classification: str, payload: dict[str, Any], *, actor: Any
         if classification == Classification.UNSUBSCRIBE and lead.email:
             suppress(email=lead.email, reason=Suppression.Reason.OPTED_OUT, source="reply asking to stop", actor=actor)
         elif classification in _STOPS:
-            sequences.stop(lead, f"replied ({label})", actor=actor)
+            stop(lead, f"replied ({label})", actor=actor)

@@ -1,20 +1,25 @@
-"""The outbox: sends an approved EmailDraft at most once, in mock or SMTP mode.
+"""The outbox: sends an approved EmailDraft at most once, in mock or SMTP mode (`leadops.mail`).
 
 State machine of a draft (see EmailDraft): draft -> approved -> sending -> sent, with
 rejected / cancelled / failed as ends. This module owns approved -> sending -> sent | failed |
-cancelled; `outreach.approval` owns the steps before.
+cancelled; `outreach.approval` owns the steps before. A sent first touch enrolls the lead in
+the follow-up sequence (`sequences.enroll`), in the transaction that marks it sent.
+
+The outbox runs as one task, `send_draft`, defined here beside the outbox it drives (as pretix
+keeps its mail_send_task in its mail service): approval queues it, and the beat glue in
+`outreach.tasks` sits above approval.
 
 How "at most once" holds:
 
-1. Claim. Under the mailbox lock (`quotas.hold_mailbox_lock`) the quotas are checked and the row
+1. Claim. Under the mailbox lock (`locks.hold_mailbox_lock`) the quotas are checked and the row
    is claimed with a conditional UPDATE (state approved -> sending). Only one of any number of
    tasks, workers or double clicks gets an update count of 1; the others return "skipped".
 2. Message-ID first. The Message-ID is made and stored in the same UPDATE, before anything leaves,
    so every trace of a delivery (mailbox, reply threading, a bounce) names this row.
-3. Who is still sending? The claiming process holds a session-level PostgreSQL advisory lock on
-   the row for the whole delivery. A database connection dies with its process, and the lock
-   with it, so a later task that finds the row in "sending" can tell a live sender (lock taken:
-   leave it alone) from a dead one (lock free).
+3. Who is still sending? The claiming process holds the row's send lock (`locks.hold_send_lock`)
+   for the whole delivery. A database connection dies with its process, and the lock with it,
+   so a later task that finds the row in "sending" can tell a live sender (lock taken: leave it
+   alone) from a dead one (lock free).
 4. A row whose sender died mid-send is never sent again automatically: the SMTP server may or
    may not have accepted the message before the worker died, and a duplicate in a prospect's
    inbox is worse than a missing follow-up. It is marked failed with the Message-ID and a reason
@@ -32,18 +37,20 @@ from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from leadops import runtime
+from leadops import mail
 from leads.models import ActivityLog, Lead
-from outreach import compliance, quotas
+from outreach import locks, quotas, sequences
+from outreach.compliance import LintResult, footer_for, lint
 from outreach.models import EmailDraft, Suppression
-from outreach.unsubscribe import suppress, suppression_for, unsubscribe_url
+from outreach.suppression import suppress, suppression_for
+from outreach.unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 State = EmailDraft.State
@@ -64,13 +71,6 @@ def transition(draft_id: Any, from_states: tuple[str, ...], to_state: str, **fie
     )
 
 
-def enqueue(draft: EmailDraft) -> None:
-    """Ask a worker to send this draft once the current transaction commits."""
-    from outreach.tasks import send_draft
-
-    send_draft.delay_on_commit(str(draft.pk))
-
-
 def where_it_stands(draft: EmailDraft) -> str:
     """What a person who just approved this draft is told: sent, or when it will go and why not now."""
     draft.refresh_from_db()
@@ -85,32 +85,12 @@ def where_it_stands(draft: EmailDraft) -> str:
         until, reason = draft.send_after, draft.deferred_reason
     else:
         # The send task has not run yet (a worker picks it up): say now whether a quota or the window will hold it.
-        deferral = quotas.check(recipient(draft), draft.lead_id, now)
+        deferral = quotas.check(draft.recipient, draft.lead_id, now)
         if deferral is None:
             return "Approved: the email goes out in a moment."
         until, reason = deferral.until, deferral.reason
     zone = quotas.Window.current().zone
     return f"Approved. It waits until {timezone.localtime(until, zone):%a %d %b %H:%M %Z}: {reason[:1].lower()}{reason[1:]}."
-
-
-def footer_for(email: str) -> str:
-    return render_to_string(
-        "emails/footer.txt",
-        {"postal_address": runtime.get("SENDER_POSTAL_ADDRESS"), "unsubscribe_url": unsubscribe_url(email)},
-    ).strip()
-
-
-def recipient(draft: EmailDraft) -> str:
-    return (draft.to_email or draft.lead.email).strip().lower()
-
-
-def lint_draft(draft: EmailDraft, subject: str | None = None, body: str | None = None) -> compliance.LintResult:
-    """The compliance lint of the message as this recipient would get it."""
-    return compliance.lint(
-        draft.subject if subject is None else subject,
-        draft.body if body is None else body,
-        footer_for(recipient(draft) or "unknown@invalid"),
-    )
 
 
 def build_message(draft: EmailDraft, to_email: str, footer: str) -> EmailMessage:
@@ -134,6 +114,12 @@ def make_message_id() -> str:
     return make_msgid(domain=domain)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_draft(draft_id: str) -> str:
+    """The outbox task: send one draft (queued on approval and by the outbox beat)."""
+    return send(draft_id)
+
+
 def send(draft_id: Any) -> str:
     """Send one approved draft if it is due; returns what happened (for logs and tests)."""
     draft = EmailDraft.objects.select_related("lead").filter(pk=draft_id).first()
@@ -146,14 +132,14 @@ def send(draft_id: Any) -> str:
     now = timezone.now()
     if draft.send_after and draft.send_after > now:
         return "deferred"
-    to_email = recipient(draft)
+    to_email = draft.recipient
     footer = footer_for(to_email) if "@" in to_email else ""
-    lint = compliance.lint(draft.subject, draft.body, footer)
-    refusal = _refusal(draft, to_email, lint)
+    checked = lint(draft.subject, draft.body, footer)
+    refusal = _refusal(draft, to_email, checked)
     if refusal:
         return refusal
     with transaction.atomic():
-        quotas.hold_mailbox_lock()
+        locks.hold_mailbox_lock()
         now = timezone.now()
         deferral = quotas.check(to_email, draft.lead_id, now)
         if deferral:
@@ -164,20 +150,20 @@ def send(draft_id: Any) -> str:
         message_id = draft.message_id or make_message_id()
         claimed = EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
             state=State.SENDING, claimed_at=now, send_attempts=F("send_attempts") + 1, message_id=message_id,
-            to_email=to_email, send_after=None, deferred_reason="", lint=lint.as_dict(), updated_at=now,
+            to_email=to_email, send_after=None, deferred_reason="", lint=checked.as_dict(), updated_at=now,
         )
         if not claimed:
             return "skipped: claimed elsewhere"
-        _hold_draft_lock(draft.pk)
+        locks.hold_send_lock(draft.pk)
     try:
         draft.state, draft.claimed_at, draft.message_id, draft.to_email = State.SENDING, now, message_id, to_email
         draft.send_attempts += 1
         return _deliver(draft, to_email, footer)
     finally:
-        _release_draft_lock(draft.pk)
+        locks.release_send_lock(draft.pk)
 
 
-def _refusal(draft: EmailDraft, to_email: str, lint: compliance.LintResult) -> str:
+def _refusal(draft: EmailDraft, to_email: str, lint: LintResult) -> str:
     """Checks that stop a send for good: no address, suppressed, blocking lint. '' if none."""
     if "@" not in to_email:
         return _fail(draft, "The lead has no email address.", from_states=(State.APPROVED,))
@@ -193,25 +179,22 @@ def _refusal(draft: EmailDraft, to_email: str, lint: compliance.LintResult) -> s
 
 
 def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
-    mode = runtime.get("EMAIL_MODE")
     message = build_message(draft, to_email, footer)
-    if mode == "smtp":
-        try:
-            with get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False) as mailer:
-                mailer.send_messages([message])
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
-                smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
-                OSError) as error:
-            return _handle_smtp_error(draft, to_email, error)
+    try:
+        mode = mail.deliver(message)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
+            smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
+            OSError) as error:
+        return _handle_smtp_error(draft, to_email, error)
     now = timezone.now()
     with transaction.atomic():
-        if not transition(draft.pk, (State.SENDING,), State.SENT, sent_at=now, sent_in_mock=(mode == "mock"),
+        if not transition(draft.pk, (State.SENDING,), State.SENT, sent_at=now, sent_in_mock=(mode == mail.MOCK),
                           failure_reason=""):
             # Only a person or the recovery task can move a row out of "sending"; it was delivered anyway.
             logger.error("Draft %s was delivered but is no longer in 'sending'", draft.pk)
         payload: dict[str, Any] = {"draft": str(draft.pk), "variant": draft.variant, "to": to_email,
                                    "subject": draft.subject, "message_id": draft.message_id, "mode": mode}
-        if mode == "mock":
+        if mode == mail.MOCK:
             # Mock mode keeps the message exactly as it would have left, so it can be read back.
             payload["message"] = message.message().as_string()
         ActivityLog.record(draft.lead, ActivityLog.Type.EMAIL_SENT, payload=payload)
@@ -220,8 +203,6 @@ def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
 
 
 def _after_sent(draft: EmailDraft, sent_at: Any) -> None:
-    from outreach import sequences
-
     lead = draft.lead
     if lead.status in _CONTACTABLE:
         previous = lead.status
@@ -262,7 +243,7 @@ def _fail(draft: EmailDraft, reason: str, *, from_states: tuple[str, ...]) -> st
 
 def recover_if_interrupted(draft: EmailDraft) -> str:
     """A task found the row in "sending": leave a live sender alone, close out a dead one."""
-    if not _try_draft_lock(draft):
+    if not locks.try_send_lock(draft.pk, draft.claimed_at, abandoned_before=timezone.now() - INTERRUPTED_AFTER):
         return "skipped: being sent"
     try:
         reason = (
@@ -272,7 +253,7 @@ def recover_if_interrupted(draft: EmailDraft) -> str:
         )
         return "interrupted" if _fail(draft, reason, from_states=(State.SENDING,)) == "failed" else "skipped"
     finally:
-        _release_draft_lock(draft.pk)
+        locks.release_send_lock(draft.pk)
 
 
 def recover_interrupted_sends() -> int:
@@ -280,28 +261,3 @@ def recover_interrupted_sends() -> int:
     stale = EmailDraft.objects.filter(state=State.SENDING, claimed_at__lt=timezone.now() - INTERRUPTED_AFTER)
     return sum(recover_if_interrupted(draft) == "interrupted" for draft in stale.select_related("lead"))
 
-
-def _lock_key(draft_id: Any) -> int:
-    # pg advisory locks take a signed 64-bit key; the low bits of the uuid are random enough.
-    return int(str(draft_id).replace("-", ""), 16) & 0x7FFF_FFFF_FFFF_FFFF
-
-
-def _hold_draft_lock(draft_id: Any) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(draft_id)])
-
-
-def _try_draft_lock(draft: EmailDraft) -> bool:
-    if connection.vendor != "postgresql":
-        # SQLite runs tasks inline in one process: a row still "sending" after a while was abandoned.
-        return bool(draft.claimed_at and draft.claimed_at < timezone.now() - INTERRUPTED_AFTER)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(draft.pk)])
-        return bool(cursor.fetchone()[0])
-
-
-def _release_draft_lock(draft_id: Any) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(draft_id)])

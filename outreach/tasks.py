@@ -1,4 +1,8 @@
-"""Celery glue for outreach: take ids, call the job module, report what happened. Safe to run twice."""
+"""Celery glue for outreach's beat jobs: take ids, call the job modules, report what happened. Safe to run twice.
+
+The outbox's own task, `send_draft`, lives with the outbox in `outreach.sending`, so that approval
+(below this module) can queue it.
+"""
 
 from datetime import timedelta
 
@@ -6,16 +10,12 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach import briefing, sending, sequences
+from outreach import approval, briefing, sending, sequences
 from outreach.models import EmailDraft
+from outreach.sending import send_draft
 
 # An approved row with no send time and no claim after this long lost its task (broker down at approval).
 _LOST_AFTER = timedelta(minutes=5)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_draft(draft_id: str) -> str:
-    return sending.send(draft_id)
 
 
 @shared_task(ignore_result=True)
@@ -39,7 +39,10 @@ def recover_interrupted_sends() -> int:
 
 @shared_task(ignore_result=True)
 def draft_due_follow_ups() -> int:
-    return sequences.draft_due_steps()
+    """Beat: draft the follow-up steps that are due, then let approval pass those that need no person."""
+    drafts = sequences.draft_due_steps()
+    approval.auto_approve_follow_ups(drafts)
+    return len(drafts)
 
 
 @shared_task(ignore_result=True)

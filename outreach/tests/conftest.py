@@ -15,6 +15,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from conftest import LeadFactory
 from leadops import runtime
+from leads.signals import leads_changed
 from outreach.models import EmailDraft
 from scoring.tests.conftest import fake_llm, llm_on  # noqa: F401  (the fake OpenAI server, shared)
 
@@ -110,6 +111,21 @@ def _always_open_send_window(settings) -> None:  # type: ignore[no-untyped-def]
     """Most tests are about other things than the window; the window tests set their own."""
     settings.SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     settings.SEND_WINDOW_HOURS = "00:00-24:00"
+
+
+@pytest.fixture
+def announcements() -> Iterator[list[dict]]:
+    """Each `leads_changed` sent while the test runs (run on-commit callbacks to hear them)."""
+    heard: list[dict] = []
+
+    def listen(**kwargs: object) -> None:
+        heard.append(kwargs)
+
+    leads_changed.connect(listen)
+    try:
+        yield heard
+    finally:
+        leads_changed.disconnect(listen)
 
 
 @pytest.fixture

@@ -182,3 +182,39 @@ def test_saving_a_subject_longer_than_fits_is_refused_with_the_limit(draft_facto
         approval.save_edit(draft, rep, "x" * 250, draft.body)
     draft.refresh_from_db()
     assert draft.subject == "Acme Industries and lead routing"
+
+
+def test_each_decision_on_a_draft_announces_once_that_leads_changed_and_an_edit_does_not(
+    draft_factory, rep, announcements, django_capture_on_commit_callbacks
+):
+    decisions = [
+        lambda: approval.approve(draft_factory(), rep, send=False),
+        lambda: approval.reject(draft_factory(), rep, "Wrong tone"),
+        lambda: approval.needs_info(draft_factory(), rep, "- How many leads a month?"),
+        lambda: approval.disqualify(draft_factory().lead, rep, "Student project"),
+    ]
+    for decision in decisions:
+        with django_capture_on_commit_callbacks(execute=True):
+            decision()
+    assert len(announcements) == len(decisions)
+    draft = draft_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval.save_edit(draft, rep, "Another subject", draft.body)
+    assert len(announcements) == len(decisions)
+
+
+def test_a_second_click_on_approve_announces_nothing(draft_factory, rep, announcements,
+                                                    django_capture_on_commit_callbacks):
+    draft = draft_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval.approve(draft, rep, send=False)
+        approval.approve(draft, rep, send=False)
+    assert len(announcements) == 1
+
+
+def test_bulk_approve_announces_once_for_the_whole_batch(draft_factory, rep, announcements,
+                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = approval.bulk_approve([draft_factory(), draft_factory(), draft_factory()], rep)
+    assert len(result.approved) == 3
+    assert len(announcements) == 1

@@ -1,6 +1,5 @@
 from leadops import runtime
-from outreach.compliance import lint
-from outreach.sending import footer_for
+from outreach.compliance import footer_for, lint, lint_draft
 
 FOOTER_TO = "dana@acme-industries.com"
 GOOD_BODY = "Hi Dana,\n\nThanks for reaching out about lead routing. Would a short call next week help?\n\nSam"
@@ -50,3 +49,10 @@ def test_tone_problems_are_warnings_not_blockers(db):
     result = _lint(subject="BIG NEWS FOR YOU", body=GOOD_BODY + " This is HUGE, REALLY AMAZING stuff!!! Last chance.")
     assert result.ok
     assert [warning.split(" ")[0] for warning in result.warnings] == ["Subject", "Shouting:", "Excessive", "Pressure"]
+
+
+def test_a_draft_is_linted_with_the_footer_its_recipient_will_get(draft_factory):
+    draft = draft_factory(to_email="")
+    assert draft.recipient == draft.lead.email.lower()
+    assert lint_draft(draft) == lint(draft.subject, draft.body, footer_for(draft.lead.email))
+    assert lint_draft(draft).ok

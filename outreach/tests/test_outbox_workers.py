@@ -13,7 +13,7 @@ from leadops import runtime
 from leads.models import ActivityLog
 from outreach import approval, sending
 from outreach.models import EmailDraft
-from outreach.tasks import send_draft
+from outreach.sending import send_draft
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 State = EmailDraft.State

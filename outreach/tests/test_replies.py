@@ -133,3 +133,10 @@ def test_a_person_can_log_a_reply_that_arrived_another_way(sent_draft, rep):
     logged = sent_draft.lead.activities.get(type=ActivityLog.Type.REPLY_RECEIVED)
     assert logged.actor == rep and logged.payload["logged_by_hand"] is True
     assert Enrollment.objects.get(lead=sent_draft.lead).status == Enrollment.Status.STOPPED
+
+
+def test_a_reply_logged_by_hand_announces_that_leads_changed(sent_draft, rep, announcements,
+                                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        replies.log_reply(sent_draft.lead, rep, "Called back: wants a demo next week")
+    assert len(announcements) == 1

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from leadops import runtime
 from leads.models import ActivityLog, Lead
-from outreach import sending, tasks
+from outreach import locks, sending, tasks
 from outreach.models import EmailDraft, Enrollment, Suppression
 
 State = EmailDraft.State
@@ -120,7 +120,7 @@ def test_a_row_another_live_process_is_sending_is_left_alone(approved):
     other = psycopg.connect(dbname=params["dbname"], user=params.get("user"), host=params.get("host"),
                             port=params.get("port"), autocommit=True)
     try:
-        other.execute("SELECT pg_advisory_lock(%s)", [sending._lock_key(approved.pk)])
+        other.execute("SELECT pg_advisory_lock(%s)", [locks.send_lock_key(approved.pk)])
         assert sending.send(approved.pk) == "skipped: being sent"
     finally:
         other.close()

@@ -45,8 +45,8 @@ def test_overlapping_beat_runs_draft_each_step_once(enrolled):
     stale = Enrollment.objects.select_related("lead", "sequence").get(pk=enrolled.pk)
     now = SENT_AT + timedelta(days=3, hours=1)
     # Two runs that both read the enrollment before either drafted.
-    assert sequences._draft_step(stale, now) is True
-    assert sequences._draft_step(stale, now) is False
+    assert sequences._draft_step(stale, now) is not None
+    assert sequences._draft_step(stale, now) is None
     assert _run_beat_on(3) == 0
     assert _follow_ups(enrolled.lead) == [("follow_up_1", "draft")]
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from outreach import briefing, sending, sequences
+from outreach import briefing, sending, tasks
 from outreach.models import EmailDraft
 
 
@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--briefing", action="store_true", help="Also send today's manager briefing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        interrupted = sending.recover_interrupted_sends()
-        drafted = sequences.draft_due_steps()
+        interrupted = tasks.recover_interrupted_sends()
+        drafted = tasks.draft_due_follow_ups()
         outcomes: dict[str, int] = {}
         due = EmailDraft.objects.filter(state=EmailDraft.State.APPROVED).values_list("pk", flat=True)
         for draft_id in list(due):

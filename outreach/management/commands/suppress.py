@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from outreach.models import Suppression
-from outreach.unsubscribe import suppress
+from outreach.suppression import suppress
 
 
 class Command(BaseCommand):
