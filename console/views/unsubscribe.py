@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from outreach.models import Suppression
-from outreach.unsubscribe import read_token, suppress
+from outreach.suppression import suppress
+from outreach.unsubscribe import read_token
 
 
 @login_not_required
