@@ -131,7 +131,6 @@ def log_reply(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     except ValidationError as problem:
         error = " ".join(problem.messages)
     else:
-        lead_dashboard.invalidate()
         notice = f"Reply logged as {replies.Classification(classification).label.lower()}."
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)

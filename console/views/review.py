@@ -125,7 +125,6 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
 def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
     chosen = waiting_drafts(request.user).filter(pk__in=_uuids(request.POST.getlist("draft"))).select_related("lead")
     result = approval.bulk_approve(list(chosen), request.user)
-    lead_dashboard.invalidate()
     if result.approved:
         messages.success(request, f"Approved {len(result.approved)} draft{'s' if len(result.approved) != 1 else ''}; "
                                   "they go out within the send window and quotas.")
@@ -170,7 +169,6 @@ def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft],
         return _draft_response(request, draft, error=" ".join(error.messages))
     except PermissionDenied as error:
         return _draft_response(request, draft, error=str(error))
-    lead_dashboard.invalidate()
     return _draft_response(request, draft, notice=notice)
 
 
