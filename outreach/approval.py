@@ -5,9 +5,10 @@ Operations the review queue calls (each logs an ActivityLog entry with the actor
 - `approve(draft, user, *, subject=None, body=None, send=True) -> LintResult`
   Edit-then-approve in one step. Runs the compliance lint and the suppression check first;
   blocking problems raise ValidationError with one message per problem. A draft flagged
-  `needs_approval` (while its lead's gate is not cleared) can only be approved by a manager. Approving an already approved / sent
-  draft is a no-op (a double click), never a second send. `user=None` is the system
-  (auto-approval of follow-ups). Enqueues the send after commit when `send` is true.
+  `needs_approval` (while its lead's gate is not cleared) can only be approved by a manager.
+  Approving an already approved / sent draft is a no-op (a double click), never a second send.
+  `user=None` is the system (auto-approval of follow-ups). Queues the outbox task
+  (`sending.send_draft`) after commit when `send` is true.
 - `save_edit(draft, user, subject, body) -> LintResult`: edit without approving.
 - `reject(draft, user, reason)`: draft or approved (not yet claimed) -> rejected.
 - `needs_info(draft, user, questions) -> EmailDraft`: cancels the draft, drafts a clarifying
@@ -181,7 +182,8 @@ def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
     questions = _required_text(user, questions, "questions", "Write the questions the lead should answer.")
     lead = draft.lead
     with transaction.atomic():
-        if not transition(draft.pk, (State.DRAFT,), State.CANCELLED, rejection_reason="Replaced by a clarifying question"):
+        if not transition(draft.pk, (State.DRAFT,), State.CANCELLED,
+                          rejection_reason="Replaced by a clarifying question"):
             raise ValidationError("Only a draft that is not yet approved can be turned into a question.")
         rendered = drafting.render_variant(lead, EmailDraft.Variant.CLARIFYING_QUESTION, questions=questions)
         question = drafting.save_draft(lead, EmailDraft.Variant.CLARIFYING_QUESTION, rendered,

@@ -28,7 +28,8 @@ def stop(lead: Lead, reason: str, *, actor: Any = None, cancel: Literal["follow_
     if cancel == "follow_ups":
         unsent = unsent.filter(enrollment__isnull=False)
     cancelled = [str(pk) for pk in unsent.values_list("pk", flat=True)]
-    unsent.update(state=EmailDraft.State.CANCELLED, rejection_reason=f"Sequence stopped: {reason}"[:300], updated_at=now)
+    unsent.update(state=EmailDraft.State.CANCELLED, rejection_reason=f"Sequence stopped: {reason}"[:300],
+                  updated_at=now)
     if stopped or cancelled:
         ActivityLog.record(lead, ActivityLog.Type.SEQUENCE, actor=actor,
                            payload={"event": "stopped", "reason": reason, "cancelled_drafts": cancelled})
