@@ -114,7 +114,8 @@ def make_message_id() -> str:
     return make_msgid(domain=domain)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+# The task keeps the name it had in outreach/tasks.py, so messages queued before a deploy still find it.
+@shared_task(name="outreach.tasks.send_draft", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_draft(draft_id: str) -> str:
     """The outbox task: send one draft (queued on approval and by the outbox beat)."""
     return send(draft_id)
