@@ -10,10 +10,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadops import llm
+from leadops import llm, prompts
 from outreach import drafting
 from scoring import enrichment as enrichment_module
-from scoring import prompts, rules
+from scoring import rules
 from scoring.pipeline import redaction, routing
 from scoring.pipeline.state import (
     CompanyMemory,

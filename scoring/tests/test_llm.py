@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from leadops import llm
-from scoring import prompts
+from leadops import prompts
 from scoring.tests.fake_openai import Reply, lead_data
 
 pytestmark = pytest.mark.django_db
