@@ -479,12 +479,12 @@ def test_a_run_commits_without_waiting_for_the_disk_and_its_statements_are_prepa
 
 def test_a_company_another_batch_created_meanwhile_is_reused_not_duplicated():
     from leads.models import Company
-    from scoring.pipeline import bulk
+    from scoring.pipeline import writes
 
     existing = CompanyFactory(domain="northwind-logistics.com", name="Northwind")
     fresh, raced = Company(domain="acme-industries.com", name="Acme"), Company(domain="northwind-logistics.com")
 
-    bulk.upsert(Company, [fresh, raced], unique_field="domain", update_fields=["updated_at"])
+    writes.upsert(Company, [fresh, raced], unique_field="domain", update_fields=["updated_at"])
 
     assert raced.pk == existing.pk and Company.objects.get(pk=existing.pk).name == "Northwind"
     assert Company.objects.get(pk=fresh.pk).name == "Acme"
