@@ -86,6 +86,15 @@ def test_the_tasks_acknowledge_late_and_cap_their_retries():
         assert OperationalError in task.autoretry_for
 
 
+def test_the_tasks_keep_the_names_the_beat_schedule_and_queued_messages_use(settings):
+    names = {task.name for task in (tasks.qualify_batch, tasks.qualify_lead, tasks.requalify_stranded,
+                                    tasks.rescore_open_leads, tasks.retrain_scoring)}
+    assert names == {f"scoring.tasks.{name}" for name in (
+        "qualify_batch", "qualify_lead", "requalify_stranded", "rescore_open_leads", "retrain_scoring")}
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+            if entry["task"].startswith("scoring.")} <= names
+
+
 def test_queueing_qualification_or_retraining_loads_no_numpy():
     """Every process that may queue these tasks imports them (the CSV import's too, with its memory budget);
     numpy (~15 MB) is loaded only where a learned version scores or trains."""
