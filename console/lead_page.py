@@ -15,7 +15,7 @@ from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
 from outreach.replies import Classification
 from scoring.models import Trace
-from scoring.tasks import RESCORED_STATUSES, STRANDED_AFTER
+from scoring.requalification import RESCORED_STATUSES, STRANDED_AFTER
 
 TIMELINE_LIMIT = 100
 # What the page opens with; "Show older activity" loads up to TIMELINE_LIMIT.

@@ -63,7 +63,7 @@ class EmailText(BaseModel):
 
 @dataclass
 class Prompt:
-    """A versioned prompt file (see scoring/prompts)."""
+    """A versioned prompt file (see leadops/prompts)."""
 
     name: str
     version: str

@@ -52,7 +52,7 @@ class BriefingSummary(BaseModel):
 
 def llm_summary(briefing: Briefing) -> str:
     """The LLM's opening lines, or "" when it is off or fails (the numbers speak for themselves)."""
-    from scoring import prompts
+    from leadops import prompts
 
     if not llm.enabled():
         return ""

@@ -139,7 +139,7 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
 def read_reply(text: str, *, sender: str = "", subject: str = "",
                headers: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
     """The classification and how it was reached ({"classified_by": "rules" | "llm", ...})."""
-    from scoring import prompts
+    from leadops import prompts
 
     by_rules = classify(text, sender=sender, subject=subject, headers=headers)
     if by_rules in (Classification.UNSUBSCRIBE, Classification.BOUNCE) or not llm.enabled():

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from leads.models import Company, Lead
 from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot, Signals
 from scoring.website import domain_of, is_blocked, website_profile
 
@@ -263,8 +264,6 @@ def offline_inputs(
 
 def company_memory(domains: Iterable[str], exclude_lead_ids: Iterable[Any]) -> dict[str, CompanyMemory]:
     """Per domain: leads already known there (other than these) and how they ended."""
-    from leads.models import Company
-
     wanted = [domain for domain in set(domains) if domain]
     company_ids = (
         dict(Company.objects.filter(domain__in=wanted).values_list("domain", "pk")) if wanted else {}
@@ -276,8 +275,6 @@ def company_memory_by_id(
     company_ids: dict[str, int], exclude_lead_ids: Iterable[Any]
 ) -> dict[str, CompanyMemory]:
     """company_memory for companies already loaded ({domain: company id}), in one query."""
-    from leads.models import Lead
-
     if not company_ids:
         return {}
     domains = {company_id: domain for domain, company_id in company_ids.items()}

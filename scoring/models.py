@@ -1,19 +1,20 @@
 """Versioned scoring configurations and the trace of every qualification run."""
 
 import uuid
-from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from scoring.rules import DEFAULT_THRESHOLDS
 
 
 class ScoringConfig(models.Model):
     """One version of the scoring: rule weights, thresholds and (when learned) the fitted model.
 
     Versions are never edited once saved: a change is a new version, and any earlier
-    version can be activated again. Exactly one version is active at a time.
+    version can be activated again (scoring.versions). Exactly one version is active at a time.
     """
 
     class Source(models.TextChoices):
@@ -80,30 +81,8 @@ class ScoringConfig(models.Model):
         if self.scores_with_model():
             cutoffs = self.model["cutoffs"]
         else:
-            from scoring.rules import DEFAULT_THRESHOLDS
-
             cutoffs = {**DEFAULT_THRESHOLDS, **self.thresholds}
         return {"hot": int(cutoffs["hot"]), "warm": int(cutoffs["warm"])}
-
-    def activate(self, user: Any = None) -> None:
-        """Make this the version that scores leads; the previous one stays for rollback.
-
-        Once committed, the open leads are qualified again under it (in the background).
-        """
-        with transaction.atomic():
-            ScoringConfig.objects.select_for_update().filter(is_active=True).exclude(pk=self.pk).update(is_active=False)
-            self.is_active = True
-            self.activated_at = timezone.now()
-            self.save(update_fields=["is_active", "activated_at"])
-            # Scores on the dashboard should follow the version in force, not the one that was.
-            version = self.version
-            transaction.on_commit(lambda: _rescore_open_leads(version))
-
-
-def _rescore_open_leads(version: int) -> None:
-    from scoring.tasks import rescore_open_leads
-
-    rescore_open_leads.delay(version)
 
 
 class Trace(models.Model):

@@ -1,7 +1,8 @@
 """A manager tuning the scoring by hand: read the edited weights, preview their effect, save a version.
 
 Saving never edits a version: it creates a new ScoringConfig (source "manual") whose parent is
-the one it was edited from, and activates it; any earlier version can be activated again.
+the one it was edited from, and activates it (scoring.versions, which also re-scores the open leads
+and tells the lead lists); any earlier version can be activated again (`versions.roll_back`).
 The preview re-scores a sample of the newest leads under both the active and the edited
 configuration, so a manager sees how the HOT/WARM/COLD split would move before saving. A sample
 keeps the preview under a second at a million leads; the page says how large it was.
@@ -15,7 +16,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from leads.models import Lead
+from scoring import versions
+from scoring.enrichment import offline_inputs
 from scoring.models import ScoringConfig
+from scoring.pipeline.nodes import scored
+from scoring.rules import DEFAULT_PROFILE, DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, Rules
 
 PREVIEW_SAMPLE = 1000
 WEIGHT_LIMIT = 100
@@ -35,10 +40,11 @@ class ScoringEdit:
         return not self.errors
 
 
-def active_config() -> ScoringConfig:
-    """The version in force; the built-in rules (unsaved, version 0) when no version is active yet."""
-    from scoring.rules import DEFAULT_PROFILE, DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
+def config_in_force() -> ScoringConfig:
+    """The version that scores leads, which an edit starts from.
 
+    The built-in rules (unsaved, version 0) when no version is active yet.
+    """
     return ScoringConfig.objects.filter(is_active=True).first() or ScoringConfig(
         version=0, source=ScoringConfig.Source.RULES, weights=dict(DEFAULT_WEIGHTS),
         thresholds=dict(DEFAULT_THRESHOLDS), profile=dict(DEFAULT_PROFILE), notes="Built-in default rules",
@@ -88,9 +94,6 @@ def read_edit(data: Mapping[str, Any], base: ScoringConfig) -> ScoringEdit:
 
 def _labels(leads: list[Lead], inputs: list[tuple[Any, Any, Any]], config: ScoringConfig) -> list[str]:
     """The label the pipeline's score step would give each lead under `config` (learned or rules)."""
-    from scoring.pipeline.nodes import scored
-    from scoring.rules import Rules
-
     rules = Rules.of(config)
     return [scored(lead, snapshot, enriched, memory, rules, config)[0].label
             for lead, (snapshot, enriched, memory) in zip(leads, inputs)]
@@ -113,9 +116,6 @@ def edited(base: ScoringConfig, edit: ScoringEdit) -> ScoringConfig:
 
 def preview(base: ScoringConfig, edit: ScoringEdit, sample_size: int = PREVIEW_SAMPLE) -> dict[str, Any]:
     """HOT/WARM/COLD of the newest leads under the active config and under the edit, side by side."""
-    from scoring.enrichment import offline_inputs
-    from scoring.rules import Rules
-
     leads = list(Lead.objects.order_by("-created_at", "-id")[:sample_size])
     # What the rules read for each lead, with no web fetches in a preview.
     inputs = offline_inputs(leads, Rules.of(base).profile["competitor_domains"])
@@ -148,15 +148,10 @@ def save_version(base: ScoringConfig, edit: ScoringEdit, user: Any) -> ScoringCo
                 config.notes = edit.notes or f"Edited from v{base.version}"
                 config.parent, config.created_by = (base if base.pk else None), user
                 config.save()
-                config.activate(user)
+                versions.activate(config)
             return config
         except IntegrityError:
             # Two managers saved at the same moment and took the same version number: take the next.
             continue
     raise IntegrityError("Could not allocate a new scoring version; please retry.")
 
-
-def rollback(version: int, user: Any) -> ScoringConfig:
-    config = ScoringConfig.objects.get(version=version)
-    config.activate(user)
-    return config

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required
+from scoring import versions
 from scoring.learning import report
 from scoring.models import ScoringConfig
 from scoring.tasks import retrain_scoring
@@ -28,7 +29,7 @@ def model_page(request: HtmxHttpRequest) -> HttpResponse:
 def activate_version(request: HtmxHttpRequest, version: int) -> HttpResponse:
     """A manager makes any version the one that scores leads (a learned candidate, or an earlier one)."""
     config = get_object_or_404(ScoringConfig, version=version)
-    config.activate(request.user)
+    versions.activate(config)
     messages.success(request, f"v{config.version} ({config.get_source_display()}) now scores leads; open leads are being re-scored with it.")
     return _model_page(request) if request.htmx else redirect("scoring:model")
 
@@ -42,7 +43,7 @@ def rollback_version(request: HtmxHttpRequest) -> HttpResponse:
     if previous is None:
         messages.error(request, "There is no earlier active version to roll back to.")
     else:
-        previous.activate(request.user)
+        versions.activate(previous)
         messages.success(request, f"Rolled back to v{previous.version} ({previous.get_source_display()}).")
     return _model_page(request) if request.htmx else redirect("scoring:model")
 

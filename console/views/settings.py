@@ -13,8 +13,7 @@ from leadops import runtime
 from leadops.http import HtmxHttpRequest
 from leadops.models import SettingChange
 from leadops.roles import manager_required
-from console import dashboard as lead_dashboard
-from scoring import tuning
+from scoring import tuning, versions
 from scoring.models import ScoringConfig
 
 HISTORY_LIMIT = 20
@@ -57,7 +56,7 @@ def _weight_groups(config: ScoringConfig, edit: tuning.ScoringEdit | None) -> li
 def _page(request: HtmxHttpRequest, *, edit: tuning.ScoringEdit | None = None,
           preview: dict[str, Any] | None = None, runtime_values: dict[str, Any] | None = None,
           runtime_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
-    config = tuning.active_config()
+    config = tuning.config_in_force()
     context = {
         "config": config,
         "edit": edit,
@@ -81,7 +80,7 @@ def settings_page(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def scoring_preview(request: HtmxHttpRequest) -> HttpResponse:
     """The HOT/WARM/COLD split under the weights being edited; nothing is saved."""
-    config = tuning.active_config()
+    config = tuning.config_in_force()
     edit = tuning.read_edit(request.POST, config)
     preview = tuning.preview(config, edit) if edit.is_valid else None
     if request.htmx:
@@ -92,7 +91,7 @@ def scoring_preview(request: HtmxHttpRequest) -> HttpResponse:
 @manager_required
 @require_POST
 def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
-    config = tuning.active_config()
+    config = tuning.config_in_force()
     edit = tuning.read_edit(request.POST, config)
     if not edit.is_valid:
         return _page(request, edit=edit, status=422)
@@ -100,7 +99,6 @@ def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
         messages.info(request, f"Nothing changed; v{config.version} stays active.")
         return redirect("scoring:settings")
     saved = tuning.save_version(config, edit, request.user)
-    lead_dashboard.invalidate()
     messages.success(request, f"Saved and activated scoring v{saved.version}. Open leads are being re-scored with it.")
     return redirect("scoring:settings")
 
@@ -109,8 +107,7 @@ def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def scoring_rollback(request: HtmxHttpRequest, version: int) -> HttpResponse:
     config = get_object_or_404(ScoringConfig, version=version)
-    tuning.rollback(config.version, request.user)
-    lead_dashboard.invalidate()
+    versions.roll_back(config.version)
     messages.success(request, f"Scoring v{config.version} is active again; open leads are being re-scored with it.")
     return redirect("scoring:settings")
 

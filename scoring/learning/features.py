@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from leads.models import Lead
+from scoring.enrichment import enrich
+from scoring.pipeline.state import LeadSnapshot
 
 FeatureValue = str | float | None
 Features = dict[str, FeatureValue]
@@ -150,9 +152,6 @@ def _enrichment(lead: Lead) -> dict[str, Any]:
     """
     if lead.enrichment:
         return lead.enrichment
-    from scoring.enrichment import enrich
-    from scoring.pipeline.state import LeadSnapshot
-
     return enrich(LeadSnapshot.of(lead), competitor_domains=(), web_enrichment=False).stored()
 
 

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
 from leads.models import Feedback, Lead
+from scoring import versions
 from scoring.learning.evaluation import beats, evaluate_and_fit, fold_aucs
 from scoring.learning.explain import model_of
 from scoring.learning.features import lead_features
@@ -147,7 +148,7 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
             if attempt == 2:  # another version took the number each time
                 raise
     if activate:
-        config.activate(user)
+        versions.activate(config)
     logger.info("learned scoring v%s: AUC %.3f, %s", config.version, metrics["auc"], reason)
     return TrainingResult(config, metrics, activate, reason)
 

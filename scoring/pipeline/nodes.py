@@ -2,7 +2,7 @@
 
 Each node takes the state and the run's context, fills in its part of the state and returns a
 one-line summary for the trace. Nodes never touch the database (the runner loads everything
-they need beforehand and `log_to_crm` saves afterwards), so a batch can run them in threads
+they need beforehand and the save step writes afterwards), so a batch can run them in threads
 while they wait on an LLM or a website.
 """
 
@@ -10,10 +10,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadops import llm
+from leadops import llm, prompts
 from outreach import drafting
 from scoring import enrichment as enrichment_module
-from scoring import prompts, rules
+from scoring import rules
 from scoring.pipeline import redaction, routing
 from scoring.pipeline.state import (
     CompanyMemory,
@@ -95,10 +95,11 @@ def enrich_lead(state: QualificationState, context: RunContext) -> str:
 def _learned_score(lead: Any, enrichment: Enrichment, config: Any, rule_points: int) -> Score | None:
     if config is None or not config.model:
         return None
-    # Imported here: learning is optional and loads numpy.
+    # Imported on first use: the learned model loads numpy (~15 MB), which stays out of the processes
+    # that never score with a learned version, the CSV import's above all (its memory budget).
     from scoring.learning import lead_features, score_learned
 
-    # The learner reads enrichment from the lead; give it this run's, on a copy (log_to_crm saves it).
+    # The learner reads enrichment from the lead; give it this run's, on a copy (the save step stores it).
     lead = copy.copy(lead)
     lead.enrichment = enrichment.stored()
     learned = score_learned(config, lead_features(lead, (config.profile or {}).get("leaky_columns", [])))

@@ -1,4 +1,4 @@
-"""The runner: load a batch of leads, run the nodes for each, save the batch (log_to_crm).
+"""The runner: load a batch of leads, run the nodes for each, save the batch (scoring.pipeline.save).
 
 One code path for one lead and for many: a per-lead task is a batch of one. Everything the
 nodes need from the database (active config, company memory, suppressions) is loaded once per
@@ -24,8 +24,9 @@ from leads.models import Lead
 from scoring import enrichment, rules
 from scoring.models import ScoringConfig
 from scoring.pipeline import reads
-from scoring.pipeline.crm import RunSummary, log_to_crm
+from scoring.pipeline.batch import OVERWRITTEN, LockedBatch, config_key
 from scoring.pipeline.nodes import NODES, Fallback, RunContext
+from scoring.pipeline.save import RunSummary, save_batch
 from scoring.pipeline.state import LeadSnapshot, NodeEvent, QualificationState, fingerprint
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,13 @@ logger = logging.getLogger(__name__)
 _active_config: ScoringConfig | None = None
 
 
-def active_config(key: str | None) -> ScoringConfig | None:
-    """The active ScoringConfig; `key` is what `reads.lock_leads` saw active (None: not known)."""
+def cached_active_config(key: str | None) -> ScoringConfig | None:
+    """The active ScoringConfig, this process's copy while `key` (what the lock saw active) still names it.
+
+    `key` None (not known): read afresh.
+    """
     global _active_config
-    if key is None or _active_config is None or reads.config_key(_active_config) != key:
+    if key is None or _active_config is None or config_key(_active_config) != key:
         _active_config = ScoringConfig.objects.filter(is_active=True).first()
     return _active_config
 
@@ -49,7 +53,7 @@ def load_context(
     *,
     llm_enabled: bool,
     web_enrichment: bool,
-    locked: reads.LockedBatch | None = None,
+    locked: LockedBatch | None = None,
 ) -> RunContext:
     domains = {enrichment.company_domain(lead.email, lead.website) for lead in leads} - {""}
     companies, memory = reads.companies_with_memory(domains, [lead.pk for lead in leads], locked)
@@ -100,12 +104,12 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
 
     In rules mode the batch's leads are locked from the start, since the nodes take milliseconds.
     With the LLM or web enrichment on the nodes wait on the network, so the leads are read without
-    a lock and locked only to save (log_to_crm then skips a lead that changed in between).
+    a lock and locked only to save (the save step then skips a lead that changed in between).
     """
     ids = list(dict.fromkeys(str(lead_id) for lead_id in lead_ids))
     llm_enabled, web_enrichment = llm.enabled(), bool(runtime.get("WEB_ENRICHMENT"))
     if llm_enabled or web_enrichment:
-        leads = list(Lead.objects.filter(pk__in=ids).defer(*reads.OVERWRITTEN))
+        leads = list(Lead.objects.filter(pk__in=ids).defer(*OVERWRITTEN))
         batch = _prepare(ids, leads, None, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
         if len(batch.to_run) > 1:
             with ThreadPoolExecutor(max_workers=settings.LLM_CONCURRENCY) as pool:
@@ -133,24 +137,24 @@ class _Batch:
         for state in self.to_run:
             run_nodes(state, self.context)
 
-    def save(self, locked: reads.LockedBatch) -> RunSummary:
-        summary = log_to_crm(self.to_run, self.unchanged, locked, self.context.companies, self.fingerprint_of)
+    def save(self, locked: LockedBatch) -> RunSummary:
+        summary = save_batch(self.to_run, self.unchanged, locked, self.context.companies, self.fingerprint_of)
         summary.not_found += self.not_found
         return summary
 
 
 def _prepare(
-    ids: list[str], leads: list[Lead], locked: reads.LockedBatch | None, *, llm_enabled: bool, web_enrichment: bool
+    ids: list[str], leads: list[Lead], locked: LockedBatch | None, *, llm_enabled: bool, web_enrichment: bool
 ) -> _Batch:
     """Load the batch's context and set aside the leads whose fingerprint has not changed.
 
     `locked` is the batch as `reads.lock_leads` read it, when the leads are already locked.
     """
-    config = active_config(locked.active_config if locked else None)
+    config = cached_active_config(locked.active_config if locked else None)
     context = load_context(leads, config, llm_enabled=llm_enabled, web_enrichment=web_enrichment, locked=locked)
     suppressed = locked.suppressed if locked else reads.suppressed_addresses(leads)
 
-    # log_to_crm asks again for the rows it saves: in rules mode the very rows read here, under the same lock.
+    # The save step asks again for the rows it saves: in rules mode the very rows read here, under the same lock.
     known: dict[int, tuple[Lead, LeadSnapshot, str]] = {}
 
     def snapshot_of(lead: Lead) -> tuple[Lead, LeadSnapshot, str]:

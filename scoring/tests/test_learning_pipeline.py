@@ -3,6 +3,7 @@
 import pytest
 
 from leads.models import Lead
+from scoring import versions
 from scoring.learning.training import train
 from scoring.pipeline import runner
 from scoring.tests.outcome_data import create_leads_with_outcomes
@@ -33,7 +34,7 @@ def test_the_rules_score_until_there_are_enough_conversions(settings) -> None:
     settings.LEARNING_MIN_CONVERSIONS = 10_000
     create_leads_with_outcomes(300)
     config = train().config
-    config.activate()
+    versions.activate(config)
     lead = qualify(external_id="fresh", first_name="Ada", company_name="Acme",
                    attributes={"Lead Source": "Reference"})
     assert not any(factor["factor"] == "Base rate" for factor in lead.score_factors)

@@ -6,8 +6,7 @@ import json
 import pytest
 import time_machine
 
-from leadops import llm
-from scoring import prompts
+from leadops import llm, prompts
 from scoring.tests.fake_openai import Reply, lead_data
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import pytest
 from conftest import CompanyFactory, LeadFactory
 from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft, Suppression
+from scoring import versions
 from scoring.models import ScoringConfig, Trace
 from scoring.pipeline import runner
 
@@ -394,7 +395,7 @@ def test_a_new_scoring_version_requalifies_leads_with_its_weights():
         thresholds=active.thresholds,
         profile=active.profile,
     )
-    stricter.activate()
+    versions.activate(stricter)
 
     runner.qualify([lead.pk])
 
@@ -406,16 +407,16 @@ def test_a_new_scoring_version_requalifies_leads_with_its_weights():
 def test_rolling_back_to_an_earlier_version_scores_with_it_again():
     lead = qualified()
     original = ScoringConfig.objects.get(is_active=True)
-    ScoringConfig.objects.create(
+    versions.activate(ScoringConfig.objects.create(
         version=ScoringConfig.next_version(),
         source=ScoringConfig.Source.MANUAL,
         weights={**original.weights, "seniority.vp": 0},
         thresholds=original.thresholds,
         profile=original.profile,
-    ).activate()
+    ))
     runner.qualify([lead.pk])
 
-    original.activate()
+    versions.activate(original)
     runner.qualify([lead.pk])
 
     lead.refresh_from_db()
@@ -479,12 +480,12 @@ def test_a_run_commits_without_waiting_for_the_disk_and_its_statements_are_prepa
 
 def test_a_company_another_batch_created_meanwhile_is_reused_not_duplicated():
     from leads.models import Company
-    from scoring.pipeline import bulk
+    from scoring.pipeline import writes
 
     existing = CompanyFactory(domain="northwind-logistics.com", name="Northwind")
     fresh, raced = Company(domain="acme-industries.com", name="Acme"), Company(domain="northwind-logistics.com")
 
-    bulk.upsert(Company, [fresh, raced], unique_field="domain", update_fields=["updated_at"])
+    writes.upsert(Company, [fresh, raced], unique_field="domain", update_fields=["updated_at"])
 
     assert raced.pk == existing.pk and Company.objects.get(pk=existing.pk).name == "Northwind"
     assert Company.objects.get(pk=fresh.pk).name == "Acme"

@@ -1,5 +1,10 @@
 """Celery glue: batches queued after commit, retries only for transient errors, a real worker on Redis."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from celery.exceptions import Retry
 from django.db import OperationalError
@@ -34,7 +39,7 @@ def test_ids_are_sent_in_batches_only_once_the_transaction_commits(
         tasks.enqueue_qualification([lead.pk for lead in leads] + [leads[0].pk])
         assert sent == []
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 3  # one a batch, each queued only once the transaction commits
     assert [len(batch) for batch in sent] == [2, 2, 1]
     assert Lead.objects.filter(status=Lead.Status.QUALIFIED).count() == 5
 
@@ -79,6 +84,26 @@ def test_the_tasks_acknowledge_late_and_cap_their_retries():
         assert task.acks_late is True
         assert task.max_retries == 5
         assert OperationalError in task.autoretry_for
+
+
+def test_the_tasks_keep_the_names_the_beat_schedule_and_queued_messages_use(settings):
+    names = {task.name for task in (tasks.qualify_batch, tasks.qualify_lead, tasks.requalify_stranded,
+                                    tasks.rescore_open_leads, tasks.retrain_scoring)}
+    assert names == {f"scoring.tasks.{name}" for name in (
+        "qualify_batch", "qualify_lead", "requalify_stranded", "rescore_open_leads", "retrain_scoring")}
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+            if entry["task"].startswith("scoring.")} <= names
+
+
+def test_queueing_qualification_or_retraining_loads_no_numpy():
+    """Every process that may queue these tasks imports them (the CSV import's too, with its memory budget);
+    numpy (~15 MB) is loaded only where a learned version scores or trains."""
+    script = ("import sys, django; django.setup(); import scoring.tasks, scoring.versions, scoring.pipeline.runner; "
+              "sys.exit('numpy' in sys.modules)")
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "leadops.settings"}
+    completed = subprocess.run([sys.executable, "-c", script], env=environment, check=False,
+                               cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr or "numpy is loaded with the scoring tasks"
 
 
 @pytest.mark.worker

@@ -3,6 +3,7 @@
 import pytest
 
 from leads.models import Lead
+from scoring import versions
 from scoring.models import ScoringConfig
 from scoring.tests.test_pipeline import qualified
 
@@ -25,7 +26,7 @@ def test_activating_a_version_rescores_open_leads_under_it(django_capture_on_com
     version = _new_version(**{"seniority.vp": 0})
 
     with django_capture_on_commit_callbacks(execute=True):
-        version.activate()
+        versions.activate(version)
 
     open_lead.refresh_from_db()
     closed.refresh_from_db()
@@ -41,7 +42,7 @@ def test_a_version_replaced_before_its_rescore_ran_rescores_nothing(django_captu
 
     qualified()
     first, second = _new_version(**{"seniority.vp": 5}), _new_version(**{"seniority.vp": 10})
-    first.activate()
-    second.activate()
+    versions.activate(first)
+    versions.activate(second)
     assert rescore_open_leads(first.version) == 0
     assert rescore_open_leads(second.version) == 1

@@ -2,6 +2,7 @@
 
 import pytest
 
+from scoring import versions
 from scoring.models import ScoringConfig
 from scoring.tests.outcome_data import create_leads_with_outcomes
 from tests.e2e.browsing import log_in, screenshot
@@ -13,7 +14,7 @@ def test_a_manager_trains_from_the_scoring_model_page_and_rolls_back(page, manag
     rules = ScoringConfig.objects.filter(is_active=True).first()
     if rules is None:  # an earlier test flushed the database, and the seeded version with it
         rules = ScoringConfig.objects.create(version=ScoringConfig.next_version(), source=ScoringConfig.Source.RULES)
-        rules.activate()
+        versions.activate(rules)
     create_leads_with_outcomes(400)
     log_in(page, manager.username)
     page.goto("/scoring/model/")

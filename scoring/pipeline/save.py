@@ -1,10 +1,11 @@
-"""log_to_crm, the last node: saves a batch of finished runs in a few bulk statements.
+"""The save step, the pipeline's last: a batch of finished runs saved in a few bulk statements.
 
 Within one transaction the batch's leads are locked, and a run is saved only if its lead still
 has the inputs the run read (a lead changed meanwhile is left to the run its change queued) and
 was not already saved by a concurrent run. Then, in bulk: companies by domain, lead results,
 timeline entries (SCORED, STATUS_CHANGED, EMAIL_DRAFTED, UNSUBSCRIBED, ERROR), opt-out
-suppressions, the new drafts (superseding pending ones) and one Trace per run.
+suppressions, the new drafts (superseding pending ones) and one Trace per run. In a run's node
+events the step is "log_to_crm", the name stored traces know it by.
 """
 
 import time
@@ -19,9 +20,11 @@ from leads.models import ActivityLog, Company, Lead
 from outreach import drafting
 from outreach.models import EmailDraft, Suppression
 from scoring.models import Trace
-from scoring.pipeline import bulk
-from scoring.pipeline.reads import PIPELINE_VARIANTS, LockedBatch
+from scoring.pipeline import writes
+from scoring.pipeline.batch import PIPELINE_VARIANTS, LockedBatch, Write
 from scoring.pipeline.state import NodeEvent, QualificationState
+
+NODE_NAME = "log_to_crm"
 
 # A lead past these statuses is being worked by people or a sequence: rescored, never re-routed.
 PIPELINE_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.DISQUALIFIED)
@@ -79,7 +82,7 @@ def _companies(
     missing = [_filled(Company(domain=domain), found[domain]) for domain in found if domain not in companies]
     if missing:
         # A concurrent batch may create the same domain: the conflict keeps its row and still returns the id.
-        bulk.upsert(Company, missing, unique_field="domain", update_fields=["updated_at"])
+        writes.upsert(Company, missing, unique_field="domain", update_fields=["updated_at"])
         companies.update({company.domain: company for company in missing})
     changed = []
     for domain, company in companies.items():
@@ -203,7 +206,7 @@ class _Writes:
             self.note(lead, ActivityLog.Type.UNSUBSCRIBED, {"source": "lead message", "run_id": run_id})
         saved_draft = self._draft(state, lead)
         state.events.append(NodeEvent(
-            node="log_to_crm", started_at=self.now, status="ok",
+            node=NODE_NAME, started_at=self.now, status="ok",
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             summary=f"saved: status {lead.status}, {saved_draft}",
         ))
@@ -228,14 +231,14 @@ class _Writes:
         return f"{draft.variant} draft"
 
     def save(self, companies_changed: list[Company]) -> None:
-        bulk.run_together([
-            bulk.Write(Company, companies_changed, update_fields=COMPANY_FIELDS),
-            bulk.Write(Lead, self.updated, update_fields=RESULT_FIELDS),
+        writes.run_together([
+            Write(Company, companies_changed, update_fields=COMPANY_FIELDS),
+            Write(Lead, self.updated, update_fields=RESULT_FIELDS),
             # Another run (or an unsubscribe link) may have suppressed the address meanwhile.
-            bulk.Write(Suppression, self.suppressions, ignore_conflicts=True),
-            bulk.Write(EmailDraft, self.drafts),
-            bulk.Write(ActivityLog, self.activities),
-            bulk.Write(Trace, self.traces),
+            Write(Suppression, self.suppressions, ignore_conflicts=True),
+            Write(EmailDraft, self.drafts),
+            Write(ActivityLog, self.activities),
+            Write(Trace, self.traces),
         ])
 
 
@@ -258,7 +261,7 @@ def _supersede_pending_drafts(lead_ids: list[Any], open_drafts: list[tuple[Any, 
     return signed_off
 
 
-def log_to_crm(
+def save_batch(
     states: list[QualificationState],
     unchanged: list[QualificationState],
     locked: LockedBatch,
