@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadops import llm, mail
+from leadops import llm, mail, prompts
 from leadops.roles import MANAGER
 from leads.models import ActivityLog, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
@@ -52,7 +52,6 @@ class BriefingSummary(BaseModel):
 
 def llm_summary(briefing: Briefing) -> str:
     """The LLM's opening lines, or "" when it is off or fails (the numbers speak for themselves)."""
-    from leadops import prompts
 
     if not llm.enabled():
         return ""

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadops import llm
+from leadops import llm, prompts
 from leads.models import ActivityLog, Lead
 from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
@@ -139,7 +139,6 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
 def read_reply(text: str, *, sender: str = "", subject: str = "",
                headers: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
     """The classification and how it was reached ({"classified_by": "rules" | "llm", ...})."""
-    from leadops import prompts
 
     by_rules = classify(text, sender=sender, subject=subject, headers=headers)
     if by_rules in (Classification.UNSUBSCRIBE, Classification.BOUNCE) or not llm.enabled():
