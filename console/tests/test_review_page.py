@@ -191,6 +191,8 @@ def test_bulk_approve_with_a_mangled_draft_id_says_what_to_do_instead_of_failing
     assert "Tick the drafts to approve first." in response.content.decode()
 
 
+# Committed for real, as in production: the queue's cached count drops once the action commits.
+@pytest.mark.django_db(transaction=True)
 def test_a_rep_asks_for_info_from_the_queue_and_the_question_waits_for_review(rep_client, htmx_headers):
     draft = _draft("WARM", 55, "Nina")
     html = rep_client.get("/review/").content.decode()
@@ -219,6 +221,8 @@ def test_a_rep_disqualifies_a_lead_from_the_queue_with_a_reason(rep_client, htmx
     assert f"draft-{draft.pk}" not in rep_client.get("/review/").content.decode()
 
 
+# Committed for real, as in production: the queue's cached count drops once the action commits.
+@pytest.mark.django_db(transaction=True)
 def test_the_waiting_count_follows_the_rows_a_rep_handles(rep_client, htmx_headers):
     first, _second = _draft("WARM", 60, "Una"), _draft("WARM", 55, "Duo")
     assert "2 drafts waiting" in rep_client.get("/review/").content.decode()
