@@ -28,6 +28,7 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from leadops.db import skip_commit_flush
+from leads.addresses import company_domain
 from leads.bulk_write import SeenKeys, insert_missing, insert_rows, log_ingested, new_uuids
 from leads.dedupe import INTAKE_FIELDS, dedupe_keys, stored_leads
 from leads.lead_input import (
@@ -35,7 +36,6 @@ from leads.lead_input import (
     FieldError,
     IntakeError,
     LeadInput,
-    company_domain,
     field_errors,
     parse_lead,
 )

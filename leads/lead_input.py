@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from leads.addresses import domain_of
 from leads.countries import to_iso2
 from leads.models import Feedback, Lead
 
@@ -29,16 +30,6 @@ from leads.models import Feedback, Lead
 def _max_length(field: str) -> int:
     return Lead._meta.get_field(field).max_length  # type: ignore[return-value]
 
-
-# Free-mail providers: their domain says nothing about the lead's company, so no Company is made for them.
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com",
-    "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com", "live.com", "msn.com",
-    "aol.com", "icloud.com", "me.com", "mac.com", "mail.com", "gmx.com", "gmx.de", "gmx.net", "web.de",
-    "t-online.de", "proton.me", "protonmail.com", "pm.me", "zoho.com", "yandex.com", "yandex.ru", "mail.ru",
-    "qq.com", "163.com", "126.com", "naver.com", "hey.com", "fastmail.com", "tutanota.com", "orange.fr",
-    "free.fr", "libero.it", "rediffmail.com",
-})
 
 # Validation context key: the caller has removed NUL characters and None values from the data.
 TEXT_IS_CLEAN = "text_is_clean"
@@ -126,28 +117,6 @@ def budget_amount(text: str) -> int | None:
         amounts.append(float(digits) * multiplier)
     top = int(max(amounts))
     return top if top <= _MAX_BUDGET else None
-
-
-def domain_of(website_or_email: str) -> str:
-    """'https://www.Acme.com/about' or 'jo@acme.com' -> 'acme.com'; '' when there is no domain."""
-    value = website_or_email.strip().lower()
-    if "@" in value:
-        value = value.rpartition("@")[2]
-    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value).split("/")[0].split("?")[0].split(":")[0]
-    value = value.removeprefix("www.").strip(".")
-    return value if "." in value and " " not in value else ""
-
-
-def company_domain(email: str, website: str) -> str:
-    """The domain a lead's Company is keyed on: the email's unless it is free mail, else the website's.
-
-    `email` is a normalised address (LeadInput's), so its domain is simply what follows the @.
-    """
-    email_domain = email.rpartition("@")[2]
-    if email_domain and email_domain not in FREE_MAIL_DOMAINS:
-        return email_domain
-    website_domain = _website_domain(website) if website else ""
-    return "" if website_domain in FREE_MAIL_DOMAINS else website_domain
 
 
 # Websites repeat across a company's leads.
