@@ -25,9 +25,6 @@ from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep
 
 logger = logging.getLogger(__name__)
 
-# Leads in these states are past following up.
-_FINISHED_STATUSES = (Lead.Status.DISQUALIFIED, Lead.Status.MEETING_BOOKED, Lead.Status.CLOSED_WON,
-                      Lead.Status.CLOSED_LOST)
 _ENTERPRISE_SIZES = (Lead.SizeBand.ENTERPRISE, Lead.SizeBand.HUGE)
 
 
@@ -101,7 +98,7 @@ def _draft_step(enrollment: Enrollment, now: datetime) -> bool:
     from outreach.unsubscribe import suppression_for
 
     lead = enrollment.lead
-    if lead.status in _FINISHED_STATUSES:
+    if lead.status in Lead.FINISHED_STATUSES:
         stop(lead, f"lead is {lead.get_status_display().lower()}")
         return False
     blocked = suppression_for(lead.email)

@@ -86,7 +86,7 @@ def requalify_stranded() -> int:
     now = timezone.now()
     stranded = (
         Lead.objects.filter(
-            status__in=RESCORED_STATUSES, qualified_at__isnull=True,
+            status__in=Lead.RESCORED_STATUSES, qualified_at__isnull=True,
             updated_at__lt=now - STRANDED_AFTER, updated_at__gt=now - STRANDED_LOOKBACK,
         )
         .exclude(Exists(Trace.objects.filter(lead=OuterRef("pk"), created_at__gte=OuterRef("updated_at"))))
@@ -97,10 +97,6 @@ def requalify_stranded() -> int:
         logger.warning("Re-queueing %d leads that were never qualified", len(ids), extra={"task": "requalify_stranded"})
         enqueue_qualification(ids)
     return len(ids)
-
-
-# Leads whose score still steers work; closed, disqualified and booked leads keep the score they had.
-RESCORED_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.CONTACTED)
 
 
 @shared_task(acks_late=True)
@@ -114,7 +110,7 @@ def rescore_open_leads(version: int) -> int:
         return 0
     queued = 0
     batch: list[str] = []
-    for lead_id in Lead.objects.filter(status__in=RESCORED_STATUSES).values_list("pk", flat=True).iterator(10_000):
+    for lead_id in Lead.objects.filter(status__in=Lead.RESCORED_STATUSES).values_list("pk", flat=True).iterator(10_000):
         batch.append(str(lead_id))
         if len(batch) == settings.QUALIFY_BATCH_SIZE:
             qualify_batch.delay(batch)
