@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Model
 
 from leadops.db import prepared_cursor
-from leads.bulk_write import insertable_fields
+from leads.postgres import insertable_fields
 
 
 @dataclass
