@@ -29,6 +29,7 @@ from leads.importing.run import (
 )
 from leads.importing.sniff import FileShape, RefusedFile
 from leads.models import ImportJob
+from leads.signals import announce_leads_changed
 
 logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 0.5
@@ -143,7 +144,5 @@ def _finish(job: ImportJob, status: str, message: str = "") -> ImportJob:
     job.status, job.message, job.finished_at = status, message, timezone.now()
     job.save()
     # The person who imported sees the new leads in the dashboard's KPIs at once, not when the cache expires.
-    from leads import dashboard
-
-    dashboard.invalidate()
+    announce_leads_changed()
     return job
