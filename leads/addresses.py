@@ -1,4 +1,4 @@
-"""What an email address or a website says about a lead: free mail, throwaway mail, role accounts, company domain.
+"""What an address or a website says about a lead: free mail, throwaway mail, role accounts, company domain.
 
 These are facts about domains, and the one home for them: intake keys a lead's Company on `company_domain`,
 and scoring's enrichment reads the same rules for its flags and its company memory, so a lead belongs to
@@ -13,10 +13,10 @@ from functools import lru_cache
 FREE_MAIL_DOMAINS = frozenset({
     "126.com", "163.com", "aol.com", "btinternet.com", "comcast.net", "fastmail.com", "free.fr", "gmail.com",
     "gmx.com", "gmx.de", "gmx.net", "googlemail.com", "hey.com", "hotmail.co.uk", "hotmail.com", "hotmail.de",
-    "hotmail.fr", "icloud.com", "libero.it", "live.com", "mac.com", "mail.com", "mail.ru", "me.com", "msn.com",
-    "naver.com", "orange.fr", "outlook.com", "pm.me", "proton.me", "protonmail.com", "qq.com", "rediffmail.com",
-    "t-online.de", "tutanota.com", "web.de", "yahoo.co.uk", "yahoo.com", "yahoo.de", "yahoo.fr", "yandex.com",
-    "yandex.ru", "ymail.com", "zoho.com",
+    "hotmail.fr", "icloud.com", "libero.it", "live.com", "mac.com", "mail.com", "mail.ru", "me.com",
+    "msn.com", "naver.com", "orange.fr", "outlook.com", "pm.me", "proton.me", "protonmail.com", "qq.com",
+    "rediffmail.com", "t-online.de", "tutanota.com", "web.de", "yahoo.co.uk", "yahoo.com", "yahoo.de",
+    "yahoo.fr", "yandex.com", "yandex.ru", "ymail.com", "zoho.com",
 })
 # Throwaway inboxes: an address there is not meant to be written to twice.
 DISPOSABLE_DOMAINS = frozenset({
@@ -77,7 +77,7 @@ def is_social_site(domain: str) -> bool:
 
 
 def company_domain(email: str, website: str) -> str:
-    """The domain a lead's Company is keyed on: the address's, unless free or throwaway mail, else the website's.
+    """The domain a lead's Company is keyed on: the address's unless free or throwaway mail, else the website's.
 
     A website on free mail, throwaway mail or a social site names no company either.
     """

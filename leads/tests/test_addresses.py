@@ -5,7 +5,8 @@ import pytest
 from leads import addresses
 
 
-@pytest.mark.parametrize("domain", ["gmail.com", "naver.com", "tutanota.com", "btinternet.com", "comcast.net"])
+@pytest.mark.parametrize("domain", ["gmail.com", "naver.com", "tutanota.com", "btinternet.com",
+                                    "comcast.net"])
 def test_free_mail_providers_are_free_mail(domain):
     assert addresses.is_free_mail(domain) and not addresses.is_disposable(domain)
 
@@ -25,8 +26,8 @@ def test_the_email_domain_is_what_follows_the_at_lower_cased():
     assert addresses.email_domain("no address") == ""
 
 
-@pytest.mark.parametrize("domain, social", [("linkedin.com", True), ("uk.linkedin.com", True), ("x.com", True),
-                                             ("box.com", False), ("", False)])
+@pytest.mark.parametrize("domain, social", [("linkedin.com", True), ("uk.linkedin.com", True),
+                                             ("x.com", True), ("box.com", False), ("", False)])
 def test_social_sites_and_their_subdomains_are_social(domain, social):
     assert addresses.is_social_site(domain) is social
 
@@ -38,5 +39,7 @@ def test_social_sites_and_their_subdomains_are_social(domain, social):
     ("ana@gmail.com", "https://www.facebook.com/acme", ""),
     ("", "yahoo.com", ""),
 ])
-def test_the_company_domain_is_the_address_unless_it_names_no_company_then_the_website(email, website, expected):
+def test_the_company_domain_is_the_address_unless_it_names_no_company_then_the_website(
+    email, website, expected
+):
     assert addresses.company_domain(email, website) == expected
