@@ -79,9 +79,11 @@ def is_social_site(domain: str) -> bool:
 def company_domain(email: str, website: str) -> str:
     """The domain a lead's Company is keyed on: the address's unless free or throwaway mail, else the website's.
 
-    A website on free mail, throwaway mail or a social site names no company either.
+    A website on free mail, throwaway mail or a social site names no company either. `email` is a normalised
+    address (LeadInput's, or the pipeline's normalised lead): an import asks for every row, so its domain is
+    simply what follows the @.
     """
-    domain = email_domain(email)
+    domain = email.rpartition("@")[2]
     if domain and domain not in _NOT_A_COMPANY:
         return domain
     return _website_company_domain(website) if website else ""

@@ -8,8 +8,8 @@ Dedupe keys, in order: the e-mail (case-insensitive), else the source system's i
 else first name + last name + company name. A lead found by its key is left alone (`skip`), has only its
 empty fields filled (`fill`) or has every given value written over it (`overwrite`); an empty input value
 never blanks a stored one. A created lead gets an INGESTED activity, a changed one an UPDATED activity
-listing old -> new, an unchanged one nothing. After commit, created and changed leads are queued for
-qualification.
+listing old -> new, an unchanged one nothing. After commit, intake asks for the created and changed
+leads to be qualified (`leads.signals.qualification_wanted`, which scoring answers).
 
 A person editing a lead on its page (`edit`) is the fifth door: the same rules, Company linking, timeline
 and re-qualification, but every field they were shown takes the value they left, so a cleared one is cleared.
