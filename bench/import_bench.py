@@ -178,6 +178,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
+    from leadops.interpreter import tune_for_bulk_work
     from leads.importing import jobs
     from leads.importing.run import ImportOptions
     from leads.models import ActivityLog, Company, Lead
@@ -188,6 +189,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE leads_lead, leads_company, leads_activitylog, leads_feedback, leads_importjob CASCADE")
 
+    tune_for_bulk_work()  # as the Celery worker and import_leads do when they start
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench_leads.csv"
         started = time.perf_counter()

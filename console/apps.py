@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from leads.signals import leads_changed
+
 
 class ConsoleConfig(AppConfig):
     """The staff UI: every page, its helpers and partials. It owns no models."""
@@ -7,7 +9,7 @@ class ConsoleConfig(AppConfig):
     name = "console"
 
     def ready(self) -> None:
-        from console import dashboard  # noqa: PLC0415 - models are loaded only once apps are ready
-        from leads.signals import leads_changed  # noqa: PLC0415
+        # Imported once the app registry is ready: the dashboard reaches the models.
+        from console import dashboard
 
         leads_changed.connect(dashboard.on_leads_changed, dispatch_uid="console.dashboard")

@@ -11,17 +11,16 @@ import datetime
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from leadops.roles import MANAGER, REP
 from leads.filters import SORTS, LeadFilters, filtered_leads

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from console.widget_cache import lead_form_renderer
-from leads.intake import EDITABLE_FIELDS, DuplicateEmail, FieldError, IntakeError, LeadInput, parse_lead
+from leads.intake import DuplicateEmail, IntakeError, LeadInput, parse_lead
 from leads.models import Lead
 
 # Where a lead typed in by hand came from; import and API are set by their own doors.
@@ -91,7 +91,7 @@ class LeadEditForm(LeadForm):
     source = forms.ChoiceField(choices=Lead.Source.choices)
 
     def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
-        initial = {name: getattr(lead, name) for name in EDITABLE_FIELDS}
+        initial = {name: getattr(lead, name) for name in Lead.EDITABLE_FIELDS}
         # Ids are prefixed: the lead page holds the draft, outcome, reply and note forms too.
         super().__init__(*args, initial=initial, auto_id="edit-%s", **kwargs)
         del self.fields["lead_message"]

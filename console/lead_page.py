@@ -15,7 +15,7 @@ from leads.models import ActivityLog, Feedback, Lead
 from outreach.models import EmailDraft
 from outreach.replies import Classification
 from scoring.models import Trace
-from scoring.requalification import RESCORED_STATUSES, STRANDED_AFTER
+from scoring.requalification import STRANDED_AFTER
 
 TIMELINE_LIMIT = 100
 # What the page opens with; "Show older activity" loads up to TIMELINE_LIMIT.
@@ -157,7 +157,7 @@ def being_qualified(lead: Lead, traces: Sequence[Trace]) -> bool:
     refreshes itself until it does; past STRANDED_AFTER the stranded-lead sweep takes over, and a page
     left open stops asking. `traces`: the lead's newest runs, newest first.
     """
-    if lead.qualified_at is not None or lead.status not in RESCORED_STATUSES or lead.updated_at is None:
+    if lead.qualified_at is not None or lead.status not in Lead.RESCORED_STATUSES or lead.updated_at is None:
         return False
     if lead.updated_at < timezone.now() - STRANDED_AFTER:
         return False

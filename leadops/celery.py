@@ -1,11 +1,22 @@
 """The Celery app. Tasks live in each app's tasks.py; configuration comes from Django settings."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
+
+from leadops.interpreter import tune_for_bulk_work
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
 
 app = Celery("leadops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@worker_process_init.connect
+def tune_interpreter(**_: Any) -> None:
+    # The worker process (solo and thread pools run tasks in it) and each process of a prefork pool.
+    tune_for_bulk_work()

@@ -1,9 +1,10 @@
 """Export leads as CSV or JSON, streamed batch by batch so memory stays flat at any table size.
 
 Both the `export_leads` command and the dashboard's "Download CSV" button read through
-`LeadExport`, filtered the dashboard's way (`leads.dashboard.LeadFilters`): leads are fetched newest first with keyset pagination (no OFFSET, no
-long-lived cursor), and each batch costs exactly two queries — the leads (with their
-company domain and owner) and the open drafts of those leads — so there is no N+1.
+`LeadExport`, filtered the dashboard's way (`LeadFilters`): leads are fetched newest first with keyset
+pagination (no OFFSET, no long-lived cursor), and each batch costs one query for the leads (with their
+company domain and owner) and one per app that adds columns (`add_columns`: outreach adds each lead's
+pending draft), so there is no N+1.
 
 CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
 carriage return) are prefixed with a single quote, as OWASP recommends against CSV
@@ -13,7 +14,7 @@ injection: a lead typed `=HYPERLINK(...)` into a web form, and a rep opens the e
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,7 +22,6 @@ from django.db import models
 from django.db.models import F, Q, QuerySet, TextChoices
 
 from leads.models import Lead
-from outreach.models import EmailDraft
 
 BATCH_SIZE = 2000
 
@@ -35,13 +35,26 @@ LEAD_FIELDS = [
     "qualified_at", "created_at", "updated_at",
 ]
 RELATED_FIELDS = {"company_domain": F("company__domain"), "owner_username": F("owner__username")}
-DRAFT_FIELDS = ["draft_variant", "draft_subject", "draft_body"]
-COLUMNS = LEAD_FIELDS + list(RELATED_FIELDS) + DRAFT_FIELDS
-
-# A draft still waiting to go out: the one a person reviews or has just approved.
-PENDING_DRAFT_STATES = (EmailDraft.State.DRAFT, EmailDraft.State.APPROVED)
+# Lead ids of one batch -> {lead id: {column: value}}; a lead or a column left out exports as "".
+ColumnValues = Callable[[list[Any]], dict[Any, dict[str, Any]]]
+# Columns the apps above leads add after the lead's own, by the key each registered them under.
+_added_columns: dict[str, tuple[tuple[str, ...], ColumnValues]] = {}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+
+
+def add_columns(key: str, names: Sequence[str], values: ColumnValues) -> None:
+    """Export `names` after the lead's own columns, read by `values` for each batch (call from AppConfig.ready).
+
+    Registering the same `key` again replaces that contribution in place.
+    """
+    _added_columns[key] = (tuple(names), values)
+
+
+def columns() -> list[str]:
+    """Every exported column, in order: the CSV header, and the keys of each JSON record."""
+    added = [name for names, _ in _added_columns.values() for name in names]
+    return LEAD_FIELDS + list(RELATED_FIELDS) + added
 
 
 class ExportFormat(TextChoices):
@@ -114,7 +127,7 @@ class LeadExport:
         self.count = 0
 
     def records(self) -> Iterator[list[dict[str, Any]]]:
-        """Batches of lead records, newest first, each carrying its pending draft."""
+        """Batches of lead records, newest first, each carrying the added columns."""
         leads = self.leads.order_by("-created_at", "-id")
         after: Q | None = None
         while True:
@@ -122,12 +135,13 @@ class LeadExport:
             batch = list(page.values(*LEAD_FIELDS, **RELATED_FIELDS)[: self.batch_size])
             if not batch:
                 return
-            drafts = _pending_drafts([record["id"] for record in batch])
-            for record in batch:
-                draft = drafts.get(record["id"], {})
-                record["draft_variant"] = draft.get("variant", "")
-                record["draft_subject"] = draft.get("subject", "")
-                record["draft_body"] = draft.get("body", "")
+            ids = [record["id"] for record in batch]
+            for names, values in _added_columns.values():
+                found = values(ids)
+                for record in batch:
+                    given = found.get(record["id"], {})
+                    for name in names:
+                        record[name] = given.get(name, "")
             self.count += len(batch)
             yield batch
             if len(batch) < self.batch_size:
@@ -151,9 +165,10 @@ class LeadExport:
         writer = csv.writer(buffer)
         # The byte-order mark makes Excel read the file as UTF-8 (Zoë, José, 陈伟 stay intact).
         buffer.write("\ufeff")
-        writer.writerow(COLUMNS)
+        header = columns()
+        writer.writerow(header)
         yield _drain(buffer)
-        converters = [(column, _cell_converter(column)) for column in COLUMNS]
+        converters = [(column, _cell_converter(column)) for column in header]
         for batch in self.records():
             writer.writerows([[convert(record[column]) for column, convert in converters] for record in batch])
             yield _drain(buffer)
@@ -175,16 +190,3 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate()
     return text
-
-
-def _pending_drafts(lead_ids: list[Any]) -> dict[Any, dict[str, str]]:
-    """The newest draft or approved email per lead, for one batch of leads, in one query."""
-    drafts: dict[Any, dict[str, str]] = {}
-    rows = (
-        EmailDraft.objects.filter(lead_id__in=lead_ids, state__in=PENDING_DRAFT_STATES)
-        .order_by("lead_id", "-created_at")
-        .values("lead_id", "variant", "subject", "body")
-    )
-    for row in rows:
-        drafts.setdefault(row["lead_id"], row)
-    return drafts

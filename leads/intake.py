@@ -8,8 +8,8 @@ Dedupe keys, in order: the e-mail (case-insensitive), else the source system's i
 else first name + last name + company name. A lead found by its key is left alone (`skip`), has only its
 empty fields filled (`fill`) or has every given value written over it (`overwrite`); an empty input value
 never blanks a stored one. A created lead gets an INGESTED activity, a changed one an UPDATED activity
-listing old -> new, an unchanged one nothing. After commit, created and changed leads are queued for
-qualification.
+listing old -> new, an unchanged one nothing. After commit, intake asks for the created and changed
+leads to be qualified (`leads.signals.qualification_wanted`, which scoring answers).
 
 A person editing a lead on its page (`edit`) is the fifth door: the same rules, Company linking, timeline
 and re-qualification, but every field they were shown takes the value they left, so a cleared one is cleared.
@@ -22,40 +22,36 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from pydantic import ValidationError
 
 from leadops.db import skip_commit_flush
-from leads.bulk_write import SeenKeys, insert_missing, insert_rows, log_ingested, new_uuids
-from leads.dedupe import INTAKE_FIELDS, dedupe_keys, stored_leads
+from leads import postgres
+from leads.addresses import company_domain
+from leads.bulk_write import insert_rows, log_ingested, new_uuids
+from leads.companies import CompanyIds
+from leads.dedupe import SeenKeys, dedupe_keys, given_values, repeats, stored_leads
 from leads.lead_input import (
     TEXT_IS_CLEAN,
     FieldError,
     IntakeError,
     LeadInput,
-    company_domain,
     field_errors,
     parse_lead,
 )
-from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
+from leads.models import ActivityLog, Feedback, ImportJob, Lead
+from leads.signals import announce_leads_changed, qualification_wanted
 
 __all__ = [
-    "EDITABLE_FIELDS", "DuplicateEmail", "FieldError", "Intake", "IntakeError", "IntakeResult", "LeadInput",
+    "DuplicateEmail", "FieldError", "Intake", "IntakeError", "IntakeResult", "LeadInput",
     "OnDuplicate", "Outcome", "RowResult", "edit", "field_errors", "ingest", "parse_lead",
 ]
 
 OnDuplicate = ImportJob.OnDuplicate
 
 OUTCOME_STATUS = {Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON, Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST}
-COMPANY_CACHE_SIZE = 100_000
-# What a person edits on the lead page. Not the id from the source system, nor the lead's own message:
-# those are what the lead or their system said, kept as given.
-EDITABLE_FIELDS = (
-    "first_name", "last_name", "email", "phone", "company_name", "website", "job_title", "industry",
-    "company_size", "country", "source", "budget_range", "urgency", "pain_point",
-)
 
 
 class Outcome(enum.StrEnum):
@@ -145,7 +141,7 @@ class Intake:
         self.validation_context = {TEXT_IS_CLEAN: text_is_clean}
         self.relaxed_commit = relaxed_commit
         self.seen = SeenKeys()
-        self._company_ids: dict[str, int] = {}
+        self.companies = CompanyIds()
 
     # --- the public steps ----------------------------------------------------------------------------
     def process(self, items: Sequence[dict[str, Any] | LeadInput]) -> list[RowResult]:
@@ -233,24 +229,17 @@ class Intake:
 
     # --- steps ------------------------------------------------------------------------------------------
     def _drop_duplicates(self, candidates: list[_Planned], results: list[RowResult | None]) -> list[_Planned]:
-        """The first row with a key wins; later rows with any of its keys are duplicates in the file."""
-        if not candidates:
-            return []
-        flat_keys = [key for plan in candidates for key in plan.keys]
-        seen_before = self.seen.contains(flat_keys)
-        already = {key for key, seen in zip(flat_keys, seen_before) if seen}
         kept = []
-        in_batch: set[str] = set()
-        for plan in candidates:
-            if any(key in already or key in in_batch for key in plan.keys):
+        for plan, repeated in zip(candidates, repeats(self.seen, [plan.keys for plan in candidates])):
+            if repeated:
                 results[plan.index] = RowResult(Outcome.DUPLICATE)
-                continue
-            in_batch.update(plan.keys)
-            kept.append(plan)
+            else:
+                kept.append(plan)
         return kept
 
     def _plan(self, planned: list[_Planned], companies: dict[str, int]) -> None:
-        existing = _stored_leads_by_index(plan.lead_input for plan in planned)
+        with postgres.index_probes_only():
+            existing = stored_leads(plan.lead_input for plan in planned)
         now = timezone.now()
         ids = iter(new_uuids(len(planned)))
         for plan in planned:
@@ -268,29 +257,12 @@ class Intake:
                 plan.changes = self._changes(plan.existing, lead_input, company_id)
 
     def _companies(self, planned: list[_Planned]) -> dict[str, int]:
-        """Company ids for the batch's domains, creating the missing ones (named after a lead naming one).
-
-        Runs before the batch's transaction, so new companies are committed at once: another batch being
-        saved at the same time can use them, and a failed batch leaves nothing dangling on them.
-        """
-        wanted = {plan.domain for plan in planned} - {""}
-        found = {domain: self._company_ids[domain] for domain in wanted if domain in self._company_ids}
+        """Company ids for the batch's domains; a new company is named after the first lead naming one."""
         names: dict[str, str] = {}
         for plan in planned:
-            if plan.domain in wanted and plan.domain not in found and not names.get(plan.domain):
+            if plan.domain and not names.get(plan.domain):
                 names[plan.domain] = plan.lead_input.company_name
-        if names:
-            if len(self._company_ids) > COMPANY_CACHE_SIZE:
-                self._company_ids = {}  # keeps memory flat on a file with millions of domains
-            now = timezone.now()
-            domains = sorted(names)  # one order for every batch: concurrent batches cannot deadlock
-            created = insert_missing(
-                Company, "domain", {"domain": domains, "name": [names[domain] for domain in domains]},
-                constants={"created_at": now, "updated_at": now},
-            )
-            self._company_ids.update(created)
-            found.update(created)
-        return found
+        return self.companies.ids_for(names)
 
     def _changes(self, lead: Lead, lead_input: LeadInput, company_id: int | None) -> dict[str, tuple[Any, Any]]:
         """Old -> new per field under the duplicate rule; a historic outcome applies even under `skip`."""
@@ -300,16 +272,7 @@ class Intake:
             changes["status"] = (lead.status, status)
         if self.on_duplicate == OnDuplicate.SKIP:
             return changes
-        overwrite = self.on_duplicate == OnDuplicate.OVERWRITE
-        for name in INTAKE_FIELDS:
-            new, old = getattr(lead_input, name), getattr(lead, name)
-            if new in ("", None) or new == old or (old not in ("", None) and not overwrite):
-                continue
-            changes[name] = (old, new)
-        added = {key: value for key, value in lead_input.attributes.items()
-                 if value != "" and (key not in lead.attributes or (overwrite and lead.attributes[key] != value))}
-        if added:
-            changes["attributes"] = (lead.attributes, {**lead.attributes, **added})
+        changes.update(given_values(lead, lead_input, overwrite=self.on_duplicate == OnDuplicate.OVERWRITE))
         if company_id and lead.company_id is None:
             changes["company_id"] = (None, company_id)
         return changes
@@ -320,13 +283,12 @@ class Intake:
         insert_rows(Lead, new_rows)  # type: ignore[arg-type]
         changed = [plan for plan in planned if plan.changes]
         fields: set[str] = set()
-        requalified = _qualified_inputs() if self.qualify else frozenset()
         for plan in changed:
             for name, (_, new) in plan.changes.items():
                 setattr(plan.existing, name, new)
             plan.existing.updated_at = now  # type: ignore[union-attr]
             fields.update(plan.changes)
-            if requalified.intersection(plan.changes):
+            if self.qualify and plan.changes.keys() & Lead.QUALIFICATION_INPUT_FIELDS:
                 # Not qualified with these inputs yet: scoring.tasks.requalify_stranded re-queues the lead
                 # if its qualification is lost (a broker restart, an unflushed result commit).
                 plan.existing.qualified_at = None  # type: ignore[union-attr]
@@ -334,30 +296,21 @@ class Intake:
         if changed:
             Lead.objects.bulk_update([plan.existing for plan in changed], [*sorted(fields), "updated_at"])
         actor_id = self.actor.pk if self.actor else None
-        if connection.vendor == "postgresql":
-            # The database builds the INGESTED rows from the new ids and sources: one statement, no per-row Python.
-            log_ingested(ActivityLog, [row["id"] for row in new_rows], [row["source"] for row in new_rows],
-                         extra_payload=self.activity_payload, actor_id=actor_id, actor_label=self.actor_label,
-                         created_at=now)
-            activities = [self._activity(plan, now) for plan in changed]
-        else:
-            activities = [self._activity(plan, now) for plan in planned if plan.new_row or plan.changes]
-        insert_rows(ActivityLog, activities + self._feedback(planned, now))
+        log_ingested(ActivityLog, [row["id"] for row in new_rows], [row["source"] for row in new_rows],
+                     extra_payload=self.activity_payload, actor_id=actor_id, actor_label=self.actor_label,
+                     created_at=now)
+        insert_rows(ActivityLog, [self._updated(plan, now) for plan in changed] + self._feedback(planned, now))
         if self.qualify:
             ids = [row["id"] for row in new_rows] + [plan.existing.id for plan in changed]  # type: ignore[union-attr]
             if ids:
-                transaction.on_commit(partial(_enqueue_qualification, ids))
+                transaction.on_commit(partial(qualification_wanted.send, sender=Intake, lead_ids=ids))
 
-    def _activity(self, plan: _Planned, now: Any) -> dict[str, Any]:
-        if plan.new_row:
-            lead_id, kind = plan.new_row["id"], ActivityLog.Type.INGESTED
-            payload = {"source": plan.new_row["source"], **self.activity_payload}
-        else:
-            lead_id, kind = plan.existing.id, ActivityLog.Type.UPDATED  # type: ignore[union-attr]
-            changes = {_field_label(name): [old, new] for name, (old, new) in plan.changes.items()}
-            payload = {"changes": changes, **self.activity_payload}
-        return {"lead_id": lead_id, "type": kind, "payload": payload, "actor_id": self.actor.pk if self.actor else None,
-                "actor_label": self.actor_label, "created_at": now}
+    def _updated(self, plan: _Planned, now: Any) -> dict[str, Any]:
+        """The UPDATED activity of a changed lead, listing old -> new."""
+        changes = {_field_label(name): [old, new] for name, (old, new) in plan.changes.items()}
+        return {"lead_id": plan.existing.id, "type": ActivityLog.Type.UPDATED,  # type: ignore[union-attr]
+                "payload": {"changes": changes, **self.activity_payload},
+                "actor_id": self.actor.pk if self.actor else None, "actor_label": self.actor_label, "created_at": now}
 
     def _feedback(self, planned: list[_Planned], now: Any) -> list[dict[str, Any]]:
         """Record each historic outcome once per lead; returns the FEEDBACK activities to add."""
@@ -389,38 +342,10 @@ class Intake:
         return RowResult(Outcome.UNCHANGED, lead_id=lead_id)
 
 
-def _stored_leads_by_index(lead_inputs: Iterable[LeadInput]) -> dict[str, Lead]:
-    """`stored_leads`, with PostgreSQL told not to read the whole table instead of probing its unique indexes.
-
-    The planner costs each of a batch's ~2,000 probes as a random disk read, so between roughly 20,000 and
-    400,000 leads it preferred a sequential scan: ~90 ms a batch at 187,000 leads, growing with the table,
-    where the probes take ~2 ms. Inside the batch's transaction only, and only for this lookup.
-    """
-    if connection.vendor != "postgresql":
-        return stored_leads(lead_inputs)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan TO off")
-        found = stored_leads(lead_inputs)
-        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
-    return found
-
-
 def _lead_with_email(email: str, *, besides: Lead) -> Lead | None:
     # The exclude lets PostgreSQL use the partial unique index lead_email_ci_unique.
     return (Lead.objects.annotate(email_lower=Lower("email")).exclude(email="")
             .filter(email_lower=email.lower()).exclude(pk=besides.pk).first())
-
-
-def _qualified_inputs() -> frozenset[str]:
-    from scoring.pipeline.state import INPUT_FIELDS
-
-    return frozenset(INPUT_FIELDS)
-
-
-def _enqueue_qualification(lead_ids: list[UUID | str]) -> None:
-    from scoring.tasks import enqueue_qualification
-
-    enqueue_qualification(lead_ids)
 
 
 def ingest(
@@ -435,24 +360,27 @@ def ingest(
     [result] = intake.process([data])
     if result.outcome == Outcome.INVALID:
         raise IntakeError(result.errors)
+    if result.outcome != Outcome.UNCHANGED:
+        announce_leads_changed()
     lead = Lead.objects.select_related("company").get(pk=result.lead_id)
     return IntakeResult(lead=lead, created=result.outcome == Outcome.CREATED, changed_fields=result.changed_fields)
 
 
 def edit(lead: Lead, data: Mapping[str, Any], *, actor: Any) -> IntakeResult:
-    """A person's edit of one lead from its page: each of EDITABLE_FIELDS takes the value in `data`.
+    """A person's edit of one lead from its page: each of Lead.EDITABLE_FIELDS takes the value in `data`.
 
     IntakeError names every invalid field; DuplicateEmail names the lead that has the email already.
     The lead must keep an email, an id, a name or a company (LeadInput's rule, which counts its id).
     """
-    values = {name: data.get(name) or "" for name in EDITABLE_FIELDS}
+    values = {name: data.get(name) or "" for name in Lead.EDITABLE_FIELDS}
     lead_input = parse_lead({**values, "external_id": lead.external_id})
-    fields = [*EDITABLE_FIELDS, "budget_amount"]
+    fields = [*Lead.EDITABLE_FIELDS, "budget_amount"]
     if lead_input.budget_range == lead.budget_range:
         # The amount may have been given on its own (the API's budget_amount): an untouched range keeps it.
         lead_input.budget_amount = lead.budget_amount
     intake = Intake(source=lead.source, actor=actor, on_duplicate=OnDuplicate.OVERWRITE)
     result = intake.replace(lead, lead_input, fields)
-    changed = set(result.changed_fields)
+    if result.changed_fields:
+        announce_leads_changed()
     return IntakeResult(lead=lead, created=False, changed_fields=result.changed_fields,
-                        requalifying=bool(changed & _qualified_inputs()))
+                        requalifying=bool(set(result.changed_fields) & set(Lead.QUALIFICATION_INPUT_FIELDS)))

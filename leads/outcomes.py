@@ -1,8 +1,9 @@
 """Recording what happened with a lead (booked a demo, closed, no response): the outcome loop.
 
-`record_outcome` stores a Feedback row, logs it on the timeline, moves the lead's status, stops
-its follow-up sequence when the outcome ends the conversation, and after commit tells scoring
-that outcomes changed (so learning can refit when enough new ones arrived).
+`record_outcome` stores a Feedback row, logs it on the timeline and moves the lead's status, and announces
+`leads.signals.outcome_recorded` inside the same transaction: outreach stops the lead's follow-ups when
+the outcome ends the conversation, and scoring queues learning (which refits once enough new outcomes
+arrived).
 """
 
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from leads.models import ActivityLog, Feedback, Lead
+from leads.signals import announce_leads_changed, outcome_recorded
 
 # Outcome -> the lead status it implies; no_response leaves the status as it is.
 STATUS_FOR_OUTCOME: dict[str, str] = {
@@ -22,8 +24,6 @@ STATUS_FOR_OUTCOME: dict[str, str] = {
 
 
 def record_outcome(lead: Lead, outcome: str, notes: str = "", user: Any = None) -> Feedback:
-    from outreach import stopping
-
     if outcome not in Feedback.Outcome.values:
         raise ValidationError({"outcome": f"'{outcome}' is not one of: {', '.join(Feedback.Outcome.values)}"})
     label = Feedback.Outcome(outcome).label
@@ -34,12 +34,11 @@ def record_outcome(lead: Lead, outcome: str, notes: str = "", user: Any = None) 
         )
         ActivityLog.record(lead, ActivityLog.Type.FEEDBACK, actor=user,
                            payload={"outcome": outcome, "notes": notes.strip()[:1000]})
-        status = STATUS_FOR_OUTCOME.get(outcome)
+        status = STATUS_FOR_OUTCOME.get(outcome, "")
+        outcome_recorded.send(sender=Feedback, feedback=feedback, lead=lead, actor=user, status=status)
         if status:
-            # The conversation is over (or moved to a meeting): no more automatic follow-ups.
-            stopping.stop(lead, label.lower(), actor=user, cancel="all")
             set_status(lead, status, user, f"outcome: {label}")
-        transaction.on_commit(_retrain_when_due)
+        announce_leads_changed()
     return feedback
 
 
@@ -52,10 +51,3 @@ def set_status(lead: Lead, status: str, user: Any, reason: str) -> None:
     lead.save(update_fields=["status", "updated_at"])
     ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED, actor=user,
                        payload={"from": previous, "to": status, "reason": reason})
-
-
-def _retrain_when_due() -> None:
-    """Queue the learning task; it trains once LEARNING_RETRAIN_EVERY new outcomes have come in."""
-    from scoring.tasks import retrain_scoring
-
-    retrain_scoring.delay()

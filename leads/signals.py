@@ -10,7 +10,8 @@ from django.dispatch import Signal
 # qualified. Sent once the transaction that wrote them has committed; `lead_ids` is a list.
 qualification_wanted = Signal()
 
-# An outcome (Feedback row) was recorded for `lead` by `actor`, with the status it implies (or "").
+# An outcome (`feedback`, a Feedback row) was recorded for `lead` by `actor`, with the status it implies
+# (or "").
 # Sent inside the transaction that recorded it, so receivers' writes commit or roll back with it.
 outcome_recorded = Signal()
 

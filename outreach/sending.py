@@ -58,8 +58,6 @@ State = EmailDraft.State
 MAX_ATTEMPTS = 4
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
 INTERRUPTED_AFTER = timedelta(minutes=10)
-# Lead statuses a successful send moves on to CONTACTED; later statuses are left alone.
-_CONTACTABLE = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO)
 
 
 def transition(draft_id: Any, from_states: tuple[str, ...], to_state: str, **fields: Any) -> bool:
@@ -205,7 +203,7 @@ def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
 
 def _after_sent(draft: EmailDraft, sent_at: Any) -> None:
     lead = draft.lead
-    if lead.status in _CONTACTABLE:
+    if lead.status in Lead.UNCONTACTED_STATUSES:
         previous = lead.status
         Lead.objects.filter(pk=lead.pk, status=previous).update(status=Lead.Status.CONTACTED, updated_at=sent_at)
         ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED,

@@ -23,10 +23,6 @@ from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep
 from outreach.stopping import stop
 from outreach.suppression import suppression_for
 
-# Leads in these states are past following up.
-_FINISHED_STATUSES = (Lead.Status.DISQUALIFIED, Lead.Status.MEETING_BOOKED, Lead.Status.CLOSED_WON,
-                      Lead.Status.CLOSED_LOST)
-
 
 def _step_after(enrollment: Enrollment, position: int) -> SequenceStep | None:
     return enrollment.sequence.steps.filter(position__gt=position).order_by("position").first()
@@ -67,7 +63,7 @@ def draft_due_steps(now: datetime | None = None, limit: int = 500) -> list[Email
 
 def _draft_step(enrollment: Enrollment, now: datetime) -> EmailDraft | None:
     lead = enrollment.lead
-    if lead.status in _FINISHED_STATUSES:
+    if lead.status in Lead.FINISHED_STATUSES:
         stop(lead, f"lead is {lead.get_status_display().lower()}")
         return None
     blocked = suppression_for(lead.email)

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 
+from leads.signals import outcome_recorded, qualification_wanted
+
 
 class ScoringConfig(AppConfig):
     name = "scoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported once the app registry is ready: the receivers reach the models through the tasks.
+        from scoring import receivers
+
+        qualification_wanted.connect(receivers.qualify_wanted_leads, dispatch_uid="scoring.qualify_wanted")
+        outcome_recorded.connect(receivers.retrain_after_outcome, dispatch_uid="scoring.retrain_after")

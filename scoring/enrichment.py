@@ -1,7 +1,7 @@
 """Enrichment: what can be told about a lead from its own fields, and optionally its website.
 
 Heuristics first: the address gives the company domain and the free-mail, disposable and
-role-account flags; the title gives seniority and function; the message gives signals
+role-account flags (the rules of leads.addresses, which intake keys companies on); the title gives seniority and function; the message gives signals
 (opted out, student, buying phrases, an attempt to instruct the system...). The homepage
 profile (scoring.website) is off by default; a failure only leaves those fields empty.
 Company memory counts the earlier leads at the same domain and how they ended.
@@ -13,30 +13,11 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from leads.addresses import company_domain, email_domain, is_disposable, is_free_mail, is_role_account
 from leads.models import Company, Lead
 from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot, Signals
-from scoring.website import domain_of, is_blocked, website_profile
+from scoring.website import website_profile
 
-# fmt: off
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "hotmail.com",
-    "hotmail.co.uk", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
-    "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com",
-    "yandex.ru", "qq.com", "163.com", "126.com", "zoho.com", "fastmail.com", "hey.com", "mail.ru",
-    "orange.fr", "free.fr", "t-online.de", "libero.it", "btinternet.com", "comcast.net",
-})
-DISPOSABLE_DOMAINS = frozenset({
-    "mailinator.com", "10minutemail.com", "guerrillamail.com", "guerrillamail.net", "sharklasers.com",
-    "yopmail.com", "tempmail.com", "temp-mail.org", "trashmail.com", "getnada.com", "dispostable.com",
-    "throwawaymail.com", "maildrop.cc", "fakeinbox.com", "mintemail.com", "mohmal.com", "emailondeck.com",
-    "spamgourmet.com", "tempr.email", "discard.email",
-})
-ROLE_LOCAL_PARTS = frozenset({
-    "info", "sales", "contact", "admin", "support", "hello", "office", "team", "marketing", "noreply",
-    "no-reply", "billing", "hr", "jobs", "careers", "enquiries", "inquiries", "webmaster", "help", "mail",
-})
-# fmt: on
-# Never fetched: their pages are about people, behind logins, and their terms forbid scraping.
 SENIORITY_PATTERNS = (
     (
         "c_level",
@@ -130,15 +111,6 @@ LOW_INTENT = re.compile(
 _KEYBOARD_MASH = re.compile(r"(asdf|qwer|zxcv|hjkl|jkl;|sdfg|dfgh)", re.IGNORECASE)
 
 
-def company_domain(email: str, website: str) -> str:
-    """The domain that names the company: the address's, unless that is free or throwaway mail."""
-    domain = domain_of(email)
-    if domain and domain not in FREE_MAIL_DOMAINS and domain not in DISPOSABLE_DOMAINS:
-        return domain
-    site = domain_of(website)
-    return "" if is_blocked(site) else site
-
-
 def seniority_of(title: str) -> str:
     if not title.strip():
         return "unknown"
@@ -215,15 +187,14 @@ def enrich(
     company_size_band: str = "",
 ) -> Enrichment:
     """Heuristic enrichment, plus the homepage profile when web enrichment is on."""
-    domain = domain_of(lead.email)
-    local = lead.email.partition("@")[0].lower()
+    domain = email_domain(lead.email)
     own_domain = company_domain(lead.email, lead.website)
     enrichment = Enrichment(
         domain=domain or own_domain,
         company_domain=own_domain,
-        free_mail=domain in FREE_MAIL_DOMAINS,
-        disposable=domain in DISPOSABLE_DOMAINS,
-        role_account=local in ROLE_LOCAL_PARTS,
+        free_mail=is_free_mail(domain),
+        disposable=is_disposable(domain),
+        role_account=is_role_account(lead.email),
         seniority=seniority_of(lead.job_title),
         function=function_of(lead.job_title),
         size_band=lead.company_size or company_size_band,

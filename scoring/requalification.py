@@ -1,6 +1,6 @@
 """Which leads are qualified again without a change of their own, and when.
 
-Two cases: a scoring version was activated, so the open leads (RESCORED_STATUSES) are scored
+Two cases: a scoring version was activated, so the open leads (`Lead.RESCORED_STATUSES`) are scored
 again under it; and a lead's qualification was lost (a task lost with the broker, or a result
 commit lost in a database crash), so the sweep queues it again once it has waited STRANDED_AFTER.
 The tasks in scoring.pipeline.tasks queue what these functions find.
@@ -16,9 +16,6 @@ from django.utils import timezone
 from leads.models import Lead
 from scoring.models import Trace
 
-# Leads whose score still steers work; closed, disqualified and booked leads keep the score they had.
-RESCORED_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.CONTACTED)
-
 # A lead not qualified with its current inputs this long after they came in (new, or changed by an
 # import) lost its qualification; its own task may still be on its way before then.
 STRANDED_AFTER = timedelta(minutes=10)
@@ -28,7 +25,7 @@ STRANDED_LIMIT = 50_000
 
 def open_lead_ids() -> Iterator[UUID]:
     """The ids of the leads a newly activated version scores again, read in chunks."""
-    return Lead.objects.filter(status__in=RESCORED_STATUSES).values_list("pk", flat=True).iterator(10_000)
+    return Lead.objects.filter(status__in=Lead.RESCORED_STATUSES).values_list("pk", flat=True).iterator(10_000)
 
 
 def stranded_lead_ids() -> list[UUID]:
@@ -41,7 +38,7 @@ def stranded_lead_ids() -> list[UUID]:
     now = timezone.now()
     stranded = (
         Lead.objects.filter(
-            status__in=RESCORED_STATUSES, qualified_at__isnull=True,
+            status__in=Lead.RESCORED_STATUSES, qualified_at__isnull=True,
             updated_at__lt=now - STRANDED_AFTER, updated_at__gt=now - STRANDED_LOOKBACK,
         )
         .exclude(Exists(Trace.objects.filter(lead=OuterRef("pk"), created_at__gte=OuterRef("updated_at"))))

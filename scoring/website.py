@@ -13,11 +13,8 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 
-# Never fetched: their pages are about people, behind logins, and their terms forbid scraping.
-BLOCKED_WEB_DOMAINS = (
-    "linkedin.com", "facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com", "tiktok.com",
-    "youtube.com", "xing.com", "threads.net", "pinterest.com", "reddit.com", "github.com", "medium.com",
-)
+from leads.addresses import is_social_site
+
 _META_DESCRIPTION = re.compile(
     r"<meta[^>]+name=[\"']description[\"'][^>]*content=[\"']([^\"']*)[\"']"
     r"|<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*name=[\"']description[\"']",
@@ -37,7 +34,9 @@ def domain_of(text: str) -> str:
 
 
 def is_blocked(domain: str) -> bool:
-    return any(domain == blocked or domain.endswith("." + blocked) for blocked in BLOCKED_WEB_DOMAINS)
+    # Social sites are never fetched: their pages are about people, behind logins, and their terms forbid
+    # scraping.
+    return is_social_site(domain)
 
 
 def _cache_key(domain: str) -> str:

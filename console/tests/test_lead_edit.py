@@ -3,20 +3,11 @@
 import pytest
 
 from conftest import CompanyFactory, LeadFactory
-from leads.intake import EDITABLE_FIELDS
 from leads.models import ActivityLog, Company, Lead
 from outreach.models import EmailDraft
 from scoring.pipeline import runner
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list:
-    """Lead ids handed to qualification, where a test only needs to know it was asked for."""
-    calls: list = []
-    monkeypatch.setattr("leads.intake._enqueue_qualification", calls.extend)
-    return calls
 
 
 @pytest.fixture
@@ -32,7 +23,7 @@ def lead() -> Lead:
 
 def _form(lead: Lead, **changes: str) -> dict[str, str]:
     """What the edit form posts when the person changed only `changes`: every field, as shown."""
-    return {**{name: getattr(lead, name) or "" for name in EDITABLE_FIELDS}, **changes}
+    return {**{name: getattr(lead, name) or "" for name in Lead.EDITABLE_FIELDS}, **changes}
 
 
 # --- edit details ---------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from conftest import LeadFactory
+from console.views.review import QUEUE_LIMIT
 from outreach import approval, sending
 from outreach.models import EmailDraft
-from console.views.review import QUEUE_LIMIT
 
 pytestmark = pytest.mark.django_db
 

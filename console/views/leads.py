@@ -15,17 +15,17 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.decorators import ratelimit
 
+from console import charts, lead_page
+from console import dashboard as lead_dashboard
+from console.forms import LeadEditForm, LeadForm, NoteForm
+from console.import_forms import ColumnMappingForm, ImportUploadForm
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
-from console import charts, lead_page
 from leads import intake, outcomes
-from console import dashboard as lead_dashboard
-from console.dashboard import LeadFilters
 from leads.export import ExportFormat, LeadExport
-from console.forms import LeadEditForm, LeadForm, NoteForm
+from leads.filters import LeadFilters, filtered_leads
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
-from console.import_forms import ColumnMappingForm, ImportUploadForm
 from leads.importing.sniff import RefusedFile
 from leads.importing.sniff import inspect as inspect_csv
 from leads.intake import IntakeError, OnDuplicate, ingest
@@ -106,8 +106,6 @@ def record_outcome(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse
                                            user=request.user)
     except ValidationError as problem:
         error = " ".join(problem.messages) if request.POST.get("outcome") else "Choose an outcome to record."
-    else:
-        lead_dashboard.invalidate()
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -152,9 +150,6 @@ def lead_edit(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
             result = intake.edit(lead, form.cleaned_data, actor=request.user)
         except IntakeError as error:
             form.add_intake_errors(error)
-        else:
-            if result.changed_fields:
-                lead_dashboard.invalidate()
     # Read again: with tasks run inline the lead has been qualified again by now.
     lead = lead_page.get_lead(lead.pk)
     notice = _edit_notice(result, lead) if result else ""
@@ -213,7 +208,6 @@ def clear_gate(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=lead_id)
     if lead.needs_approval:
         lead.clear_approval_gate(request.user)
-        lead_dashboard.invalidate()
         messages.success(request, "Approval gate cleared: reps can now approve this lead's drafts.")
     return redirect(lead)
 
@@ -225,7 +219,7 @@ def export_download(request: HtmxHttpRequest) -> HttpResponse:
     filters = LeadFilters.from_query(request.GET)
     if filters.errors:
         return HttpResponseBadRequest("; ".join(filters.errors.values()))
-    export = LeadExport(lead_dashboard.filtered_leads(filters, request.user), format=ExportFormat.CSV)
+    export = LeadExport(filtered_leads(filters, request.user), format=ExportFormat.CSV)
     response = StreamingHttpResponse(export.chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leads-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response
@@ -241,7 +235,6 @@ def lead_new(request: HtmxHttpRequest) -> HttpResponse:
         result = ingest(form.lead_input, source=form.cleaned_data["source"], actor=request.user,
                         on_duplicate=OnDuplicate.SKIP)
         if result.created:
-            lead_dashboard.invalidate()  # the new lead counts in the dashboard's KPIs at once
             messages.success(request, f"Lead {result.lead} created; it is being qualified.")
             if request.htmx:
                 return HttpResponseClientRedirect(result.lead.get_absolute_url())

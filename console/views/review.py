@@ -18,10 +18,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from leadops.http import HtmxHttpRequest
-from leadops.roles import is_manager, role_required
 from console import dashboard as lead_dashboard
 from console import lead_page
+from leadops.http import HtmxHttpRequest
+from leadops.roles import is_manager, role_required
 from leads.models import Lead
 from outreach import approval, sending
 from outreach.models import GATED_FOR_MANAGER, EmailDraft

@@ -7,8 +7,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, transaction
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from leads.models import ActivityLog, Lead
 

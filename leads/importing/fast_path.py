@@ -1,7 +1,8 @@
 """LeadInput's rules applied to a plain CSV row without pydantic's generic machinery, for speed at bulk.
 
-At a million rows, pydantic's per-field work (type checks, stripping, length checks, calling our
-validators) was the importer's largest Python cost. A CSV row holds only strings, so this module reads
+What it speeds up: the CSV import (bench/import_bench.py, the README's import figure). At a million rows,
+pydantic's per-field work (type checks, stripping, length checks, calling our validators) was the
+importer's largest Python cost. A CSV row holds only strings, so this module reads
 LeadInput's own fields, lengths and validators once and applies them to a row directly. A row it is not
 sure of (a validator rejects a value, a value is too long, an unexpected type) is left to
 `LeadInput.model_validate`, so which rows are accepted, what they become, and the error messages of
@@ -9,16 +10,42 @@ rejected rows are exactly those of the full model.
 
 Most columns repeat a few values over a file (countries, sizes, titles, companies), so each column's
 check remembers its recent answers: a repeated cell costs a dictionary lookup.
+
+It reads pydantic internals (`__pydantic_decorators__`, field metadata, and the attributes
+`model_construct` sets), so importing it checks that the installed pydantic is one of the versions
+it was written and tested against (PYDANTIC_VERSIONS, matching pyproject's pin); leads.tests.
+test_bulk_write checks that its verdicts equal the model's.
 """
 
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import pydantic
 from annotated_types import MaxLen
+from django.core.exceptions import ImproperlyConfigured
 
 from leads.lead_input import LeadInput
 from leads.models import Feedback
+
+# The (major, minor) range of pydantic this module was tested against, both ends included.
+PYDANTIC_VERSIONS = ((2, 7), (2, 14))
+
+
+def check_pydantic_version(version: str) -> None:
+    """ImproperlyConfigured unless `version` is in PYDANTIC_VERSIONS."""
+    installed = tuple(int(part) for part in version.split(".")[:2])
+    low, high = PYDANTIC_VERSIONS
+    if not low <= installed <= high:
+        raise ImproperlyConfigured(
+            f"leads.importing.fast_path reads pydantic internals and was tested with pydantic "
+            f"{low[0]}.{low[1]} to {high[0]}.{high[1]}, but {version} is installed. Install a version in that "
+            f"range (pyproject.toml pins it), or check the fast path against the new version (its tests are in "
+            f"leads/tests/test_bulk_write.py) and widen PYDANTIC_VERSIONS and the pin together."
+        )
+
+
+check_pydantic_version(pydantic.VERSION)
 
 # What pydantic's str_strip_whitespace removes: Unicode White_Space. Python's bare str.strip() also
 # removes the separators \x1c-\x1f, which pydantic keeps.
@@ -118,7 +145,7 @@ def lead_input(data: dict[str, Any]) -> LeadInput | None:
             values[name] = _CHECKS[name](value)
     except (KeyError, TypeError, NeedsFullCheck):  # TypeError: a value lru_cache cannot hash
         return None
-    # Built the way LeadInput.model_construct builds one (it costs ~20 µs a row in Python).
+    # Built the way LeadInput.model_construct builds one, without its per-field Python loop.
     checked = LeadInput.__new__(LeadInput)
     object.__setattr__(checked, "__dict__", values)
     object.__setattr__(checked, "__pydantic_fields_set__", set(data))

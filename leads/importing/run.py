@@ -8,14 +8,11 @@ Accounting, always: rows = created + updated + unchanged + duplicates_in_file + 
 """
 
 import csv
-import gc
 import io
-import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection
 
+from leads import postgres
 from leads.export import neutralise_formula
 from leads.importing import columns, fast_path
 from leads.importing.sniff import FileShape, RefusedFile, count_rows_over, inspect
@@ -174,7 +172,7 @@ def import_file(
             progress(report)
 
     batch_size = settings.IMPORT_BATCH_SIZE
-    with open(path, "rb") as raw, _Saver(intake) as saver, _collecting_garbage_less_often():
+    with open(path, "rb") as raw, _Saver(intake) as saver:
         text = io.TextIOWrapper(raw, encoding=shape.encoding, errors="replace", newline="")
         reader = csv.reader(text, delimiter=shape.delimiter)
         _skip_header(reader)
@@ -212,17 +210,14 @@ class _Saver:
     """
 
     THREADS = 2
-    # Each saving thread makes a dozen round trips a batch and needs the GIL back after each one; with
-    # Python's default 5 ms switch interval the busy main thread would delay every one of them.
-    SWITCH_INTERVAL_SECONDS = 0.0005
 
     def __init__(self, intake: Intake) -> None:
         self.intake = intake
-        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        # SQLite takes one writer at a time: saving there stays in line.
+        threaded = postgres.in_use() and not connection.in_atomic_block
         self.executor = (ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="import-save")
                          if threaded else None)
         self.in_flight: deque[tuple[Future, Callable[[list[RowResult]], None]]] = deque()
-        self.switch_interval = sys.getswitchinterval()
 
     def save(self, batch: list[tuple[int, list[str]]], items: list[dict[str, Any]], bytes_read: int,
              saved: Callable[[list[tuple[int, list[str]]], list[RowResult], int], None]) -> None:
@@ -240,8 +235,6 @@ class _Saver:
         done(future.result())
 
     def __enter__(self) -> "_Saver":
-        if self.executor:
-            sys.setswitchinterval(self.SWITCH_INTERVAL_SECONDS)
         return self
 
     def __exit__(self, error_type: Any, *_: Any) -> None:
@@ -257,37 +250,6 @@ class _Saver:
                 closing = [self.executor.submit(_close_connection, barrier) for _ in range(self.THREADS)]
                 wait(closing)
                 self.executor.shutdown()
-                sys.setswitchinterval(self.switch_interval)
-
-
-# Objects allocated between two runs of the garbage collector's youngest generation (Python's default: 700).
-GARBAGE_COLLECTION_THRESHOLD = 50_000
-_collection_lock = threading.Lock()
-_collection_users = 0
-_default_thresholds = gc.get_threshold()
-
-
-@contextmanager
-def _collecting_garbage_less_often() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while importing.
-
-    The batches in flight are tens of thousands of container objects that live for a while, and each row
-    allocates a dozen more; with the default threshold the collector ran every ~70 rows and traversed the
-    survivors again each time: ~15 µs of the importer's ~60 µs a row. Rows make no reference cycles, so
-    collecting 70 times less often frees the same memory. Imports running at once in one process share
-    the setting; the last one to finish restores the default.
-    """
-    global _collection_users
-    with _collection_lock:
-        _collection_users += 1
-        gc.set_threshold(GARBAGE_COLLECTION_THRESHOLD, *_default_thresholds[1:])
-    try:
-        yield
-    finally:
-        with _collection_lock:
-            _collection_users -= 1
-            if not _collection_users:
-                gc.set_threshold(*_default_thresholds)
 
 
 def _close_connection(barrier: threading.Barrier) -> None:

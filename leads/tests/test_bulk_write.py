@@ -11,14 +11,17 @@ from pathlib import Path
 from uuid import RFC_4122, UUID
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from leads.bulk_write import COPY_CHUNK_ROWS, SeenKeys, insert_rows, new_uuids
+from leads.bulk_write import insert_rows, new_uuids
+from leads.dedupe import SeenKeys
 from leads.importing import columns, fast_path
 from leads.importing.run import DEFAULT_WON_VALUES, _RowBuilder
 from leads.importing.sniff import RefusedFile, inspect
 from leads.lead_input import TEXT_IS_CLEAN, LeadInput
 from leads.models import ActivityLog, Lead
+from leads.postgres import COPY_CHUNK_ROWS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CLEAN = {TEXT_IS_CLEAN: True}
@@ -89,6 +92,17 @@ def test_plain_rows_take_the_fast_path():
     assert (lead_input.email, lead_input.first_name, lead_input.company_size, lead_input.country) == (
         "ada@example.com", "Ada", "201-500", "DE")
     assert (lead_input.source, lead_input.budget_amount) == ("event", 100_000)
+
+
+@pytest.mark.parametrize("version", ["2.7.0", "2.11.10", "2.14.4"])
+def test_the_fast_path_accepts_the_pydantic_versions_it_was_tested_with(version):
+    fast_path.check_pydantic_version(version)
+
+
+@pytest.mark.parametrize("version", ["2.6.4", "2.15.0", "3.0.0"])
+def test_the_fast_path_refuses_other_pydantic_versions_saying_what_to_do(version):
+    with pytest.raises(ImproperlyConfigured, match=rf"pydantic 2.7 to 2.14, but {version} is installed"):
+        fast_path.check_pydantic_version(version)
 
 
 def test_rows_the_model_rejects_are_left_to_it_for_the_error_message():

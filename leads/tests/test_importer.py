@@ -3,14 +3,20 @@
 import csv
 import gc
 import io
+import sys
 from pathlib import Path
 
 import pytest
+from celery.signals import worker_init, worker_process_init
+from django.core.management import call_command
 from django.db import connection
 
 from conftest import wait_for
+from leadops import interpreter
+from leadops.celery import tune_interpreter
+from leads import postgres
 from leads.importing import jobs
-from leads.importing.run import GARBAGE_COLLECTION_THRESHOLD, ImportOptions, import_file
+from leads.importing.run import ImportOptions, import_file
 from leads.importing.sniff import RefusedFile
 from leads.intake import Intake
 from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
@@ -153,6 +159,48 @@ def test_fill_and_overwrite_apply_to_leads_already_stored(db):
     assert overwritten["updated"] == 1 and Lead.objects.get(pk=priya.pk).first_name == "Priya"
 
 
+def _import_a_history() -> None:
+    """New leads, filled and overwritten ones, historic outcomes and duplicates: every kind of write."""
+    run("utf8.csv")
+    Lead.objects.filter(email="priya.sharma@brightpath.io").update(job_title="", first_name="P.")
+    run("utf8.csv", on_duplicate="fill")
+    run("utf8.csv", on_duplicate="overwrite")
+    run("historic_prospects.csv", outcome_column="Converted")
+    run("historic_prospects.csv", outcome_column="Converted", won_values=frozenset({"0"}))
+    run("duplicates.csv", on_duplicate="fill")
+
+
+def _stored() -> dict:
+    def lead_key(lead_id) -> str:
+        lead = Lead.objects.get(pk=lead_id)
+        return lead.email or lead.external_id
+
+    return {
+        "leads": sorted(Lead.objects.values_list(
+            "email", "external_id", "first_name", "last_name", "job_title", "company__domain", "company_size",
+            "country", "source", "status", "budget_amount", "attributes")),
+        "companies": sorted(Company.objects.values_list("domain", "name")),
+        "activities": sorted((lead_key(lead_id), kind, repr(sorted(payload.items())), label) for lead_id, kind, payload, label
+                             in ActivityLog.objects.values_list("lead_id", "type", "payload", "actor_label")),
+        "feedback": sorted((lead_key(lead_id), outcome) for lead_id, outcome
+                           in Feedback.objects.values_list("lead_id", "outcome")),
+    }
+
+
+def test_the_orm_versions_store_exactly_what_the_postgresql_fast_paths_store(db, monkeypatch):
+    assert postgres.in_use()
+    _import_a_history()
+    fast = _stored()
+    Lead.objects.all().delete()
+    Company.objects.all().delete()
+
+    monkeypatch.setattr(postgres, "in_use", lambda: False)
+    _import_a_history()
+
+    assert _stored() == fast
+    assert fast["leads"] and fast["companies"] and fast["activities"] and fast["feedback"]
+
+
 def test_a_dry_run_counts_but_writes_nothing(db):
     result = run("duplicates.csv", dry_run=True)
     assert (result["created"], result["duplicates_in_file"]) == (3, 2)
@@ -183,13 +231,37 @@ def test_progress_is_reported_batch_by_batch_up_to_the_whole_file(db, settings):
     assert seen[-1][1] == (CORPUS / "duplicates.csv").stat().st_size
 
 
-def test_the_garbage_collector_runs_less_often_during_an_import_and_as_usual_after_it(db, settings):
+def test_an_import_leaves_the_interpreter_settings_as_it_found_them(db, settings):
     settings.IMPORT_BATCH_SIZE = 2
-    before = gc.get_threshold()
-    during: list[int] = []
-    import_file(CORPUS / "duplicates.csv", ImportOptions(), progress=lambda report: during.append(gc.get_threshold()[0]))
-    assert during and set(during) == {GARBAGE_COLLECTION_THRESHOLD}
-    assert gc.get_threshold() == before
+    before = (gc.get_threshold(), sys.getswitchinterval())
+    during: list[tuple] = []
+    import_file(CORPUS / "duplicates.csv", ImportOptions(),
+                progress=lambda report: during.append((gc.get_threshold(), sys.getswitchinterval())))
+    assert during and set(during) == {before}
+    assert (gc.get_threshold(), sys.getswitchinterval()) == before
+
+
+@pytest.fixture
+def interpreter_settings_restored():
+    before = (gc.get_threshold(), sys.getswitchinterval())
+    yield
+    gc.set_threshold(*before[0])
+    sys.setswitchinterval(before[1])
+
+
+def test_the_import_command_sets_the_interpreter_up_for_bulk_work(db, interpreter_settings_restored):
+    call_command("import_leads", str(CORPUS / "duplicates.csv"), "--json", stdout=io.StringIO())
+    assert gc.get_threshold()[0] == interpreter.GARBAGE_COLLECTION_THRESHOLD
+    assert sys.getswitchinterval() == pytest.approx(interpreter.SWITCH_INTERVAL_SECONDS)
+
+
+def test_a_celery_worker_sets_the_interpreter_up_for_bulk_work_when_it_starts(interpreter_settings_restored):
+    # Sending the signals here would also run Celery's Django fix-up, which closes the test's connections.
+    for signal in (worker_init, worker_process_init):
+        assert tune_interpreter in signal._live_receivers(None)
+    tune_interpreter()
+    assert gc.get_threshold()[0] == interpreter.GARBAGE_COLLECTION_THRESHOLD
+    assert sys.getswitchinterval() == pytest.approx(interpreter.SWITCH_INTERVAL_SECONDS)
 
 
 # --- ImportJob ---------------------------------------------------------------------------------------

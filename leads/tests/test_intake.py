@@ -12,14 +12,6 @@ from leads.lead_input import budget_amount, size_band, split_full_name
 from leads.models import ActivityLog, Company, Feedback, Lead
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list:
-    """Lead ids handed to qualification (the pipeline's own tests cover what happens next)."""
-    calls: list = []
-    monkeypatch.setattr("leads.intake._enqueue_qualification", calls.extend)
-    return calls
-
-
 # --- normalisation --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("given", "band"),

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from leads.addresses import email_domain
 from leads.models import ActivityLog, Lead
 from outreach import approval, sequences
 from outreach.models import EmailDraft, Enrollment, Sequence, Suppression
@@ -67,7 +68,7 @@ def test_approving_twice_sends_once(draft_factory, rep, django_capture_on_commit
 
 def test_a_suppressed_address_cannot_be_approved(draft_factory, rep):
     draft = draft_factory()
-    Suppression.objects.create(domain=draft.lead.email_domain, reason=Suppression.Reason.COMPLAINT)
+    Suppression.objects.create(domain=email_domain(draft.lead.email), reason=Suppression.Reason.COMPLAINT)
     with pytest.raises(ValidationError, match="on the suppression list"):
         approval.approve(draft, rep)
 

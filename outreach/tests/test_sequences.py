@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from leads.addresses import email_domain
 from leads.models import ActivityLog, Lead
 from outreach import approval, replies, sending, sequences, tasks
 from outreach.models import EmailDraft, Enrollment, Suppression
@@ -98,7 +99,7 @@ def test_a_reply_stops_the_sequence_and_cancels_the_pending_follow_up(enrolled):
 
 
 def test_an_address_suppressed_outside_the_app_stops_the_sequence_at_the_next_step(enrolled):
-    Suppression.objects.create(domain=enrolled.lead.email_domain, reason=Suppression.Reason.MANUAL)
+    Suppression.objects.create(domain=email_domain(enrolled.lead.email), reason=Suppression.Reason.MANUAL)
     assert _run_beat_on(3) == 0
     enrolled.refresh_from_db()
     assert enrolled.status == Enrollment.Status.STOPPED and "suppressed" in enrolled.stop_reason

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadops import llm, prompts
+from leads.models import Lead
 from outreach import drafting
 from scoring import enrichment as enrichment_module
 from scoring import rules
@@ -27,17 +28,6 @@ from scoring.pipeline.state import (
 
 # Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
 MAX_TEXT = 5000
-_SHORT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "job_title",
-    "industry",
-    "country",
-    "budget_range",
-    "phone",
-    "website",
-)
 
 
 @dataclass
@@ -63,7 +53,7 @@ class Fallback(Exception):
 
 def normalize_input(state: QualificationState, context: RunContext) -> str:
     lead = state.lead
-    for name in _SHORT_FIELDS:
+    for name in Lead.SINGLE_LINE_FIELDS:
         setattr(lead, name, " ".join(getattr(lead, name).split()))
     lead.email = lead.email.strip().lower()
     lead.country = lead.country.upper()

@@ -28,8 +28,8 @@ from django.db import connection
 from django.db.models import Model
 
 from leadops.db import SKIP_COMMIT_FLUSH_SQL, prepared_cursor
-from leads.bulk_write import insertable_fields
 from leads.models import Company, Lead
+from leads.postgres import insertable_fields
 from outreach.models import EmailDraft, Suppression
 from scoring.models import ScoringConfig
 from scoring.pipeline.batch import OVERWRITTEN, PIPELINE_VARIANTS, LockedBatch, Write

@@ -25,9 +25,6 @@ from scoring.pipeline.batch import PIPELINE_VARIANTS, LockedBatch, Write
 from scoring.pipeline.state import NodeEvent, QualificationState
 
 NODE_NAME = "log_to_crm"
-
-# A lead past these statuses is being worked by people or a sequence: rescored, never re-routed.
-PIPELINE_STATUSES = (Lead.Status.NEW, Lead.Status.QUALIFIED, Lead.Status.NEEDS_INFO, Lead.Status.DISQUALIFIED)
 RESULT_FIELDS = [
     "company",
     "score_label",
@@ -154,7 +151,7 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
         "llm_model": score.llm_model,
     }
     lead.recommended_action, lead.decision_reason = decision.action, decision.reason
-    if previous in PIPELINE_STATUSES:
+    if previous in Lead.PIPELINE_STATUSES:
         lead.status = decision.status
         lead.needs_approval, lead.approval_reason = decision.needs_approval, decision.approval_reason[:300]
     lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = state.fingerprint, now, now
@@ -285,7 +282,7 @@ def save_batch(
         else:
             fresh.append((state, lead))
     companies, companies_changed = _companies(fresh, companies)
-    done = [lead.pk for state, lead in fresh if not state.error and lead.status in PIPELINE_STATUSES]
+    done = [lead.pk for state, lead in fresh if not state.error and lead.status in Lead.PIPELINE_STATUSES]
     writes = _Writes(now, drafting_allowed=set(done), signed_off=_supersede_pending_drafts(done, locked.open_drafts))
     for state in unchanged:
         state.events.append(NodeEvent(node="runner", started_at=now, duration_ms=0, status="skipped",

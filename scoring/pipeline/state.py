@@ -13,26 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-# The lead fields a qualification reads; a change to any of them means the lead is re-qualified.
-INPUT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "website",
-    "company_name",
-    "job_title",
-    "industry",
-    "company_size",
-    "country",
-    "source",
-    "budget_range",
-    "budget_amount",
-    "pain_point",
-    "urgency",
-    "lead_message",
-    "attributes",
-)
+from leads.models import Lead
 
 
 class LeadSnapshot(BaseModel):
@@ -59,11 +40,11 @@ class LeadSnapshot(BaseModel):
 
     @classmethod
     def of(cls, lead: Any) -> "LeadSnapshot":
-        values = {name: getattr(lead, name) for name in INPUT_FIELDS}
+        values = {name: getattr(lead, name) for name in Lead.QUALIFICATION_INPUT_FIELDS}
         return cls(id=str(lead.pk), status=lead.status, created_at=lead.created_at, **values)
 
     def input_values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in INPUT_FIELDS}
+        return {name: getattr(self, name) for name in Lead.QUALIFICATION_INPUT_FIELDS}
 
 
 def fingerprint(lead: LeadSnapshot, *, config_version: int | None, llm: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 
-from leads.filters import LeadFilters, filtered_leads
 from leads.export import ExportFormat, LeadExport
+from leads.filters import LeadFilters, filtered_leads
 from leads.models import Lead
 
 CHOICES = {"status": Lead.Status, "label": Lead.Label, "source": Lead.Source}

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from leadops import interpreter
 from leads.export import FORMULA_PREFIXES
 from leads.importing import columns, jobs
 from leads.importing.run import DEFAULT_WON_VALUES, ImportOptions, ImportReport, import_file, prepare
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-qualify", action="store_true", help="Import faster by not qualifying now: the beat sweep qualifies leads still new after 10 minutes, or run qualify_leads --status NEW")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # This process exists to run the import: it sets the interpreter up for bulk work, as a worker does.
+        interpreter.tune_for_bulk_work()
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path} does not exist or is not a file.", returncode=2)

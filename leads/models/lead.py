@@ -1,7 +1,5 @@
-"""Leads, the companies they work at, their append-only timeline, outcomes and import jobs."""
+"""Leads, the companies they work at, their append-only timeline and the outcomes recorded for them."""
 
-import hashlib
-import secrets
 import uuid
 from typing import Any
 
@@ -12,6 +10,9 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from leadops.roles import is_manager
+from leads.signals import announce_leads_changed
 
 
 class TimeStamped(models.Model):
@@ -89,6 +90,43 @@ class Lead(TimeStamped):
         ASK_QUESTION = "ASK_QUESTION", "Ask a question"
         DISQUALIFY = "DISQUALIFY", "Disqualify"
         HOLD = "HOLD", "Hold (nurture)"
+
+    # Field groups: each names, once, the lead fields one job works with.
+    # What intake writes and compares; status, scores and the rest belong to the pipeline and to people.
+    INTAKE_FIELDS = (
+        "first_name", "last_name", "email", "external_id", "phone", "website", "company_name", "job_title",
+        "industry", "company_size", "country", "budget_range", "budget_amount", "pain_point", "urgency",
+        "lead_message",
+    )
+    # What a person edits on the lead page. Not the id from the source system, nor the lead's own message:
+    # those are what the lead or their system said, kept as given.
+    EDITABLE_FIELDS = (
+        "first_name", "last_name", "email", "phone", "company_name", "website", "job_title", "industry",
+        "company_size", "country", "source", "budget_range", "urgency", "pain_point",
+    )
+    # What a qualification reads: a change to any of them means the lead is qualified again.
+    QUALIFICATION_INPUT_FIELDS = (
+        "first_name", "last_name", "email", "phone", "website", "company_name", "job_title", "industry",
+        "company_size", "country", "source", "budget_range", "budget_amount", "pain_point", "urgency",
+        "lead_message", "attributes",
+    )
+    # One-line text: runs of white space in them mean nothing, so the pipeline reads them collapsed.
+    SINGLE_LINE_FIELDS = (
+        "first_name", "last_name", "company_name", "job_title", "industry", "country", "budget_range",
+        "phone", "website",
+    )
+
+    # Status groups: each names, once, the statuses one rule applies to.
+    # Decided by qualification: a run may move a lead among these. Past them a lead is being worked by
+    # people or a sequence: rescored, never re-routed.
+    PIPELINE_STATUSES = (Status.NEW, Status.QUALIFIED, Status.NEEDS_INFO, Status.DISQUALIFIED)
+    # Still open: their score steers work, so a new scoring version and the stranded-lead sweep qualify
+    # them again. Closed, disqualified and booked leads keep the score they had.
+    RESCORED_STATUSES = (Status.NEW, Status.QUALIFIED, Status.NEEDS_INFO, Status.CONTACTED)
+    # Not contacted yet: a sent email moves these on to CONTACTED; later statuses are left alone.
+    UNCONTACTED_STATUSES = (Status.NEW, Status.QUALIFIED, Status.NEEDS_INFO)
+    # Past following up: the conversation ended, or moved to a meeting.
+    FINISHED_STATUSES = (Status.DISQUALIFIED, Status.MEETING_BOOKED, Status.CLOSED_WON, Status.CLOSED_LOST)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     first_name = models.CharField(max_length=100, blank=True)
@@ -190,10 +228,6 @@ class Lead(TimeStamped):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    @property
-    def email_domain(self) -> str:
-        return self.email.rpartition("@")[2] if "@" in self.email else ""
-
     def clean(self) -> None:
         self.email = self.email.strip().lower()
         if self.email and "@" not in self.email:
@@ -201,8 +235,6 @@ class Lead(TimeStamped):
 
     def clear_approval_gate(self, user: Any) -> None:
         """A manager lets a gated lead's action go ahead."""
-        from leadops.roles import is_manager
-
         if not is_manager(user):
             raise ValidationError("Only a manager can clear an approval gate.")
         self.needs_approval = False
@@ -211,6 +243,7 @@ class Lead(TimeStamped):
         self.save(update_fields=["needs_approval", "approved_by", "approved_at", "updated_at"])
         ActivityLog.record(self, ActivityLog.Type.STATUS_CHANGED, actor=user,
                            payload={"approval": "cleared", "reason": self.approval_reason})
+        announce_leads_changed()
 
 
 class ActivityLog(models.Model):
@@ -219,7 +252,6 @@ class ActivityLog(models.Model):
     class Type(models.TextChoices):
         INGESTED = "INGESTED", "Ingested"
         UPDATED = "UPDATED", "Updated"
-        ENRICHED = "ENRICHED", "Enriched"
         SCORED = "SCORED", "Scored"
         EMAIL_DRAFTED = "EMAIL_DRAFTED", "Email drafted"
         EMAIL_APPROVED = "EMAIL_APPROVED", "Email approved"
@@ -311,118 +343,3 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} for {self.lead}"
-
-
-def _import_upload_path(instance: "ImportJob", filename: str) -> str:
-    return f"imports/{instance.id}/{filename[-100:]}"
-
-
-class ImportJob(TimeStamped):
-    """One CSV import: the uploaded file, its options, live progress and the final accounting.
-
-    Status machine: pending -> running -> done | failed. Accounting holds when done:
-    rows = created + updated + unchanged + duplicates_in_file + invalid.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    class OnDuplicate(models.TextChoices):
-        SKIP = "skip", "Skip existing leads"
-        FILL = "fill", "Fill empty fields of existing leads"
-        OVERWRITE = "overwrite", "Overwrite existing leads"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    file = models.FileField(upload_to=_import_upload_path, max_length=300)
-    original_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    source = models.CharField(max_length=20, choices=Lead.Source.choices, default=Lead.Source.IMPORT)
-    on_duplicate = models.CharField(max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP)
-    dry_run = models.BooleanField(default=False)
-    # {"CSV header": "lead field" | "" (ignore) | "attributes"} chosen by the user.
-    column_mapping = models.JSONField(default=dict, blank=True)
-    options = models.JSONField(default=dict, blank=True)
-    encoding = models.CharField(max_length=30, blank=True)
-    delimiter = models.CharField(max_length=5, blank=True)
-    file_size = models.PositiveBigIntegerField(default=0)
-    bytes_read = models.PositiveBigIntegerField(default=0)
-    rows = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    duplicates_in_file = models.PositiveIntegerField(default=0)
-    invalid = models.PositiveIntegerField(default=0)
-    # The first invalid rows, for the page; every one is in error_file.
-    errors = models.JSONField(default=list, blank=True)
-    error_file = models.FileField(upload_to=_import_upload_path, max_length=300, blank=True)
-    message = models.TextField(blank=True, help_text="Why the import failed, in words for the user")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.file_size:
-            return 0
-        return min(99, int(self.bytes_read * 100 / self.file_size))
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "duplicates_in_file": self.duplicates_in_file,
-            "invalid": self.invalid,
-        }
-
-
-class ApiToken(TimeStamped):
-    """A bearer token for the intake API. Only its SHA-256 is stored; the token is shown once."""
-
-    name = models.CharField(max_length=100, help_text="Where it is used, e.g. 'website contact form'")
-    prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to recognise it")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    is_active = models.BooleanField(default=True)
-    source = models.CharField(max_length=20, choices=Lead.Source.choices, default=Lead.Source.WEB_FORM)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @classmethod
-    def issue(cls, name: str, **fields: Any) -> tuple["ApiToken", str]:
-        """Create a token; returns the row and the plain token, which is not stored anywhere."""
-        token = "lo_" + secrets.token_urlsafe(32)
-        row = cls.objects.create(name=name, prefix=token[:10], token_hash=cls.hash(token), **fields)
-        return row, token
-
-    @classmethod
-    def authenticate(cls, token: str) -> "ApiToken | None":
-        row = cls.objects.filter(token_hash=cls.hash(token), is_active=True).first()
-        if row:
-            cls.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-        return row
