@@ -40,6 +40,7 @@ def prepared_cursor():  # type: ignore[no-untyped-def]
     where they are large one-off texts (an import's batches). PgBouncer >= 1.21 in transaction mode
     needs max_prepared_statements set for this.
     """
+    # Imported on first use: the PostgreSQL backend, which the SQLite embedded default never loads.
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     database = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` looks it up on every use

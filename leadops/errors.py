@@ -1,6 +1,6 @@
 """Friendly error pages that keep the layout."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
@@ -12,7 +12,5 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """django-ratelimit's block: 429 with a JSON body for the API, a page for people."""
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
         return JsonResponse({"error": "rate_limited", "message": "Too many requests; slow down and retry."}, status=429)
     return render(request, "429.html", status=429)

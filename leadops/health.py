@@ -2,6 +2,7 @@
 
 import time
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -23,7 +24,6 @@ def _check_database() -> dict[str, object]:
 def _check_broker() -> dict[str, object]:
     if not settings.REDIS_URL:
         return {"ok": True, "mode": "inline", "detail": "tasks run inline (no REDIS_URL)"}
-    import redis
 
     started = time.perf_counter()
     try:

@@ -1,6 +1,6 @@
 """The staff pages show every domain app, so their tests use the domain apps' fixtures."""
 
-from leads.tests.conftest import import_media, no_qualification  # noqa: F401
+from leads.tests.conftest import import_media, no_qualification, queued  # noqa: F401
 from outreach.tests.conftest import (  # noqa: F401
     _always_open_send_window,
     draft_factory,

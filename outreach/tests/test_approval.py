@@ -151,14 +151,15 @@ def test_send_on_a_draft_approved_earlier_sends_it(draft_factory, rep, django_ca
 
 
 def test_once_a_manager_clears_the_leads_gate_a_rep_can_approve_its_waiting_draft(
-    draft_factory, rep, rep_client, manager_client
+    draft_factory, rep, rep_client, manager_client, django_capture_on_commit_callbacks
 ):
     draft = draft_factory(needs_approval=True, approval_reason="Enterprise lead")
     draft.lead.needs_approval, draft.lead.approval_reason = True, "Enterprise lead"
     draft.lead.save()
     assert draft.subject not in rep_client.get("/review/").content.decode()
 
-    manager_client.post(f"/leads/{draft.lead.pk}/clear-gate/")  # "reps can now approve this lead's drafts"
+    with django_capture_on_commit_callbacks(execute=True):  # the cleared gate commits
+        manager_client.post(f"/leads/{draft.lead.pk}/clear-gate/")  # "reps can now approve this lead's drafts"
 
     page = rep_client.get("/review/").content.decode()
     assert draft.subject in page and "manager approval" not in page
