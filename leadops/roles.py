@@ -1,7 +1,8 @@
 """Roles are Django groups: reps work leads; managers also tune scoring, change settings and clear gates."""
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied

@@ -7,8 +7,9 @@ Every setting is listed with its safe default in `.env.example`. Nothing else in
 the project reads os.environ.
 """
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import environ
 from celery.schedules import crontab

@@ -235,6 +235,11 @@ class Suppression(models.Model):
     def __str__(self) -> str:
         return f"{self.email or '@' + self.domain} ({self.get_reason_display()})"
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.email = self.email.strip().lower()
+        self.domain = self.domain.strip().lower().lstrip("@")
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         # Normalised before the unique constraints are checked, so "Ann@X.com" next to "ann@x.com" is a form
         # error in the admin, not an IntegrityError on save. Errors name a field, which skips the raw
@@ -248,8 +253,3 @@ class Suppression(models.Model):
         field, value = ("email", self.email) if self.email else ("domain", self.domain)
         if Suppression.objects.filter(**{field: value}).exclude(pk=self.pk).exists():
             raise ValidationError({field: f"{value} is already on the suppression list."})
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.email = self.email.strip().lower()
-        self.domain = self.domain.strip().lower().lstrip("@")
-        super().save(*args, **kwargs)

@@ -135,7 +135,7 @@ def test_the_app_starts_on_the_embedded_default_and_serves_login_and_healthz(tmp
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise AssertionError("the embedded app did not start")
+                    raise AssertionError("the embedded app did not start") from None
                 time.sleep(0.2)
         assert '"engine": "sqlite"' in health and '"mode": "inline"' in health
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:

@@ -5,9 +5,9 @@ import email
 import email.policy
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage as ParsedMessage
-from typing import Iterator
 
 import factory
 import pytest
