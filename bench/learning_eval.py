@@ -160,7 +160,8 @@ def run_dataset(directory: Path, name: str, repeats: int) -> bool:
     print(f"  ROC AUC {metrics['auc']:.4f}   Brier {metrics['brier']:.4f} (base-rate Brier "
           f"{metrics['base_rate_brier']:.4f})   precision top 20% {metrics['top20_precision']:.3f}")
     print("  labels: " + "   ".join(
-        f"{label} {rates[label]['count']} leads conv {rates[label]['rate'] if rates[label]['rate'] is not None else '-'}"
+        f"{label} {rates[label]['count']} leads conv "
+        f"{rates[label]['rate'] if rates[label]['rate'] is not None else '-'}"
         f" (x{rates[label]['lift']})" for label in ("HOT", "WARM", "COLD")))
     rivals = rivals_on_same_folds(rows, labels, evaluation.folds)
     if rivals is None:

@@ -10,7 +10,8 @@ write included: lead results, companies, timeline, drafts, suppressions, traces)
 3. LLM mode against a fake OpenAI-compatible server answering each call after 300 ms, at the
    configured LLM_CONCURRENCY, through `enqueue_qualification` (target: 100 leads in under 10 s).
 
-Results are reset between runs; `--runs per-lead` (or any of bulk,per-lead,llm) picks runs. The database is --database-url (default
+Results are reset between runs; `--runs per-lead` (or any of bulk,per-lead,llm) picks runs.
+The database is --database-url (default
 postgres://postgres@127.0.0.1:5432/leadops_pbench), created and migrated if missing; the broker
 is --redis-url (default redis://127.0.0.1:6379/3); do not run the tests on the same Redis
 database meanwhile, since they clear it between tests.

@@ -7,7 +7,8 @@ seconds: the dashboard, the dashboard with filters, a keyset page deep in the ta
 sorted by score, a lead page and the review queue. gunicorn runs with the project's gunicorn.conf.py,
 as the Dockerfile serves the app (--workers/--threads override it for experiments). Each page gets one
 cold request (reported as "first ms": it fills the caches that page needs), a 2 s warm-up so every
-gunicorn worker has compiled its templates, then the measured run. Prints requests/s, p50/p99 ms, errors and the app's CPU time per
+gunicorn worker has compiled its templates, then the measured run.
+Prints requests/s, p50/p99 ms, errors and the app's CPU time per
 request (gunicorn workers' user+system time from /proc), which does not depend on what else the
 machine is running.
 
@@ -42,9 +43,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from import_bench import prepare_database
 
 PASSWORD = "bench-password-not-secret"
-FIRST = ["James", "Mary", "Priya", "Arjun", "Mei", "Hiroshi", "Lukas", "Sofia", "Mateo", "Amara", "Chloe", "Noah", "Emma", "Liam", "Olivia", "Lars"]
-LAST = ["Smith", "Johnson", "Garcia", "Miller", "Davis", "Sharma", "Tanaka", "Müller", "Rossi", "Dubois", "Kowalski", "Nielsen", "Okafor"]
-WORDS = ["acme", "blue", "river", "stone", "peak", "north", "bright", "summit", "harbor", "cedar", "pixel", "quantum", "vertex", "nova", "lumen"]
+FIRST = ["James", "Mary", "Priya", "Arjun", "Mei", "Hiroshi", "Lukas", "Sofia", "Mateo", "Amara", "Chloe", "Noah",
+         "Emma", "Liam", "Olivia", "Lars"]
+LAST = ["Smith", "Johnson", "Garcia", "Miller", "Davis", "Sharma", "Tanaka", "Müller", "Rossi", "Dubois", "Kowalski",
+        "Nielsen", "Okafor"]
+WORDS = ["acme", "blue", "river", "stone", "peak", "north", "bright", "summit", "harbor", "cedar", "pixel", "quantum",
+         "vertex", "nova", "lumen"]
 TITLES = ("VP Sales", "Head of Operations", "CTO", "Marketing Manager", "Sales Director", "CEO", "Analyst")
 INDUSTRIES = ("Software", "Logistics", "Healthcare", "Manufacturing", "Retail", "Finance")
 SIZES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+")
@@ -89,7 +93,8 @@ def load(url: str, total: int, owners: list[int]) -> None:
                 known = {
                     "id": uuid.UUID(int=rng.getrandbits(128), version=4),
                     "first_name": FIRST[index % len(FIRST)], "last_name": LAST[(index // 7) % len(LAST)],
-                    "email": f"person{index}@{word}{index % 5000}.com", "company_name": f"{word.title()} {index % 5000}",
+                    "email": f"person{index}@{word}{index % 5000}.com",
+                    "company_name": f"{word.title()} {index % 5000}",
                     "job_title": TITLES[index % len(TITLES)], "industry": INDUSTRIES[index % len(INDUSTRIES)],
                     "company_size": SIZES[index % len(SIZES)], "country": "US", "source": SOURCES[index % len(SOURCES)],
                     "status": statuses[index % len(statuses)], "score_label": label, "score_value": score,
@@ -318,7 +323,8 @@ def main() -> None:
         print(f"\n{arguments.leads:,} leads · {arguments.clients} clients · {arguments.seconds:.0f} s per page · "
               f"gunicorn {gunicorn_workers(server.pid)} workers, "
               f"{'gthread x ' + str(arguments.threads) if (arguments.threads or 1) > 1 else 'sync'}\n")
-        print(f"{'page':40} {'first ms':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'app CPU ms/req':>15}")
+        print(f"{'page':40} {'first ms':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+              f"{'app CPU ms/req':>15}")
         worst = 0.0
         failures = 0
         for name, path, cookie in pages:

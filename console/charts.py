@@ -66,7 +66,8 @@ def histogram(columns: list[dict[str, int]]) -> dict[str, Any]:
                 bar_height = count / largest * height
                 top -= bar_height
                 bars.append(Bar(label=label, value=count, x=x, y=top, width=column_width, height=bar_height,
-                                css=label, caption=f"{count:,} {label} lead{'' if count == 1 else 's'} scored {scores}"))
+                                css=label,
+                                caption=f"{count:,} {label} lead{'' if count == 1 else 's'} scored {scores}"))
         axis.append({"label": str(low), "x": x + column_width / 2})
     return {"bars": bars, "axis": axis, "width": 10 * (column_width + gap), "height": height, "axis_y": height + 14}
 

@@ -3,7 +3,8 @@
 At a million leads a COUNT or a GROUP BY over the table costs 100+ ms, so KPIs, charts and
 per-filter counts are cached for at most `FRESH_SECONDS`. A person's own change must show at
 once, so the services that change leads announce `leads.signals.leads_changed`, on which
-`invalidate()` bumps a version that is part of every cache key. The table itself is never cached: keyset pages read ~50 index entries.
+`invalidate()` bumps a version that is part of every cache key.
+The table itself is never cached: keyset pages read ~50 index entries.
 """
 
 import base64

@@ -6,7 +6,8 @@ rendering time. Only the lead forms use it (`console.forms.LeadForm.default_rend
 form, the admin's included, draws with Django's own renderer.
 
 A widget's HTML is a pure function of its template and its context (name, value, attrs, options).
-Most of what it draws repeats (the selects differ only in the chosen option, empty fields look alike, a lead's own fields
+Most of what it draws repeats (the selects differ only in the chosen option, empty fields look alike,
+a lead's own fields
 come back on every view of its page), so the last few thousand are kept per process.
 
 Only contexts made of plain values (str, int, float, bool, None in dicts, lists and tuples) are

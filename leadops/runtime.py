@@ -61,7 +61,8 @@ def _text(max_length: int):  # type: ignore[no-untyped-def]
 
 
 def _weekdays(value: Any) -> list[str]:
-    days = [day.strip().lower()[:3] for day in (value if isinstance(value, list) else str(value).split(",")) if day.strip()]
+    days = [day.strip().lower()[:3] for day in (value if isinstance(value, list) else str(value).split(","))
+            if day.strip()]
     unknown = [day for day in days if day not in _WEEKDAYS]
     if unknown or not days:
         raise ValueError(f"must be weekdays like mon,tue,wed (got {', '.join(unknown) or 'none'})")

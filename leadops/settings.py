@@ -182,7 +182,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # A worker reserves this many tasks per process from the broker, so a process that finishes a short task
-# (rules-mode qualification, one task per lead) finds the next one waiting (bench/pipeline_bench.py). Reserved tasks wait behind long ones (a batch waiting on the LLM)
+# (rules-mode qualification, one task per lead) finds the next one waiting (bench/pipeline_bench.py).
+# Reserved tasks wait behind long ones (a batch waiting on the LLM)
 # instead of going to another worker: with several worker machines and the LLM on, 1 spreads them evenly.
 CELERY_WORKER_PREFETCH_MULTIPLIER = _setting("CELERY_WORKER_PREFETCH_MULTIPLIER", env.int, 4)
 CELERY_TASK_SERIALIZER = "json"
@@ -259,7 +260,9 @@ EMAIL_USE_TLS = _setting("EMAIL_USE_TLS", env.bool, False)
 EMAIL_USE_SSL = _setting("EMAIL_USE_SSL", env.bool, False)
 EMAIL_TIMEOUT = _setting("EMAIL_TIMEOUT", env.int, 20)
 DEFAULT_FROM_EMAIL = _setting("DEFAULT_FROM_EMAIL", env.str, "LeadOps <sales@example.com>")
-SENDER_POSTAL_ADDRESS = _setting("SENDER_POSTAL_ADDRESS", env.str, "Example Inc., 1 Market Street, San Francisco, CA 94105, USA")
+SENDER_POSTAL_ADDRESS = _setting(
+    "SENDER_POSTAL_ADDRESS", env.str, "Example Inc., 1 Market Street, San Francisco, CA 94105, USA"
+)
 SEND_PER_MINUTE = _positive("SEND_PER_MINUTE", 30)
 SEND_PER_DAY = _positive("SEND_PER_DAY", 2000)
 SEND_PER_CONTACT_PER_WEEK = _positive("SEND_PER_CONTACT_PER_WEEK", 2)

@@ -51,7 +51,10 @@ __all__ = [
 
 OnDuplicate = ImportJob.OnDuplicate
 
-OUTCOME_STATUS = {Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON, Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST}
+OUTCOME_STATUS = {
+    Feedback.Outcome.CLOSED_WON: Lead.Status.CLOSED_WON,
+    Feedback.Outcome.CLOSED_LOST: Lead.Status.CLOSED_LOST,
+}
 
 
 class Outcome(enum.StrEnum):

@@ -72,7 +72,8 @@ def build(now: datetime | None = None) -> Briefing:
     replies = recent.filter(type=ActivityLog.Type.REPLY_RECEIVED)
     return Briefing(
         since=since, until=until,
-        new_hot_leads=Lead.objects.filter(score_label=Lead.Label.HOT, created_at__gt=since, created_at__lte=until).count(),
+        new_hot_leads=Lead.objects.filter(score_label=Lead.Label.HOT, created_at__gt=since,
+                                          created_at__lte=until).count(),
         drafts_waiting=waiting.count(),
         drafts_waiting_for_manager=waiting.filter(GATED_FOR_MANAGER).count(),
         deferred_sends=EmailDraft.objects.filter(state=EmailDraft.State.APPROVED, send_after__gt=until).count(),

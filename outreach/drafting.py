@@ -179,7 +179,8 @@ def new_draft(
 
 
 def supersede_pending(
-    lead_ids: list[Any], variants: list[str], reason: str = SUPERSEDED_REASON, *, generated_by_machine_only: bool = False
+    lead_ids: list[Any], variants: list[str], reason: str = SUPERSEDED_REASON, *,
+    generated_by_machine_only: bool = False
 ) -> int:
     """Cancel the pending (not yet approved) drafts of these variants for these leads.
 

@@ -213,7 +213,8 @@ class Suppression(models.Model):
         OPTED_OUT = "opted_out", "Asked not to be contacted"
         MANUAL = "manual", "Added by hand"
 
-    email = models.CharField(max_length=254, blank=True, help_text="Lower-case address; or leave blank and set a domain")
+    email = models.CharField(max_length=254, blank=True,
+                             help_text="Lower-case address; or leave blank and set a domain")
     domain = models.CharField(max_length=253, blank=True, help_text="Suppress every address at this domain")
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
     source = models.CharField(max_length=100, blank=True, help_text="Where it came from: unsubscribe link, bounce, …")

@@ -198,7 +198,9 @@ def log_reply(lead: Lead, user: Any, text: str, classification: str | None = Non
     if not text.strip():
         raise ValidationError({"text": "Paste or summarise the reply."})
     if classification and classification not in Classification.values:
-        raise ValidationError({"classification": f"'{classification}' is not one of: {', '.join(Classification.values)}"})
+        raise ValidationError(
+            {"classification": f"'{classification}' is not one of: {', '.join(Classification.values)}"}
+        )
     reading: dict[str, Any] = {"classified_by": "person"}
     if not classification:
         classification, reading = read_reply(text)

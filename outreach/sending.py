@@ -88,7 +88,8 @@ def where_it_stands(draft: EmailDraft) -> str:
             return "Approved: the email goes out in a moment."
         until, reason = deferral.until, deferral.reason
     zone = quotas.Window.current().zone
-    return f"Approved. It waits until {timezone.localtime(until, zone):%a %d %b %H:%M %Z}: {reason[:1].lower()}{reason[1:]}."
+    return (f"Approved. It waits until {timezone.localtime(until, zone):%a %d %b %H:%M %Z}: "
+            f"{reason[:1].lower()}{reason[1:]}.")
 
 
 def build_message(draft: EmailDraft, to_email: str, footer: str) -> EmailMessage:
@@ -225,7 +226,8 @@ def _handle_smtp_error(draft: EmailDraft, to_email: str, error: Exception) -> st
             suppress(email=to_email, reason=Suppression.Reason.BOUNCED, source=f"SMTP {code} at send")
         return outcome
     if draft.send_attempts >= MAX_ATTEMPTS:
-        return _fail(draft, f"Gave up after {draft.send_attempts} attempts: {description}", from_states=(State.SENDING,))
+        return _fail(draft, f"Gave up after {draft.send_attempts} attempts: {description}",
+                     from_states=(State.SENDING,))
     # Not accepted by the server: safe to try again later, with the same Message-ID.
     retry_at = timezone.now() + RETRY_DELAYS[min(draft.send_attempts, len(RETRY_DELAYS)) - 1]
     transition(draft.pk, (State.SENDING,), State.APPROVED, send_after=retry_at,

@@ -1,7 +1,8 @@
 """Enrichment: what can be told about a lead from its own fields, and optionally its website.
 
 Heuristics first: the address gives the company domain and the free-mail, disposable and
-role-account flags (the rules of leads.addresses, which intake keys companies on); the title gives seniority and function; the message gives signals
+role-account flags (the rules of leads.addresses, which intake keys companies on);
+the title gives seniority and function; the message gives signals
 (opted out, student, buying phrases, an attempt to instruct the system...). The homepage
 profile (scoring.website) is off by default; a failure only leaves those fields empty.
 Company memory counts the earlier leads at the same domain and how they ended.

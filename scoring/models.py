@@ -46,7 +46,9 @@ class ScoringConfig(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scoring_config"),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_scoring_config"
+            ),
         ]
 
     def __str__(self) -> str:

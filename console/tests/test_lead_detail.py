@@ -47,7 +47,8 @@ def scored_lead() -> Lead:
 @pytest.fixture
 def draft(scored_lead: Lead) -> EmailDraft:
     return EmailDraft.objects.create(lead=scored_lead, subject="Quick idea for Acme",
-                                     body="Hi Ada,\n\nA short note about how Acme could qualify inbound leads faster.\n\nBest",
+                                     body="Hi Ada,\n\nA short note about how Acme could qualify inbound leads "
+                                          "faster.\n\nBest",
                                      to_email=scored_lead.email)
 
 

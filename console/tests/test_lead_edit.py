@@ -43,7 +43,9 @@ def test_saving_changes_the_lead_and_logs_old_and_new_once_with_the_rep(rep_clie
     lead.refresh_from_db()
     assert (lead.job_title, lead.company_size) == ("VP Sales", Lead.SizeBand.MID)
     update = ActivityLog.objects.get(lead=lead, type=ActivityLog.Type.UPDATED)
-    assert update.payload == {"changes": {"job_title": ["Ops analyst", "VP Sales"], "company_size": ["51-200", "201-500"]}}
+    assert update.payload == {
+        "changes": {"job_title": ["Ops analyst", "VP Sales"], "company_size": ["51-200", "201-500"]}
+    }
     assert update.actor == rep
     page = rep_client.get(f"/leads/{lead.pk}/").content.decode()
     assert "Saved: job title, company size." in page  # the message after the redirect

@@ -30,7 +30,8 @@ def activate_version(request: HtmxHttpRequest, version: int) -> HttpResponse:
     """A manager makes any version the one that scores leads (a learned candidate, or an earlier one)."""
     config = get_object_or_404(ScoringConfig, version=version)
     versions.activate(config)
-    messages.success(request, f"v{config.version} ({config.get_source_display()}) now scores leads; open leads are being re-scored with it.")
+    messages.success(request, f"v{config.version} ({config.get_source_display()}) now scores leads; "
+                              "open leads are being re-scored with it.")
     return _model_page(request) if request.htmx else redirect("scoring:model")
 
 

@@ -32,7 +32,8 @@ QUEUE_LIMIT = 25
 QUEUE_ROW_FIELDS = (
     "id", "lead_id", "variant", "state", "subject", "body", "needs_approval", "approval_reason", "created_at",
     "lead__first_name", "lead__last_name", "lead__email", "lead__external_id", "lead__company_name",
-    "lead__job_title", "lead__needs_approval", "lead__approved_at", "lead__score_label", "lead__score_value", "lead__score_rationale",
+    "lead__job_title", "lead__needs_approval", "lead__approved_at", "lead__score_label", "lead__score_value",
+    "lead__score_rationale",
 )
 HOT_FIRST = Case(
     When(lead__score_label=Lead.Label.HOT, then=Value(0)),
@@ -59,7 +60,8 @@ def _rows(drafts: list[EmailDraft]) -> list[dict[str, Any]]:
     answers each lookup at once where a model instance first fails Django's subscript try. Each row's
     action URLs come from one reverse() per action: a {% url %} per row and button was half the page's time."""
     patterns = {
-        name: reverse(f"outreach:draft_{name}", args=[_PLACEHOLDER]) for name in ("approve", "save", "reject", "needs_info", "disqualify")
+        name: reverse(f"outreach:draft_{name}", args=[_PLACEHOLDER])
+        for name in ("approve", "save", "reject", "needs_info", "disqualify")
     }
     lead_pattern = reverse("leads:detail", args=[_PLACEHOLDER])
     rows = []

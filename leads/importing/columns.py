@@ -82,7 +82,8 @@ def suggest(
                                  ("--outcome-column", outcome_column, OUTCOME)):
         if name:
             if name not in header:
-                raise RefusedFile(f"{option} {name!r} is not a column of the file. Its columns are: {', '.join(header)}.")
+                raise RefusedFile(f"{option} {name!r} is not a column of the file. "
+                                  f"Its columns are: {', '.join(header)}.")
             overrides[name] = target
     targets = [overrides[name] if name in overrides else _BY_HEADER.get(normalise_header(name), ATTRIBUTES)
                for name in header]

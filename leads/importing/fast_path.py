@@ -49,7 +49,8 @@ check_pydantic_version(pydantic.VERSION)
 
 # What pydantic's str_strip_whitespace removes: Unicode White_Space. Python's bare str.strip() also
 # removes the separators \x1c-\x1f, which pydantic keeps.
-WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+               + "\u2028\u2029\u202f\u205f\u3000")
 
 
 class NeedsFullCheck(Exception):

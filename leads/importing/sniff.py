@@ -68,7 +68,8 @@ def detect_encoding(sample: bytes) -> str:
 def _refuse_binary(sample: bytes, name: str) -> None:
     for magic, kind in _MAGIC:
         if sample.startswith(magic):
-            raise RefusedFile(f"{name} looks like {kind}, not a CSV file. Save it as CSV (comma-separated) and upload that.")
+            raise RefusedFile(f"{name} looks like {kind}, not a CSV file. "
+                              "Save it as CSV (comma-separated) and upload that.")
 
 
 def _decode_sample(sample: bytes, encoding: str, complete: bool) -> str:

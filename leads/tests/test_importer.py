@@ -180,7 +180,8 @@ def _stored() -> dict:
             "email", "external_id", "first_name", "last_name", "job_title", "company__domain", "company_size",
             "country", "source", "status", "budget_amount", "attributes")),
         "companies": sorted(Company.objects.values_list("domain", "name")),
-        "activities": sorted((lead_key(lead_id), kind, repr(sorted(payload.items())), label) for lead_id, kind, payload, label
+        "activities": sorted((lead_key(lead_id), kind, repr(sorted(payload.items())), label)
+                             for lead_id, kind, payload, label
                              in ActivityLog.objects.values_list("lead_id", "type", "payload", "actor_label")),
         "feedback": sorted((lead_key(lead_id), outcome) for lead_id, outcome
                            in Feedback.objects.values_list("lead_id", "outcome")),

@@ -74,7 +74,8 @@ def test_a_waiting_draft_can_still_be_corrected_in_admin(admin_client, draft_fac
 
 
 def test_marking_a_second_sequence_default_names_the_current_default_in_words(admin_client):
-    current = Sequence.objects.filter(is_default=True).first() or Sequence.objects.create(name="Standard", is_default=True)
+    current = (Sequence.objects.filter(is_default=True).first()
+               or Sequence.objects.create(name="Standard", is_default=True))
     html = admin_client.post("/admin/outreach/sequence/add/", {
         "name": "Enterprise", "is_default": "on", "is_active": "on",
         "steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "5",

@@ -30,7 +30,9 @@ def outbox_worker(smtp_server, monkeypatch, request):  # type: ignore[no-untyped
 
 
 def _sent_per_draft() -> Counter:
-    return Counter(ActivityLog.objects.filter(type=ActivityLog.Type.EMAIL_SENT).values_list("payload__draft", flat=True))
+    return Counter(
+        ActivityLog.objects.filter(type=ActivityLog.Type.EMAIL_SENT).values_list("payload__draft", flat=True)
+    )
 
 
 def test_each_approved_email_goes_out_once_when_approve_and_send_are_clicked_twice(
@@ -57,7 +59,9 @@ def test_concurrent_workers_never_overshoot_the_per_minute_quota(outbox_worker, 
         send_draft.delay(str(draft.pk))
 
     def settled() -> bool:
-        return not EmailDraft.objects.filter(state__in=(State.APPROVED, State.SENDING), send_after__isnull=True).exists()
+        return not EmailDraft.objects.filter(
+            state__in=(State.APPROVED, State.SENDING), send_after__isnull=True
+        ).exists()
 
     assert wait_for(settled, timeout=60)
     assert EmailDraft.objects.filter(state=State.SENT).count() == 5

@@ -71,7 +71,9 @@ def test_the_whole_sequence_runs_to_the_break_up_and_finishes(enrolled, rep, dja
     assert _run_beat_on(30) == 0
 
 
-def test_auto_approval_sends_follow_ups_for_non_enterprise_leads(enrolled, settings, django_capture_on_commit_callbacks):
+def test_auto_approval_sends_follow_ups_for_non_enterprise_leads(
+    enrolled, settings, django_capture_on_commit_callbacks
+):
     settings.AUTO_APPROVE_FOLLOW_UPS = True
     with django_capture_on_commit_callbacks(execute=True):
         _run_beat_on(3)

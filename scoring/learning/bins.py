@@ -3,7 +3,8 @@
 A categorical feature keeps its frequent values as levels, pools rare ones as "other value" and
 has a "missing" bin; a number is cut at quantiles of the training leads (twelve ranges at most,
 and at least ten leads per range, so no bin is thin) plus "missing"; a pair of features (an
-interaction) is the product of two binnings, coarse or fine (PAIR_GRAINS). Columns whose values are unique per lead are identifiers and get no bins.
+interaction) is the product of two binnings, coarse or fine (PAIR_GRAINS).
+Columns whose values are unique per lead are identifiers and get no bins.
 """
 
 import datetime
@@ -106,7 +107,8 @@ class FeatureBins:
         if position == self.missing_bin:
             return f"{self.name} missing"
         if self.kind == CATEGORICAL:
-            return f"{self.name} = {self.levels[position]}" if position < len(self.levels) else f"{self.name} = other value"
+            return (f"{self.name} = {self.levels[position]}" if position < len(self.levels)
+                    else f"{self.name} = other value")
         if position == 0:
             return f"{self.name} ≤ {self._edge(0)}"
         if position == len(self.edges):

@@ -54,7 +54,8 @@ def _whole_points(shares: list[float], total: int) -> list[int]:
     # Usually 0 <= missing <= len(shares); the loop also settles the odd point either way.
     position = 0
     while missing and by_remainder:
-        index = by_remainder[position % len(by_remainder)] if missing > 0 else by_remainder[-1 - position % len(by_remainder)]
+        index = (by_remainder[position % len(by_remainder)] if missing > 0
+                 else by_remainder[-1 - position % len(by_remainder)])
         floors[index] += 1 if missing > 0 else -1
         missing += -1 if missing > 0 else 1
         position += 1

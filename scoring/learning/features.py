@@ -50,7 +50,9 @@ _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 INTENT_PATTERNS = {
     "Message mentions pricing": re.compile(r"\b(pric(e|es|ing)|quote|cost|budget)\b", re.IGNORECASE),
     "Message asks for a demo": re.compile(r"\b(demo|trial|walk-?through|call)\b", re.IGNORECASE),
-    "Message names a timeline": re.compile(r"\b(this (quarter|month|week)|asap|urgent(ly)?|deadline|q[1-4])\b", re.IGNORECASE),
+    "Message names a timeline": re.compile(
+        r"\b(this (quarter|month|week)|asap|urgent(ly)?|deadline|q[1-4])\b", re.IGNORECASE
+    ),
 }
 
 DATE_SUFFIX = "(date)"

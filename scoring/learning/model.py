@@ -233,7 +233,8 @@ def fit_model(
              if feature.kind != PAIR]
     matrix = encode(mains, table)
     intercept, weights = _penalised_fit(mains, matrix, labels, l2, rule_weights)
-    logits = intercept + sum((weights[column][matrix[:, column]] for column in range(len(mains))), np.zeros(len(labels)))
+    logits = intercept + sum((weights[column][matrix[:, column]] for column in range(len(mains))),
+                             np.zeros(len(labels)))
     interactions = select_pairs(table, labels, logits, mains, pairs, l2)
     features = mains + interactions
     if interactions:

@@ -123,7 +123,8 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
     elif active is None:
         activate, reason = True, "first scoring version"
     elif rival is None:
-        activate, reason = True, f"active v{active.version} never scored these leads, so the learned version replaces it"
+        activate, reason = True, (f"active v{active.version} never scored these leads, "
+                                  "so the learned version replaces it")
     else:
         activate, reason = True, f"beats active v{active.version} on the same folds"
     metrics["decision"] = reason

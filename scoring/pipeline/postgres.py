@@ -187,7 +187,8 @@ def upsert(model: type[Model], objects: list[Model], *, unique_field: str, updat
     )
     with prepared_cursor() as cursor:
         cursor.execute(
-            f'{sql} ON CONFLICT ("{column}") DO UPDATE SET {assignments} RETURNING "{model._meta.pk.column}", "{column}"',
+            f'{sql} ON CONFLICT ("{column}") DO UPDATE SET {assignments} '
+            f'RETURNING "{model._meta.pk.column}", "{column}"',
             [rows],
         )
         keys = {value: key for key, value in cursor.fetchall()}

@@ -239,7 +239,9 @@ class _Writes:
         ])
 
 
-def _supersede_pending_drafts(lead_ids: list[Any], open_drafts: list[tuple[Any, str, str, str]]) -> set[tuple[Any, str]]:
+def _supersede_pending_drafts(
+    lead_ids: list[Any], open_drafts: list[tuple[Any, str, str, str]]
+) -> set[tuple[Any, str]]:
     """Cancel these leads' pending pipeline drafts; returns the (lead, variant) pairs already signed off.
 
     `open_drafts` are the batch's open pipeline drafts as read under the leads' lock. A draft a

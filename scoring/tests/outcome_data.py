@@ -23,7 +23,8 @@ def synthetic(count: int, seed: int = 0, signal: bool = True) -> tuple[list[dict
         source = str(random.choice(SOURCES))
         seconds = int(random.integers(0, 2000))
         rate = min(0.95, SOURCE_RATE[source] + (0.25 if seconds > 1000 else 0.0)) if signal else 0.3
-        rows.append({"Lead Source": source, "Time on site": str(seconds), "Favourite colour": str(random.choice(COLOURS))})
+        rows.append({"Lead Source": source, "Time on site": str(seconds),
+                     "Favourite colour": str(random.choice(COLOURS))})
         labels.append(1 if random.random() < rate else 0)
     return rows, np.array(labels, dtype=float)
 

@@ -44,9 +44,11 @@ def test_a_low_learned_probability_is_not_taken_for_a_low_rule_score() -> None:
     """At a 30 % base rate many leads have a learned score under 15 (%); the low-fit floor is 15 rule points."""
     create_leads_with_outcomes(600)
     config = train().config
-    lead = qualify(external_id="fresh-director", first_name="Ada", last_name="Lovelace", email="ada@acme-industries.com",
+    lead = qualify(external_id="fresh-director", first_name="Ada", last_name="Lovelace",
+                   email="ada@acme-industries.com",
                    company_name="Acme Industries", job_title="Director of Operations", company_size="201-500",
-                   pain_point="Inbound leads wait days for a reply", attributes={"Lead Source": "Google", "Time on site": "10"})
+                   pain_point="Inbound leads wait days for a reply",
+                   attributes={"Lead Source": "Google", "Time on site": "10"})
     assert lead.score_version == config.version
     assert lead.score_value < 15  # a Google lead barely on the site: a low chance of converting
     assert lead.recommended_action != Lead.Action.DISQUALIFY and lead.status != Lead.Status.DISQUALIFIED

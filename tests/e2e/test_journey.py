@@ -73,7 +73,8 @@ def test_a_rep_imports_finds_a_hot_lead_sends_the_email_and_a_manager_tunes_the_
     page.click("#draft-editor >> button:text-is('Save')")
     page.wait_for_selector("#draft-editor >> text=Saved.")
     lead = Lead.objects.get(email="vera.vance@northwind-soft.com")
-    assert EmailDraft.objects.get(lead=lead, state=EmailDraft.State.DRAFT).subject == "Faster replies for Northwind Soft"
+    assert (EmailDraft.objects.get(lead=lead, state=EmailDraft.State.DRAFT).subject
+            == "Faster replies for Northwind Soft")
     screenshot(page, screenshots, "06-lead-draft")
     page.click("text=Approve & send")
     page.wait_for_selector("#timeline >> text=Email sent")

@@ -24,8 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=ExportFormat.values, default=ExportFormat.CSV)
         parser.add_argument("--output", help="File to write; stdout when left out")
         parser.add_argument("--status", default="", help=f"Only leads in this status: {', '.join(Lead.Status.values)}")
-        parser.add_argument("--label", default="", help=f"Only leads with this score label: {', '.join(Lead.Label.values)}")
-        parser.add_argument("--source", default="", help=f"Only leads from this source: {', '.join(Lead.Source.values)}")
+        parser.add_argument("--label", default="",
+                            help=f"Only leads with this score label: {', '.join(Lead.Label.values)}")
+        parser.add_argument("--source", default="",
+                            help=f"Only leads from this source: {', '.join(Lead.Source.values)}")
 
     def handle(self, *args: Any, **options: Any) -> None:
         query = QueryDict(mutable=True)

@@ -40,7 +40,9 @@ class Command(BaseCommand):
                             help="Comma-separated outcome values that mean won; anything else non-empty is lost")
         parser.add_argument("--dry-run", action="store_true", help="Validate and count; write nothing")
         parser.add_argument("--json", action="store_true", help="Print one JSON object with the accounting")
-        parser.add_argument("--no-qualify", action="store_true", help="Import faster by not qualifying now: the beat sweep qualifies leads still new after 10 minutes, or run qualify_leads --status NEW")
+        parser.add_argument("--no-qualify", action="store_true",
+                            help="Import faster by not qualifying now: the beat sweep qualifies leads still new "
+                                 "after 10 minutes, or run qualify_leads --status NEW")
 
     def handle(self, *args: Any, **options: Any) -> None:
         # This process exists to run the import: it sets the interpreter up for bulk work, as a worker does.
