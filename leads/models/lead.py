@@ -208,7 +208,7 @@ class Lead(TimeStamped):
             models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
             # Leads by company for company memory ("2 earlier leads at acme.com").
             models.Index(fields=["company", "created_at"], name="lead_company_idx"),
-            # Dashboard sorted by score: keyset over (score or -1, created_at, id); see leads.dashboard.
+            # Dashboard sorted by score: keyset over (score or -1, created_at, id); see console.dashboard.
             models.Index(
                 Coalesce("score_value", models.Value(-1), output_field=models.IntegerField()).desc(),
                 models.F("created_at").desc(), models.F("id").desc(), name="lead_score_sort_idx",
