@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # The key settings.py embedded before the embedded default made its own: published, so anyone could sign with it.
 PUBLISHED_KEY = "insecure-embedded-default-key-set-SECRET_KEY-in-production"
 POSTGRES = {"DATABASE_URL": "postgres://leadops:secret@127.0.0.1:5432/leadops"}
-SERVICES = {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "SECRET_KEY", "DEBUG"}
+# Left out of the child's environment: each test says what it runs with. (The browser tests set
+# DJANGO_ALLOW_ASYNC_UNSAFE in this process; check --deploy rightly warns about it.)
+SERVICES = {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def _python(code: str, **environment: str) -> subprocess.CompletedProcess:
