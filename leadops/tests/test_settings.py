@@ -152,8 +152,9 @@ def test_the_https_settings_come_from_the_environment(tmp_path):
 @pytest.mark.parametrize("name, value", [
     ("SECURE_PROXY_SSL_HEADER", "https"), ("SECURE_PROXY_SSL_HEADER", "X Forwarded=https"),
     ("SECURE_HSTS_SECONDS", "-1"), ("SECURE_HSTS_SECONDS", "a year"), ("SECURE_SSL_REDIRECT", "perhaps"),
+    ("LEAD_RETENTION_MONTHS", "-3"), ("LEAD_RETENTION_MONTHS", "two years"),
 ])
-def test_an_invalid_https_setting_stops_start_up_naming_it(tmp_path, name, value):
+def test_an_invalid_https_or_retention_setting_stops_start_up_naming_it(tmp_path, name, value):
     result = _python("print(1)", DATA_DIR=str(tmp_path), **{name: value})
     assert result.returncode != 0
     assert name in result.stderr
