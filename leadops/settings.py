@@ -173,7 +173,8 @@ RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
 if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's own
-    CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"  # kombu's, sharing one client per channel
+    # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
+    CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
 CELERY_RESULT_BACKEND = None
 # No result store, so nobody can read a task's return value: the worker need not record it.
 CELERY_TASK_IGNORE_RESULT = True
