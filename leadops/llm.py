@@ -23,6 +23,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.core.cache import cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -136,6 +137,13 @@ def _sdk() -> ModuleType:
     import openai
 
     return openai
+
+
+@worker_process_init.connect
+def _load_sdk_when_configured(**_kwargs: Any) -> None:
+    """A worker process started with an LLM configured loads the SDK as it starts, not inside its first lead."""
+    if settings.LLM_PROVIDER != "none":
+        _sdk()
 
 
 def _client(provider: str) -> "openai.OpenAI":
