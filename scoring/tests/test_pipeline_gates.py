@@ -4,10 +4,10 @@ raise it; and a disqualification qualification recommends waits for a manager.""
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from conftest import LeadFactory
+from conftest import CompanyFactory, LeadFactory
 from leads import intake
 from leads.intake import Intake, OnDuplicate
-from leads.models import Lead
+from leads.models import ApiToken, Lead
 from outreach import approval
 from outreach.models import EmailDraft
 from scoring import versions
@@ -109,6 +109,25 @@ def test_a_re_import_that_overwrites_the_budget_keeps_the_gate(django_capture_on
 
     assert lead.budget_amount == 5_000
     assert (lead.needs_approval, lead.approval_reason) == (True, BUDGET_GATE)
+    assert _open_draft(lead).gated
+
+
+def test_an_api_update_filling_in_a_small_company_size_keeps_a_gate_its_company_raised(
+    client, django_capture_on_commit_callbacks
+):
+    CompanyFactory(domain="northwind-logistics.com", size_band=Lead.SizeBand.HUGE)
+    lead = _qualified(company_size="", budget_range="$20k", budget_amount=20_000)
+    reason = "Enterprise lead: company size 5001+ (gate at 1,000+ employees)"
+    assert lead.approval_reason == reason
+    _, token = ApiToken.issue("Website contact form", source=Lead.Source.WEB_FORM)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/leads", {"email": lead.email, "company_size": "1-10"},
+                               content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert (lead.company_size, lead.needs_approval, lead.approval_reason) == (Lead.SizeBand.MICRO, True, reason)
     assert _open_draft(lead).gated
 
 
