@@ -213,7 +213,13 @@ IMPORT_MAX_UPLOAD_MB = _positive("IMPORT_MAX_UPLOAD_MB", 512)
 IMPORT_MAX_ROWS = _positive("IMPORT_MAX_ROWS", 1_048_576)
 IMPORT_BATCH_SIZE = _positive("IMPORT_BATCH_SIZE", 2000)
 API_RATE_LIMIT = _setting("API_RATE_LIMIT", env.str, "120/m")
+# Sign-in attempts per client address, and per address and username (leadops.login).
 LOGIN_RATE_LIMIT = _setting("LOGIN_RATE_LIMIT", env.str, "10/m")
+LOGIN_ACCOUNT_RATE_LIMIT = _setting("LOGIN_ACCOUNT_RATE_LIMIT", env.str, "5/m")
+# Failed sign-ins for one username, from any address, before each attempt waits (1 s, doubling up to the
+# maximum). A browser that signed in as that user before is not slowed down.
+LOGIN_SLOWDOWN_AFTER = _positive("LOGIN_SLOWDOWN_AFTER", 10)
+LOGIN_SLOWDOWN_MAX_SECONDS = _positive("LOGIN_SLOWDOWN_MAX_SECONDS", 60)
 UPLOAD_RATE_LIMIT = _setting("UPLOAD_RATE_LIMIT", env.str, "20/h")
 
 # --- Scoring and enrichment ---------------------------------------------------------------------
