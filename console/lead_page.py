@@ -11,7 +11,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from console.forms import LeadEditForm
+from leadops.roles import is_manager
 from leads.models import ActivityLog, Feedback, Lead
+from outreach import gates
 from outreach.models import EmailDraft
 from outreach.replies import Classification
 from scoring.models import Trace
@@ -79,7 +81,8 @@ def _reply_choices() -> list[tuple[str, str]]:
 
 
 def get_lead(lead_id: Any) -> Lead:
-    return Lead.objects.select_related("company", "owner", "approved_by").get(pk=lead_id)
+    return Lead.objects.select_related(
+        "company", "owner", "approved_by", "disqualification_requested_by").get(pk=lead_id)
 
 
 @dataclass
@@ -186,12 +189,16 @@ def context(
     traces = list(Trace.objects.filter(lead=lead).defer(*TRACE_UNSHOWN_FIELDS).order_by("-created_at")[:TRACE_LIMIT])
     outcomes = list(Feedback.objects.filter(lead=lead).select_related("created_by").order_by("-created_at")[:20])
     current = next((draft for draft in drafts if draft.state == EmailDraft.State.DRAFT), None)
+    gated = lead.needs_approval or any(draft.gated for draft in drafts if draft.state == EmailDraft.State.DRAFT)
     return {
         "lead": lead,
         "factors": factors(lead),
         "enrichment": enrichment_facts(lead),
         "drafts": drafts,
         "draft": current,
+        # The draft editor's buttons: only what this person may do (outreach.gates).
+        "draft_acts": {act.value for act in gates.allowed_acts(current, user)} if current else set(),
+        "disqualify_waits": gated and not is_manager(user),
         "company_history": company_history,
         **timeline(lead, full=full_timeline),
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),

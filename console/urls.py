@@ -36,6 +36,10 @@ outreach_pages = ([
          name="draft_needs_info"),
     path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
          name="draft_disqualify"),
+    # A manager's decision on a disqualification that waits for one (lead page and review queue).
+    path("leads/<uuid:lead_id>/disqualification/confirm/", review.confirm_disqualification,
+         name="disqualification_confirm"),
+    path("leads/<uuid:lead_id>/disqualification/keep/", review.keep_lead, name="disqualification_keep"),
     path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
 ], "outreach")
 

@@ -1,9 +1,12 @@
 """kombu's Redis transport, with one Redis client per channel and acknowledgements sent in passing.
 
+What it speeds up: qualification with one task per lead (bench/pipeline_bench.py, the per-lead run),
+where the broker's own work is a large part of a worker's CPU. The README's benchmark table has the
+figures with and without it.
+
 kombu's Redis channel builds a new `redis.Redis` over its connection pool for every publish,
 delivery bookkeeping and acknowledgement (`Channel._create_client`); building one costs more than
-the command it sends (~40-65 us on this machine class, ~15% of a worker's main-process CPU with one
-task per lead). A client holds no connection of its own (each command borrows one from the pool)
+the command it sends. A client holds no connection of its own (each command borrows one from the pool)
 and is safe to share between threads, so the channel keeps the one it made for as long as its
 pool lives. Selected by CELERY_BROKER_TRANSPORT for redis:// broker URLs.
 
@@ -15,6 +18,9 @@ for the worker's prefetch. A worker killed inside that window leaves the message
 so Redis delivers it again after the visibility timeout, as it does for a worker killed just
 before its acknowledgement: the tasks are safe to run twice. Outside a worker's event loop
 (a plain consumer) acknowledgements go at once, as in kombu.
+
+It subclasses kombu internals, so `leadops.celery` uses it only on a kombu release it was checked
+against (CHECKED_KOMBU, matching pyproject's pin) and falls back to kombu's own transport otherwise.
 """
 
 import logging
@@ -22,10 +28,29 @@ from collections import deque
 from time import time
 from typing import Any
 
+import kombu
 from kombu.transport import redis, virtual
 from kombu.utils.json import dumps
 
 logger = logging.getLogger(__name__)
+
+# The kombu releases (major, minor) whose Redis channel and QoS internals this was checked against.
+CHECKED_KOMBU = ((5, 7),)
+TRANSPORT = "leadops.broker:Transport"
+
+
+def kombu_checked() -> bool:
+    return tuple(int(part) for part in kombu.__version__.split(".")[:2]) in CHECKED_KOMBU
+
+
+def transport_for(configured: str | None) -> str | None:
+    """The transport Celery should use: this one only on a checked kombu release, else kombu's own."""
+    if configured == TRANSPORT and not kombu_checked():
+        logger.warning("kombu %s is not a release leadops/broker.py was checked against %s: using kombu's own "
+                       "Redis transport.", kombu.__version__, CHECKED_KOMBU)
+        return None
+    return configured
+
 
 # Longest an acknowledgement waits for a delivery to travel with, in seconds.
 ACK_DELAY = 0.05

@@ -6,12 +6,14 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
+from leadops import broker
 from leadops.interpreter import tune_for_bulk_work
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
 
 app = Celery("leadops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.broker_transport = broker.transport_for(app.conf.broker_transport)
 app.autodiscover_tasks()
 
 

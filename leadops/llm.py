@@ -20,21 +20,25 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import openai
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.core.cache import cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leadops import runtime
 
+if TYPE_CHECKING:
+    import openai
+
 Model = TypeVar("Model", bound=BaseModel)
 # Seconds before the first retry; doubled on each further attempt.
 BACKOFF_SECONDS = 0.5
 _BREAKER_FAILURES_KEY = "llm:breaker:failures"
 _BREAKER_OPEN_UNTIL_KEY = "llm:breaker:open-until"
-_clients: dict[tuple[Any, ...], openai.OpenAI] = {}
+_clients: dict[tuple[Any, ...], "openai.OpenAI"] = {}
 _clients_lock = threading.Lock()
 
 
@@ -127,7 +131,23 @@ def model_name() -> str:
     return str(runtime.get("LLM_MODEL"))
 
 
-def _client(provider: str) -> openai.OpenAI:
+def _sdk() -> ModuleType:
+    # Imported on first use: the OpenAI SDK (and the HTTP stack under it) is large to load, and most
+    # processes never call an LLM: it is off by default, and imports and the web pages never need it.
+    import openai
+
+    return openai
+
+
+@worker_process_init.connect
+def _load_sdk_when_configured(**_kwargs: Any) -> None:
+    """A worker process started with an LLM configured loads the SDK as it starts, not inside its first lead."""
+    if settings.LLM_PROVIDER != "none":
+        _sdk()
+
+
+def _client(provider: str) -> "openai.OpenAI":
+    openai = _sdk()
     key = (
         provider,
         settings.OPENAI_BASE_URL,
@@ -195,6 +215,7 @@ def _response_format(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _is_transient(error: Exception) -> bool:
+    openai = _sdk()
     if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
         return True
     return isinstance(error, openai.APIStatusError) and error.status_code >= 500
@@ -243,7 +264,7 @@ def call(purpose: str, prompt: Prompt, data: dict[str, Any], reply_model: type[M
 
 
 def _create_with_retries(provider: str, record: CallRecord, reply_model: type[BaseModel]) -> Any:
-    client = _client(provider)
+    client, openai = _client(provider), _sdk()
     for attempt in range(settings.LLM_MAX_RETRIES + 1):
         record.attempts = attempt + 1
         try:

@@ -237,7 +237,8 @@ RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
 if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's own
-    CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"  # kombu's, sharing one client per channel
+    # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
+    CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
 CELERY_RESULT_BACKEND = None
 # No result store, so nobody can read a task's return value: the worker need not record it.
 CELERY_TASK_IGNORE_RESULT = True
@@ -278,7 +279,13 @@ IMPORT_MAX_UPLOAD_MB = _positive("IMPORT_MAX_UPLOAD_MB", 512)
 IMPORT_MAX_ROWS = _positive("IMPORT_MAX_ROWS", 1_048_576)
 IMPORT_BATCH_SIZE = _positive("IMPORT_BATCH_SIZE", 2000)
 API_RATE_LIMIT = _setting("API_RATE_LIMIT", env.str, "120/m")
+# Sign-in attempts per client address, and per address and username (leadops.login).
 LOGIN_RATE_LIMIT = _setting("LOGIN_RATE_LIMIT", env.str, "10/m")
+LOGIN_ACCOUNT_RATE_LIMIT = _setting("LOGIN_ACCOUNT_RATE_LIMIT", env.str, "5/m")
+# Failed sign-ins for one username, from any address, before each attempt waits (1 s, doubling up to the
+# maximum). A browser that signed in as that user before is not slowed down.
+LOGIN_SLOWDOWN_AFTER = _positive("LOGIN_SLOWDOWN_AFTER", 10)
+LOGIN_SLOWDOWN_MAX_SECONDS = _positive("LOGIN_SLOWDOWN_MAX_SECONDS", 60)
 UPLOAD_RATE_LIMIT = _setting("UPLOAD_RATE_LIMIT", env.str, "20/h")
 
 # --- Privacy ------------------------------------------------------------------------------------

@@ -1,24 +1,12 @@
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
 
 from leadops import health
-
-# Login is rate limited per client address and per username tried.
-login_view = method_decorator(
-    [
-        ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
-        ratelimit(key="post:username", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
-    ],
-    name="post",
-)(auth_views.LoginView)
+from leadops.login import LoginView
 
 
 @login_not_required
@@ -30,7 +18,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", favicon),
-    path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
+    # Rate limited per address and per address and username, and slowed down per username (leadops.login).
+    path("accounts/login/", LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("api.urls")),

@@ -1,9 +1,18 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 
+from leads import intake
 from leads.models import ActivityLog, ApiToken, Company, Feedback, ImportJob, Lead
+
+# What an admin may change on a lead: what a person edits on the lead page (through intake.edit, so it
+# is validated, logged and qualified again) and who owns it. Scores, statuses and approval gates are
+# the pipeline's and the managers', changed on the lead page and in the review queue.
+LEAD_ADMIN_FIELDS = (*Lead.EDITABLE_FIELDS, "owner")
 
 
 class AdminOnlyDelete:
@@ -20,13 +29,55 @@ class CompanyAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_filter = ("size_band", "country")
 
 
+class LeadAdminForm(forms.ModelForm):
+    """An admin's edit of a lead, checked by intake's rules, the ones the lead page's form answers to."""
+
+    # Typed as a name or a code ("Germany", "DE"), as on the lead page; intake stores the code.
+    country = forms.CharField(required=False, max_length=100, help_text="A name or an ISO code: Germany, DE, USA")
+
+    class Meta:
+        model = Lead
+        fields = LEAD_ADMIN_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            lead_input = intake.parse_lead({**_edited(cleaned), "external_id": self.instance.external_id})
+        except intake.IntakeError as error:
+            for problem in error.errors:
+                self.add_error(problem.field if problem.field in self.fields else None, problem.sentence())
+            return cleaned
+        # The values as intake will store them (the country's code, the email lower-cased), which the
+        # model's own checks then see.
+        cleaned.update({name: getattr(lead_input, name) or "" for name in Lead.EDITABLE_FIELDS if name != "source"})
+        email = (cleaned.get("email") or "").strip().lower()
+        other = (Lead.objects.annotate(email_lower=Lower("email")).filter(email_lower=email)
+                 .exclude(pk=self.instance.pk).first() if email else None)
+        if other:
+            self.add_error("email", f"'{email}' is already the email of {other}.")
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # clean() names a taken email itself; the constraint's own message would name only the constraint.
+        pass
+
+
+def _edited(cleaned: dict[str, Any]) -> dict[str, Any]:
+    return {name: cleaned.get(name) or "" for name in Lead.EDITABLE_FIELDS}
+
+
 @admin.register(Lead)
 class LeadAdmin(AdminOnlyDelete, admin.ModelAdmin):
+    """Edits go through intake (validation, the timeline, qualifying again); the rest is read-only."""
+
+    form = LeadAdminForm
     list_display = ("__str__", "email", "company_name", "status", "score_label", "score_value", "source", "created_at")
     list_filter = ("status", "score_label", "source", "recommended_action", "needs_approval", "urgency", "company_size")
     search_fields = ("email", "first_name", "last_name", "company_name", "external_id")
-    raw_id_fields = ("company", "owner", "approved_by")
-    readonly_fields = ("id", "created_at", "updated_at", "qualified_fingerprint", "qualified_at")
+    raw_id_fields = ("owner",)
+    readonly_fields = tuple(field.name for field in Lead._meta.concrete_fields if field.name not in LEAD_ADMIN_FIELDS)
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting a million rows on every admin page is slow
 
@@ -40,6 +91,22 @@ class LeadAdmin(AdminOnlyDelete, admin.ModelAdmin):
         if request.user.is_superuser:
             perms_needed.discard(ActivityLog._meta.verbose_name)
         return deleted, model_count, perms_needed, protected
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A lead comes in through intake's doors (the New lead page, an import, the API), which dedupe it.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
+        stored = Lead.objects.get(pk=obj.pk)
+        with transaction.atomic():
+            intake.edit(stored, _edited(form.cleaned_data), actor=request.user)
+            owner = form.cleaned_data.get("owner")
+            if owner != stored.owner:
+                Lead.objects.filter(pk=obj.pk).update(owner=owner)
+                ActivityLog.record(stored, ActivityLog.Type.UPDATED, actor=request.user, payload={
+                    "changes": {"owner": [stored.owner.get_username() if stored.owner else "",
+                                          owner.get_username() if owner else ""]}})
+        obj.refresh_from_db()
 
 
 @admin.register(ActivityLog)

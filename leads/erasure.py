@@ -45,6 +45,7 @@ ERASED = "[erased]"
 PERSONAL_TEXT_FIELDS = (
     "first_name", "last_name", "email", "external_id", "phone", "website", "company_name", "job_title",
     "budget_range", "pain_point", "lead_message", "score_rationale", "decision_reason", "approval_reason",
+    "disqualification_reason",
     "qualified_fingerprint",
 )
 # JSON fields that hold the person's data (imported columns, what enrichment read from the address and

@@ -15,15 +15,16 @@ class EmailDraftAdmin(admin.ModelAdmin):
     raw_id_fields = ("lead", "sequence_step", "enrollment", "approved_by")
     # The state machine moves only through approval and sending: a state typed back to "approved" here
     # would be picked up by the outbox beat and send an email a second time.
+    # The approval gate too: unticking it here would let a rep approve what only a manager may.
     readonly_fields = ("state", "approved_by", "approved_at", "message_id", "sent_at", "sent_in_mock", "claimed_at",
-                       "send_attempts", "created_at", "updated_at")
+                       "send_attempts", "needs_approval", "approval_reason", "created_at", "updated_at")
     show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: EmailDraft | None = None) -> tuple[str, ...]:
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.state != EmailDraft.State.DRAFT:
             # What was approved or sent is what a person signed off: it stays as it was.
-            fields += ("lead", "variant", "subject", "body", "to_email", "needs_approval")
+            fields += ("lead", "variant", "subject", "body", "to_email")
         return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -2,26 +2,33 @@
 
 Operations the review queue calls (each logs an ActivityLog entry with the actor):
 
+What a rep may do with a draft or lead only a manager may approve is `outreach.gates`' table;
+each operation here refuses (PermissionDenied) what it refuses.
+
 - `approve(draft, user, *, subject=None, body=None, send=True) -> LintResult`
   Edit-then-approve in one step. Runs the compliance lint and the suppression check first;
-  blocking problems raise ValidationError with one message per problem. A draft flagged
-  `needs_approval` (while its lead's gate is not cleared) can only be approved by a manager.
+  blocking problems raise ValidationError with one message per problem. A gated draft
+  (`EmailDraft.gated`) can only be approved by a manager.
   Approving an already approved / sent draft is a no-op (a double click), never a second send.
   `user=None` is the system (auto-approval of follow-ups). Queues the outbox task
   (`sending.send_draft`) after commit when `send` is true.
-- `save_edit(draft, user, subject, body) -> LintResult`: edit without approving.
+- `save_edit(draft, user, subject, body) -> LintResult`: edit without approving; both are required.
 - `reject(draft, user, reason)`: draft or approved (not yet claimed) -> rejected.
 - `needs_info(draft, user, questions) -> EmailDraft`: cancels the draft, drafts a clarifying
-  question instead and moves the lead to NEEDS_INFO.
-- `disqualify(lead, user, reason)`: cancels unsent drafts, stops the sequence, status DISQUALIFIED.
+  question instead (gated if the draft was) and moves the lead to NEEDS_INFO.
+- `disqualify(lead, user, reason) -> Disqualification`: cancels unsent drafts, stops the sequence,
+  status DISQUALIFIED. A rep's disqualification of a gated lead waits for a manager instead, as does
+  one qualification recommends (scoring.pipeline.save): `waiting_disqualifications()` lists them,
+  `confirm_disqualification(lead, manager)` carries one out, `keep_lead(lead, manager)` declines it.
 - `bulk_approve(drafts, user) -> BulkResult`: approves what it may; says which it skipped and why.
 - `auto_approve_follow_ups(drafts)`: the system approves freshly drafted follow-up steps when
   AUTO_APPROVE_FOLLOW_UPS is on and the lead is not enterprise; the others wait for a person.
 
-Each change a list or count shows (approved, rejected, needs info, disqualified) is announced once
+Each change a list or count shows (approved, rejected, needs info, disqualified, waiting) is announced once
 with `leads.signals.announce_leads_changed`, after it commits; an edit alone changes no count.
 """
 
+import enum
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from leadops import runtime
@@ -37,7 +45,7 @@ from leadops.roles import has_role, is_manager
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
 from leads.signals import announce_leads_changed
-from outreach import drafting
+from outreach import drafting, gates
 from outreach.compliance import SUBJECT_MAX, LintResult, lint_draft
 from outreach.models import EmailDraft
 from outreach.sending import send_draft, transition
@@ -68,6 +76,17 @@ def _required_text(user: Any, text: str, field: str, message: str) -> str:
     if not text.strip():
         raise ValidationError({field: message})
     return text.strip()
+
+
+def _refuse_unless_allowed(draft: EmailDraft, user: Any, act: gates.Act, verb: str) -> None:
+    """PermissionDenied when gates' table keeps `user` (None: the system) from `act` on this draft."""
+    if draft.state not in (State.DRAFT, State.APPROVED):
+        return  # the state machine's own refusal names the state
+    allowed = act in gates.allowed_acts(draft, user) if user is not None else not draft.gated
+    if not allowed:
+        raise PermissionDenied(
+            f"Only a manager can {verb} this draft ({draft.gate_reason or 'flagged by the pipeline'})."
+        )
 
 
 def _locked(draft: EmailDraft) -> EmailDraft:
@@ -115,10 +134,7 @@ def _approve(
             return (LintResult(**current.lint) if current.lint else LintResult()), False
         if current.state != State.DRAFT:
             raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be approved.")
-        if current.gated and not (user is not None and is_manager(user)):
-            raise PermissionDenied(
-                f"Only a manager can approve this draft ({current.approval_reason or 'flagged by the pipeline'})."
-            )
+        _refuse_unless_allowed(current, user, gates.Act.APPROVE, "approve")
         edited = _apply_edit(current, subject, body)
         problems = _blocking_problems(current)
         lint = lint_draft(current)
@@ -148,8 +164,14 @@ def _blocking_problems(draft: EmailDraft) -> list[str]:
     return [f"{blocked} is on the suppression list; this lead must not be emailed."] if blocked else []
 
 
-def save_edit(draft: EmailDraft, user: Any, subject: str, body: str) -> LintResult:
+def save_edit(draft: EmailDraft, user: Any, subject: str | None, body: str | None) -> LintResult:
+    """Save a person's subject and body; a missing or blank one is refused, naming it, and nothing changes."""
     _check_actor(user)
+    missing = {name: f"The {name} is missing: nothing was saved." for name, text in (("subject", subject),
+                                                                                    ("body", body))
+               if text is None or not text.strip()}
+    if missing:
+        raise ValidationError(missing)
     with transaction.atomic():
         current = _locked(draft)
         if current.state != State.DRAFT:
@@ -168,6 +190,7 @@ def save_edit(draft: EmailDraft, user: Any, subject: str, body: str) -> LintResu
 def reject(draft: EmailDraft, user: Any, reason: str) -> None:
     reason = _required_text(user, reason, "reason", "Say why the draft is rejected.")
     with transaction.atomic():
+        _refuse_unless_allowed(_locked(draft), user, gates.Act.REJECT, "reject")
         if not transition(draft.pk, (State.DRAFT, State.APPROVED), State.REJECTED, rejection_reason=reason[:300]):
             current = EmailDraft.objects.get(pk=draft.pk)
             raise ValidationError(f"This draft is {current.get_state_display().lower()} and cannot be rejected.")
@@ -190,6 +213,10 @@ def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
                                        generated_by=EmailDraft.GeneratedBy.PERSON)
         if question is None:
             raise ValidationError("The lead has no usable address (missing or suppressed), so no question can be sent.")
+        if draft.gated and not question.gated:
+            # Asking instead of emailing is a rep's to choose; the question still waits for the manager.
+            question.needs_approval, question.approval_reason = True, draft.gate_reason
+            question.save(update_fields=["needs_approval", "approval_reason", "updated_at"])
         set_status(lead, Lead.Status.NEEDS_INFO, user, "needs info: " + questions[:200])
         ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, actor=user,
                            payload={"draft": str(question.pk), "variant": question.variant,
@@ -199,12 +226,102 @@ def needs_info(draft: EmailDraft, user: Any, questions: str) -> EmailDraft:
     return question
 
 
-def disqualify(lead: Lead, user: Any, reason: str) -> None:
+class Disqualification(enum.StrEnum):
+    DONE = "done"
+    WAITING = "waiting"  # for a manager's confirmation
+
+
+def disqualify(lead: Lead, user: Any, reason: str) -> Disqualification:
+    """Disqualify the lead, or, for a rep on a gated lead, ask a manager to (`Disqualification.WAITING`)."""
     reason = _required_text(user, reason, "reason", "Say why the lead is disqualified.")
     with transaction.atomic():
-        stop(lead, f"disqualified: {reason}", actor=user, cancel="all")
-        set_status(lead, Lead.Status.DISQUALIFIED, user, reason)
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if user is not None and gates.disqualification_waits(lead, user):
+            lead.disqualification_reason = reason[:300]
+            lead.disqualification_requested_by, lead.disqualification_requested_at = user, timezone.now()
+            lead.save(update_fields=[*_WAITING_FIELDS, "updated_at"])
+            ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED, actor=user,
+                               payload={"disqualification": "asked a manager", "reason": reason})
+            announce_leads_changed()
+            return Disqualification.WAITING
+        _disqualify(lead, user, reason)
+    return Disqualification.DONE
+
+
+_WAITING_FIELDS = ["disqualification_reason", "disqualification_requested_by", "disqualification_requested_at"]
+
+
+def _disqualify(lead: Lead, user: Any, reason: str) -> None:
+    """Close the locked lead: outreach stops, and a disqualification waiting for a manager is settled."""
+    stop(lead, f"disqualified: {reason}", actor=user, cancel="all")
+    set_status(lead, Lead.Status.DISQUALIFIED, user, reason)
+    if lead.disqualification_reason or lead.needs_approval:
+        _settle(lead)
+        if lead.needs_approval:
+            # Decided, not cleared for emailing: a reason left (an enterprise gate) holds if the lead is re-opened.
+            lead.approval_reason = gates.without_disqualification(lead.approval_reason)
+            lead.needs_approval = bool(lead.approval_reason)
+        lead.save(update_fields=[*_WAITING_FIELDS, "needs_approval", "approval_reason", "updated_at"])
+    announce_leads_changed()
+
+
+def _settle(lead: Lead) -> None:
+    lead.disqualification_reason, lead.disqualification_requested_by, lead.disqualification_requested_at = (
+        "", None, None)
+
+
+def waiting_disqualifications() -> QuerySet[Lead]:
+    """Leads whose disqualification waits for a manager, oldest first (lead_disq_waiting_idx)."""
+    return Lead.objects.exclude(disqualification_reason="").order_by("disqualification_requested_at", "pk")
+
+
+def _waiting(lead: Lead, user: Any) -> Lead:
+    """The lead, locked, when a manager decides on its waiting disqualification."""
+    if user is None or not is_manager(user):
+        raise PermissionDenied("Only a manager can decide on a disqualification.")
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if not locked.disqualification_reason:
+        raise ValidationError("No disqualification waits for this lead any more.")
+    return locked
+
+
+def confirm_disqualification(lead: Lead, user: Any) -> None:
+    """A manager carries out the disqualification that waits, with the reason it was asked for."""
+    with transaction.atomic():
+        locked = _waiting(lead, user)
+        asked_by = locked.disqualification_requested_by
+        reason = locked.disqualification_reason
+        label = f"asked by {asked_by.get_username()}" if asked_by else "recommended by qualification"
+        _disqualify(locked, user, f"{reason} ({label}, confirmed)")
+    lead.refresh_from_db()
+
+
+def keep_lead(lead: Lead, user: Any) -> None:
+    """A manager declines the disqualification that waits; the lead stays open.
+
+    The disqualification to confirm leaves the lead's gate. When it was the gate's only reason the gate
+    is cleared by this manager, and stays cleared when a later run recommends the same; any other
+    reason (an enterprise lead) still holds the lead's emails for a manager.
+    """
+    with transaction.atomic():
+        locked = _waiting(lead, user)
+        reason = locked.disqualification_reason
+        _settle(locked)
+        fields = [*_WAITING_FIELDS, "updated_at"]
+        left = gates.without_disqualification(locked.approval_reason)
+        if locked.needs_approval and left != locked.approval_reason:
+            if left:
+                locked.approval_reason = left
+            else:
+                locked.needs_approval, locked.approved_by, locked.approved_at = False, user, timezone.now()
+            fields += ["needs_approval", "approval_reason", "approved_by", "approved_at"]
+        locked.save(update_fields=fields)
+        ActivityLog.record(locked, ActivityLog.Type.STATUS_CHANGED, actor=user,
+                           payload={"disqualification": "declined", "reason": reason})
+        if locked.status == Lead.Status.NEW:
+            set_status(locked, Lead.Status.QUALIFIED, user, f"kept by a manager: not disqualified ({reason})")
         announce_leads_changed()
+    lead.refresh_from_db()
 
 
 def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:

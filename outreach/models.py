@@ -114,13 +114,19 @@ class EmailDraft(models.Model):
 
     @property
     def gated(self) -> bool:
-        """Only a manager may approve it: flagged when drafted, and no manager has cleared the lead's gate since."""
-        return self.needs_approval and (self.lead.needs_approval or self.lead.approved_at is None)
+        """Only a manager may approve it: its lead's gate is raised, or it was flagged when drafted and no
+        manager has cleared the lead's gate since. A gate raised after drafting holds the draft too."""
+        return self.lead.needs_approval or (self.needs_approval and self.lead.approved_at is None)
+
+    @property
+    def gate_reason(self) -> str:
+        """Why a manager must approve it: the lead's gate while raised, else what the draft was flagged for."""
+        return self.lead.approval_reason if self.lead.needs_approval else self.approval_reason
 
 
 # Drafts only a manager may approve (EmailDraft.gated as a filter). Once a manager clears the gate on the
 # lead page (Lead.clear_approval_gate), the lead's waiting drafts are a rep's to approve.
-GATED_FOR_MANAGER = Q(needs_approval=True) & (Q(lead__needs_approval=True) | Q(lead__approved_at__isnull=True))
+GATED_FOR_MANAGER = Q(lead__needs_approval=True) | (Q(needs_approval=True) & Q(lead__approved_at__isnull=True))
 
 
 class Sequence(models.Model):

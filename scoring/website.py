@@ -7,9 +7,9 @@ in the Django cache for ENRICHMENT_CACHE_DAYS (a failure for a day), so every wo
 
 import html
 import re
+from types import ModuleType
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.core.cache import cache
 
@@ -47,8 +47,16 @@ class _Refused(Exception):
     pass
 
 
+def _http() -> ModuleType:
+    # Imported on first use: only a process that fetches a page (WEB_ENRICHMENT on) needs the HTTP client.
+    import httpx
+
+    return httpx
+
+
 def _fetch(url: str, max_redirects: int = 3) -> str:
     """The page's HTML; redirects are followed by hand so none can lead to a blocked site."""
+    httpx = _http()
     with httpx.Client(
         timeout=settings.WEB_ENRICHMENT_TIMEOUT,
         headers={"User-Agent": "LeadOps enrichment (homepage title only)"},
@@ -82,6 +90,7 @@ def website_profile(domain: str, website: str = "") -> tuple[dict[str, str], str
     )
     if is_blocked(domain_of(url)):
         return {}, "refused"
+    httpx = _http()
     try:
         page = _fetch(url)
     except _Refused:

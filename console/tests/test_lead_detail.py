@@ -283,3 +283,42 @@ def test_the_manager_approval_badge_goes_once_a_manager_has_cleared_the_lead_s_g
     page = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
     assert "Approval gate cleared by max-manager" in page
     assert "manager approval</span>" not in page
+
+
+def test_the_draft_editor_shows_a_rep_only_what_a_gated_draft_allows(rep_client, manager_client, scored_lead, draft):
+    Lead.objects.filter(pk=scored_lead.pk).update(needs_approval=True, approval_reason="Budget over $50,000")
+
+    rep_page = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "Approve &amp; send</button>" not in rep_page and f"/drafts/{draft.pk}/approve/" not in rep_page
+    assert f"/drafts/{draft.pk}/reject/" not in rep_page
+    assert "Only a manager can approve or reject this draft." in rep_page
+    assert f"/drafts/{draft.pk}/save/" in rep_page and f"/drafts/{draft.pk}/needs-info/" in rep_page
+    assert "Ask a manager to disqualify the lead" in rep_page
+
+    manager_page = manager_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "Approve &amp; send</button>" in manager_page and f"/drafts/{draft.pk}/reject/" in manager_page
+    assert "Disqualify the lead" in manager_page and "Ask a manager" not in manager_page
+
+
+def test_a_reps_disqualification_of_a_gated_lead_waits_on_the_lead_page_for_a_manager(
+    rep_client, manager_client, scored_lead, draft, htmx_headers
+):
+    Lead.objects.filter(pk=scored_lead.pk).update(needs_approval=True, approval_reason="Budget over $50,000")
+
+    response = rep_client.post(f"/drafts/{draft.pk}/disqualify/", {"reason": "Student project"}, **htmx_headers)
+
+    assert "Sent to a manager to confirm" in response.content.decode()
+    scored_lead.refresh_from_db()
+    assert scored_lead.status == Lead.Status.QUALIFIED and scored_lead.disqualification_reason == "Student project"
+    rep_page = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "Disqualification waiting for a manager:</strong> Student project" in rep_page
+    assert "Confirm disqualification" not in rep_page
+    manager_page = manager_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert "Confirm disqualification" in manager_page and "Keep the lead" in manager_page
+
+    response = manager_client.post(f"/leads/{scored_lead.pk}/disqualification/confirm/")
+
+    assert response.status_code == 302 and response["Location"] == f"/leads/{scored_lead.pk}/"
+    scored_lead.refresh_from_db()
+    draft.refresh_from_db()
+    assert scored_lead.status == Lead.Status.DISQUALIFIED and draft.state == EmailDraft.State.CANCELLED

@@ -215,3 +215,30 @@ def test_a_lead_whose_run_failed_does_not_keep_the_page_asking(rep_client, lead,
     assert "Being qualified" in rep_client.get(f"/leads/{lead.pk}/").content.decode()
     Trace.objects.create(lead=lead, status=Trace.Status.FAILED, error="enrichment exploded")
     assert "Being qualified" not in rep_client.get(f"/leads/{lead.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(("gated", "changes"), [
+    ({"budget_range": "$80,000", "budget_amount": 80_000}, {"budget_range": "$45k"}),
+    ({"company_size": Lead.SizeBand.ENTERPRISE}, {"company_size": Lead.SizeBand.LARGE}),
+])
+def test_editing_a_gated_lead_below_the_gate_does_not_let_the_rep_send_its_fresh_draft(
+    rep_client, lead, settings, htmx_headers, django_capture_on_commit_callbacks, gated, changes
+):
+    settings.ENTERPRISE_MIN_BUDGET = 50_000
+    Lead.objects.filter(pk=lead.pk).update(job_title="VP Sales", **gated)
+    runner.qualify([lead.pk])
+    lead.refresh_from_db()
+    assert lead.needs_approval
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(f"/leads/{lead.pk}/edit/", _form(lead, **changes))
+
+    lead.refresh_from_db()
+    assert lead.needs_approval and lead.qualified_at is not None
+    draft = EmailDraft.objects.get(lead=lead, state=EmailDraft.State.DRAFT)
+    page = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Needs a manager's approval" in page and f"/drafts/{draft.pk}/approve/" not in page
+    response = rep_client.post(f"/drafts/{draft.pk}/approve/", {}, **htmx_headers)
+    assert response.status_code == 422 and "Only a manager can approve" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == EmailDraft.State.DRAFT and draft.approved_by is None

@@ -230,3 +230,72 @@ def test_the_waiting_count_follows_the_rows_a_rep_handles(rep_client, htmx_heade
                           **htmx_headers).content.decode()
     assert "Rejected." in row
     assert '<span id="queue-count" hx-swap-oob="true">1 draft waiting' in row
+
+
+# --- a save must carry its subject and body ------------------------------------------------------------------
+@pytest.mark.parametrize(("posted", "named"), [
+    ({"body": BODY}, "the subject is missing"),
+    ({"subject": "New subject"}, "the body is missing"),
+    ({}, "the subject and the body are missing"),
+    ({"subject": " ", "body": BODY}, "the subject is missing"),
+])
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_save_missing_its_subject_or_body_is_a_400_naming_it_and_blanks_nothing(
+    rep_client, htmx_headers, posted, named, htmx
+):
+    draft = _draft("HOT", 80, "Hal")
+    response = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", **posted},
+                               **(htmx_headers if htmx else {}))
+    assert response.status_code == 400
+    assert f"Nothing was saved: {named}." in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.subject, draft.body) == ("Hello Hal", BODY)
+
+
+# --- what waits for a manager --------------------------------------------------------------------------------
+def test_a_rep_sees_in_a_row_only_the_buttons_it_may_use(rep_client, rep, htmx_headers):
+    draft = _draft("HOT", 95, "Gated", needs_approval=True, approval_reason="Budget over $50,000")
+    # A row the rep still has open when the gate was raised: the server's refusal comes back without those buttons.
+    response = rep_client.post(f"/drafts/{draft.pk}/approve/", {"from": "review"}, **htmx_headers)
+    html = response.content.decode()
+    assert response.status_code == 422 and "Only a manager can approve this draft" in html
+    assert "Approve &amp; send</button>" not in html and ">Reject</button>" not in html
+    assert "Save edit" in html and "Ask for info" in html and "Ask a manager to disqualify" in html
+    assert f'value="{draft.pk}" form="bulk-form" disabled' in html
+
+
+def test_a_manager_sees_what_waits_for_a_manager_and_decides_from_the_queue(manager_client, rep):
+    _draft("HOT", 95, "Gated", needs_approval=True, approval_reason="Budget over $50,000")
+    _draft("WARM", 55, "Normal")
+    recommended = LeadFactory(first_name="Stu", last_name="Dent", disqualification_reason="Student, not a buyer",
+                              disqualification_requested_at=TUESDAY_MORNING)
+    asked = LeadFactory(first_name="Cora", last_name="Competitor", disqualification_reason="Works at a rival",
+                        disqualification_requested_by=rep, disqualification_requested_at=TUESDAY_MORNING)
+
+    page = manager_client.get("/review/").content.decode()
+    assert "Waiting for a manager" in page and "1 draft only a manager may approve" in page
+    assert "Disqualifications to confirm (2)" in page
+    assert "Student, not a buyer" in page and "recommended by qualification" in page
+    assert "Works at a rival" in page and f"asked by {rep.username}" in page
+    only_gated = manager_client.get("/review/?waiting=manager").content.decode()
+    assert "Hello Gated" in only_gated and "Hello Normal" not in only_gated
+    assert "1 draft waiting for a manager" in only_gated
+
+    response = manager_client.post(f"/leads/{recommended.pk}/disqualification/confirm/", {"from": "review"},
+                                   follow=True)
+    assert response.redirect_chain[-1][0] == "/review/"
+    assert "Stu Dent is disqualified" in response.content.decode()
+    manager_client.post(f"/leads/{asked.pk}/disqualification/keep/", {"from": "review"})
+    recommended.refresh_from_db()
+    asked.refresh_from_db()
+    assert recommended.status == "DISQUALIFIED" and asked.status == "QUALIFIED"
+    assert "Disqualifications to confirm (0)" in manager_client.get("/review/").content.decode()
+
+
+def test_a_rep_neither_sees_the_managers_list_nor_decides_on_it(rep_client):
+    lead = LeadFactory(disqualification_reason="Student, not a buyer", disqualification_requested_at=TUESDAY_MORNING)
+    assert "Waiting for a manager" not in rep_client.get("/review/").content.decode()
+    assert rep_client.post(f"/leads/{lead.pk}/disqualification/confirm/").status_code == 403
+    assert rep_client.post(f"/leads/{lead.pk}/disqualification/keep/").status_code == 403
+    lead.refresh_from_db()
+    assert lead.disqualification_reason == "Student, not a buyer"

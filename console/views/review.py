@@ -2,7 +2,9 @@
 
 Each action calls outreach.approval and answers in the shape the caller needs: the queue's row
 (review page), the lead page's draft editor (lead page), or a redirect when JavaScript is off.
-Reps never see drafts gated for a manager; approval.approve refuses them anyway.
+Reps never see drafts gated for a manager; a row or editor shows only the buttons outreach.gates
+allows its viewer, and outreach.approval refuses the others anyway. A manager's queue also lists what
+waits for a manager alone: the disqualifications to confirm and (`?waiting=manager`) the gated drafts.
 """
 
 import uuid
@@ -12,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 from console import dashboard as lead_dashboard
 from console import lead_page
 from leadops.http import HtmxHttpRequest
-from leadops.roles import is_manager, role_required
+from leadops.roles import is_manager, manager_required, role_required
 from leads.models import Lead
-from outreach import approval, sending
+from outreach import approval, gates, sending
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
 # A screenful to work through with the keyboard; the next ones come up as these are handled.
@@ -32,9 +34,11 @@ QUEUE_LIMIT = 25
 QUEUE_ROW_FIELDS = (
     "id", "lead_id", "variant", "state", "subject", "body", "needs_approval", "approval_reason", "created_at",
     "lead__first_name", "lead__last_name", "lead__email", "lead__external_id", "lead__company_name",
-    "lead__job_title", "lead__needs_approval", "lead__approved_at", "lead__score_label", "lead__score_value",
-    "lead__score_rationale",
+    "lead__job_title", "lead__needs_approval", "lead__approval_reason", "lead__approved_at", "lead__score_label",
+    "lead__score_value", "lead__score_rationale",
 )
+# The fields a save must carry: one missing would otherwise be saved as blank.
+SAVE_FIELDS = ("subject", "body")
 HOT_FIRST = Case(
     When(lead__score_label=Lead.Label.HOT, then=Value(0)),
     When(lead__score_label=Lead.Label.WARM, then=Value(1)),
@@ -44,18 +48,21 @@ HOT_FIRST = Case(
 QUEUE_ORDER = (HOT_FIRST, "-lead__score_value", "created_at")
 
 
-def waiting_drafts(user: Any) -> QuerySet[EmailDraft]:
-    """Drafts waiting for a person, HOT first; a rep does not see the ones only a manager may approve."""
+def waiting_drafts(user: Any, *, for_manager_only: bool = False) -> QuerySet[EmailDraft]:
+    """Drafts waiting for a person, HOT first; a rep does not see the ones only a manager may approve.
+
+    `for_manager_only`: just those (a manager's list of what waits for them).
+    """
     drafts = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
     if not is_manager(user):
-        drafts = drafts.exclude(GATED_FOR_MANAGER)
-    return drafts
+        return drafts.none() if for_manager_only else drafts.exclude(GATED_FOR_MANAGER)
+    return drafts.filter(GATED_FOR_MANAGER) if for_manager_only else drafts
 
 
 _PLACEHOLDER = uuid.UUID(int=0)
 
 
-def _rows(drafts: list[EmailDraft]) -> list[dict[str, Any]]:
+def _rows(drafts: list[EmailDraft], user: Any) -> list[dict[str, Any]]:
     """What each queue row prints, as plain dicts: the template reads ~40 values per row, and a dict
     answers each lookup at once where a model instance first fails Django's subscript try. Each row's
     action URLs come from one reverse() per action: a {% url %} per row and button was half the page's time."""
@@ -72,7 +79,9 @@ def _rows(drafts: list[EmailDraft]) -> list[dict[str, Any]]:
         rows.append({
             "id": str(draft.pk), "state": draft.state, "state_label": draft.get_state_display(),
             "variant_label": draft.get_variant_display(), "gated": draft.gated,
-            "approval_reason": draft.approval_reason, "subject": draft.subject, "body": draft.body, "urls": urls,
+            "approval_reason": draft.gate_reason, "subject": draft.subject, "body": draft.body, "urls": urls,
+            "acts": {act.value for act in gates.allowed_acts(draft, user)},
+            "disqualify_waits": not is_manager(user) and draft.gated,
             "lead": {"name": str(lead), "score_label": lead.score_label, "score_value": lead.score_value,
                      "job_title": lead.job_title, "company_name": lead.company_name,
                      "score_rationale": lead.score_rationale},
@@ -92,7 +101,10 @@ def queue_order(user: Any) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         drafts = waiting_drafts(user)
         head = drafts.order_by(*QUEUE_ORDER).values_list("pk", flat=True)
-        return {"ids": list(head[: QUEUE_LIMIT * 2]), "waiting": drafts.count()}
+        order = {"ids": list(head[: QUEUE_LIMIT * 2]), "waiting": drafts.count()}
+        if scope == "manager":
+            order["gated"] = waiting_drafts(user, for_manager_only=True).count()
+        return order
 
     return lead_dashboard.cached(f"review-queue:{scope}", compute)
 
@@ -101,14 +113,35 @@ def queue_order(user: Any) -> dict[str, Any]:
 @require_GET
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     order = queue_order(request.user)
-    # The cached head holds spares for drafts handled since; only the first QUEUE_LIMIT still waiting are read.
-    rows = (waiting_drafts(request.user).filter(pk__in=order["ids"]).select_related("lead").only(*QUEUE_ROW_FIELDS)
-            .order_by(*QUEUE_ORDER)[:QUEUE_LIMIT])
-    drafts = _rows(list(rows))
-    context = {"drafts": drafts, "waiting": order["waiting"], "limit": QUEUE_LIMIT}
+    manager_only = request.GET.get("waiting") == "manager" and is_manager(request.user)
+    if manager_only:
+        # Few drafts wait for a manager alone: read straight, not through the cached head.
+        rows = waiting_drafts(request.user, for_manager_only=True)
+    else:
+        # The cached head holds spares for drafts handled since; only the first QUEUE_LIMIT still waiting are read.
+        rows = waiting_drafts(request.user).filter(pk__in=order["ids"])
+    rows = rows.select_related("lead").only(*QUEUE_ROW_FIELDS).order_by(*QUEUE_ORDER)[:QUEUE_LIMIT]
+    drafts = _rows(list(rows), request.user)
+    context = {"drafts": drafts, "waiting": order.get("gated", 0) if manager_only else order["waiting"],
+               "limit": QUEUE_LIMIT, "manager_only": manager_only,
+               "manager_waiting": _manager_waiting(request.user, order)}
     if request.htmx and request.htmx.target == "review-list":
         return render(request, "outreach/review.html#review-list", context)
     return render(request, "outreach/review.html", context)
+
+
+def _manager_waiting(user: Any, order: dict[str, Any]) -> dict[str, Any] | None:
+    """What waits for a manager alone (None for a rep): the disqualifications to confirm, the gated drafts."""
+    if not is_manager(user):
+        return None
+    waiting = approval.waiting_disqualifications()
+    leads = waiting.select_related("disqualification_requested_by").only(
+        "id", "first_name", "last_name", "email", "external_id", "company_name", "status", "disqualification_reason",
+        "disqualification_requested_at", "disqualification_requested_by__username",
+    )
+    # Read afresh, not cached: a manager's decision must leave the list at once (lead_disq_waiting_idx).
+    return {"disqualifications": list(leads[:QUEUE_LIMIT]), "disqualifications_waiting": waiting.count(),
+            "gated": order.get("gated", 0)}
 
 
 def _uuids(values: list[str]) -> list[uuid.UUID]:
@@ -137,19 +170,21 @@ def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("outreach:review")
 
 
-def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str = "", notice: str = "") -> HttpResponse:
+def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str = "", notice: str = "",
+                    status: int | None = None) -> HttpResponse:
     """The queue row, or the lead page's draft editor plus its timeline (swapped out of band)."""
     draft.refresh_from_db()
+    status = status or (422 if error else 200)
     if request.POST.get("from") == "review":
         if not request.htmx:
             (messages.error if error else messages.success)(request, error or notice)
             return redirect("outreach:review")
         row = render_to_string("outreach/review.html#review-item",
-                               {"draft": _rows([draft])[0], "error": error, "notice": notice}, request)
+                               {"draft": _rows([draft], request.user)[0], "error": error, "notice": notice}, request)
         # The count above the list follows the rows a person handles (swapped out of band).
         count = render_to_string("outreach/review.html#queue-count", {
             "waiting": queue_order(request.user)["waiting"], "limit": QUEUE_LIMIT, "oob": True}, request)
-        return HttpResponse(row + count, status=422 if error else 200)
+        return HttpResponse(row + count, status=status)
     lead = lead_page.get_lead(draft.lead_id)
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)
@@ -160,7 +195,15 @@ def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str =
         draft.subject = request.POST.get("subject", draft.subject)
         draft.body = request.POST.get("body", draft.body)
         context["draft"] = draft
-    return lead_page.partial_response(request, "draft-editor", context, status=422 if error else 200)
+    return lead_page.partial_response(request, "draft-editor", context, status=status)
+
+
+def _missing(request: HtmxHttpRequest, draft: EmailDraft, names: list[str]) -> HttpResponse:
+    """400 naming the fields a save lacks; nothing is stored. A browser never sends this (they are required)."""
+    error = f"Nothing was saved: the {' and the '.join(names)} {'is' if len(names) == 1 else 'are'} missing."
+    if not request.htmx:
+        return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+    return _draft_response(request, draft, error=error, status=400)
 
 
 def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft], str]) -> HttpResponse:
@@ -175,7 +218,7 @@ def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft],
 
 
 def _save(request: HtmxHttpRequest, draft: EmailDraft) -> str:
-    lint = approval.save_edit(draft, request.user, request.POST.get("subject", ""), request.POST.get("body", ""))
+    lint = approval.save_edit(draft, request.user, request.POST.get("subject"), request.POST.get("body"))
     # The queue row shows no lint: a "Saved." alone would hide that Approve is going to refuse this text.
     blocking = f" It cannot be approved yet: {' '.join(lint.blocking)}" if lint.blocking else ""
     return "Saved." + blocking + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
@@ -197,7 +240,9 @@ def _needs_info(request: HtmxHttpRequest, draft: EmailDraft) -> str:
 
 
 def _disqualify(request: HtmxHttpRequest, draft: EmailDraft) -> str:
-    approval.disqualify(draft.lead, request.user, request.POST.get("reason", ""))
+    outcome = approval.disqualify(draft.lead, request.user, request.POST.get("reason", ""))
+    if outcome == approval.Disqualification.WAITING:
+        return "Sent to a manager to confirm: the lead is disqualified once they do."
     return "Lead disqualified; its unsent emails are cancelled."
 
 
@@ -211,4 +256,39 @@ ACTIONS: dict[str, Callable[[HtmxHttpRequest, EmailDraft], str]] = {
 @require_POST
 def draft_action(request: HtmxHttpRequest, draft_id: Any, action: str) -> HttpResponse:
     """One of the draft editor's buttons; each has its own named URL (outreach:draft_<action>)."""
+    if action == "save":
+        missing = [name for name in SAVE_FIELDS if not request.POST.get(name, "").strip()]
+        if missing:
+            return _missing(request, get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id),
+                            missing)
     return _act(request, draft_id, lambda draft: ACTIONS[action](request, draft))
+
+
+def _decided(request: HtmxHttpRequest, lead_id: Any, decide: Callable[[Lead], str]) -> HttpResponse:
+    """A manager's decision on a waiting disqualification; back to the page it was taken on."""
+    lead = get_object_or_404(Lead, pk=lead_id)
+    try:
+        messages.success(request, decide(lead))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("outreach:review") if request.POST.get("from") == "review" else redirect(lead)
+
+
+@manager_required
+@require_POST
+def confirm_disqualification(request: HtmxHttpRequest, lead_id: Any) -> HttpResponse:
+    def confirm(lead: Lead) -> str:
+        approval.confirm_disqualification(lead, request.user)
+        return f"{lead} is disqualified; its unsent emails are cancelled."
+
+    return _decided(request, lead_id, confirm)
+
+
+@manager_required
+@require_POST
+def keep_lead(request: HtmxHttpRequest, lead_id: Any) -> HttpResponse:
+    def keep(lead: Lead) -> str:
+        approval.keep_lead(lead, request.user)
+        return f"{lead} stays open: the disqualification was declined."
+
+    return _decided(request, lead_id, keep)

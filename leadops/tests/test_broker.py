@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from leadops import broker
 from leadops.celery import app
 
 
@@ -89,3 +90,10 @@ def test_closing_the_channel_sends_the_waiting_acknowledgements():
             channel.close()
         with app.connection_for_write() as other:
             assert other.default_channel.client.hlen(key) == 0
+
+
+def test_on_a_kombu_release_it_was_not_checked_against_the_worker_uses_kombus_own_transport(monkeypatch):
+    assert broker.transport_for(broker.TRANSPORT) == broker.TRANSPORT  # the installed release is a checked one
+    monkeypatch.setattr(broker, "CHECKED_KOMBU", ((4, 0),))
+    assert broker.transport_for(broker.TRANSPORT) is None
+    assert broker.transport_for("redis") == "redis"

@@ -177,6 +177,13 @@ class Lead(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # A disqualification waiting for a manager to confirm it (outreach.approval): why, who asked (nobody:
+    # qualification recommended it) and since when. Empty when none waits; the status stays until then.
+    disqualification_reason = models.CharField(max_length=300, blank=True)
+    disqualification_requested_by = models.ForeignKey(  # indexed by lead_disq_requested_by_idx
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    disqualification_requested_at = models.DateTimeField(null=True, blank=True)
     # Hash of the inputs the last qualification saw: an unchanged lead is not re-qualified.
     qualified_fingerprint = models.CharField(max_length=64, blank=True)
     qualified_at = models.DateTimeField(null=True, blank=True)
@@ -218,6 +225,12 @@ class Lead(TimeStamped):
             # Deleting a user clears their approvals. Partial: most leads were never approved, and an
             # imported lead then adds no entry here.
             models.Index(fields=["approved_by"], condition=Q(approved_by__isnull=False), name="lead_approved_by_idx"),
+            # The managers' list of disqualifications to confirm, oldest first. Partial: almost no lead has one.
+            models.Index(fields=["disqualification_requested_at"], condition=~Q(disqualification_reason=""),
+                         name="lead_disq_waiting_idx"),
+            # Deleting a user clears their requests. Partial, like lead_approved_by_idx.
+            models.Index(fields=["disqualification_requested_by"],
+                         condition=Q(disqualification_requested_by__isnull=False), name="lead_disq_requested_by_idx"),
         ]
 
     def __str__(self) -> str:

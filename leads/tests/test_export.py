@@ -95,7 +95,7 @@ def test_json_export_carries_every_lead_field_scores_and_the_pending_draft():
     assert record["draft_body"] == "Hi Victoria, ..."
     # Foreign keys go out as readable values (company_domain, owner_username); the fingerprint is
     # the pipeline's own bookkeeping, not lead data.
-    internal = {"company_id", "owner_id", "approved_by_id", "qualified_fingerprint"}
+    internal = {"company_id", "owner_id", "approved_by_id", "disqualification_requested_by_id", "qualified_fingerprint"}
     assert {field.attname for field in Lead._meta.concrete_fields} - internal <= set(record)
 
 

@@ -73,6 +73,12 @@ def test_a_waiting_draft_can_still_be_corrected_in_admin(admin_client, draft_fac
     assert admin_client.get("/admin/outreach/emaildraft/add/").status_code == 403
 
 
+def test_a_drafts_approval_gate_cannot_be_unticked_in_admin(admin_client, draft_factory):
+    draft = draft_factory(needs_approval=True, approval_reason="Enterprise lead")
+    page = admin_client.get(f"/admin/outreach/emaildraft/{draft.pk}/change/").content.decode()
+    assert 'name="needs_approval"' not in page and "Enterprise lead" in page
+
+
 def test_marking_a_second_sequence_default_names_the_current_default_in_words(admin_client):
     current = (Sequence.objects.filter(is_default=True).first()
                or Sequence.objects.create(name="Standard", is_default=True))

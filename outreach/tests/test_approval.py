@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from leads.addresses import email_domain
 from leads.models import ActivityLog, Lead
-from outreach import approval, sequences
+from outreach import approval, gates, sequences
 from outreach.models import EmailDraft, Enrollment, Sequence, Suppression
 
 State = EmailDraft.State
@@ -220,3 +220,101 @@ def test_bulk_approve_announces_once_for_the_whole_batch(draft_factory, rep, ann
         result = approval.bulk_approve([draft_factory(), draft_factory(), draft_factory()], rep)
     assert len(result.approved) == 3
     assert len(announcements) == 1
+
+
+# --- what a rep may do on a gated draft (outreach.gates) -----------------------------------------------------
+def _gated(draft_factory) -> EmailDraft:
+    draft = draft_factory(needs_approval=True, approval_reason="Enterprise lead")
+    Lead.objects.filter(pk=draft.lead_id).update(needs_approval=True, approval_reason="Enterprise lead")
+    return EmailDraft.objects.select_related("lead").get(pk=draft.pk)
+
+
+def test_a_rep_may_edit_a_gated_draft_and_ask_for_info_but_only_a_manager_approves_or_rejects_it(
+    draft_factory, rep, manager
+):
+    draft = _gated(draft_factory)
+    assert gates.allowed_acts(draft, rep) == {gates.Act.SAVE, gates.Act.NEEDS_INFO, gates.Act.DISQUALIFY}
+    assert gates.allowed_acts(draft, manager) == set(gates.Act)
+
+    approval.save_edit(draft, rep, "Prepared for the manager", draft.body)
+    with pytest.raises(PermissionDenied, match=r"Only a manager can approve this draft \(Enterprise lead\)"):
+        approval.approve(draft, rep)
+    with pytest.raises(PermissionDenied, match=r"Only a manager can reject this draft \(Enterprise lead\)"):
+        approval.reject(draft, rep, "Not now")
+    draft.refresh_from_db()
+    assert (draft.state, draft.subject) == (State.DRAFT, "Prepared for the manager")
+
+    question = approval.needs_info(draft, rep, "- How many people would use it?")
+    assert question.gated  # asking instead is the rep's call; the question still waits for the manager
+    with pytest.raises(PermissionDenied):
+        approval.approve(question, rep)
+    approval.reject(question, manager, "Asked on the phone instead")
+    question.refresh_from_db()
+    assert question.state == State.REJECTED
+
+
+def test_a_question_replacing_a_draft_flagged_for_a_manager_is_flagged_too(draft_factory, rep):
+    draft = draft_factory(needs_approval=True, approval_reason="Disqualification to confirm: Student")
+    question = approval.needs_info(draft, rep, "- Are you buying for a company?")
+    assert (question.needs_approval, question.gated) == (True, True)
+    assert question.approval_reason == "Disqualification to confirm: Student"
+
+
+def test_a_reps_disqualification_of_a_gated_lead_waits_for_a_manager(draft_factory, rep, manager):
+    draft = _gated(draft_factory)
+    lead = draft.lead
+
+    assert approval.disqualify(lead, rep, "Student project") == approval.Disqualification.WAITING
+
+    lead.refresh_from_db()
+    draft.refresh_from_db()
+    assert lead.status == Lead.Status.NEW and draft.state == State.DRAFT
+    assert (lead.disqualification_reason, lead.disqualification_requested_by) == ("Student project", rep)
+    assert list(approval.waiting_disqualifications()) == [lead]
+    with pytest.raises(PermissionDenied):
+        approval.confirm_disqualification(lead, rep)
+
+    approval.confirm_disqualification(lead, manager)
+
+    draft.refresh_from_db()
+    assert lead.status == Lead.Status.DISQUALIFIED and draft.state == State.CANCELLED
+    assert lead.disqualification_reason == "" and not approval.waiting_disqualifications().exists()
+    changed = lead.activities.filter(type=ActivityLog.Type.STATUS_CHANGED).order_by("created_at", "id").last()
+    assert changed.actor == manager and changed.payload["to"] == Lead.Status.DISQUALIFIED
+    assert changed.payload["reason"] == f"Student project (asked by {rep.username}, confirmed)"
+
+
+def test_a_manager_can_keep_a_lead_a_rep_asked_to_disqualify_and_its_gate_stays(draft_factory, rep, manager):
+    draft = _gated(draft_factory)
+    approval.disqualify(draft.lead, rep, "Looks like a student")
+
+    approval.keep_lead(draft.lead, manager)
+
+    lead = Lead.objects.get(pk=draft.lead_id)
+    assert lead.disqualification_reason == "" and lead.status != Lead.Status.DISQUALIFIED
+    assert (lead.needs_approval, lead.approval_reason) == (True, "Enterprise lead")  # emailing it is another call
+    with pytest.raises(ValidationError, match="No disqualification waits"):
+        approval.confirm_disqualification(lead, manager)
+
+
+def test_a_manager_disqualifies_a_gated_lead_at_once(draft_factory, manager):
+    draft = _gated(draft_factory)
+    assert approval.disqualify(draft.lead, manager, "Competitor") == approval.Disqualification.DONE
+    assert Lead.objects.get(pk=draft.lead_id).status == Lead.Status.DISQUALIFIED
+
+
+@pytest.mark.parametrize(("subject", "body", "named"), [
+    (None, "A body", ["subject"]),
+    ("A subject", None, ["body"]),
+    ("  ", "\n", ["subject", "body"]),
+])
+def test_a_save_without_a_subject_or_body_is_refused_naming_it_and_changes_nothing(
+    draft_factory, rep, subject, body, named
+):
+    draft = draft_factory()
+    with pytest.raises(ValidationError) as error:
+        approval.save_edit(draft, rep, subject, body)
+    assert sorted(error.value.message_dict) == sorted(named)
+    draft.refresh_from_db()
+    assert (draft.subject, draft.generated_by) == ("Acme Industries and lead routing", EmailDraft.GeneratedBy.TEMPLATE)
+    assert not draft.lead.activities.filter(type=ActivityLog.Type.EMAIL_DRAFTED).exists()

@@ -3,11 +3,14 @@
 In order: a hard stop (opted out, suppressed, disposable, test or gibberish, competitor, student,
 job seeker) disqualifies; missing key information asks a question (or holds a lead with no
 address); a rule score below the low-fit threshold disqualifies; HOT and WARM get a first-touch
-email; anything else is held for nurture. The LLM's adjustment never reaches these rules: low
-fit is judged on the rule score and the hard stops ignore the score entirely.
+email; anything else is held for nurture. A disqualification waits for a manager's confirmation
+(scoring.pipeline.save keeps the status until then), unless the lead opted out. The LLM's adjustment
+never reaches these rules: low fit is judged on the rule score and the hard stops ignore the score
+entirely.
 """
 
 from leads.models import Lead
+from outreach import gates
 from scoring.pipeline.state import Decision, QualificationState
 from scoring.rules import Rules
 
@@ -69,9 +72,14 @@ def enterprise_reason(state: QualificationState, min_size: int, min_budget: int)
 
 
 def _disqualified(reason: str, opt_out: bool = False) -> Decision:
-    # Every disqualification waits for a manager: closing a lead is not the machine's call alone.
-    return Decision(action=Action.DISQUALIFY, status=Status.DISQUALIFIED, reason=reason, opt_out=opt_out,
-                    needs_approval=True, approval_reason=f"Disqualification to confirm: {reason}")
+    """A disqualification, which waits for a manager (closing a lead is not the machine's call alone).
+
+    Not when the lead asked not to be contacted: that is the lead's call, and it holds at once.
+    """
+    if opt_out:
+        return Decision(action=Action.DISQUALIFY, status=Status.DISQUALIFIED, reason=reason, opt_out=True)
+    return Decision(action=Action.DISQUALIFY, status=Status.DISQUALIFIED, reason=reason,
+                    needs_approval=True, approval_reason=f"{gates.DISQUALIFICATION_PREFIX}{reason}")
 
 
 def _routed(action: str, status: str, reason: str, gate: str, questions: list[str] | None = None) -> Decision:

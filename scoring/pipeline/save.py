@@ -17,12 +17,12 @@ from typing import Any
 from django.utils import timezone
 
 from leads.models import ActivityLog, Company, Lead
-from outreach import drafting
+from outreach import drafting, gates
 from outreach.models import EmailDraft, Suppression
 from scoring.models import Trace
 from scoring.pipeline import writes
 from scoring.pipeline.batch import PIPELINE_VARIANTS, LockedBatch, Write
-from scoring.pipeline.state import NodeEvent, QualificationState
+from scoring.pipeline.state import Decision, NodeEvent, QualificationState
 
 NODE_NAME = "log_to_crm"
 RESULT_FIELDS = [
@@ -38,6 +38,9 @@ RESULT_FIELDS = [
     "decision_reason",
     "needs_approval",
     "approval_reason",
+    "disqualification_reason",
+    "disqualification_requested_by",
+    "disqualification_requested_at",
     "status",
     "qualified_fingerprint",
     "qualified_at",
@@ -152,10 +155,38 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
     }
     lead.recommended_action, lead.decision_reason = decision.action, decision.reason
     if previous in Lead.PIPELINE_STATUSES:
-        lead.status = decision.status
-        lead.needs_approval, lead.approval_reason = decision.needs_approval, decision.approval_reason[:300]
+        _route(lead, decision, previous, now)
+    elif decision.action != Lead.Action.DISQUALIFY:
+        # Past qualification a run routes nothing, but a gate it finds (an edit made the lead enterprise) holds.
+        lead.needs_approval, lead.approval_reason = gates.after_run(lead, decision.needs_approval,
+                                                                    decision.approval_reason)
     lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = state.fingerprint, now, now
     return previous
+
+
+def _route(lead: Lead, decision: Decision, previous: str, now: Any) -> None:
+    """The run's status and gate for a lead still in qualification (outreach.gates: runs only raise gates)."""
+    waits = decision.action == Lead.Action.DISQUALIFY and decision.needs_approval
+    if waits and previous == Lead.Status.DISQUALIFIED:
+        return  # already closed: there is nothing left for a manager to confirm
+    needed, reason = gates.after_run(lead, decision.needs_approval, decision.approval_reason)
+    lead.needs_approval, lead.approval_reason = needed, reason
+    if not waits:
+        lead.status = decision.status
+        if decision.status == Lead.Status.DISQUALIFIED or lead.disqualification_requested_by_id is None:
+            # Disqualified now (the lead opted out), or this run no longer recommends what an earlier one did.
+            _set_waiting_disqualification(lead, "", None)
+        return
+    if not needed:
+        return  # a manager already kept the lead against this very recommendation
+    if lead.disqualification_requested_by_id is None and lead.disqualification_reason != decision.reason:
+        # A rep's request that waits already is left as the rep worded it.
+        _set_waiting_disqualification(lead, decision.reason, now)
+
+
+def _set_waiting_disqualification(lead: Lead, reason: str, since: Any) -> None:
+    lead.disqualification_reason, lead.disqualification_requested_at = reason[:300], since
+    lead.disqualification_requested_by = None
 
 
 class _Writes:

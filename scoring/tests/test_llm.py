@@ -5,6 +5,7 @@ import json
 
 import pytest
 import time_machine
+from celery.signals import worker_process_init
 
 from leadops import llm, prompts
 from scoring.tests.fake_openai import Reply, lead_data
@@ -211,3 +212,16 @@ def test_the_schema_comes_from_the_pydantic_model():
     assert schema["properties"]["body"]["maxLength"] == 1500
     assert set(schema["required"]) == {"subject", "body"}
     assert json.dumps(schema)
+
+
+def test_a_worker_process_started_with_an_llm_configured_loads_the_sdk_as_it_starts(settings, monkeypatch):
+    connected = [receiver() for _key, receiver in worker_process_init.receivers]
+    assert llm._load_sdk_when_configured in connected
+    loaded = []
+    monkeypatch.setattr(llm, "_sdk", lambda: loaded.append(True))
+    settings.LLM_PROVIDER = "none"
+    llm._load_sdk_when_configured()
+    assert loaded == []
+    settings.LLM_PROVIDER = "openai"
+    llm._load_sdk_when_configured()
+    assert loaded == [True]

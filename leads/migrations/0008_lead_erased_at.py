@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0006_activitylog_type_without_enriched'),
+        ('leads', '0007_lead_disqualification_waiting'),
     ]
 
     operations = [
