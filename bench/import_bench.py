@@ -166,7 +166,7 @@ def main() -> None:
 
     # The bench is its own program: it points the app at the bench database before Django starts.
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadops_bench")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
     os.environ["DEBUG"] = "false"  # DEBUG keeps every query in memory
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")

@@ -92,7 +92,7 @@ def database_setup(database_url: str, redis_url: str) -> None:
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production-use"),
             "LLM_PROVIDER": "none",
             "WEB_ENRICHMENT": "false",
             "LOG_LEVEL": "WARNING",

@@ -247,7 +247,7 @@ def main() -> None:
 
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadops_uibench")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")

@@ -13,6 +13,7 @@ leads_pages = ([
     path("leads/<uuid:lead_id>/", leads.lead_detail, name="detail"),
     path("leads/<uuid:lead_id>/clear-gate/", leads.clear_gate, name="clear_gate"),
     path("leads/<uuid:lead_id>/edit/", leads.lead_edit, name="edit"),
+    path("leads/<uuid:lead_id>/erase/", leads.erase_person, name="erase"),
     path("leads/<uuid:lead_id>/note/", leads.add_note, name="note"),
     path("leads/<uuid:lead_id>/outcome/", leads.record_outcome, name="outcome"),
     path("leads/<uuid:lead_id>/reply/", leads.log_reply, name="reply"),

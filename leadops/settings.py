@@ -15,6 +15,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from leadops import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -33,6 +35,14 @@ def _setting(name: str, cast: Callable[..., Any], default: Any, choices: tuple[s
     return value
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A true/false switch; django-environ reads any unknown word as false, which must not turn HTTPS off."""
+    value = _setting(name, env.str, "").strip().lower()
+    if value not in {"", *environ.Env.BOOLEAN_TRUE_STRINGS, "false", "off", "no", "n", "0"}:
+        raise ImproperlyConfigured(f"Environment variable {name}={value!r} must be true or false")
+    return default if not value else value in environ.Env.BOOLEAN_TRUE_STRINGS
+
+
 def _positive(name: str, default: int) -> int:
     value = _setting(name, env.int, default)
     if value <= 0:
@@ -42,8 +52,6 @@ def _positive(name: str, default: int) -> int:
 
 # --- Core ------------------------------------------------------------------------------------
 DEBUG = _setting("DEBUG", env.bool, False)
-_DEFAULT_SECRET = "insecure-embedded-default-key-set-SECRET_KEY-in-production"
-SECRET_KEY = _setting("SECRET_KEY", env.str, _DEFAULT_SECRET)
 ALLOWED_HOSTS = _setting("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = _setting("CSRF_TRUSTED_ORIGINS", env.list, [])
 SITE_URL = _setting("SITE_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
@@ -61,8 +69,35 @@ if not IS_POSTGRES:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
     )
-if IS_POSTGRES and not DEBUG and SECRET_KEY == _DEFAULT_SECRET:
-    raise ImproperlyConfigured("SECRET_KEY must be set when running on PostgreSQL (production) without DEBUG")
+
+# --- Secret key -------------------------------------------------------------------------------------
+# Sessions, password-reset links and unsubscribe links are signed with it: whoever knows it can forge them.
+_SECRET_KEY_FILE = DATA_DIR / "secret_key"
+# Read as given: an empty value is refused like a short one, not taken for "unset".
+_given_secret_key = env.ENVIRON.get("SECRET_KEY")
+if _given_secret_key is not None and not DEBUG and secret_key.refusal(_given_secret_key):
+    raise ImproperlyConfigured(
+        f"Environment variable SECRET_KEY {secret_key.refusal(_given_secret_key)}: set at least "
+        f"{secret_key.MIN_LENGTH} random characters (python -c \"import secrets; print(secrets.token_urlsafe(50))\"), "
+        "or, on the embedded default (SQLite), unset it to use the random key kept in DATA_DIR"
+    )
+if _given_secret_key:  # accepted above (outside DEBUG), or any key under DEBUG
+    SECRET_KEY = _given_secret_key
+elif IS_POSTGRES and not DEBUG:
+    # Production runs several machines (web, worker, beat); a key made on one is unknown to the others.
+    raise ImproperlyConfigured(
+        "Environment variable SECRET_KEY must be set when running on PostgreSQL (production) without DEBUG: "
+        f"at least {secret_key.MIN_LENGTH} random characters"
+    )
+else:
+    try:
+        SECRET_KEY = secret_key.generated(_SECRET_KEY_FILE)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is not set and the key file {_SECRET_KEY_FILE} cannot be kept ({error.strerror}): "
+            "make DATA_DIR writable, or set SECRET_KEY"
+        ) from None
+
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -154,10 +189,39 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read on every page: from the shared cache, falling back to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_SECURE = _setting("SECURE_COOKIES", env.bool, False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- HTTPS -----------------------------------------------------------------------------------------
+# Off by default so `make run` works on http://127.0.0.1; the README's production section turns them on.
+SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", False)
+# The container's health check calls http://127.0.0.1:8000/healthz from inside: a redirect to https fails it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = _setting("SECURE_HSTS_SECONDS", env.int, 0)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"Environment variable SECURE_HSTS_SECONDS={SECURE_HSTS_SECONDS} must be 0 or more")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", False)
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """"X-Forwarded-Proto=https" (or Django's own "HTTP_X_FORWARDED_PROTO,https") as Django's pair."""
+    if not value.strip():
+        return None
+    header, separator, expected = value.replace(",", "=", 1).partition("=")
+    header, expected = header.strip(), expected.strip()
+    if not separator or not header or not expected or not header.replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"Environment variable SECURE_PROXY_SSL_HEADER={value!r} must look like X-Forwarded-Proto=https"
+        )
+    name = header.upper().replace("-", "_")
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}", expected)
+
+
+# Only behind a proxy that sets this header itself (and strips it from clients): anyone can send it.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(_setting("SECURE_PROXY_SSL_HEADER", env.str, ""))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -202,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "scoring-retrain-when-due": {"task": "scoring.tasks.retrain_scoring", "schedule": 15 * 60.0},
     "scoring-retrain-nightly": {"task": "scoring.tasks.retrain_scoring", "schedule": 24 * 3600.0,
                                 "kwargs": {"force": True}},
+    # Does nothing unless LEAD_RETENTION_MONTHS is set.
+    "leads-erase-stale-leads": {"task": "leads.tasks.erase_stale_leads", "schedule": crontab(hour=3, minute=30)},
 }
 # Redis redelivers an unacknowledged task after this long; longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -221,6 +287,14 @@ LOGIN_ACCOUNT_RATE_LIMIT = _setting("LOGIN_ACCOUNT_RATE_LIMIT", env.str, "5/m")
 LOGIN_SLOWDOWN_AFTER = _positive("LOGIN_SLOWDOWN_AFTER", 10)
 LOGIN_SLOWDOWN_MAX_SECONDS = _positive("LOGIN_SLOWDOWN_MAX_SECONDS", 60)
 UPLOAD_RATE_LIMIT = _setting("UPLOAD_RATE_LIMIT", env.str, "20/h")
+
+# --- Privacy ------------------------------------------------------------------------------------
+# Erase the personal data of leads nobody touched for this many months (leads.erasure); 0 keeps them.
+LEAD_RETENTION_MONTHS = _setting("LEAD_RETENTION_MONTHS", env.int, 0)
+if not 0 <= LEAD_RETENTION_MONTHS <= 1200:
+    raise ImproperlyConfigured(
+        f"Environment variable LEAD_RETENTION_MONTHS={LEAD_RETENTION_MONTHS} must be 0 (off) or a number of months"
+    )
 
 # --- Scoring and enrichment ---------------------------------------------------------------------
 WEB_ENRICHMENT = _setting("WEB_ENRICHMENT", env.bool, False)

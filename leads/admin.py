@@ -15,8 +15,15 @@ from leads.models import ActivityLog, ApiToken, Company, Feedback, ImportJob, Le
 LEAD_ADMIN_FIELDS = (*Lead.EDITABLE_FIELDS, "owner")
 
 
+class AdminOnlyDelete:
+    """Deleting rows outright is for admins (superusers) only; a manager erases a person on the lead page."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_display = ("domain", "name", "industry", "size_band", "country", "created_at")
     search_fields = ("domain", "name")
     list_filter = ("size_band", "country")
@@ -62,7 +69,7 @@ def _edited(cleaned: dict[str, Any]) -> dict[str, Any]:
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(AdminOnlyDelete, admin.ModelAdmin):
     """Edits go through intake (validation, the timeline, qualifying again); the rest is read-only."""
 
     form = LeadAdminForm
@@ -73,6 +80,17 @@ class LeadAdmin(admin.ModelAdmin):
     readonly_fields = tuple(field.name for field in Lead._meta.concrete_fields if field.name not in LEAD_ADMIN_FIELDS)
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting a million rows on every admin page is slow
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        """The timeline, which cannot be deleted on its own, goes with its lead when an admin deletes the lead.
+
+        Django would refuse (the timeline's admin allows no delete); the confirmation page still lists every
+        row that goes (timeline entries, runs, emails, outcomes, enrolments) and counts them in its summary.
+        """
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            perms_needed.discard(ActivityLog._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A lead comes in through intake's doors (the New lead page, an import, the API), which dedupe it.
@@ -112,7 +130,7 @@ class ActivityLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_display = ("lead", "outcome", "created_by", "created_at")
     list_filter = ("outcome",)
     search_fields = ("lead__email", "notes")
@@ -120,7 +138,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_display = ("original_name", "status", "rows", "created", "updated", "invalid", "created_by", "created_at")
     list_filter = ("status", "source")
     search_fields = ("original_name",)

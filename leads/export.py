@@ -32,7 +32,7 @@ LEAD_FIELDS = [
     "pain_point", "urgency", "lead_message", "attributes", "status", "score_label", "score_value",
     "score_probability", "score_rationale", "score_factors", "score_version", "enrichment",
     "recommended_action", "decision_reason", "needs_approval", "approval_reason", "approved_at",
-    "disqualification_reason", "disqualification_requested_at", "qualified_at", "created_at", "updated_at",
+    "disqualification_reason", "disqualification_requested_at", "qualified_at", "created_at", "updated_at", "erased_at",
 ]
 RELATED_FIELDS = {"company_domain": F("company__domain"), "owner_username": F("owner__username")}
 # Lead ids of one batch -> {lead id: {column: value}}; a lead or a column left out exports as "".

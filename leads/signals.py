@@ -15,6 +15,12 @@ qualification_wanted = Signal()
 # Sent inside the transaction that recorded it, so receivers' writes commit or roll back with it.
 outcome_recorded = Signal()
 
+# A person's personal data is being erased (`lead`, its fields still as they were; `email`, its address as
+# intake stored it; `actor`, a user or None; `reason`). Sent inside the erasure's transaction, before the lead
+# and its timeline are cleared: receivers remove what their app keeps about the person (drafts, traces) and
+# their writes commit or roll back with the erasure.
+person_erased = Signal()
+
 # Lead rows changed in a way that lists and counts show (created, imported, status, score, owner).
 # Sent once the change has committed; receivers drop what they cached about the lead base.
 leads_changed = Signal()

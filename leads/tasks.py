@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from leads import erasure
 from leads.importing import jobs
 
 
@@ -9,3 +10,9 @@ from leads.importing import jobs
 def run_import(job_id: str) -> None:
     """Run one ImportJob. Safe to deliver twice: `run_job` claims the pending job atomically."""
     jobs.run_job(job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def erase_stale_leads() -> int:
+    """Celery beat, nightly: the retention job (LEAD_RETENTION_MONTHS). Safe twice: erased leads are skipped."""
+    return erasure.erase_stale_leads()

@@ -5,6 +5,7 @@ drafting (no draft for a suppressed address), approval, the outbox just before i
 follow-up beat. Adding a row takes the leads it covers out of their sequences (`stopping`).
 """
 
+import hashlib
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,15 +14,25 @@ from django.db.models import Q
 from outreach.models import Suppression
 from outreach.stopping import stop_contacting
 
+# An erased person's address stays on the list only as this prefix and the SHA-256 of the address, so
+# they are never contacted again and nobody can read the address back. scoring.pipeline.postgres
+# computes the same in SQL.
+HASH_PREFIX = "sha256:"
+
+
+def address_hash(email: str) -> str:
+    return HASH_PREFIX + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
 
 def suppression_for(email: str) -> Suppression | None:
-    """The row that blocks this address, if any (by address first, then by domain)."""
+    """The row that blocks this address, if any (by address or its hash first, then by domain)."""
     email = email.strip().lower()
     if "@" not in email:
         return None
     # Address rows have an empty domain, so they sort first.
     return (
-        Suppression.objects.filter(Q(email=email) | Q(domain=email.rpartition("@")[2])).order_by("domain").first()
+        Suppression.objects.filter(Q(email__in=(email, address_hash(email))) | Q(domain=email.rpartition("@")[2]))
+        .order_by("domain").first()
     )
 
 
@@ -38,6 +49,12 @@ def suppress(
     with the reason on each timeline. Safe to call twice (a second click, a retried hook).
     """
     email, domain = email.strip().lower(), domain.strip().lower().lstrip("@")
+    # An erased person (a late unsubscribe click, a bounce) is listed already: their address is not stored again.
+    erased = Suppression.objects.filter(email=address_hash(email)).first() if email else None
+    if erased is not None:
+        # A lead who came back after the erasure is stopped like any other (the row is not saved).
+        stop_contacting(Suppression(email=email, reason=reason, source=source), actor=actor)
+        return erased, False
     lookup = {"email": email} if email else {"domain": domain}
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from leads.signals import outcome_recorded, qualification_wanted
+from leads.signals import outcome_recorded, person_erased, qualification_wanted
 
 
 class ScoringConfig(AppConfig):
@@ -13,3 +13,4 @@ class ScoringConfig(AppConfig):
 
         qualification_wanted.connect(receivers.qualify_wanted_leads, dispatch_uid="scoring.qualify_wanted")
         outcome_recorded.connect(receivers.retrain_after_outcome, dispatch_uid="scoring.retrain_after")
+        person_erased.connect(receivers.forget_person, dispatch_uid="scoring.forget_person")

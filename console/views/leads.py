@@ -21,7 +21,7 @@ from console.forms import LeadEditForm, LeadForm, NoteForm
 from console.import_forms import ColumnMappingForm, ImportUploadForm
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
-from leads import intake, outcomes
+from leads import erasure, intake, outcomes
 from leads.export import ExportFormat, LeadExport
 from leads.filters import LeadFilters, filtered_leads
 from leads.importing import columns
@@ -209,6 +209,22 @@ def clear_gate(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     if lead.needs_approval:
         lead.clear_approval_gate(request.user)
         messages.success(request, "Approval gate cleared: reps can now approve this lead's drafts.")
+    return redirect(lead)
+
+
+@manager_required
+@require_POST
+def erase_person(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    """A manager erases the person behind a lead (a data-protection request), once they ticked the confirmation."""
+    lead = get_object_or_404(Lead, pk=lead_id)
+    if lead.erased_at is not None:
+        messages.info(request, "This person's personal data was already erased.")
+    elif request.POST.get("confirm") != "yes":
+        messages.error(request, "Nothing was erased: tick the box to confirm that the erasure cannot be undone.")
+    else:
+        erasure.erase(lead, actor=request.user)
+        messages.success(request, "Personal data erased. The timeline keeps its entries without it, and the "
+                                  "address stays only as a hash on the do-not-contact list.")
     return redirect(lead)
 
 

@@ -187,6 +187,8 @@ class Lead(TimeStamped):
     # Hash of the inputs the last qualification saw: an unchanged lead is not re-qualified.
     qualified_fingerprint = models.CharField(max_length=64, blank=True)
     qualified_at = models.DateTimeField(null=True, blank=True)
+    # When the person's personal data was erased (leads.erasure); the row keeps only what identifies no one.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -232,7 +234,7 @@ class Lead(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email or self.external_id or str(self.id)
+        return self.full_name or self.email or self.external_id or ("Erased person" if self.erased_at else str(self.id))
 
     def get_absolute_url(self) -> str:
         return reverse("leads:detail", args=[self.id])
@@ -260,7 +262,8 @@ class Lead(TimeStamped):
 
 
 class ActivityLog(models.Model):
-    """The lead's timeline. Append-only: rows are never changed or deleted by the app."""
+    """The lead's timeline. Append-only: rows are never deleted by the app, and changed only by an erasure,
+    which takes the personal data out of their payloads (leads.erasure)."""
 
     class Type(models.TextChoices):
         INGESTED = "INGESTED", "Ingested"
@@ -278,6 +281,7 @@ class ActivityLog(models.Model):
         FEEDBACK = "FEEDBACK", "Outcome recorded"
         NOTE = "NOTE", "Note"
         ERROR = "ERROR", "Error"
+        ERASED = "ERASED", "Personal data erased"
 
     # Not indexed alone: activity_lead_created_idx starts with it.
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities", db_index=False)

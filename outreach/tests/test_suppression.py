@@ -13,6 +13,15 @@ def test_an_address_row_answers_before_the_domain_row_and_case_does_not_matter(d
     assert suppression.is_suppressed("lee@acme.com")
 
 
+def test_an_erased_persons_hashed_address_blocks_them_in_any_case_and_nobody_else(db):
+    row = Suppression.objects.create(email=suppression.address_hash("dana@acme.com"),
+                                     reason=Suppression.Reason.OPTED_OUT)
+    assert "dana" not in row.email and row.email.startswith("sha256:")
+    assert suppression.suppression_for(" Dana@ACME.com ") == row
+    assert not suppression.is_suppressed("lee@acme.com")
+    row.full_clean()  # the admin can still edit its notes
+
+
 def test_an_address_that_is_not_listed_or_is_no_address_is_not_suppressed(db):
     Suppression.objects.create(domain="acme.com", reason=Suppression.Reason.MANUAL)
     assert suppression.suppression_for("dana@globex.io") is None
@@ -34,3 +43,11 @@ def test_suppressing_twice_adds_one_row_and_stops_the_lead_once(draft_factory):
 def test_a_domain_is_stored_without_its_at_sign(db):
     row, created = suppression.suppress(domain="@Globex.io", reason=Suppression.Reason.MANUAL, source="test")
     assert (row.email, row.domain, created) == ("", "globex.io", True)
+
+
+def test_suppressing_an_erased_persons_address_again_does_not_store_it_in_plain(db):
+    hashed = Suppression.objects.create(email=suppression.address_hash("dana@acme.com"),
+                                        reason=Suppression.Reason.OPTED_OUT)
+    row, created = suppression.suppress(email="Dana@acme.com", reason=Suppression.Reason.UNSUBSCRIBED, source="link")
+    assert (row, created) == (hashed, False)
+    assert list(Suppression.objects.values_list("email", flat=True)) == [hashed.email]

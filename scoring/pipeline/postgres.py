@@ -31,6 +31,7 @@ from leadops.db import SKIP_COMMIT_FLUSH_SQL, prepared_cursor
 from leads.models import Company, Lead
 from leads.postgres import insertable_fields
 from outreach.models import EmailDraft, Suppression
+from outreach.suppression import HASH_PREFIX
 from scoring.models import ScoringConfig
 from scoring.pipeline.batch import OVERWRITTEN, PIPELINE_VARIANTS, LockedBatch, Write
 from scoring.pipeline.state import CompanyMemory
@@ -89,10 +90,13 @@ def _lock_sql() -> tuple[tuple[Any, ...], str]:
     # The ids are the one parameter (named, so both uses share it): psycopg adapts every list
     # parameter afresh on each call, the costliest part of sending this query.
     address = "lower(btrim(l.email))"
+    # An erased person's row holds outreach.suppression.address_hash of the address, not the address.
+    hashed = f"'{HASH_PREFIX}' || encode(sha256(convert_to({address}, 'UTF8')), 'hex')"
     sql = f"""
         SELECT {", ".join(f'l."{field.column}"' for field in fields)},
             (SELECT c.id || ':' || c.version FROM "{config}" c WHERE c.is_active) AS active_config,
             (EXISTS (SELECT 1 FROM "{suppression}" s WHERE s.email = {address} AND NOT (s.email = ''))
+             OR EXISTS (SELECT 1 FROM "{suppression}" s WHERE s.email = {hashed} AND NOT (s.email = ''))
              OR EXISTS (SELECT 1 FROM "{suppression}" s
                          WHERE s.domain = substring({address} from '[^@]*$') AND NOT (s.domain = ''))) AS suppressed,
             (SELECT coalesce(json_agg(json_build_array(d.variant, d.state, d.generated_by)), '[]')

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from leads.models import Company, Lead
 from outreach.models import EmailDraft, Suppression
+from outreach.suppression import address_hash
 from scoring import enrichment
 from scoring.pipeline import postgres
 from scoring.pipeline.batch import OVERWRITTEN, PIPELINE_VARIANTS, LockedBatch
@@ -46,10 +47,11 @@ def suppressed_addresses(leads: list[Lead]) -> set[str]:
     if not emails:
         return set()
     domains = {email.rpartition("@")[2] for email in emails}
-    rows = Suppression.objects.filter(Q(email__in=emails) | Q(domain__in=domains)).values_list(
+    hashes = {address_hash(email): email for email in emails}
+    rows = Suppression.objects.filter(Q(email__in=emails | hashes.keys()) | Q(domain__in=domains)).values_list(
         "email", "domain"
     )
-    blocked_emails = {email for email, _domain in rows if email}
+    blocked_emails = {hashes.get(email, email) for email, _domain in rows if email}
     blocked_domains = {domain for _email, domain in rows if domain}
     return {
         email for email in emails if email in blocked_emails or email.rpartition("@")[2] in blocked_domains
