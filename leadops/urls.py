@@ -21,6 +21,26 @@ login_view = method_decorator(
 )(auth_views.LoginView)
 
 
+def _reset_address(group: str, request: HttpRequest) -> str:
+    """The address a reset is asked for, one key whatever its letter case or spaces."""
+    return request.POST.get("email", "").strip().lower()
+
+
+def _reset_rate(group: str, request: HttpRequest) -> str:
+    return settings.PASSWORD_RESET_RATE_LIMIT
+
+
+# A reset request mails a link: limited per client address and per address asked for, so the public form
+# can neither flood someone's inbox nor send mail at speed.
+password_reset_view = method_decorator(
+    [
+        ratelimit(key="ip", rate=_reset_rate, method="POST", block=True),
+        ratelimit(key=_reset_address, rate=_reset_rate, method="POST", block=True),
+    ],
+    name="post",
+)(auth_views.PasswordResetView)
+
+
 @login_not_required
 def favicon(request: HttpRequest) -> HttpResponse:
     """Pages link their icon; this answers browsers (and the admin's pages) asking for the classic path."""
@@ -31,6 +51,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/password_reset/", password_reset_view.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
