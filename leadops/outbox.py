@@ -8,12 +8,16 @@ entry, every few seconds) sends the waiting rows once the broker answers. A lead
 outage is stored at once and queued for qualification within one beat interval of the broker's return,
 rather than waiting for the stranded-lead sweep.
 
+After a refusal the process does not try the broker again for BROKER_RETRY_SECONDS: each try costs
+kombu's publish retries (most of a second), which every request would pay for the whole outage.
+
 Beat's own ticks pass a producer and are left to beat, which logs the failure and sends the next tick:
 a periodic task needs no replay of the ticks it missed. A row can be sent twice (a crash between the
 send and the delete); every task is safe to run twice.
 """
 
 import logging
+import time
 from typing import Any
 
 from celery import current_app
@@ -27,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 # What the broker client raises when it cannot reach the broker.
 BROKER_DOWN = (OperationalError, OSError)
+BROKER_RETRY_SECONDS = 2.0
+# monotonic() time before which this process leaves the broker alone.
+_away_until = 0.0
 
 
 def _model() -> Any:
@@ -42,18 +49,29 @@ class OutboxTask(DjangoTask):
     def apply_async(self, args: Any = None, kwargs: Any = None, task_id: str | None = None,
                     producer: Any = None, link: Any = None, link_error: Any = None, shadow: Any = None,
                     **options: Any) -> Any:
+        global _away_until
+        # Beat (or a caller holding its own connection) decides for itself; eager runs have no broker.
+        keeps = producer is None and not self.app.conf.task_always_eager
+        if keeps and time.monotonic() < _away_until:
+            return self._keep(args, kwargs, task_id, "the broker was not answering a moment ago")
         try:
-            return super().apply_async(args, kwargs, task_id=task_id, producer=producer, link=link,
-                                       link_error=link_error, shadow=shadow, **options)
+            result = super().apply_async(args, kwargs, task_id=task_id, producer=producer, link=link,
+                                         link_error=link_error, shadow=shadow, **options)
         except BROKER_DOWN as error:
-            if producer is not None or self.app.conf.task_always_eager:
-                raise  # beat (or a caller holding its own connection) decides; eager runs have no broker
-            task_id = task_id or uuid()
-            _model().objects.create(task_id=task_id, name=self.name, args=list(args or ()), kwargs=dict(kwargs or {}),
-                                    error=str(error)[:300])
+            if not keeps:
+                raise
+            _away_until = time.monotonic() + BROKER_RETRY_SECONDS
             logger.warning("The broker did not take %s (%s); it waits in the outbox", self.name, error,
                            extra={"task": self.name})
-            return self.AsyncResult(task_id)
+            return self._keep(args, kwargs, task_id, str(error))
+        _away_until = 0.0
+        return result
+
+    def _keep(self, args: Any, kwargs: Any, task_id: str | None, error: str) -> Any:
+        task_id = task_id or uuid()
+        _model().objects.create(task_id=task_id, name=self.name, args=list(args or ()), kwargs=dict(kwargs or {}),
+                                error=error[:300])
+        return self.AsyncResult(task_id)
 
 
 def waiting() -> int:
@@ -63,6 +81,7 @@ def waiting() -> int:
 
 def send_deferred(limit: int = 1000) -> int:
     """Send the waiting tasks, oldest first, until the broker refuses one; returns how many went out."""
+    global _away_until
     sent: list[int] = []
     with transaction.atomic():
         rows = list(_model().objects.select_for_update(skip_locked=True).order_by("created_at", "id")[:limit])
@@ -75,5 +94,6 @@ def send_deferred(limit: int = 1000) -> int:
             sent.append(row.pk)
         _model().objects.filter(pk__in=sent).delete()
     if sent:
+        _away_until = 0.0
         logger.info("Sent %d tasks that waited for the broker", len(sent))
     return len(sent)
