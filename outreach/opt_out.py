@@ -24,6 +24,9 @@ _PHRASES = [
     # --- The whole message is the request ----------------------------------------------------------
     r"^\W*(?:please\W+)?(?:unsubscribe|opt[ -]?out|stop|remove(?: me)?|stop all|do not contact|don't contact|"
     r"abmelden|desinscription|desabonnement|baja|darse de baja|uitschrijven|descadastrar)\W*$",
+    # A sentence of its own: "Unsubscribe. We bought another tool.", "Great demo. Stop, please."
+    r"(?:^|[.!?]\s)\W*(?:please\W+)?(?:unsubscribe(?: me| us)?|opt (?:me |us )?out|remove me|stop)"
+    r"\s*(?:[.!;]|$|,? please)",
     # --- English ------------------------------------------------------------------------------------
     rf"\bunsubscribe {_ME}\b",
     r"\b(?:please|pls|kindly) unsubscribe\b",

@@ -12,7 +12,8 @@ OPT_OUTS = [
     "Never call me again", "Stop emailing me", "Stop emailing!", "stop sending me these emails",
     "Please stop contacting us.", "No more emails please", "I want to opt out", "Opt me out", "Leave me alone",
     "I don't want to receive any more emails", "Not interested, please stop", "Delete my data",
-    "Interesting product, but do not contact me again.",
+    "Interesting product, but do not contact me again.", "Unsubscribe. We bought another tool.",
+    "Nice call yesterday. Unsubscribe me, please.",
     # German
     "Bitte keine E-Mails mehr.", "Ich möchte mich abmelden", "Bitte kontaktieren Sie mich nicht mehr",
     "Bitte entfernen Sie mich aus Ihrem Verteiler", "Löschen Sie meine Daten", "Newsletter abbestellen",
@@ -35,7 +36,7 @@ NOT_OPT_OUTS = [
     "Our unsubscribe rate doubled last quarter; we need better targeting.",
     "We want to stop emailing spreadsheets around and need a CRM.",
     "Please remove the duplicates from our CRM export before the demo.",
-    "Stop losing leads: we need routing this quarter.",
+    "Stop losing leads: we need routing this quarter.", "We had to stop. Routing takes days.",
     "Can you send pricing? Do not hesitate to call me.",
     "Customers should be able to opt out of tracking in our app.",
     "Wir möchten unsere Kunden nicht mehr per Excel verwalten.",
