@@ -110,3 +110,9 @@ def test_a_task_queued_while_the_broker_answers_goes_straight_to_it(broker, db):
 def test_beat_sends_the_waiting_tasks_every_few_seconds():
     entry = settings.CELERY_BEAT_SCHEDULE["leadops-send-deferred-tasks"]
     assert entry["task"] == "leadops.tasks.send_deferred_tasks" and entry["schedule"] <= 15
+
+
+def test_ops_can_see_what_waits_for_the_broker_in_admin(admin_client):
+    DeferredTask.objects.create(task_id="t-1", name="scoring.tasks.qualify_batch", args=[["a"]], error="refused")
+    page = admin_client.get("/admin/leadops/deferredtask/").content.decode()
+    assert "scoring.tasks.qualify_batch" in page and "refused" in page
