@@ -4,6 +4,7 @@ App-specific fixtures (fake LLM server, SMTP server, browser) live in each app's
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,14 +65,16 @@ class LeadFactory(factory.django.DjangoModelFactory):
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters and cached run-time settings must not leak from one test to the next."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from leadops import runtime
 
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     runtime.forget()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     runtime.forget()
 
 
@@ -189,3 +192,69 @@ def wait_for(condition, timeout: float = 20.0, interval: float = 0.1) -> bool:  
             return True
         time.sleep(interval)
     return bool(condition())
+
+
+class StoppableRedis:
+    """A redis-server of the test's own on a free loopback port, which the test can stop and start again."""
+
+    def __init__(self, directory: Path) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.RedisError:
+                return False
+
+        if not wait_for(answers, timeout=10, interval=0.05):
+            pytest.fail(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()  # as a crash would: no goodbye to the clients
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def pause(self) -> None:
+        """Still there but not answering (a hung server): clients time out, and what it holds is kept."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def caches(self) -> dict[str, dict[str, object]]:
+        """The project's CACHES (leadops/settings.py), pointed at this server."""
+        return {alias: {**config, "LOCATION": self.url} for alias, config in settings.CACHES.items()}
+
+
+@pytest.fixture
+def stoppable_redis(tmp_path: Path) -> Iterator[StoppableRedis]:
+    """Its own redis-server, started; stopped at the end whatever the test did."""
+    if not settings.REDIS_URL:
+        pytest.fail("The outage tests need the project's Redis settings: set REDIS_URL (scripts/test sets it).")
+    server = StoppableRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            server.resume()
+        server.stop()

@@ -1,17 +1,27 @@
 """The inbound-email hook: a mail provider posts each message it receives for a rep's mailbox.
 
-It is reached from outside, so it skips login and checks an HMAC signature of the body instead.
+It is reached from outside, so it skips login and checks an HMAC signature instead.
 
 Contract: POST /hooks/inbound-email with a JSON body {from, to, subject, text, message_id,
-in_reply_to, headers} and the header `X-LeadOps-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw
-body keyed with INBOUND_EMAIL_SECRET. 401 when the signature is missing or wrong, 503 when no secret
-is configured, 400 naming the bad field, 200 when matched to a lead, 202 when accepted but no lead
-matched.
+in_reply_to, headers} and two headers:
+
+- `X-LeadOps-Timestamp: <unix time in whole seconds>`, when the request was signed;
+- `X-LeadOps-Signature: sha256=<hex>`, the HMAC-SHA256 keyed with INBOUND_EMAIL_SECRET of the
+  timestamp, a full stop and the raw body: `hmac(secret, f"{timestamp}.".encode() + body)`.
+
+A request signed more than INBOUND_EMAIL_MAX_AGE seconds (default 300) before or after now is refused,
+so a captured request cannot be replayed later; within that window a second delivery of the same
+signed request is recognised (by its message id, or by its signature when it has none) and changes
+nothing. Answers: 401 when the signature or timestamp is missing or wrong or the timestamp is out of
+the window (`error` says which), 503 when no secret is configured, 400 naming the bad field (a body that
+is not JSON, nested too deeply, or has text no database can store such as a NUL character), 200 when
+matched to a lead, 202 when accepted but no lead matched.
 """
 
 import hashlib
 import hmac
 import json
+import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -23,6 +33,20 @@ from pydantic import ValidationError
 from outreach import replies
 
 SIGNATURE_HEADER = "X-LeadOps-Signature"
+TIMESTAMP_HEADER = "X-LeadOps-Timestamp"
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The signature header's value for this body signed at `timestamp` (what a sender computes)."""
+    return "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def _refused(error: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": error, "message": message}, status=401)
+
+
+def _invalid(message: str) -> JsonResponse:
+    return JsonResponse({"error": "invalid", "message": message}, status=400)
 
 
 @login_not_required
@@ -33,16 +57,30 @@ def inbound_email(request: HttpRequest) -> HttpResponse:
     if not secret:
         return JsonResponse({"error": "not_configured", "message": "Set INBOUND_EMAIL_SECRET to accept inbound email."},
                             status=503)
-    given = request.headers.get(SIGNATURE_HEADER, "").removeprefix("sha256=").strip()
-    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    if not given or not hmac.compare_digest(given, expected):
-        return JsonResponse({"error": "bad_signature", "message": f"{SIGNATURE_HEADER} is missing or wrong."},
-                            status=401)
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+    given = request.headers.get(SIGNATURE_HEADER, "").strip()
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return _refused("bad_timestamp", f"{TIMESTAMP_HEADER} must be the signing time in whole Unix seconds.")
+    if not given or not hmac.compare_digest(given.encode(), sign(secret, timestamp, request.body).encode()):
+        return _refused("bad_signature", f"{SIGNATURE_HEADER} is missing or wrong (it signs "
+                                         f"'<{TIMESTAMP_HEADER}>.<body>').")
+    age = time.time() - int(timestamp)
+    if abs(age) > settings.INBOUND_EMAIL_MAX_AGE:
+        return _refused("stale_timestamp", f"The request was signed {abs(int(age))} s {'ago' if age > 0 else 'ahead'};"
+                                           f" requests are accepted within {settings.INBOUND_EMAIL_MAX_AGE} s.")
     try:
-        message = replies.InboundEmail.model_validate(json.loads(request.body))
-    except (ValueError, ValidationError) as error:
-        details = error.errors() if isinstance(error, ValidationError) else [{"msg": str(error)}]
-        fields = "; ".join(f"{'.'.join(map(str, item.get('loc', ()))) or 'body'}: {item['msg']}" for item in details)
-        return JsonResponse({"error": "invalid", "message": fields}, status=400)
-    result = replies.receive(message)
+        payload = json.loads(request.body)
+    except RecursionError:
+        return _invalid("body: nested too deeply")
+    except ValueError as error:  # UnicodeDecodeError included
+        return _invalid(f"body: not valid JSON ({error})")
+    try:
+        message = replies.InboundEmail.model_validate(payload)
+    except ValidationError as error:
+        fields = "; ".join(f"{'.'.join(map(str, item.get('loc', ()))) or 'body'}: {item['msg']}"
+                           for item in error.errors(include_url=False))
+        return _invalid(fields)
+    # The signature is unique to this timestamp and body: a replay within the window has the same one.
+    delivery = hashlib.sha256(given.encode()).hexdigest()[:32]
+    result = replies.receive(message, delivery=delivery)
     return JsonResponse(result.as_dict(), status=200 if result.lead_id else 202)

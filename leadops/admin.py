@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from leadops.models import RuntimeSetting, SettingChange
+from leadops.models import DeferredTask, RuntimeSetting, SettingChange
 
 
 @admin.register(RuntimeSetting)
@@ -24,4 +24,18 @@ class SettingChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(DeferredTask)
+class DeferredTaskAdmin(admin.ModelAdmin):
+    """What waits for the broker (leadops.outbox): to look at during an outage; beat sends it when Redis is back."""
+
+    list_display = ("created_at", "name", "error")
+    readonly_fields = ("task_id", "name", "args", "kwargs", "error", "created_at")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

@@ -11,7 +11,8 @@ from leadops.interpreter import tune_for_bulk_work
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
 
-app = Celery("leadops")
+# Every task keeps what the broker could not take in the database (leadops.outbox).
+app = Celery("leadops", task_cls="leadops.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.broker_transport = broker.transport_for(app.conf.broker_transport)
 app.autodiscover_tasks()

@@ -1,14 +1,32 @@
-"""`/healthz`: is the database reachable, is the broker reachable. Public, for load balancers."""
+"""`/healthz`: what works and what is down. Public, for load balancers and the container health check.
+
+Each part says `ok` and why not: the database, the shared cache and the broker (both Redis in
+production), and how many tasks wait in the outbox for the broker (leadops.outbox). The answer is
+"ok"; "degraded" with the parts that are down listed in `down` while Redis is away, since pages, login,
+the API and unsubscribe go on without it (still 200: taking the web app out of a load balancer would
+not bring Redis back); and "error" with 503 when the database is down, without which nothing works.
+"""
 
 import time
+from typing import Any
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from leadops import outbox
+
+# The parts without which no request can be served.
+ESSENTIAL = ("database",)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def _check_database() -> dict[str, object]:
@@ -16,28 +34,49 @@ def _check_database() -> dict[str, object]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return {"ok": True, "engine": connection.vendor, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        return {"ok": True, "engine": connection.vendor, "ms": _elapsed_ms(started)}
     except Exception as error:  # any driver error means "down" to a health check
         return {"ok": False, "engine": connection.vendor, "error": str(error)[:200]}
+
+
+def _check_cache() -> dict[str, object]:
+    ping = getattr(cache, "ping", None)
+    if ping is None:
+        return {"ok": True, "mode": "local", "detail": "per-process memory (no REDIS_URL)"}
+    started = time.perf_counter()
+    try:
+        ping()
+        return {"ok": True, "mode": "redis", "ms": _elapsed_ms(started)}
+    except Exception as error:  # refused, timed out, loading: all "down"
+        return {"ok": False, "mode": "redis", "error": str(error)[:200],
+                "detail": "pages work without it; cached numbers are recomputed"}
 
 
 def _check_broker() -> dict[str, object]:
     if not settings.REDIS_URL:
         return {"ok": True, "mode": "inline", "detail": "tasks run inline (no REDIS_URL)"}
-
     started = time.perf_counter()
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
         client.ping()
-        return {"ok": True, "mode": "redis", "ms": round((time.perf_counter() - started) * 1000, 1)}
+        return {"ok": True, "mode": "redis", "ms": _elapsed_ms(started)}
     except Exception as error:  # connection refused, timeout, auth: all "down"
-        return {"ok": False, "mode": "redis", "error": str(error)[:200]}
+        return {"ok": False, "mode": "redis", "error": str(error)[:200],
+                "detail": "tasks wait in the database and are sent when the broker is back"}
+
+
+def _check_outbox(database_ok: bool) -> dict[str, object]:
+    if not database_ok:
+        return {"ok": False, "error": "the database is down"}
+    return {"ok": True, "waiting_tasks": outbox.waiting()}
 
 
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _check_database(), "broker": _check_broker()}
-    healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    checks: dict[str, Any] = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}
+    checks["outbox"] = _check_outbox(checks["database"]["ok"])
+    down = [name for name, check in checks.items() if not check["ok"]]
+    status = "error" if set(down) & set(ESSENTIAL) else "degraded" if down else "ok"
+    return JsonResponse({"status": status, "down": down, **checks}, status=503 if status == "error" else 200)

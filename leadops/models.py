@@ -1,6 +1,8 @@
-"""Settings a manager can change at run time from the Settings page, and the log of every change."""
+"""Settings a manager can change at run time from the Settings page, the log of every change, and the tasks
+waiting for the broker."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -31,3 +33,23 @@ class SettingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.old_value!r} -> {self.new_value!r}"
+
+
+class DeferredTask(models.Model):
+    """A task the broker did not take when it was queued (Redis away); `leadops.outbox` sends it later.
+
+    Deleted once sent: the table holds only what still waits, so /healthz counts it.
+    """
+
+    task_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} waiting since {self.created_at:%Y-%m-%d %H:%M:%S}"

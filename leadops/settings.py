@@ -187,8 +187,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read on every page: from the shared cache, falling back to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database alone (one primary-key read a page): with a cache in front, a Redis
+# outage would either fail every signed-in page or, once Redis is back, bring back sessions that were
+# changed or ended (logged out) while it was away.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
@@ -228,11 +230,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Cache, broker, tasks -----------------------------------------------------------------------
 REDIS_URL = _setting("REDIS_URL", env.str, "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # leadops/cache.py: while Redis is away the cache misses instead of raising, and a Redis that does not
+    # answer costs a request at most one short wait (then it is left alone for a moment).
+    _REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    CACHES = {
+        "default": {"BACKEND": "leadops.cache.ResilientRedisCache", "LOCATION": REDIS_URL, "OPTIONS": _REDIS_OPTIONS},
+        "ratelimit": {"BACKEND": "leadops.cache.LocalFallbackRedisCache", "LOCATION": REDIS_URL,
+                      "OPTIONS": _REDIS_OPTIONS},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# django-ratelimit counts in the shared cache, so limits hold across gunicorn workers.
-RATELIMIT_USE_CACHE = "default"
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+    }
+# django-ratelimit counts in the shared cache, so limits hold across gunicorn workers; while Redis is
+# away each process counts on its own (leadops.cache.LocalFallbackRedisCache).
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
@@ -262,6 +275,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
+    # Tasks queued while the broker was away (leadops.outbox): sent within this long of its return.
+    "leadops-send-deferred-tasks": {"task": "leadops.tasks.send_deferred_tasks", "schedule": 10.0},
     # Learning: retrain once LEARNING_RETRAIN_EVERY new outcomes are in (checked every 15 min), and nightly.
     "scoring-retrain-when-due": {"task": "scoring.tasks.retrain_scoring", "schedule": 15 * 60.0},
     "scoring-retrain-nightly": {"task": "scoring.tasks.retrain_scoring", "schedule": 24 * 3600.0,
@@ -287,6 +302,7 @@ LOGIN_ACCOUNT_RATE_LIMIT = _setting("LOGIN_ACCOUNT_RATE_LIMIT", env.str, "5/m")
 LOGIN_SLOWDOWN_AFTER = _positive("LOGIN_SLOWDOWN_AFTER", 10)
 LOGIN_SLOWDOWN_MAX_SECONDS = _positive("LOGIN_SLOWDOWN_MAX_SECONDS", 60)
 UPLOAD_RATE_LIMIT = _setting("UPLOAD_RATE_LIMIT", env.str, "20/h")
+PASSWORD_RESET_RATE_LIMIT = _setting("PASSWORD_RESET_RATE_LIMIT", env.str, "5/h")
 
 # --- Privacy ------------------------------------------------------------------------------------
 # Erase the personal data of leads nobody touched for this many months (leads.erasure); 0 keeps them.
@@ -332,7 +348,8 @@ if LLM_PROVIDER == "azure_openai" and not AZURE_OPENAI_ENDPOINT:
 
 # --- Email and outreach ---------------------------------------------------------------------------
 EMAIL_MODE = _setting("EMAIL_MODE", env.str, "mock", choices=("mock", "smtp"))
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Every email Django sends (password reset included) goes through leadops.mail, which honours EMAIL_MODE.
+EMAIL_BACKEND = "leadops.mail.EmailBackend"
 EMAIL_HOST = _setting("EMAIL_HOST", env.str, "localhost")
 EMAIL_PORT = _setting("EMAIL_PORT", env.int, 25)
 EMAIL_HOST_USER = _setting("EMAIL_HOST_USER", env.str, "")
@@ -354,6 +371,8 @@ SEND_TIMEZONE = _setting("SEND_TIMEZONE", env.str, "UTC")
 AUTO_APPROVE_FOLLOW_UPS = _setting("AUTO_APPROVE_FOLLOW_UPS", env.bool, False)
 PROHIBITED_TERMS = _setting("PROHIBITED_TERMS", env.list, ["guaranteed results", "risk-free", "act now"])
 INBOUND_EMAIL_SECRET = _setting("INBOUND_EMAIL_SECRET", env.str, "")
+# Oldest signed timestamp the inbound-email hook accepts, in seconds (a replayed request is refused after it).
+INBOUND_EMAIL_MAX_AGE = _positive("INBOUND_EMAIL_MAX_AGE", 300)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = _setting("LOG_LEVEL", env.str, "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

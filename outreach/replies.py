@@ -21,12 +21,13 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from leadops import llm, prompts
 from leads.models import ActivityLog, Lead
 from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
+from outreach.opt_out import asks_not_to_be_contacted
 from outreach.stopping import stop
 from outreach.suppression import suppress
 
@@ -41,6 +42,21 @@ class Classification(models.TextChoices):
     OTHER = "other", "Other reply"
 
 
+MAX_HEADERS = 200
+MAX_HEADER_LENGTH = 10_000
+
+
+def storable(value: str) -> str:
+    """`value` if a database can store it; text with a NUL or an unpaired surrogate is refused by name."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000), which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains an unpaired UTF-16 surrogate, which is not text") from None
+    return value
+
+
 class InboundEmail(BaseModel):
     """The JSON the inbound-email hook accepts."""
 
@@ -52,7 +68,21 @@ class InboundEmail(BaseModel):
     text: str = Field(default="", max_length=100_000)
     message_id: str = Field(default="", max_length=998)
     in_reply_to: str = Field(default="", max_length=998)
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=MAX_HEADERS)
+
+    @field_validator("sender", "to", "subject", "text", "message_id", "in_reply_to")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        return storable(value)
+
+    @field_validator("headers")
+    @classmethod
+    def _storable_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if len(name) > 200 or len(value) > MAX_HEADER_LENGTH:
+                raise ValueError(f"header {storable(name)[:50]!r} is longer than {MAX_HEADER_LENGTH:,} characters")
+            storable(name), storable(value)
+        return headers
 
 
 class ReplyReading(BaseModel):
@@ -133,6 +163,9 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
     for classification, pattern in _RULES:
         if pattern.search(words):
             return classification
+        if classification == Classification.OUT_OF_OFFICE and asks_not_to_be_contacted(words):
+            # The phrases in every language the lead's own message is read in (outreach.opt_out).
+            return Classification.UNSUBSCRIBE
     return Classification.OTHER
 
 
@@ -171,22 +204,28 @@ def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
     return None, None, "none"
 
 
-def receive(message: InboundEmail) -> ReceiveResult:
-    """Handle one inbound email from the hook. A retried delivery of the same message is a no-op."""
+def receive(message: InboundEmail, delivery: str = "") -> ReceiveResult:
+    """Handle one inbound email from the hook. A retried delivery of the same message is a no-op.
+
+    The same message is told by its Message-ID, or by `delivery` (the hook's id for one signed request)
+    when it has none.
+    """
     lead, draft, matched_by = _match(message)
     if lead is None:
         rules_said = classify(message.text, sender=message.sender, subject=message.subject, headers=message.headers)
         return ReceiveResult(None, rules_said, matched_by)
+    same = {"payload__message_id": message.message_id} if message.message_id else (
+        {"payload__delivery": delivery} if delivery else None)
     earlier = ActivityLog.objects.filter(
-        lead=lead, type__in=(ActivityLog.Type.REPLY_RECEIVED, ActivityLog.Type.BOUNCED),
-        payload__message_id=message.message_id,
-    ).first() if message.message_id else None
+        lead=lead, type__in=(ActivityLog.Type.REPLY_RECEIVED, ActivityLog.Type.BOUNCED), **same,
+    ).first() if same else None
     if earlier:
         return ReceiveResult(lead.pk, earlier.payload.get("classification", ""), matched_by, duplicate=True)
     classification, reading = read_reply(message.text, sender=message.sender, subject=message.subject,
                                          headers=message.headers)
     payload = {"from": message.sender, "subject": message.subject[:300], "text": message.text[:5000],
                "message_id": message.message_id, "in_reply_to": message.in_reply_to, "matched_by": matched_by,
+               "delivery": delivery,
                "draft": str(draft.pk) if draft else None, **reading}
     _act(lead, classification, payload, actor=None, bounced_address=draft.to_email if draft else lead.email,
          hard_bounce=bool(_HARD_BOUNCE.search(message.text + " " + message.subject)))

@@ -9,11 +9,16 @@ approves them when AUTO_APPROVE_FOLLOW_UPS is on and the lead is not enterprise.
 A sequence ends early (`outreach.stopping`) on a reply, a booked meeting, an unsubscribe, a
 bounce, a disqualification or a closed deal. An earlier step that is still waiting for approval
 holds the next one back rather than letting two follow-ups pile up.
+
+One enrollment that cannot be drafted (a step whose variant has no email template, a lead whose data
+breaks a template) never stops the others: its claim is rolled back, so it is drafted once the step is
+fixed, and the problem goes on its lead's timeline once, as an ERROR naming the step.
 """
 
+import logging
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from leads.models import ActivityLog, Lead
@@ -22,6 +27,8 @@ from outreach.compliance import lint_draft
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep
 from outreach.stopping import stop
 from outreach.suppression import suppression_for
+
+logger = logging.getLogger(__name__)
 
 
 def _step_after(enrollment: Enrollment, position: int) -> SequenceStep | None:
@@ -58,7 +65,32 @@ def draft_due_steps(now: datetime | None = None, limit: int = 500) -> list[Email
         Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_due_at__lte=now)
         .select_related("lead", "sequence").order_by("next_due_at")[:limit]
     )
-    return [draft for draft in (_draft_step(enrollment, now) for enrollment in due) if draft is not None]
+    drafts = []
+    for enrollment in due:
+        try:
+            draft = _draft_step(enrollment, now)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: no enrollment can be drafted, and the task retries
+        except Exception as error:  # one enrollment's failure must not hold back the ones after it
+            _record_failure(enrollment, error)
+            continue
+        if draft is not None:
+            drafts.append(draft)
+    return drafts
+
+
+def _record_failure(enrollment: Enrollment, error: Exception) -> None:
+    """Log the failure, and put it on the lead's timeline once per step (the beat tries again every run)."""
+    step = _step_after(enrollment, enrollment.last_step_position)
+    where = (f"step {step.position} ({step.get_variant_display()}) of “{enrollment.sequence}”" if step
+             else f"the next step of “{enrollment.sequence}”")
+    logger.exception("Could not draft %s for lead %s", where, enrollment.lead_id)
+    payload = {"event": "follow_up_failed", "sequence": enrollment.sequence.name,
+               "step": step.position if step else None}
+    if not ActivityLog.objects.filter(lead_id=enrollment.lead_id, type=ActivityLog.Type.ERROR,
+                                      **{f"payload__{key}": value for key, value in payload.items()}).exists():
+        ActivityLog.record(enrollment.lead, ActivityLog.Type.ERROR,
+                           payload={**payload, "error": f"Could not draft {where}: {error}"[:500]})
 
 
 def _draft_step(enrollment: Enrollment, now: datetime) -> EmailDraft | None:

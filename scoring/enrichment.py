@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 
 from leads.addresses import company_domain, email_domain, is_disposable, is_free_mail, is_role_account
 from leads.models import Company, Lead
+from outreach.opt_out import asks_not_to_be_contacted
 from scoring.pipeline.state import CompanyMemory, Enrichment, LeadSnapshot, Signals
 from scoring.website import website_profile
 
@@ -65,13 +66,6 @@ FUNCTION_PATTERNS = (
     ),
 )
 
-OPT_OUT = re.compile(
-    r"^\W*unsubscribe\b|\b(unsubscribe me|please unsubscribe|do not (contact|email|call) me"
-    r"|don'?t (contact|email|call) me"
-    r"|stop (emailing|contacting|calling|sending)|remove me|take me off|opt(ed)? me out|no more emails"
-    r"|not interested,? (please )?stop)\b",
-    re.IGNORECASE,
-)
 STUDENT = re.compile(
     r"\b(student|intern|internship|thesis|dissertation|graduate job|undergraduate|phd candidate)\b",
     re.IGNORECASE,
@@ -161,7 +155,8 @@ def signals_of(lead: LeadSnapshot, domain: str, competitor_domains: Iterable[str
     competitors = {item.strip().lower() for item in competitor_domains}
     budget = lead.budget_range.strip()
     return Signals(
-        opted_out=bool(OPT_OUT.search(lead.lead_message)),
+        # The person's own words, in any field they wrote (outreach.opt_out holds the phrases).
+        opted_out=asks_not_to_be_contacted(lead.lead_message) or asks_not_to_be_contacted(lead.pain_point),
         gibberish=gibberish,
         test_submission=test,
         student=bool(STUDENT.search(person)) or domain.endswith((".edu", ".ac.uk")) and "student" in domain,

@@ -89,3 +89,32 @@ def test_marking_a_second_sequence_default_names_the_current_default_in_words(ad
     assert f"“{current.name}” is the default sequence; untick Default there first." in html
     assert "one_default_sequence" not in html
     assert not Sequence.objects.filter(name="Enterprise").exists()
+
+
+def _sequence_form(**step: str) -> dict[str, str]:
+    return {"name": "Short", "is_active": "on", "steps-TOTAL_FORMS": "2", "steps-INITIAL_FORMS": "0",
+            "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "5",
+            "steps-0-position": "1", "steps-0-variant": "first_touch", "steps-0-delay_days": "0",
+            "steps-1-position": "2", "steps-1-delay_days": "3",
+            **{f"steps-1-{key}": value for key, value in step.items()}}
+
+
+def test_admin_refuses_a_sequence_step_whose_variant_has_no_email_template(admin_client):
+    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form(variant="follow_up_3"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "has no email template" in html and "Follow-up 1" in html
+    assert not Sequence.objects.filter(name="Short").exists()
+
+
+def test_admin_offers_only_the_variants_a_step_can_send(admin_client):
+    html = admin_client.get("/admin/outreach/sequence/add/").content.decode()
+    assert 'value="follow_up_1"' in html and 'value="breakup"' in html
+    assert 'value="follow_up_3"' not in html and 'value="clarifying_question"' not in html
+
+
+def test_admin_saves_a_sequence_whose_steps_all_have_templates(admin_client):
+    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form(variant="follow_up_1"))
+    assert response.status_code == 302
+    assert list(Sequence.objects.get(name="Short").steps.values_list("variant", flat=True)) == [
+        "first_touch", "follow_up_1"]

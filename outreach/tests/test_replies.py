@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -23,11 +24,13 @@ def sent_draft(draft_factory, settings):  # type: ignore[no-untyped-def]
 
 
 def _post(payload: dict, secret: str | None = SECRET, signature: str | None = None):  # type: ignore[no-untyped-def]
+    """Post as a mail provider would, signing the timestamp and the body (api.inbound_email's contract)."""
     body = json.dumps(payload).encode()
-    headers = {}
+    timestamp = str(int(time.time()))
+    headers = {"HTTP_X_LEADOPS_TIMESTAMP": timestamp}
     if secret is not None:
         headers["HTTP_X_LEADOPS_SIGNATURE"] = signature or "sha256=" + hmac.new(
-            secret.encode(), body, hashlib.sha256).hexdigest()
+            secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return Client(enforce_csrf_checks=True).post(HOOK, body, content_type="application/json", **headers)
 
 
@@ -115,6 +118,9 @@ def test_a_soft_bounce_is_logged_without_suppressing(sent_draft):
     ("Yes, interested. Can you send more details?", "interested"),
     ("Not a priority this year, circle back in Q3.", "not_now"),
     ("Please stop emailing me.", "unsubscribe"),
+    ("Bitte keine E-Mails mehr.", "unsubscribe"),
+    ("Ne me contactez plus, merci.", "unsubscribe"),
+    ("No me escriban más, gracias.", "unsubscribe"),
     ("Automatic reply: I am on vacation until 3 March.", "out_of_office"),
     ("I'm not the right person, you should talk to Priya in ops.", "wrong_person"),
     ("Who gave you my address?", "other"),

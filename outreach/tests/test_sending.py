@@ -1,3 +1,4 @@
+import base64
 import email
 import email.policy
 
@@ -11,6 +12,7 @@ from leadops import runtime
 from leads.models import ActivityLog, Lead
 from outreach import locks, sending, tasks
 from outreach.models import EmailDraft, Enrollment, Suppression
+from outreach.unsubscribe import read_token
 
 State = EmailDraft.State
 
@@ -48,6 +50,22 @@ def test_smtp_mode_delivers_with_footer_and_one_click_unsubscribe_headers(approv
     assert text.startswith(approved.body) and settings.SENDER_POSTAL_ADDRESS in text
     assert message["List-Unsubscribe"].strip().strip("<>") in text
     assert (approved.state, approved.sent_in_mock) == (State.SENT, False)
+
+
+def test_the_unsubscribe_link_in_a_sent_email_does_not_carry_the_address_in_any_readable_form(approved, smtp_mode):
+    sending.send(approved.pk)
+    [message] = smtp_mode.recorder.messages
+    link = message["List-Unsubscribe"].strip().strip("<>")
+    token = link.rpartition("/unsubscribe/")[2]
+    address = approved.lead.email.lower().encode()
+    assert address.decode() not in link.lower()
+    # No reading of the token as base64, from any starting character, gives the address back.
+    for part in token.split("."):
+        for start in range(4):
+            piece = part[start:]
+            decoded = base64.urlsafe_b64decode(piece[: len(piece) - len(piece) % 4])
+            assert address not in decoded.lower()
+    assert read_token(token) == approved.lead.email.lower()
 
 
 def test_a_sent_first_touch_marks_the_lead_contacted_and_enrolls_it(approved):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from leads.addresses import email_domain
 from leads.models import ActivityLog, Lead
 from outreach import approval, replies, sending, sequences, tasks
-from outreach.models import EmailDraft, Enrollment, Suppression
+from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep, Suppression
 
 State = EmailDraft.State
 SENT_AT = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("UTC"))
@@ -105,3 +105,33 @@ def test_an_address_suppressed_outside_the_app_stops_the_sequence_at_the_next_st
     assert _run_beat_on(3) == 0
     enrolled.refresh_from_db()
     assert enrolled.status == Enrollment.Status.STOPPED and "suppressed" in enrolled.stop_reason
+
+
+def _enrolled_lead(draft_factory, email: str) -> Enrollment:  # type: ignore[no-untyped-def]
+    with time_machine.travel(SENT_AT, tick=False):
+        draft = draft_factory(lead__email=email, state=State.APPROVED, approved_at=timezone.now())
+        assert sending.send(draft.pk) == "sent"
+    return Enrollment.objects.get(lead=draft.lead)
+
+
+def test_a_step_without_an_email_template_does_not_stop_the_other_enrollments(draft_factory):
+    broken = Sequence.objects.create(name="Has a Follow-up 3")
+    SequenceStep.objects.create(sequence=broken, position=1, variant=EmailDraft.Variant.FIRST_TOUCH, delay_days=0)
+    SequenceStep.objects.create(sequence=broken, position=2, variant=EmailDraft.Variant.FOLLOW_UP_3, delay_days=2)
+    first, second, third = (_enrolled_lead(draft_factory, f"lead{number}@acme-industries.com") for number in range(3))
+    # The broken one is due first, so it comes first in the beat's scan.
+    Enrollment.objects.filter(pk=first.pk).update(sequence=broken, next_due_at=SENT_AT + timedelta(days=2))
+
+    assert _run_beat_on(3) == 2
+    assert _follow_ups(second.lead) == [("follow_up_1", "draft")] == _follow_ups(third.lead)
+    assert _follow_ups(first.lead) == []
+    [error] = first.lead.activities.filter(type=ActivityLog.Type.ERROR)
+    assert "step 2 (Follow-up 3)" in error.payload["error"] and "Has a Follow-up 3" in error.payload["error"]
+    first.refresh_from_db()
+    assert (first.status, first.last_step_position) == (Enrollment.Status.ACTIVE, 1)  # drafted once it is fixed
+
+    assert _run_beat_on(4) == 0  # tried again, but the timeline says it once
+    assert first.lead.activities.filter(type=ActivityLog.Type.ERROR).count() == 1
+    SequenceStep.objects.filter(sequence=broken, position=2).update(variant=EmailDraft.Variant.FOLLOW_UP_2)
+    assert _run_beat_on(5) == 1
+    assert _follow_ups(first.lead) == [("follow_up_2", "draft")]

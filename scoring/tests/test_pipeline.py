@@ -184,6 +184,30 @@ def test_a_lead_asking_not_to_be_contacted_is_suppressed_and_never_drafted():
     assert runner.qualify([lead.pk]).unchanged == 1
 
 
+@pytest.mark.parametrize("message", [
+    "Unsubscribe", "Stop emailing me.", "Please take me off your mailing list!", "Don’t contact me again, thanks.",
+    "Bitte keine E-Mails mehr.", "Ne me contactez plus, merci.", "Por favor, no me contacten más.",
+])
+@pytest.mark.parametrize("missing_information", [False, True])
+def test_a_lead_asking_not_to_be_contacted_in_any_common_phrasing_is_suppressed_never_asked_or_emailed(
+    message, missing_information
+):
+    # With the job title and need missing, the lead would otherwise be asked a clarifying question.
+    fields = {"job_title": "", "pain_point": ""} if missing_information else {}
+    lead = qualified(lead_message=message, **fields)
+
+    assert (lead.status, lead.recommended_action) == (Lead.Status.DISQUALIFIED, Lead.Action.DISQUALIFY)
+    assert lead.decision_reason == "Asked not to be contacted"
+    assert Suppression.objects.get(email=lead.email).reason == Suppression.Reason.OPTED_OUT
+    assert not EmailDraft.objects.filter(lead=lead).exists()
+
+
+def test_a_need_that_mentions_unsubscribes_is_not_an_opt_out():
+    lead = qualified(lead_message="Our unsubscribe rate is climbing; we want to stop emailing spreadsheets around.")
+    assert lead.recommended_action == Lead.Action.SEND_EMAIL
+    assert not Suppression.objects.exists()
+
+
 @pytest.mark.parametrize("entry", [
     {"domain": "northwind-logistics.com"}, {"email": "dana.reyes@northwind-logistics.com"},
     # An erased person's address is on the list only as its hash.
