@@ -1,13 +1,25 @@
 """Forms of the import page: the upload, then the column mapping the user confirms or edits."""
 
+from collections.abc import Callable
+from email import policy
+from email.parser import BytesParser
+from functools import wraps
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django import forms
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from leads.importing import columns
 from leads.importing.run import DEFAULT_WON_VALUES
+from leads.importing.sniff import SAMPLE_BYTES
 from leads.models import ImportJob, Lead
+
+# The mapping form posts one field per column, and a header (read from the file's first SAMPLE_BYTES) has
+# at most one column per byte; Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) stays the limit elsewhere.
+MAPPING_FIELDS_LIMIT = SAMPLE_BYTES + 100  # and a few for the form's other fields (CSRF token, won values)
 
 
 class ImportUploadForm(forms.Form):
@@ -70,3 +82,43 @@ class ColumnMappingForm(forms.Form):
         values = frozenset(value.strip().lower() for value in self.cleaned_data["won_values"].split(",")
                            if value.strip())
         return values or DEFAULT_WON_VALUES
+
+
+def _posted_fields(request: HttpRequest) -> list[tuple[str, str]]:
+    """The text fields of a form post, urlencoded (as browsers send this form) or multipart, without a limit."""
+    if request.content_type == "multipart/form-data":
+        head = f"Content-Type: {request.META.get('CONTENT_TYPE', '')}\r\n\r\n".encode()
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + request.body)
+        if not message.is_multipart():
+            raise ValueError("not a multipart body")
+        return [(part.get_param("name", header="content-disposition"), part.get_content())
+                for part in message.iter_parts()
+                if part.get_param("name", header="content-disposition") and not part.get_filename()]
+    return parse_qsl(request.body.decode(), keep_blank_values=True, max_num_fields=MAPPING_FIELDS_LIMIT)
+
+
+def accepts_one_field_per_column(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view's form post is read with MAPPING_FIELDS_LIMIT fields instead of Django's limit.
+
+    Django parses request.POST with its own limit on first access, and the CSRF check (a middleware)
+    reads it before any view runs; so the post is parsed here first, and the CSRF check runs after it.
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt  # for the middleware only: `protected` checks the token
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                fields = _posted_fields(request)
+            except (UnicodeDecodeError, ValueError, LookupError):
+                fields = None
+            if fields is None or len(fields) > MAPPING_FIELDS_LIMIT:
+                return HttpResponseBadRequest("The form could not be read; reload the page and try again.")
+            form = QueryDict(mutable=True)
+            for key, value in fields:
+                form.appendlist(key, value)
+            request.POST = form
+        return protected(request, *args, **kwargs)
+
+    return wrapped
