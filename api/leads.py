@@ -24,7 +24,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from pydantic import ValidationError
 
-from leads.intake import LeadInput, OnDuplicate, field_errors, ingest
+from leads.intake import IntakeError, LeadInput, OnDuplicate, field_errors, ingest
 from leads.models import ApiToken
 
 # A lead's longest fields are 20,000 characters each; escaped JSON of a full lead stays well under this.
@@ -134,5 +134,8 @@ def create_lead(request: HttpRequest) -> JsonResponse:
         for problem in field_errors(error, data):
             problems.setdefault(problem.field, []).append(problem.sentence())
         return _errors(problems, 400)
-    result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+    try:
+        result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+    except IntakeError as error:  # a conflict with the stored leads, e.g. an id that is another lead's
+        return _errors({problem.field: [problem.sentence()] for problem in error.errors}, 400)
     return JsonResponse({"id": str(result.lead.id), "created": result.created}, status=201 if result.created else 200)

@@ -210,3 +210,12 @@ def test_an_address_without_a_dotted_domain_answers_400(client, token):
     response = _post(client, {"email": "a@b", "first_name": "Ada"}, token)
     assert response.status_code == 400
     assert response.json()["errors"]["email"][0].startswith("'a@b' is not a valid email address")
+
+
+def test_an_id_that_is_another_leads_answers_400_naming_it(client, token):
+    _post(client, {"email": "ada@acme.com"}, token)
+    _post(client, {"email": "bo@acme.com", "external_id": "crm-2"}, token)
+    response = _post(client, {"email": "ada@acme.com", "external_id": "crm-2"}, token)
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"external_id": [
+        "'crm-2' is the id of another lead than the one with this email"]}}

@@ -241,3 +241,16 @@ def test_a_website_whose_host_name_is_longer_than_a_host_name_can_be_is_refused(
     with pytest.raises(IntakeError, match="website: is not a website address"):
         parse_lead({"website": "https://" + "a" * 250 + ".com/about", "first_name": "Ada"})
     assert parse_lead({"website": "https://" + "a" * 245 + ".com/about", "first_name": "Ada"}).website
+
+
+@pytest.mark.parametrize("on_duplicate", ["fill", "overwrite"])
+def test_a_row_whose_email_and_id_belong_to_two_stored_leads_is_refused_and_changes_neither(db, queued, on_duplicate):
+    ingest({"email": "ada@acme.com", "first_name": "Ada"}, source="import")
+    ingest({"email": "bo@acme.com", "external_id": "crm-2", "first_name": "Bo"}, source="import")
+    [result] = Intake(source="import", on_duplicate=on_duplicate).process(
+        [{"email": "ada@acme.com", "external_id": "crm-2", "first_name": "Adele"}])
+    assert result.outcome == Outcome.INVALID
+    assert [error.sentence() for error in result.errors] == [
+        "'crm-2' is the id of another lead than the one with this email"]
+    assert set(Lead.objects.values_list("email", "external_id", "first_name")) == {
+        ("ada@acme.com", "", "Ada"), ("bo@acme.com", "crm-2", "Bo")}
