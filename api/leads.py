@@ -5,9 +5,10 @@
          -d '{"email": "ada@acme.com", "first_name": "Ada", "company_name": "Acme", "lead_message": "..."}'
 
 Answers: 201 {"id", "created": true} for a new lead; 200 with the same id when the email (or id) is
-already known — the web form can post twice safely; 400 {"errors": {field: [messages]}} for bad JSON
-or bad fields; 401 without a valid bearer token; 413 for a body over MAX_BODY_BYTES; 429 past
-settings.API_RATE_LIMIT per token. Validation, normalisation and dedupe are `leads.intake`'s.
+already known — the web form can post twice safely; 400 {"errors": {field: [messages]}} for bad JSON,
+bad fields, values nested more than MAX_NESTING levels deep or text that is not Unicode; 401 without a
+valid bearer token; 413 for a body over MAX_BODY_BYTES; 429 past settings.API_RATE_LIMIT per token.
+Validation, normalisation and dedupe are `leads.intake`'s.
 Keys that are not lead fields (utm_campaign, ...) are kept in the lead's attributes.
 """
 
@@ -23,11 +24,14 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from pydantic import ValidationError
 
-from leads.intake import LeadInput, OnDuplicate, field_errors, ingest
+from leads.intake import IntakeError, LeadInput, OnDuplicate, field_errors, ingest
 from leads.models import ApiToken
 
 # A lead's longest fields are 20,000 characters each; escaped JSON of a full lead stays well under this.
 MAX_BODY_BYTES = 256 * 1024
+# A lead is flat; an unknown key's nested value is kept as JSON text. Deeper than this is not lead data, and
+# much deeper would exhaust the interpreter's stack in the JSON parser.
+MAX_NESTING = 20
 # The token decides these: a web form cannot declare itself a referral or record a won deal.
 DOOR_KEYS = ("source", "outcome")
 
@@ -41,6 +45,39 @@ def _token(request: HttpRequest) -> ApiToken | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return ApiToken.authenticate(token.strip())
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a JSON value cannot be lead data, or None: nested too deep, or text no database can store.
+
+    JSON may escape half of a UTF-16 pair ("\\ud800"); that decodes to a lone surrogate, which is not
+    a Unicode character and cannot be encoded for PostgreSQL.
+    """
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return "contains an escaped lone surrogate (such as \\ud800), which is not a Unicode character."
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_NESTING:
+                return f"is nested more than {MAX_NESTING} levels deep."
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _body_problems(payload: dict[str, Any]) -> dict[str, list[str]]:
+    """The keys whose values cannot be lead data, each with why."""
+    problems: dict[str, list[str]] = {}
+    for key, value in payload.items():
+        if reason := _unstorable(key):
+            problems.setdefault("body", []).append(f"A key {reason}")
+        elif reason := _unstorable(value):
+            problems[key] = [f"The value {reason}"]
+    return problems
 
 
 def _lead_data(payload: dict[str, Any]) -> dict[str, Any]:
@@ -81,10 +118,14 @@ def create_lead(request: HttpRequest) -> JsonResponse:
         return _errors({"body": [f"The body is {length:,} bytes; the limit is {MAX_BODY_BYTES:,}."]}, 413)
     try:
         payload = json.loads(request.body or b"null")
+    except RecursionError:
+        return _errors({"body": [f"The body is nested more than {MAX_NESTING} levels deep."]}, 400)
     except (ValueError, UnicodeDecodeError) as error:
         return _errors({"body": [f"The body is not valid JSON: {error}"]}, 400)
     if not isinstance(payload, dict):
         return _errors({"body": ["The body must be a JSON object of lead fields, e.g. {\"email\": ...}."]}, 400)
+    if problems := _body_problems(payload):
+        return _errors(problems, 400)
     data = _lead_data(payload)
     try:
         lead_input = LeadInput.from_mapping(data)
@@ -93,5 +134,8 @@ def create_lead(request: HttpRequest) -> JsonResponse:
         for problem in field_errors(error, data):
             problems.setdefault(problem.field, []).append(problem.sentence())
         return _errors(problems, 400)
-    result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+    try:
+        result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+    except IntakeError as error:  # a conflict with the stored leads, e.g. an id that is another lead's
+        return _errors({problem.field: [problem.sentence()] for problem in error.errors}, 400)
     return JsonResponse({"id": str(result.lead.id), "created": result.created}, status=201 if result.created else 200)

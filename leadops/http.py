@@ -7,8 +7,9 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django_htmx.middleware import HtmxDetails
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -45,6 +46,24 @@ class RequestIdMiddleware:
             return response
         finally:
             _request_id.reset(token)
+
+
+class NulFreeQueryMiddleware:
+    """Drops NUL characters from the query parameters of every request, before any view reads them.
+
+    PostgreSQL refuses NUL in text, so a search box or list filter given one (`?q=%00`, an admin
+    filter parameter) would fail its query with a server error; no parameter means anything by one.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            pairs = [(key.replace("\x00", ""), value.replace("\x00", ""))
+                     for key, values in request.GET.lists() for value in values]
+            request.GET = QueryDict(urlencode(pairs))
+        return self.get_response(request)
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -105,6 +105,7 @@ class _Planned:
     existing: Lead | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     new_row: dict[str, Any] | None = None
+    errors: list[FieldError] = field(default_factory=list)  # found only against the stored leads
 
 
 @dataclass
@@ -193,7 +194,7 @@ class Intake:
                 if attempt:
                     raise
                 for plan in batch.planned:
-                    plan.existing, plan.changes, plan.new_row = None, {}, None
+                    plan.existing, plan.changes, plan.new_row, plan.errors = None, {}, None, []
         for plan in batch.planned:
             batch.results[plan.index] = self._result(plan)
         return batch.results  # type: ignore[return-value]
@@ -249,7 +250,11 @@ class Intake:
             lead_input = plan.lead_input
             company_id = companies.get(plan.domain)
             plan.existing = next((existing[key] for key in plan.keys if key in existing), None)
-            if plan.existing is None:
+            if len({existing[key].pk for key in plan.keys if key in existing}) > 1:
+                # Its email is one stored lead's and its id another's: the row cannot update both, nor move the id.
+                message = "is the id of another lead than the one with this email"
+                plan.existing, plan.errors = None, [FieldError("external_id", lead_input.external_id, message)]
+            elif plan.existing is None:
                 plan.new_row = {
                     **lead_input.lead_fields(), "id": next(ids), "source": lead_input.source or self.source,
                     "company_id": company_id, "created_at": now, "updated_at": now,
@@ -336,6 +341,8 @@ class Intake:
 
     @staticmethod
     def _result(plan: _Planned) -> RowResult:
+        if plan.errors:
+            return RowResult(Outcome.INVALID, errors=plan.errors)
         if plan.new_row:
             return RowResult(Outcome.CREATED, lead_id=plan.new_row["id"])
         lead_id = plan.existing.id  # type: ignore[union-attr]

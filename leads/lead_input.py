@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,9 +21,9 @@ from pydantic import (
     model_validator,
 )
 
-from leads.addresses import domain_of
+from leads.addresses import domain_of, email_address
 from leads.countries import to_iso2
-from leads.models import Feedback, Lead
+from leads.models import Company, Feedback, Lead
 
 
 def _max_length(field: str) -> int:
@@ -36,14 +35,6 @@ TEXT_IS_CLEAN = "text_is_clean"
 
 # Values that mean "not given" in exported files; an enum column holding one is simply left empty.
 PLACEHOLDERS = frozenset({"", "-", "--", "n/a", "na", "none", "null", "nil", "unknown", "select", "?", "tbd"})
-
-# A strict shape that only plain addresses pass (ASCII, no quoting, dotted domain with a letter TLD).
-# It accepts nothing email_validator would reject syntactically, and costs a small fraction of a call to it,
-# which matters when importing a million rows; anything else goes to email_validator for the precise verdict.
-_PLAIN_EMAIL = re.compile(
-    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-)
 
 SOURCE_SYNONYMS: dict[str, str] = {
     "web": Lead.Source.WEB_FORM, "website": Lead.Source.WEB_FORM, "web form": Lead.Source.WEB_FORM,
@@ -121,6 +112,7 @@ def budget_amount(text: str) -> int | None:
 
 # Websites repeat across a company's leads.
 _website_domain = lru_cache(maxsize=32_768)(domain_of)
+_DOMAIN_LENGTH = Company._meta.get_field("domain").max_length
 
 
 def split_full_name(full_name: str) -> tuple[str, str]:
@@ -205,8 +197,10 @@ class LeadInput(BaseModel):
         """Validate a dict from a form or JSON body; keys that are not lead fields go into attributes."""
         known = {key: value for key, value in data.items() if key in cls.model_fields}
         extra = {str(key): _as_text(value) for key, value in data.items() if key not in cls.model_fields}
-        if extra:
-            known["attributes"] = {**extra, **(known.get("attributes") or {})}
+        given = known.get("attributes") or {}
+        # Attributes that are not an object are the model's to refuse, with the field named.
+        if extra and isinstance(given, dict):
+            known["attributes"] = {**extra, **given}
         return cls.model_validate(known)
 
     @model_validator(mode="before")
@@ -229,14 +223,7 @@ class LeadInput(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        value = value.lower()
-        if not value or _PLAIN_EMAIL.match(value):
-            return value
-        try:
-            # Deliverability (DNS) is not checked, and special-use domains such as .test are allowed.
-            return validate_email(value, check_deliverability=False, globally_deliverable=False).normalized.lower()
-        except EmailNotValidError as error:
-            raise ValueError(f"is not a valid email address: {error}") from None
+        return email_address(value) if value else value
 
     @field_validator("company_size")
     @classmethod
@@ -271,7 +258,8 @@ class LeadInput(BaseModel):
     @field_validator("website")
     @classmethod
     def _website(cls, value: str) -> str:
-        if value and not _website_domain(value):
+        # A host name has at most 253 characters; the lead's Company is keyed on it.
+        if value and not 0 < len(_website_domain(value)) <= _DOMAIN_LENGTH:
             raise ValueError("is not a website address such as acme.com or https://acme.com")
         return value
 
@@ -279,7 +267,7 @@ class LeadInput(BaseModel):
     @classmethod
     def _attributes(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dict) and not (info.context and info.context.get(TEXT_IS_CLEAN)):
-            return {str(key): _as_text(item).replace("\x00", "") for key, item in value.items()}
+            return {str(key).replace("\x00", ""): _as_text(item).replace("\x00", "") for key, item in value.items()}
         return value
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from api.leads import MAX_BODY_BYTES
+from api.leads import MAX_BODY_BYTES, MAX_NESTING
 from leads.models import ActivityLog, ApiToken, Lead
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,70 @@ def test_a_nested_value_is_kept_as_json_text_not_python_text(client, token):
     lead = Lead.objects.get(pk=response.json()["id"])
     assert lead.attributes == {"utm": '{"deep": [1, 2]}', "consent": "true", "tags": '["demo", "é"]'}
     assert json.loads(lead.attributes["utm"]) == {"deep": [1, 2]}
+
+
+@pytest.mark.parametrize("attributes", [["a", "b"], "utm=spring", 7, True])
+def test_attributes_that_are_not_an_object_answer_400_naming_them_alongside_unknown_keys(client, token, attributes):
+    response = _post(client, {"email": "kim@northwindfreight.com", "attributes": attributes, "utm": "spring"}, token)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["attributes"]
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 200])
+def test_values_nested_too_deep_answer_400_naming_the_field(client, token, depth):
+    response = _post(client, None, token, raw=b'{"email": "kim@northwindfreight.com", "utm": '
+                     + b"[" * depth + b"]" * depth + b"}")
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"utm": [f"The value is nested more than {MAX_NESTING} levels deep."]}}
+    assert not Lead.objects.exists()
+
+
+def test_a_body_nested_deeper_than_the_parser_can_follow_answers_400(client, token):
+    response = _post(client, None, token, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"body": [f"The body is nested more than {MAX_NESTING} levels deep."]}}
+
+
+def test_nesting_up_to_the_limit_is_kept_as_json_text(client, token):
+    deep = [[[[["as deep as a real form gets"]]]]]
+    response = _post(client, {"email": "kim@northwindfreight.com", "utm": deep}, token)
+    assert response.status_code == 201
+    assert json.loads(Lead.objects.get().attributes["utm"]) == deep
+
+
+@pytest.mark.parametrize("key", ["first_name", "utm", "attributes"])
+def test_escaped_lone_surrogates_answer_400_naming_the_field(client, token, key):
+    value = '{"x": "\\ud800"}' if key == "attributes" else '"Ada \\udc00"'
+    raw = f'{{"email": "kim@northwindfreight.com", "{key}": {value}}}'.encode()
+    response = _post(client, None, token, raw=raw)
+    assert response.status_code == 400
+    assert response.json()["errors"][key] == [
+        "The value contains an escaped lone surrogate (such as \\ud800), which is not a Unicode character."]
+
+
+def test_a_key_with_a_lone_surrogate_answers_400(client, token):
+    response = _post(client, None, token, raw=b'{"email": "kim@northwindfreight.com", "utm\\ud800": "x"}')
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["body"]
+
+
+def test_nul_characters_in_attribute_names_and_values_are_dropped(client, token):
+    response = _post(client, {"email": "kim@northwindfreight.com", "ut\u0000m": "spr\u0000ing",
+                              "attributes": {"ca\u0000mpaign": "q\u00003"}}, token)
+    assert response.status_code == 201
+    assert Lead.objects.get().attributes == {"utm": "spring", "campaign": "q3"}
+
+
+def test_an_address_without_a_dotted_domain_answers_400(client, token):
+    response = _post(client, {"email": "a@b", "first_name": "Ada"}, token)
+    assert response.status_code == 400
+    assert response.json()["errors"]["email"][0].startswith("'a@b' is not a valid email address")
+
+
+def test_an_id_that_is_another_leads_answers_400_naming_it(client, token):
+    _post(client, {"email": "ada@acme.com"}, token)
+    _post(client, {"email": "bo@acme.com", "external_id": "crm-2"}, token)
+    response = _post(client, {"email": "ada@acme.com", "external_id": "crm-2"}, token)
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"external_id": [
+        "'crm-2' is the id of another lead than the one with this email"]}}

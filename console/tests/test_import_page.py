@@ -1,9 +1,11 @@
 """The import page: upload, preview and mapping, a job with live progress, the error CSV."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from leads.importing import jobs
@@ -190,3 +192,73 @@ def test_the_recent_imports_table_scrolls_inside_its_card_on_a_phone(rep_client,
     ImportJob.objects.create(original_name="leads.csv", created_by=rep, status=ImportJob.Status.DONE)
     html = rep_client.get(reverse("leads:import")).content.decode()
     assert '<div class="table-scroll">\n  <table>' in html
+
+
+def upload_bytes(client, name: str, content: bytes):
+    data = {"file": SimpleUploadedFile(name, content), "source": "event", "on_duplicate": "skip"}
+    return client.post(reverse("leads:import"), data)
+
+
+def start(client, job: ImportJob, django_capture_on_commit_callbacks, urlencoded: bool = False, **changes: str):
+    """Post the preview's mapping as the browser would: every select as shown, with `changes`."""
+    preview = client.get(reverse("leads:import_preview", args=[job.pk]))
+    assert preview.status_code == 200
+    form = preview.context["form"]
+    data = {name: form[name].initial for name in form.fields} | changes
+    with django_capture_on_commit_callbacks(execute=True):
+        if urlencoded:  # as a browser sends this form; the test client's default is multipart
+            return client.post(reverse("leads:import_preview", args=[job.pk]), urlencode(data),
+                               content_type="application/x-www-form-urlencoded")
+        return client.post(reverse("leads:import_preview", args=[job.pk]), data)
+
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n\n\r"])
+def test_an_old_mac_export_or_a_file_of_mixed_line_ends_is_previewed_and_imported(
+    rep_client, django_capture_on_commit_callbacks, newline
+):
+    rows = [b"Email,First Name,Company", b"ada@acme.com,Ada,Acme", b"bo@beta.com,Bo,Beta"]
+    response = upload_bytes(rep_client, "mac.csv", newline.join(rows) + newline)
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    preview = rep_client.get(reverse("leads:import_preview", args=[job.pk]))
+    assert preview.status_code == 200 and preview.context["shape"].sample_rows[1] == ["bo@beta.com", "Bo", "Beta"]
+    assert start(rep_client, job, django_capture_on_commit_callbacks).status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.created, job.invalid) == (ImportJob.Status.DONE, 2, 0)
+
+
+@pytest.mark.parametrize("urlencoded", [True, False])
+def test_a_file_of_five_thousand_columns_is_mapped_and_imported_from_the_page(
+    rep_client, django_capture_on_commit_callbacks, urlencoded
+):
+    header = ["Email", "First Name", *(f"Answer {n}" for n in range(4_998))]
+    values = ["ada@acme.com", "Ada", *(str(n) for n in range(4_998))]
+    response = upload_bytes(rep_client, "survey.csv", (",".join(header) + "\n" + ",".join(values) + "\n").encode())
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    response = start(rep_client, job, django_capture_on_commit_callbacks, urlencoded, column_9="")  # "Answer 7"
+    assert response.status_code == 302 and response["Location"] == reverse("leads:import_job", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.created) == (ImportJob.Status.DONE, 1)
+    lead = Lead.objects.get()
+    assert len(lead.attributes) == 4_997 and lead.attributes["Answer 4997"] == "4997"
+    assert "Answer 7" not in lead.attributes
+
+
+def test_the_mapping_post_still_needs_its_csrf_token(rep, django_capture_on_commit_callbacks):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    with open(CORPUS / "synonyms.csv", "rb") as file:
+        content = file.read()
+    page = client.get(reverse("leads:import"))
+    token = page.context["csrf_token"]
+    response = client.post(reverse("leads:import"), {"file": SimpleUploadedFile("synonyms.csv", content),
+                                                     "source": "event", "on_duplicate": "skip",
+                                                     "csrfmiddlewaretoken": str(token)})
+    job = ImportJob.objects.get()
+    form = client.get(reverse("leads:import_preview", args=[job.pk])).context["form"]
+    data = {name: form[name].initial for name in form.fields}
+    assert client.post(reverse("leads:import_preview", args=[job.pk]), data).status_code == 403
+    response = client.post(reverse("leads:import_preview", args=[job.pk]),
+                           data | {"csrfmiddlewaretoken": str(token)})
+    assert response.status_code == 302

@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 from console import charts, lead_page
 from console import dashboard as lead_dashboard
 from console.forms import LeadEditForm, LeadForm, NoteForm
-from console.import_forms import ColumnMappingForm, ImportUploadForm
+from console.import_forms import ColumnMappingForm, ImportUploadForm, accepts_one_field_per_column
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
 from leads import erasure, intake, outcomes
@@ -283,6 +283,7 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @role_required
+@accepts_one_field_per_column
 def import_preview(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """Step 2: what we detected, the first rows and the column mapping, which the user can change."""
     job = _import_job_or_404(request, job_id)

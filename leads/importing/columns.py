@@ -71,8 +71,9 @@ def suggest(
 ) -> list[str]:
     """One target per column: the user's choice where given, else the synonym table, else attributes."""
     overrides = dict(overrides or {})
+    names = set(header)  # a file may have thousands of columns, and a mapping names each of them
     for name, target in overrides.items():
-        if name not in header:
+        if name not in names:
             raise RefusedFile(f"The mapping names a column {name!r} that is not in the file. "
                               f"Its columns are: {', '.join(header)}.")
         if target not in TARGETS:
@@ -81,7 +82,7 @@ def suggest(
     for option, name, target in (("--id-column", id_column, "external_id"),
                                  ("--outcome-column", outcome_column, OUTCOME)):
         if name:
-            if name not in header:
+            if name not in names:
                 raise RefusedFile(f"{option} {name!r} is not a column of the file. "
                                   f"Its columns are: {', '.join(header)}.")
             overrides[name] = target

@@ -11,7 +11,7 @@ import csv
 import io
 import threading
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,7 +23,8 @@ from django.db import connection
 
 from leads import postgres
 from leads.export import neutralise_formula
-from leads.importing import columns, fast_path
+from leads.importing import columns, fast_path, records
+from leads.importing.records import BrokenRow
 from leads.importing.sniff import FileShape, RefusedFile, count_rows_over, inspect
 from leads.intake import FieldError, Intake, LeadInput, OnDuplicate, Outcome, RowResult
 from leads.lead_input import source_value
@@ -72,6 +73,8 @@ class ImportReport:
 
 
 Progress = Callable[[ImportReport], None]
+# (row number, its cells or why they could not be read), in file order.
+Batch = list[tuple[int, list[str] | BrokenRow]]
 
 
 class _RowBuilder:
@@ -115,6 +118,10 @@ class _RowBuilder:
         """The row validated on the fast path, or its data for intake's full validation (and error messages)."""
         data = self.build(row)
         return fast_path.lead_input(data) or data
+
+    def items(self, batch: Batch) -> list[LeadInput | dict[str, Any]]:
+        """What intake validates and saves for a batch: its rows that could be read as cells."""
+        return [self.item(row) for _, row in batch if not isinstance(row, BrokenRow)]
 
     def error(self, row_number: int, error: FieldError) -> dict[str, Any]:
         column = self.column_of.get(error.field, "" if error.field == "lead" else error.field)
@@ -165,7 +172,7 @@ def import_file(
         relaxed_commit=True,  # a file can be imported again; a form submission cannot
     )
 
-    def saved(batch: list[tuple[int, list[str]]], results: list[RowResult], bytes_read: int) -> None:
+    def saved(batch: Batch, results: list[RowResult], bytes_read: int) -> None:
         _count(batch, results, builder, report, error_writer)
         report.bytes_read = bytes_read
         if progress:
@@ -174,23 +181,24 @@ def import_file(
     batch_size = settings.IMPORT_BATCH_SIZE
     with open(path, "rb") as raw, _Saver(intake) as saver:
         text = io.TextIOWrapper(raw, encoding=shape.encoding, errors="replace", newline="")
-        reader = csv.reader(text, delimiter=shape.delimiter)
+        reader = records.rows(text, shape.delimiter, len(shape.header))
         _skip_header(reader)
-        batch: list[tuple[int, list[str]]] = []
+        batch: Batch = []
         row_number = 1  # the header is row 1, as a spreadsheet numbers it
         for row in reader:
             row_number += 1
-            joined = "".join(row)
-            if not joined.strip():
-                continue  # a blank line is not a row
-            if "\x00" in joined:  # PostgreSQL refuses NUL characters; some exports have them
-                row = [cell.replace("\x00", "") for cell in row]
+            if not isinstance(row, BrokenRow):
+                joined = "".join(row)
+                if not joined.strip():
+                    continue  # a blank line is not a row
+                if "\x00" in joined:  # PostgreSQL refuses NUL characters; some exports have them
+                    row = [cell.replace("\x00", "") for cell in row]
             batch.append((row_number, row))
             if len(batch) >= batch_size:
-                saver.save(batch, [builder.item(cells) for _, cells in batch], raw.tell(), saved)
+                saver.save(batch, builder.items(batch), raw.tell(), saved)
                 batch = []
         if batch:
-            saver.save(batch, [builder.item(cells) for _, cells in batch], report.file_size, saved)
+            saver.save(batch, builder.items(batch), report.file_size, saved)
     if not report.rows:
         report.bytes_read = report.file_size  # a header-only file is read to the end too
         if progress:
@@ -219,8 +227,8 @@ class _Saver:
                          if threaded else None)
         self.in_flight: deque[tuple[Future, Callable[[list[RowResult]], None]]] = deque()
 
-    def save(self, batch: list[tuple[int, list[str]]], items: list[dict[str, Any]], bytes_read: int,
-             saved: Callable[[list[tuple[int, list[str]]], list[RowResult], int], None]) -> None:
+    def save(self, batch: Batch, items: list[LeadInput | dict[str, Any]], bytes_read: int,
+             saved: Callable[[Batch, list[RowResult], int], None]) -> None:
         prepared = self.intake.prepare(items)
         done = partial(saved, batch, bytes_read=bytes_read)
         if self.executor is None:
@@ -260,18 +268,28 @@ def _close_connection(barrier: threading.Barrier) -> None:
 
 def _skip_header(reader: Any) -> None:
     for row in reader:
-        if any(cell.strip() for cell in row):
+        if isinstance(row, BrokenRow) or any(cell.strip() for cell in row):
             return
 
 
-def _count(
-    batch: list[tuple[int, list[str]]], results: list[RowResult], builder: _RowBuilder, report: ImportReport,
-    error_writer: Any,
-) -> None:
+def _with_broken_rows(batch: Batch, results: list[RowResult]) -> Iterator[tuple[int, list[str], RowResult]]:
+    """Each row of the batch with its result: intake's for the rows it was given, rejected for broken ones."""
+    given = iter(results)
+    for row_number, row in batch:
+        if isinstance(row, BrokenRow):
+            error = FieldError(field="lead", value=row.shown, message=row.reason)
+            yield row_number, [row.line], RowResult(Outcome.INVALID, errors=[error])
+        else:
+            yield row_number, row, next(given)
+
+
+def _count(batch: Batch, results: list[RowResult], builder: _RowBuilder, report: ImportReport,
+           error_writer: Any) -> None:
     report.rows += len(batch)
-    for outcome, count in Counter(result.outcome for result in results).items():
+    rows = list(_with_broken_rows(batch, results))
+    for outcome, count in Counter(result.outcome for _, _, result in rows).items():
         setattr(report, outcome.value, getattr(report, outcome.value) + count)
-    for (row_number, row), result in zip(batch, results):
+    for row_number, row, result in rows:
         if result.outcome != Outcome.INVALID:
             continue
         for error in result.errors:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import charset_normalizer
 
+from leads.importing import records
+
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -76,8 +78,13 @@ def _decode_sample(sample: bytes, encoding: str, complete: bool) -> str:
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=complete)
     if not complete:
         # The sample ends mid-row; drop the partial last line so it cannot skew the sniffing.
-        text = text[: max(text.rfind("\n"), 0)]
+        text = text[: max(text.rfind("\n"), text.rfind("\r"), 0)]
     return text
+
+
+def _lines(text: str) -> io.StringIO:
+    # newline="": lines end at \n, \r\n or a lone \r (old Mac exports), as the importer reads them.
+    return io.StringIO(text, newline="")
 
 
 def _looks_binary(text: str) -> bool:
@@ -89,7 +96,7 @@ def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first rows into the most columns, consistently from row to row."""
     best, best_score = ",", 0.0
     for delimiter in DELIMITERS:
-        rows = [row for row in csv.reader(io.StringIO(text[:32_768]), delimiter=delimiter) if row][:30]
+        rows = [row for row in csv.reader(_lines(text[:32_768]), delimiter=delimiter) if row][:30]
         if not rows or len(rows[0]) < 2:
             continue
         width = len(rows[0])
@@ -115,7 +122,7 @@ def inspect(path: Path | str, name: str = "") -> FileShape:
     if _looks_binary(text):
         raise RefusedFile(f"{name} is not a text file (it contains binary data), so it cannot be a CSV file.")
     delimiter = sniff_delimiter(text)
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(cell.strip() for cell in row)]
+    rows = [row for row in csv.reader(_lines(text), delimiter=delimiter) if any(cell.strip() for cell in row)]
     if not rows:
         raise RefusedFile(f"{name} is empty: there is nothing to import.")
     header = _distinct_names([cell.strip().lstrip("\ufeff") for cell in rows[0]])
@@ -138,15 +145,18 @@ def _distinct_names(cells: list[str]) -> list[str]:
 def count_rows_over(path: Path | str, shape: FileShape, limit: int) -> int | None:
     """The number of data rows if it is over `limit`, else None; cheap when the file is clearly small.
 
-    Counting newline bytes gives an upper bound (quoted newlines only add to it) at disk speed; only when
-    that bound is over the limit are the rows counted exactly with the CSV parser.
+    Counting line ends (\\n, \\r\\n or a lone \\r) gives an upper bound (quoted line breaks only add to it)
+    at disk speed; only when that bound is over the limit are the rows counted exactly as the importer reads them.
     """
     lines = 0
     with open(path, "rb") as file:
         while chunk := file.read(1 << 20):
-            lines += chunk.count(b"\n")  # in every encoding we read, a newline contains this byte
+            # In every encoding we read, a line end contains these bytes; a \r\n cut by the chunk
+            # boundary counts twice, which only loosens the bound.
+            lines += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
     if lines <= limit:
         return None
     with open(path, encoding=shape.encoding, errors="replace", newline="") as text:
-        rows = sum(1 for row in csv.reader(text, delimiter=shape.delimiter) if "".join(row).strip()) - 1
+        rows = sum(1 for row in records.rows(text, shape.delimiter, len(shape.header))
+                   if isinstance(row, records.BrokenRow) or "".join(row).strip()) - 1
     return rows if rows > limit else None

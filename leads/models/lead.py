@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadops.roles import is_manager
+from leads.addresses import email_address
 from leads.signals import announce_leads_changed
 
 
@@ -245,8 +246,11 @@ class Lead(TimeStamped):
 
     def clean(self) -> None:
         self.email = self.email.strip().lower()
-        if self.email and "@" not in self.email:
-            raise ValidationError({"email": f"'{self.email}' is not an email address"})
+        if self.email:
+            try:
+                self.email = email_address(self.email)
+            except ValueError as error:
+                raise ValidationError({"email": f"'{self.email}' {error}"}) from None
 
     def clear_approval_gate(self, user: Any) -> None:
         """A manager lets a gated lead's action go ahead."""

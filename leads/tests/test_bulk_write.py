@@ -31,7 +31,8 @@ CLEAN = {TEXT_IS_CLEAN: True}
 AWKWARD = ["", " ", "\x1f", "\xa0", "\u200b", "x" * 100, "x" * 101, "Ada", " ada ", "Jo@Acme.COM", "jo@",
            "ü@bücher.de", "tbd", "n/a", "Germany", "Atlantis", "de", "250", "1000+", "lots", "ASAP", "soon",
            "acme.com", "not a site", "https://www.acme.com/x", "Web", "Olark Chat", "50-100k", "Lovelace, Ada",
-           "Cher", "\u3000Ada\x85"]
+           "Cher", "\u3000Ada\x85", "a@b", "jo@localhost", "jo@acme.local", "jo@acme.test", "jo@ab--cd.com",
+           "x" * 65 + "@acme.com", "a" * 250 + ".com"]
 FIELDS = ["first_name", "last_name", "full_name", "email", "external_id", "phone", "website", "company_name",
           "job_title", "industry", "company_size", "country", "source", "budget_range", "pain_point", "urgency",
           "lead_message"]

@@ -4,6 +4,7 @@ from uuid import UUID
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -216,3 +217,40 @@ def test_a_batch_finds_stored_leads_through_the_unique_indexes_and_leaves_the_pl
         for sql, index in zip(lookups, ["lead_email_ci_unique", "lead_external_id_unique"]):
             cursor.execute(f"EXPLAIN {sql}")
             assert index in " ".join(line for (line,) in cursor.fetchall())
+
+
+@pytest.mark.parametrize("address", ["a@b", "ada@acme", "ada@localhost", "ada@acme.local", "ada@mail.acme.invalid",
+                                     "ada@acme.onion", "ada@1.2.3.4", "ada@acme.9", "ada@test"])
+def test_an_address_must_have_a_real_host_name_with_a_dot_after_the_at(address):
+    with pytest.raises(IntakeError) as caught:
+        parse_lead({"email": address, "first_name": "Ada"})
+    [error] = caught.value.errors
+    assert (error.field, error.value) == ("email", address)
+    assert error.sentence().startswith(f"'{address}' is not a valid email address")
+
+
+def test_a_stored_lead_is_held_to_the_same_address_rules(db):
+    with pytest.raises(ValidationError, match="'a@b' is not a valid email address"):
+        Lead(email="a@b", first_name="Ada").full_clean()
+    lead = Lead(email=" Ada@Acme.COM ", first_name="Ada")
+    lead.full_clean()
+    assert lead.email == "ada@acme.com"
+
+
+def test_a_website_whose_host_name_is_longer_than_a_host_name_can_be_is_refused():
+    with pytest.raises(IntakeError, match="website: is not a website address"):
+        parse_lead({"website": "https://" + "a" * 250 + ".com/about", "first_name": "Ada"})
+    assert parse_lead({"website": "https://" + "a" * 245 + ".com/about", "first_name": "Ada"}).website
+
+
+@pytest.mark.parametrize("on_duplicate", ["fill", "overwrite"])
+def test_a_row_whose_email_and_id_belong_to_two_stored_leads_is_refused_and_changes_neither(db, queued, on_duplicate):
+    ingest({"email": "ada@acme.com", "first_name": "Ada"}, source="import")
+    ingest({"email": "bo@acme.com", "external_id": "crm-2", "first_name": "Bo"}, source="import")
+    [result] = Intake(source="import", on_duplicate=on_duplicate).process(
+        [{"email": "ada@acme.com", "external_id": "crm-2", "first_name": "Adele"}])
+    assert result.outcome == Outcome.INVALID
+    assert [error.sentence() for error in result.errors] == [
+        "'crm-2' is the id of another lead than the one with this email"]
+    assert set(Lead.objects.values_list("email", "external_id", "first_name")) == {
+        ("ada@acme.com", "", "Ada"), ("bo@acme.com", "crm-2", "Bo")}
