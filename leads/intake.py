@@ -381,7 +381,10 @@ def edit(lead: Lead, data: Mapping[str, Any], *, actor: Any) -> IntakeResult:
 
     IntakeError names every invalid field; DuplicateEmail names the lead that has the email already.
     The lead must keep an email, an id, a name or a company (LeadInput's rule, which counts its id).
+    An erased person's details cannot be entered again.
     """
+    if lead.erased_at:
+        raise IntakeError([FieldError("", "", "this person was erased: their details cannot be entered again.")])
     values = {name: data.get(name) or "" for name in Lead.EDITABLE_FIELDS}
     lead_input = parse_lead({**values, "external_id": lead.external_id})
     fields = [*Lead.EDITABLE_FIELDS, "budget_amount"]

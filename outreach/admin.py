@@ -4,13 +4,14 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from leads.admin import AdminOnlyDelete
 from outreach import drafting
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep, Suppression
 from outreach.stopping import stop_contacting
 
 
 @admin.register(EmailDraft)
-class EmailDraftAdmin(admin.ModelAdmin):
+class EmailDraftAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_display = ("lead", "variant", "state", "needs_approval", "approved_by", "sent_at", "created_at")
     list_filter = ("state", "variant", "generated_by", "needs_approval", "sent_in_mock")
     search_fields = ("lead__email", "subject", "message_id")
@@ -72,7 +73,7 @@ class SequenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_display = ("lead", "sequence", "status", "last_step_position", "next_due_at", "stop_reason")
     list_filter = ("status", "sequence")
     raw_id_fields = ("lead",)

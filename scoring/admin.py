@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from leads.admin import AdminOnlyDelete
 from scoring.models import ScoringConfig, Trace
 
 
@@ -11,7 +12,7 @@ class ScoringConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(Trace)
-class TraceAdmin(admin.ModelAdmin):
+class TraceAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_display = ("run_id", "lead", "status", "used_llm", "fell_back", "duration_ms", "created_at")
     list_filter = ("status", "used_llm", "fell_back")
     raw_id_fields = ("lead",)

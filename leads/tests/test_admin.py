@@ -137,3 +137,13 @@ def test_an_admin_sees_what_goes_with_a_lead_and_can_delete_it(admin_client, lea
     admin_client.post(f"/admin/leads/lead/{lead.pk}/delete/", {"post": "yes"})
     assert not Lead.objects.filter(pk=lead.pk).exists()
     assert not ActivityLog.objects.filter(lead_id=lead.pk).exists()
+
+
+def test_a_manager_with_every_permission_cannot_delete_a_leads_emails_traces_or_enrolments(
+    staff_manager_client, manager, lead_with_history
+):
+    manager.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["outreach", "scoring"]))
+    draft, trace = EmailDraft.objects.get(lead=lead_with_history), Trace.objects.get(lead=lead_with_history)
+    assert staff_manager_client.get(f"/admin/outreach/emaildraft/{draft.pk}/delete/").status_code == 403
+    assert staff_manager_client.post(f"/admin/scoring/trace/{trace.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert EmailDraft.objects.filter(pk=draft.pk).exists() and Trace.objects.filter(pk=trace.pk).exists()

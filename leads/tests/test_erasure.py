@@ -257,3 +257,12 @@ def test_months_are_calendar_months():
     assert erasure.months_before(moment, 1) == moment.replace(month=2, day=28)
     assert erasure.months_before(moment, 15) == moment.replace(year=2024, month=12)
 
+
+
+def test_an_erased_persons_details_cannot_be_entered_again(person, manager):
+    erasure.erase(person, actor=manager)
+    person.refresh_from_db()
+    with pytest.raises(intake.IntakeError, match="erased"):
+        intake.edit(person, {"first_name": "Dana", "email": "dana@example.com"}, actor=manager)
+    person.refresh_from_db()
+    assert person.first_name == "" and person.email == ""

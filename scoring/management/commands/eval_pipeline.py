@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Concat, Lower
 from leads.addresses import company_domain, domain_of
 from leads.models import Company, Lead
 from outreach.models import Suppression
+from outreach.suppression import address_hash
 from scoring.models import ScoringConfig
 from scoring.pipeline import runner
 
@@ -48,7 +49,9 @@ def _set_aside(case: dict[str, Any], config: ScoringConfig | None) -> None:
     Lead.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails).update(email="")
     # A stored company would lend the case its earlier leads and outcomes; renamed, it is not found by domain.
     Company.objects.filter(domain__in=domains).update(domain=Concat(Value("set-aside-"), Cast("pk", CharField())))
-    Suppression.objects.filter(Q(email__in=emails) | Q(domain__in=domains)).delete()
+    # An erased person's address is on the list as its hash only.
+    hashed = {address_hash(email) for email in emails}
+    Suppression.objects.filter(Q(email__in=emails | hashed) | Q(domain__in=domains)).delete()
     ScoringConfig.objects.filter(is_active=True).update(is_active=False)
     if config is not None:
         ScoringConfig.objects.filter(pk=config.pk).update(is_active=True)
