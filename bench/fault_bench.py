@@ -22,7 +22,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -39,10 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+# Signs in the way the UI bench does, with the same bench password.
 # Creates the bench database when it is missing, as the other benches do.
 from import_bench import prepare_database
+from ui_bench import PASSWORD, log_in
 
-PASSWORD = "bench-password-not-secret"
 # Each stream's pause between requests, and the most requests it makes in a run.
 PACE = {"pages": 0.1, "api": 0.2, "unsubscribe": 0.25}
 MAX_REQUESTS = 5_000
@@ -124,26 +124,6 @@ def _call(connection: http.client.HTTPConnection, method: str, path: str, body: 
     connection.request(method, path, body, headers or {})
     response = connection.getresponse()
     return response.status, response.read()
-
-
-def log_in(port: int, username: str) -> str:
-    """Sign in through the login form like a browser; returns the Cookie header for later requests."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/accounts/login/")
-    response = connection.getresponse()
-    page = response.read().decode()
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie", "")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
-    connection.request("POST", "/accounts/login/", body, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}",
-        "Referer": f"http://127.0.0.1:{port}/accounts/login/"})
-    response = connection.getresponse()
-    response.read()
-    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie", "") or "")
-    if response.status != 302 or not session:
-        raise SystemExit(f"Logging in as {username} failed with HTTP {response.status}")
-    return f"csrftoken={csrf_cookie}; sessionid={session.group(1)}"
 
 
 def health(port: int) -> dict[str, object]:
