@@ -6,7 +6,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
-from leadops import broker
+from leadops.broker import transport_for
 from leadops.interpreter import tune_for_bulk_work
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
@@ -14,7 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
 # Every task keeps what the broker could not take in the database (leadops.outbox).
 app = Celery("leadops", task_cls="leadops.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.broker_transport = broker.transport_for(app.conf.broker_transport)
+app.conf.broker_transport = transport_for(app.conf.broker_transport)
 app.autodiscover_tasks()
 
 
