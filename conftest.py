@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import factory
@@ -127,7 +128,7 @@ def htmx_headers() -> dict[str, str]:
     return {"HTTP_HX_REQUEST": "true"}
 
 
-def _test_database_url() -> str:
+def worker_database_url() -> str:
     database = settings.DATABASES["default"]
     return (
         f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
@@ -151,31 +152,40 @@ def celery_worker(transactional_db) -> Iterator[subprocess.Popen]:
     app.control.purge()
     environment = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": worker_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    log = open(Path(os.environ.get("TEST_OUTPUT_DIR", "/tmp")) / "celery-worker.log", "ab")
+    with running_worker(environment, ["--pool=prefork", "--concurrency=2"], "celery-worker.log") as process:
+        previous = app.conf.task_always_eager
+        app.conf.task_always_eager = False
+        try:
+            yield process
+        finally:
+            app.conf.task_always_eager = previous
+
+
+@contextmanager
+def running_worker(environment: dict[str, str], pool: list[str], log_name: str) -> Iterator[subprocess.Popen]:
+    """A `celery worker` process with this environment, answering pings before the block runs; stopped after.
+
+    Its output goes to `log_name` in the test output folder.
+    """
+    from leadops.celery import app
+
+    log = open(Path(os.environ.get("TEST_OUTPUT_DIR", "/tmp")) / log_name, "ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "leadops", "worker", "--pool=prefork", "--concurrency=2",
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [sys.executable, "-m", "celery", "-A", "leadops", "worker", *pool, "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("The Celery worker exited at start-up; see celery-worker.log in the test output folder.")
-            replies = app.control.ping(timeout=0.5)
-            if replies:
-                break
-        else:
+        if not wait_for(lambda: process.poll() is not None or bool(app.control.ping(timeout=0.5)), timeout=30):
             pytest.fail("The Celery worker did not answer a ping within 30 s (is Redis reachable?).")
+        if process.poll() is not None:
+            pytest.fail(f"The Celery worker exited at start-up; see {log_name} in the test output folder.")
         yield process
     finally:
-        app.conf.task_always_eager = previous
         process.terminate()
         try:
             process.wait(timeout=15)

@@ -2,16 +2,14 @@
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from conftest import ROOT, wait_for
+from conftest import running_worker, wait_for, worker_database_url
 from leadops import outbox
 from leadops.cache import ResilientRedisCache
 from leadops.celery import app
@@ -48,31 +46,12 @@ def broker(stoppable_redis, settings, monkeypatch) -> Iterator:  # type: ignore[
 @pytest.fixture
 def worker(broker, transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
     """A real Celery worker on that Redis and the test database."""
-    database = settings.DATABASES["default"]
     environment = {
         **os.environ, "REDIS_URL": broker.url, "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
-                        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "DATABASE_URL": worker_database_url(),
     }
-    log = open(Path(os.environ.get("TEST_OUTPUT_DIR", "/tmp")) / "outbox-worker.log", "ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "leadops", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        if not wait_for(lambda: process.poll() is not None or bool(app.control.ping(timeout=0.5)), timeout=30):
-            pytest.fail("The Celery worker did not answer a ping within 30 s")
-        if process.poll() is not None:
-            pytest.fail("The Celery worker exited at start-up; see outbox-worker.log in the test output folder.")
+    with running_worker(environment, ["--pool=solo"], "outbox-worker.log") as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _post_lead(token: str) -> object:
