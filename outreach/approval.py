@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from leadops import runtime
 from leadops.roles import has_role, is_manager
+from leads.enterprise import enterprise_reason
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
 from leads.signals import announce_leads_changed
@@ -54,7 +55,6 @@ from outreach.suppression import suppression_for
 
 logger = logging.getLogger(__name__)
 State = EmailDraft.State
-_ENTERPRISE_SIZES = (Lead.SizeBand.ENTERPRISE, Lead.SizeBand.HUGE)
 _DONE_OR_GOING = (State.APPROVED, State.SENDING, State.SENT)
 SUBJECT_MAX_STORED = EmailDraft._meta.get_field("subject").max_length
 
@@ -348,11 +348,11 @@ def bulk_approve(drafts: Iterable[EmailDraft], user: Any) -> BulkResult:
 
 
 def is_enterprise(lead: Lead) -> bool:
-    return (
-        lead.company_size in _ENTERPRISE_SIZES
-        or (lead.budget_amount or 0) >= settings.ENTERPRISE_MIN_BUDGET
-        or lead.needs_approval
-    )
+    """An enterprise lead by the pipeline's own gates (leads.enterprise), or one a gate holds."""
+    return lead.needs_approval or bool(enterprise_reason(
+        lead.company_size, lead.budget_amount,
+        min_size=settings.ENTERPRISE_MIN_COMPANY_SIZE, min_budget=settings.ENTERPRISE_MIN_BUDGET,
+    ))
 
 
 def auto_approve_follow_ups(drafts: Iterable[EmailDraft]) -> int:

@@ -9,6 +9,7 @@ never reaches these rules: low fit is judged on the rule score and the hard stop
 entirely.
 """
 
+from leads.enterprise import enterprise_reason
 from leads.models import Lead
 from outreach import gates
 from scoring.pipeline.state import Decision, QualificationState
@@ -23,9 +24,6 @@ _QUESTIONS = {
     "budget": "- Do you have a budget range in mind for this?",
 }
 # Smallest headcount in each size band, for the enterprise gate.
-_BAND_LOWER = {band.value: int(band.value.split("-")[0].rstrip("+")) for band in Lead.SizeBand}
-
-
 def hard_stop(state: QualificationState) -> tuple[str, bool] | None:
     """(reason, opted out) when the lead must never be emailed, whatever its score."""
     enrichment, lead = state.enrichment, state.lead
@@ -61,14 +59,10 @@ def missing_information(state: QualificationState) -> list[str]:
     return missing
 
 
-def enterprise_reason(state: QualificationState, min_size: int, min_budget: int) -> str:
+def enterprise_gate(state: QualificationState, min_size: int, min_budget: int) -> str:
     lead = state.lead
     band = state.enrichment.size_band if state.enrichment else lead.company_size
-    if band in _BAND_LOWER and _BAND_LOWER[band] >= min_size:
-        return f"Enterprise lead: company size {band} (gate at {min_size:,}+ employees)"
-    if lead.budget_amount is not None and lead.budget_amount >= min_budget:
-        return f"Enterprise lead: budget ${lead.budget_amount:,} (gate at ${min_budget:,})"
-    return ""
+    return enterprise_reason(band, lead.budget_amount, min_size=min_size, min_budget=min_budget)
 
 
 def _disqualified(reason: str, opt_out: bool = False) -> Decision:
@@ -93,7 +87,7 @@ def decide(state: QualificationState, rules: Rules, *, min_size: int, min_budget
     stop = hard_stop(state)
     if stop:
         return _disqualified(*stop)
-    gate = enterprise_reason(state, min_size, min_budget)
+    gate = enterprise_gate(state, min_size, min_budget)
     if not lead.email:
         reason = f"No email address: {score.label} lead to call or find an address for"
         return _routed(Action.HOLD, Status.NEEDS_INFO, reason, gate)
