@@ -98,7 +98,6 @@ else:
             "make DATA_DIR writable, or set SECRET_KEY"
         ) from None
 
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -152,7 +151,6 @@ TEMPLATES = [
         },
     }
 ]
-
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -289,6 +287,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Keep the database connection between tasks (Celery's Django fixup closes it otherwise).
 CELERY_DB_REUSE_MAX = _setting("CELERY_DB_REUSE_MAX", env.int, 1000)
+
+# --- Queues: task-name pattern=queue pairs (scoring.tasks.qualify_*=qualification), so qualification and sending
+# can run on workers of their own (docs/scaling.md); unset, every task goes to the one default queue.
+CELERY_TASK_ROUTES = _setting("CELERY_TASK_ROUTES", env.dict, {})
 
 # --- Intake -------------------------------------------------------------------------------------
 IMPORT_MAX_UPLOAD_MB = _positive("IMPORT_MAX_UPLOAD_MB", 512)
