@@ -4,7 +4,8 @@ Two real `celery worker` processes (one process each) consume the send tasks fro
 claim rows in PostgreSQL, in EMAIL_MODE=mock (nothing leaves the machine; each delivery is the
 stored EMAIL_SENT record). Round 1 approves every draft once; round 2 clicks approve twice and
 enqueues a second send task for every draft, so two workers race for each row. It prints
-sends/s and the number of duplicate sends, which must be 0.
+sends/s, the workers' CPU time per email (which moves much less with the load than sends/s) and the
+number of duplicate sends, which must be 0.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/leadops_bench_send \\
     REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/send_bench.py --drafts 2000
@@ -23,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pipeline_bench import cpu_seconds
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
@@ -82,13 +86,14 @@ def _make_drafts(count: int, run: str) -> list:
     )
 
 
-def _round(drafts: list, user, twice: bool) -> dict:  # type: ignore[no-untyped-def]
+def _round(drafts: list, user, twice: bool, workers: list[subprocess.Popen]) -> dict:  # type: ignore[no-untyped-def]
     from leads.models import ActivityLog
     from outreach import approval
     from outreach.models import EmailDraft
     from outreach.tasks import send_draft
 
     ids = [draft.pk for draft in drafts]
+    cpu_before = sum(cpu_seconds(worker.pid) for worker in workers)
     started = time.monotonic()
     for draft in drafts:
         approval.approve(draft, user)
@@ -102,6 +107,7 @@ def _round(drafts: list, user, twice: bool) -> dict:  # type: ignore[no-untyped-
             raise SystemExit(f"Gave up: {pending.count()} drafts still not sent after 30 minutes")
         time.sleep(0.2)
     elapsed = time.monotonic() - started
+    worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers) - cpu_before
     deliveries = Counter(
         ActivityLog.objects.filter(type=ActivityLog.Type.EMAIL_SENT, payload__draft__in=[str(pk) for pk in ids])
         .values_list("payload__draft", flat=True)
@@ -111,6 +117,7 @@ def _round(drafts: list, user, twice: bool) -> dict:  # type: ignore[no-untyped-
         "duplicates": sum(count - 1 for count in deliveries.values() if count > 1),
         "approve_seconds": approved_after,
         "seconds": elapsed,
+        "worker_cpu_ms": worker_cpu / len(ids) * 1000,
     }
 
 
@@ -147,11 +154,12 @@ def main() -> None:
         run = uuid.uuid4().hex[:6]
         for label, twice in (("approve + send once", False), ("every approve and send clicked twice", True)):
             drafts = _make_drafts(arguments.drafts, f"{run}{int(twice)}")
-            result = _round(drafts, user, twice)
+            result = _round(drafts, user, twice, workers)
             print(
                 f"{label}: {result['sent']}/{arguments.drafts} sent by {arguments.workers} workers in "
                 f"{result['seconds']:.1f} s ({arguments.drafts / result['seconds']:.0f} sends/s end to end; "
-                f"approving took {result['approve_seconds']:.1f} s); duplicate sends: {result['duplicates']}"
+                f"approving took {result['approve_seconds']:.1f} s); duplicate sends: {result['duplicates']}; "
+                f"workers' CPU {result['worker_cpu_ms']:.2f} ms per email, load average {os.getloadavg()[0]:.1f}"
             )
     finally:
         for worker in workers:
