@@ -9,13 +9,17 @@ settings the app knows). What pycep cannot see (Azure's property names per API v
 """
 
 import json
+import os
 import re
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pycep import BicepParser
+
+from leadops.tests.test_settings import POSTGRES, _manage
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
@@ -177,3 +181,37 @@ def test_the_azure_guide_says_where_every_setting_comes_from():
     table = guide.split("## Every setting", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", table, re.MULTILINE))
     assert _env_example_names() - listed == set()
+
+
+def _deployed_settings(host: str) -> dict[str, str]:
+    """The plain settings apps.bicep gives every container, with its parameters' defaults; `host` for the app's."""
+    apps = _parsed(INFRA / "modules" / "apps.bicep")
+    names = set(apps["variables"]) | set(apps["parameters"])
+    defaults = {name: spec["default"] for name, spec in apps["parameters"].items()}
+    given = {}
+    for item in apps["variables"]["environmentVariables"]["value"]["function"]["parameters"]["arg_2"]:
+        value = item["value"]
+        if isinstance(value, dict) and value.get("function", {}).get("type") == "string":  # string(parameter)
+            value = str(defaults[value["function"]["parameters"]["value_to_convert"]])
+        elif value in names or "${" in value:  # built from the environment's host name at deploy time
+            value = {"ALLOWED_HOSTS": f"{host},127.0.0.1"}.get(item["name"], f"https://{host}")
+        given[item["name"]] = value
+    return given
+
+
+def test_check_deploy_is_clean_with_the_settings_the_container_apps_get(tmp_path):
+    deployed = _deployed_settings("leadops-web.example.westeurope.azurecontainerapps.io")
+    assert deployed["SECURE_SSL_REDIRECT"] == "true"
+    assert deployed["SECURE_PROXY_SSL_HEADER"] == "X-Forwarded-Proto=https"
+    deployed.pop("CELERY_TASK_ROUTES")
+    deployed["DATA_DIR"] = str(tmp_path)  # the file share's mount point, /data, exists in the container only
+    secret = {  # from Key Vault, on Azure
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", POSTGRES["DATABASE_URL"]),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **deployed, **secret)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
