@@ -26,13 +26,17 @@ TASKS = ("scoring.tasks.qualify_lead", "scoring.tasks.qualify_batch", "outreach.
          "outreach.tasks.send_due_drafts", "leads.tasks.run_import")
 
 
-def _queues_in_a_fresh_process(**environment: str) -> dict[str, str]:
-    """The queue each task goes to in a process started with this environment, as a web process or worker is."""
+def _fresh_process(**environment: str) -> subprocess.CompletedProcess:
+    """Print the queue each task goes to in a process started with this environment, as a web process is."""
     clean = {key: value for key, value in os.environ.items() if key != "CELERY_TASK_ROUTES"}
     code = ("import django; django.setup(); from leadops.celery import app\n"
             f"for name in {TASKS!r}: print(name, app.amqp.router.route({{}}, name)['queue'].name)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**clean, "DJANGO_SETTINGS_MODULE": "leadops.settings", **environment})
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**clean, "DJANGO_SETTINGS_MODULE": "leadops.settings", **environment})
+
+
+def _queues_in_a_fresh_process(**environment: str) -> dict[str, str]:
+    result = _fresh_process(**environment)
     assert result.returncode == 0, result.stderr
     return dict(line.split() for line in result.stdout.splitlines())
 
@@ -50,6 +54,12 @@ def test_celery_task_routes_sends_qualification_and_sending_to_their_own_queues(
         "outreach.tasks.send_due_drafts": "celery",
         "leads.tasks.run_import": "celery",
     }
+
+
+def test_routes_without_a_queue_stop_start_up_naming_the_setting():
+    result = _fresh_process(CELERY_TASK_ROUTES="scoring.tasks.qualify_*")
+    assert result.returncode != 0
+    assert "CELERY_TASK_ROUTES='scoring.tasks.qualify_*' is invalid" in result.stderr
 
 
 def _log(name: str) -> Path:
