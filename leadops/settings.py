@@ -111,6 +111,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    # Its static files are the API docs page's Swagger UI, served by whitenoise (no CDN).
+    "ninja",
+    "corsheaders",
     "leadops",
     "leads",
     "scoring",

@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
+from api.v1.urls import urls as api_v1_urls
 from leadops import health
 from leadops.login import LoginView
 
@@ -47,6 +48,8 @@ urlpatterns = [
     path("accounts/password_reset/", password_reset_view.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # django-ninja reverses its own top-level namespace ("api-v1"), so it is not nested in "api".
+    path("api/v1/", api_v1_urls),
     path("", include("api.urls")),
     path("", include("console.urls")),
 ]
