@@ -13,7 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Request
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django_ratelimit.core import is_ratelimited
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -68,6 +68,11 @@ def needs(request: HttpRequest, scope: str) -> Any:
     if not token.allows(scope):
         raise HttpError(403, f"This token lacks the '{scope}' scope.")
     return token.owner
+
+
+def invalid(errors: dict[str, list[str]]) -> Status:
+    """A 422 answer naming each field and what is wrong with it."""
+    return Status(422, {"code": "invalid", "errors": errors})
 
 
 def _answer(request: HttpRequest, status: int, code: str, errors: dict[str, list[str]]) -> HttpResponse:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from api.v1.core import ERRORS, Conflict
 from api.v1.leads import lead_or_404, worker
@@ -55,7 +55,7 @@ def new_draft(request: HttpRequest, lead_id: uuid.UUID, payload: DraftIn) -> Any
     lead = lead_or_404(lead_id)
     draft = redrafting.redraft(lead, user=user, template_key=payload.template_key, use_llm=payload.use_llm,
                                instruction=payload.instruction)
-    return 201, draft_out(draft, user)
+    return Status(201, draft_out(draft, user))
 
 
 @router.get("/drafts/{draft_id}", response={200: DraftOut, **ERRORS}, summary="One draft")
@@ -83,7 +83,7 @@ def approve_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
     if draft.state not in (State.DRAFT, State.APPROVED):
         raise Conflict(f"This draft is {draft.get_state_display().lower()} and cannot be approved.")
     lint = approval.approve(draft, user)
-    return 202, {"draft": draft_out(draft, user), "warnings": lint.warnings}
+    return Status(202, {"draft": draft_out(draft, user), "warnings": lint.warnings})
 
 
 @router.post("/drafts/{draft_id}/reject", response={200: DraftOut, **ERRORS}, summary="Reject with a reason")
@@ -105,4 +105,4 @@ def regenerate_draft(request: HttpRequest, draft_id: uuid.UUID, payload: DraftIn
         raise Conflict(f"This draft is {draft.get_state_display().lower()}; it is not written again.")
     written = redrafting.redraft(draft.lead, user=user, template_key=payload.template_key or draft.variant,
                                  use_llm=payload.use_llm, instruction=payload.instruction)
-    return 201, draft_out(written, user)
+    return Status(201, draft_out(written, user))

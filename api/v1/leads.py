@@ -6,10 +6,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
-from ninja import Body, Query, Router
+from ninja import Body, Query, Router, Status
 
 from api.leads import create_from_payload
-from api.v1.core import ERRORS, Conflict, needs
+from api.v1.core import ERRORS, Conflict, invalid, needs
 from api.v1.schemas import (
     ActivityOut,
     CompanyOut,
@@ -68,7 +68,7 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> Any:
     given.update({name: value for name, value in query.dict().items() if value})
     filters = LeadFilters.from_query(given)
     if filters.errors:
-        return 422, {"code": "invalid", "errors": {name: [message] for name, message in filters.errors.items()}}
+        return invalid({name: [message] for name, message in filters.errors.items()})
     rows, next_cursor, _ = keyset_page(filters, user, SUMMARY_FIELDS, size=PAGE_SIZE)
     return {"leads": rows, "next": next_cursor}
 
@@ -78,8 +78,8 @@ def create_lead(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
     worker(request, ApiToken.Scope.WRITE)
     created, answer = create_from_payload(payload, request.auth)  # type: ignore[attr-defined]
     if created is None:
-        return 422, {"code": "invalid", "errors": answer}
-    return (201 if created else 200), answer
+        return invalid(answer)
+    return Status(201 if created else 200, answer)
 
 
 @router.get("/leads/{lead_id}", response={200: LeadDetail, **ERRORS}, summary="A lead in full")
@@ -94,18 +94,17 @@ def update_lead(request: HttpRequest, lead_id: uuid.UUID, payload: Body[dict[str
     lead = lead_or_404(lead_id)
     unknown = sorted(set(payload) - set(Lead.EDITABLE_FIELDS))
     if unknown:
-        return 422, {"code": "invalid", "errors": {name: ["This field cannot be changed."] for name in unknown}}
+        return invalid({name: ["This field cannot be changed."] for name in unknown})
     if any(not isinstance(value, str) for value in payload.values()):
-        return 422, {"code": "invalid", "errors": {name: ["Give the value as text."] for name, value in payload.items()
-                                                   if not isinstance(value, str)}}
+        return invalid({name: ["Give the value as text."] for name, value in payload.items()
+                        if not isinstance(value, str)})
     values = {name: getattr(lead, name) for name in Lead.EDITABLE_FIELDS} | payload
     try:
         intake.edit(lead, values, actor=user)
     except intake.DuplicateEmail as error:
         raise Conflict(error.errors[0].sentence()) from error
     except intake.IntakeError as error:
-        return 422, {"code": "invalid", "errors": {problem.field or "lead": [problem.sentence()]
-                                                   for problem in error.errors}}
+        return invalid({problem.field or "lead": [problem.sentence()] for problem in error.errors})
     return _detail(lead_or_404(lead_id))
 
 
@@ -113,14 +112,14 @@ def update_lead(request: HttpRequest, lead_id: uuid.UUID, payload: Body[dict[str
 def qualify_again(request: HttpRequest, lead_id: uuid.UUID) -> Any:
     worker(request, ApiToken.Scope.WRITE)
     ask_for_qualification([lead_or_404(lead_id).pk])
-    return 202, {"queued": True}
+    return Status(202, {"queued": True})
 
 
 @router.post("/leads/{lead_id}/status", response={200: LeadDetail, **ERRORS}, summary="Change the status")
 def change_status(request: HttpRequest, lead_id: uuid.UUID, payload: StatusIn) -> Any:
     user = worker(request, ApiToken.Scope.WRITE)
     if payload.status not in Lead.Status.values:
-        return 422, {"code": "invalid", "errors": {"status": [f"Not one of {', '.join(Lead.Status.values)}."]}}
+        return invalid({"status": [f"Not one of {', '.join(Lead.Status.values)}."]})
     lead = lead_or_404(lead_id)
     outcomes.set_status(lead, payload.status, user, payload.reason)
     return _detail(lead)
@@ -131,7 +130,7 @@ def record_outcome(request: HttpRequest, lead_id: uuid.UUID, payload: OutcomeIn)
     user = worker(request, ApiToken.Scope.WRITE)
     lead = lead_or_404(lead_id)
     feedback = outcomes.record_outcome(lead, payload.outcome, payload.notes, user=user)
-    return 201, {"id": feedback.pk, "outcome": feedback.outcome, "lead_status": lead.status}
+    return Status(201, {"id": feedback.pk, "outcome": feedback.outcome, "lead_status": lead.status})
 
 
 @router.get("/leads/{lead_id}/activity", response={200: list[ActivityOut], **ERRORS}, summary="The timeline")

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from api.v1.core import ERRORS, TooManyRequests
@@ -40,7 +40,7 @@ def add_suppression(request: HttpRequest, payload: SuppressionIn) -> Any:
         raise ValidationError({"reason": f"Not one of {', '.join(Suppression.Reason.values)}."})
     row, created = suppression.suppress(email=payload.email, domain=payload.domain, reason=payload.reason,
                                         source="api", actor=user, notes=payload.notes)
-    return (201 if created else 200), row
+    return Status(201 if created else 200, row)
 
 
 @router.get("/suppressions/{address}", response={200: Looked, **ERRORS},
@@ -62,8 +62,8 @@ def remove_suppression(request: HttpRequest, address: str) -> Any:
     listed = suppression.lift(email=address, actor=user) if "@" in address else suppression.lift(domain=address,
                                                                                                    actor=user)
     if not listed:
-        return 404, {"code": "not_found", "errors": {"address": [f"'{address}' is not on the list."]}}
-    return 204, None
+        return Status(404, {"code": "not_found", "errors": {"address": [f"'{address}' is not on the list."]}})
+    return Status(204, None)
 
 
 @router.get("/leads/{lead_id}/quota", response={200: QuotaOut, **ERRORS}, summary="The contact's quota standing")
@@ -112,7 +112,7 @@ def start_import(request: HttpRequest, file: File[UploadedFile],
     except RefusedFile as refusal:
         raise ValidationError({"file": str(refusal)}) from None
     run_import.delay_on_commit(str(job.pk))
-    return 202, _job_out(job)
+    return Status(202, _job_out(job))
 
 
 @router.get("/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's progress and errors")
