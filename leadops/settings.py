@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "leads",
     "scoring",
     "outreach",
+    "webhooks",
     "console",
     "api",
 ]
@@ -278,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
+    # Webhook retries (webhooks.delivery's backoff) whose time has come.
+    "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
     # Tasks queued while the broker was away (leadops.outbox): sent within this long of its return.
     "leadops-send-deferred-tasks": {"task": "leadops.tasks.send_deferred_tasks", "schedule": 10.0},

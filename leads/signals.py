@@ -24,6 +24,9 @@ outcome_recorded = Signal()
 # their writes commit or roll back with the erasure.
 person_erased = Signal()
 
+# New leads were written (`lead_ids`, a list): sent once the transaction that wrote them has committed.
+leads_created = Signal()
+
 # Lead rows changed in a way that lists and counts show (created, imported, status, score, owner).
 # Sent once the change has committed; receivers drop what they cached about the lead base.
 leads_changed = Signal()
