@@ -57,9 +57,7 @@ CSRF_TRUSTED_ORIGINS = _setting("CSRF_TRUSTED_ORIGINS", env.list, [])
 SITE_URL = _setting("SITE_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
 DATA_DIR = Path(_setting("DATA_DIR", env.str, str(BASE_DIR / "var")))
 
-DATABASES = {
-    "default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{DATA_DIR / 'leadops.sqlite3'}"),
-}
+DATABASES = {"default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{DATA_DIR / 'leadops.sqlite3'}")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DATABASES["default"].setdefault("CONN_MAX_AGE", _setting("DB_CONN_MAX_AGE", env.int, 60 if IS_POSTGRES else 0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = IS_POSTGRES
@@ -111,9 +109,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
-    # Its static files are the API docs page's Swagger UI, served by whitenoise (no CDN).
-    "ninja",
-    "corsheaders",
+    "ninja", "corsheaders",  # ninja's static files: the API docs page's Swagger UI, served by whitenoise (no CDN)
     "leadops",
     "leads",
     "scoring",
@@ -279,8 +275,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
-    # Webhook retries (webhooks.delivery's backoff) whose time has come.
-    "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},
+    "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},  # due retries
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
     # Tasks queued while the broker was away (leadops.outbox): sent within this long of its return.
     "leadops-send-deferred-tasks": {"task": "leadops.tasks.send_deferred_tasks", "schedule": 10.0},

@@ -9,7 +9,6 @@ from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
-from api.v1.urls import urls as api_v1_urls
 from leadops import health
 from leadops.login import LoginView
 
@@ -49,7 +48,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # django-ninja reverses its own top-level namespace ("api-v1"), so it is not nested in "api".
-    path("api/v1/", api_v1_urls),
+    path("api/v1/", include("api.v1.urls", namespace="api-v1")),
     path("", include("api.urls")),
     path("", include("console.urls")),
 ]

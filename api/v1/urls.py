@@ -9,8 +9,9 @@ api.add_router("", leads.router)
 api.add_router("", drafts.router)
 api.add_router("", lists.router)
 
-urls = api.urls
-for pattern in urls[0]:
+# Included by module name from leadops.urls (which may not import the doors); the namespace is ninja's.
+urlpatterns, app_name, _namespace = api.urls
+for pattern in urlpatterns:
     if isinstance(pattern, URLPattern):
         # The site signs every page in (LoginRequiredMiddleware); the API's own auth answers 401 in JSON,
         # and the schema and its docs page are public: they describe the API and hold no data.
