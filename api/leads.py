@@ -36,10 +36,11 @@ MAX_NESTING = 20
 DOOR_KEYS = ("source", "outcome")
 
 
-def create_from_payload(payload: Any, token: ApiToken) -> tuple[bool | None, dict[str, Any]]:
-    """A decoded JSON body through intake, as `token`'s door: (created, {"id", "created"}) or (None, errors).
+def create_from_payload(payload: Any, source: str) -> tuple[bool | None, dict[str, Any]]:
+    """A decoded body through intake from `source`: (created, {"id", "created"}) or (None, errors).
 
-    Both API versions call this, so a lead posted to either is validated, normalised and deduplicated alike.
+    Both API versions and the browser forms call this, so a lead posted to any of them is validated,
+    normalised and deduplicated alike.
     """
     if not isinstance(payload, dict):
         return None, {"body": ["The body must be a JSON object of lead fields, e.g. {\"email\": ...}."]}
@@ -54,7 +55,7 @@ def create_from_payload(payload: Any, token: ApiToken) -> tuple[bool | None, dic
             found.setdefault(problem.field, []).append(problem.sentence())
         return None, found
     try:
-        result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+        result = ingest(lead_input, source=source, actor_label="api", on_duplicate=OnDuplicate.FILL)
     except IntakeError as error:  # a conflict with the stored leads, e.g. an id that is another lead's
         return None, {problem.field: [problem.sentence()] for problem in error.errors}
     return result.created, {"id": str(result.lead.id), "created": result.created}
@@ -148,7 +149,7 @@ def create_lead(request: HttpRequest) -> JsonResponse:
         return _errors({"body": [f"The body is nested more than {MAX_NESTING} levels deep."]}, 400)
     except (ValueError, UnicodeDecodeError) as error:
         return _errors({"body": [f"The body is not valid JSON: {error}"]}, 400)
-    created, answer = create_from_payload(payload, token)
+    created, answer = create_from_payload(payload, token.source)
     if created is None:
         return _errors(answer, 400)
     return JsonResponse(answer, status=201 if created else 200)

@@ -76,7 +76,7 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> Any:
 @router.post("/leads", response={200: Created, 201: Created, **ERRORS}, summary="Create a lead (idempotent)")
 def create_lead(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
     worker(request, ApiToken.Scope.WRITE)
-    created, answer = create_from_payload(payload, request.auth)  # type: ignore[attr-defined]
+    created, answer = create_from_payload(payload, request.auth.source)  # type: ignore[attr-defined]
     if created is None:
         return invalid(answer)
     return Status(201 if created else 200, answer)
