@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -290,6 +291,16 @@ def measure(server: subprocess.Popen, port: int, pages: list[tuple[str, str, str
           f"{failures} errors; load average {load_average:.1f} on {os.cpu_count()} CPUs)")
 
 
+def run(arguments: argparse.Namespace, pages: Callable[[int], list[tuple[str, str, str]]]) -> None:
+    """Serve the app, ask `pages(port)` for the (name, path, credential) list, measure each, stop the server."""
+    server, port = serve(arguments)
+    try:
+        measure(server, port, pages(port), arguments)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
 def arguments_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--leads", type=int, default=1_000_000)
@@ -362,15 +373,13 @@ def main() -> None:
     from leads.models import Lead
 
     lead_id = Lead.objects.filter(drafts__isnull=False, activities__isnull=False).values_list("id", flat=True)[0]
+    cursor = deep_cursor(arguments.leads)
     connections.close_all()
 
-    server, port = serve(arguments)
-    try:
+    def pages(port: int) -> list[tuple[str, str, str]]:
         rep_cookie = log_in(port, "bench-rep")
         manager_cookie = log_in(port, "bench-manager")
-        cursor = deep_cursor(arguments.leads)
-        connections.close_all()
-        pages = [
+        return [
             ("dashboard", "/", rep_cookie),
             ("dashboard filtered", "/?label=HOT&source=event&status=QUALIFIED", rep_cookie),
             ("dashboard owner=me, sorted by score", "/?owner=me&sort=score", rep_cookie),
@@ -378,10 +387,8 @@ def main() -> None:
             ("lead detail", f"/leads/{lead_id}/", rep_cookie),
             ("review queue (manager)", "/review/", manager_cookie),
         ]
-        measure(server, port, pages, arguments)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+
+    run(arguments, pages)
 
 
 if __name__ == "__main__":
