@@ -36,8 +36,7 @@ def api_tokens(request: HtmxHttpRequest) -> Any:
     shown_once = ""
     if request.method == "POST" and form.is_valid():
         row, shown_once = ApiToken.issue(form.cleaned_data["name"], owner=form.cleaned_data["owner"],
-                                         scopes=form.cleaned_data["scopes"], created_by=request.user,
-                                         source=ApiToken._meta.get_field("source").get_default())
+                                         scopes=form.cleaned_data["scopes"], created_by=request.user)
         messages.success(request, f"Token '{row.name}' created. Copy it now: it is not shown again.")
         form = TokenForm()
     tokens = ApiToken.objects.select_related("owner").order_by("-is_active", "name")
