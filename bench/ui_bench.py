@@ -19,6 +19,7 @@ every page, 0 errors.
 """
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -359,8 +360,6 @@ def deep_cursor(total: int) -> str:
     from leads.models import Lead
 
     deep = Lead.objects.order_by("-created_at", "-id").values("created_at", "id")[total // 2]
-    import base64
-
     return base64.urlsafe_b64encode(json.dumps(
         {"c": deep["created_at"].isoformat(), "i": str(deep["id"])}).encode()).decode().rstrip("=")
 
