@@ -30,15 +30,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
+from leadops.hmac_signing import sign
 from outreach import replies
 
+__all__ = ["inbound_email", "sign"]
 SIGNATURE_HEADER = "X-LeadOps-Signature"
 TIMESTAMP_HEADER = "X-LeadOps-Timestamp"
-
-
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    """The signature header's value for this body signed at `timestamp` (what a sender computes)."""
-    return "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 def _refused(error: str, message: str) -> JsonResponse:

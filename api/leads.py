@@ -36,6 +36,31 @@ MAX_NESTING = 20
 DOOR_KEYS = ("source", "outcome")
 
 
+def create_from_payload(payload: Any, source: str) -> tuple[bool | None, dict[str, Any]]:
+    """A decoded body through intake from `source`: (created, {"id", "created"}) or (None, errors).
+
+    Both API versions and the browser forms call this, so a lead posted to any of them is validated,
+    normalised and deduplicated alike.
+    """
+    if not isinstance(payload, dict):
+        return None, {"body": ["The body must be a JSON object of lead fields, e.g. {\"email\": ...}."]}
+    if problems := _body_problems(payload):
+        return None, problems
+    data = _lead_data(payload)
+    try:
+        lead_input = LeadInput.from_mapping(data)
+    except ValidationError as error:
+        found: dict[str, list[str]] = {}
+        for problem in field_errors(error, data):
+            found.setdefault(problem.field, []).append(problem.sentence())
+        return None, found
+    try:
+        result = ingest(lead_input, source=source, actor_label="api", on_duplicate=OnDuplicate.FILL)
+    except IntakeError as error:  # a conflict with the stored leads, e.g. an id that is another lead's
+        return None, {problem.field: [problem.sentence()] for problem in error.errors}
+    return result.created, {"id": str(result.lead.id), "created": result.created}
+
+
 def _errors(errors: dict[str, list[str]], status: int) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=status)
 
@@ -107,6 +132,8 @@ def create_lead(request: HttpRequest) -> JsonResponse:
         response = _errors({"token": ["Send a valid API token as 'Authorization: Bearer <token>'."]}, 401)
         response["WWW-Authenticate"] = 'Bearer realm="leadops"'
         return response
+    if token.owner_id and not token.allows(ApiToken.Scope.WRITE):
+        return _errors({"token": ["This token may not create leads: it needs the 'write' scope."]}, 403)
     # Counted per token, so one busy form cannot starve the others; the middleware answers 429.
     if is_ratelimited(request, group="api:leads", key=lambda group, request: str(token.pk),
                       rate=settings.API_RATE_LIMIT, increment=True):
@@ -122,20 +149,7 @@ def create_lead(request: HttpRequest) -> JsonResponse:
         return _errors({"body": [f"The body is nested more than {MAX_NESTING} levels deep."]}, 400)
     except (ValueError, UnicodeDecodeError) as error:
         return _errors({"body": [f"The body is not valid JSON: {error}"]}, 400)
-    if not isinstance(payload, dict):
-        return _errors({"body": ["The body must be a JSON object of lead fields, e.g. {\"email\": ...}."]}, 400)
-    if problems := _body_problems(payload):
-        return _errors(problems, 400)
-    data = _lead_data(payload)
-    try:
-        lead_input = LeadInput.from_mapping(data)
-    except ValidationError as error:
-        problems: dict[str, list[str]] = {}
-        for problem in field_errors(error, data):
-            problems.setdefault(problem.field, []).append(problem.sentence())
-        return _errors(problems, 400)
-    try:
-        result = ingest(lead_input, source=token.source, actor_label="api", on_duplicate=OnDuplicate.FILL)
-    except IntakeError as error:  # a conflict with the stored leads, e.g. an id that is another lead's
-        return _errors({problem.field: [problem.sentence()] for problem in error.errors}, 400)
-    return JsonResponse({"id": str(result.lead.id), "created": result.created}, status=201 if result.created else 200)
+    created, answer = create_from_payload(payload, token.source)
+    if created is None:
+        return _errors(answer, 400)
+    return JsonResponse(answer, status=201 if created else 200)

@@ -19,6 +19,7 @@ every page, 0 errors.
 """
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -31,8 +32,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +166,11 @@ def log_in(port: int, username: str) -> str:
     return f"csrftoken={csrf_cookie}; sessionid={session.group(1)}"
 
 
+def credentials(cookie: str) -> dict[str, str]:
+    """The request headers for a session cookie from `log_in`, or for an API token given as "Bearer <token>"."""
+    return {"Authorization": cookie} if cookie.startswith("Bearer ") else {"Cookie": cookie}
+
+
 def drive(port: int, path: str, cookie: str, clients: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
     errors = [0]
@@ -176,7 +184,7 @@ def drive(port: int, path: str, cookie: str, clients: int, seconds: float) -> di
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Cookie": cookie})
+                connection.request("GET", path, headers=credentials(cookie))
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -209,7 +217,7 @@ def fetch_once(port: int, path: str, cookie: str) -> tuple[float, int]:
     """One request on a fresh connection: (milliseconds, HTTP status)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     started = time.perf_counter()
-    connection.request("GET", path, headers={"Cookie": cookie})
+    connection.request("GET", path, headers=credentials(cookie))
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -235,17 +243,82 @@ def gunicorn_workers(pid: int) -> int:
     return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def serve(arguments: argparse.Namespace) -> tuple[subprocess.Popen, int]:
+    """gunicorn with the project's gunicorn.conf.py on a free loopback port, once it accepts connections."""
+    port = free_port()
+    overrides = [*(["--workers", str(arguments.workers)] if arguments.workers else []),
+                 *(["--threads", str(arguments.threads)] if arguments.threads else [])]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+         *overrides, "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit("gunicorn exited at start-up") from None
+            time.sleep(0.1)
+    return server, port
+
+
+def measure(server: subprocess.Popen, port: int, pages: list[tuple[str, str, str]],
+            arguments: argparse.Namespace) -> None:
+    """Each (name, path, credential) page: a cold request, a warm-up, then the measured run; prints the table."""
+    print(f"\n{arguments.leads:,} leads · {arguments.clients} clients · {arguments.seconds:.0f} s per page · "
+          f"gunicorn {gunicorn_workers(server.pid)} workers, "
+          f"{'gthread x ' + str(arguments.threads) if (arguments.threads or 1) > 1 else 'sync'}\n")
+    print(f"{'page':40} {'first ms':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'app CPU ms/req':>15}")
+    worst = 0.0
+    failures = 0
+    for name, path, cookie in pages:
+        first_ms, first_status = fetch_once(port, path, cookie)  # cold: fills the caches this page needs
+        # Every worker compiles its templates and imports lazily on its first hit: not what users see.
+        drive(port, path, cookie, arguments.clients, min(2.0, arguments.seconds))
+        cpu_before = server_cpu_seconds(server.pid)
+        result = drive(port, path, cookie, arguments.clients, arguments.seconds)
+        cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / max(result["requests"], 1)
+        worst = max(worst, result["p99"])
+        failures += result["errors"] + (first_status != 200)
+        print(f"{name:40} {first_ms:9.1f} {result['rps']:8.1f} {result['p50']:8.1f} {result['p99']:8.1f} "
+              f"{result['errors']:7d} {cpu_ms:15.1f}", flush=True)
+    load_average = os.getloadavg()[0]
+    verdict = "OK" if worst < 150 and failures == 0 else "MISSED"
+    print(f"\nTarget p99 < 150 ms on every page with 0 errors: {verdict} (worst p99 {worst:.1f} ms, "
+          f"{failures} errors; load average {load_average:.1f} on {os.cpu_count()} CPUs)")
+
+
+def run(arguments: argparse.Namespace, pages: Callable[[int], list[tuple[str, str, str]]]) -> None:
+    """Serve the app, ask `pages(port)` for the (name, path, credential) list, measure each, stop the server."""
+    server, port = serve(arguments)
+    try:
+        measure(server, port, pages(port), arguments)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def arguments_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, help="threads per worker, >1 for gthread workers (default: sync)")
     parser.add_argument("--reload", action="store_true", help="reload the leads even if the count matches")
-    arguments = parser.parse_args()
+    return parser
 
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadops_uibench")
+
+def prepare(arguments: argparse.Namespace, database_url: str) -> list[Any]:
+    """Set Django up on the bench database, migrate, make the bench rep and manager, load leads if needed.
+
+    Returns the two users (rep, manager). Sets the environment the gunicorn server inherits.
+    """
+    os.environ.setdefault("DATABASE_URL", database_url)
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
     os.environ["DEBUG"] = "false"
@@ -279,40 +352,33 @@ def main() -> None:
         print(f"Loading {arguments.leads:,} synthetic leads with COPY...", flush=True)
         load(os.environ["DATABASE_URL"], arguments.leads, [user.pk for user in users])
     cache.clear()  # measure from cold caches: the first request of each page pays for its KPIs
-    lead_id = Lead.objects.filter(drafts__isnull=False, activities__isnull=False).values_list("id", flat=True)[0]
+    return users
+
+
+def deep_cursor(total: int) -> str:
+    """A keyset cursor half-way down the newest-first table: its page costs the same as the first one."""
+    from leads.models import Lead
+
+    deep = Lead.objects.order_by("-created_at", "-id").values("created_at", "id")[total // 2]
+    return base64.urlsafe_b64encode(json.dumps(
+        {"c": deep["created_at"].isoformat(), "i": str(deep["id"])}).encode()).decode().rstrip("=")
+
+
+def main() -> None:
+    arguments = arguments_parser(__doc__.splitlines()[0]).parse_args()
+    prepare(arguments, "postgres://postgres@127.0.0.1:5432/leadops_uibench")
     from django.db import connections
 
+    from leads.models import Lead
+
+    lead_id = Lead.objects.filter(drafts__isnull=False, activities__isnull=False).values_list("id", flat=True)[0]
+    cursor = deep_cursor(arguments.leads)
     connections.close_all()
 
-    port = free_port()
-    overrides = [*(["--workers", str(arguments.workers)] if arguments.workers else []),
-                 *(["--threads", str(arguments.threads)] if arguments.threads else [])]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-         *overrides, "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise SystemExit("gunicorn exited at start-up") from None
-                time.sleep(0.1)
+    def pages(port: int) -> list[tuple[str, str, str]]:
         rep_cookie = log_in(port, "bench-rep")
         manager_cookie = log_in(port, "bench-manager")
-
-        # A cursor deep in the table: the keyset page costs the same as the first one.
-        deep = Lead.objects.order_by("-created_at", "-id").values("created_at", "id")[arguments.leads // 2]
-        import base64
-
-        cursor = base64.urlsafe_b64encode(json.dumps(
-            {"c": deep["created_at"].isoformat(), "i": str(deep["id"])}).encode()).decode().rstrip("=")
-        connections.close_all()
-        pages = [
+        return [
             ("dashboard", "/", rep_cookie),
             ("dashboard filtered", "/?label=HOT&source=event&status=QUALIFIED", rep_cookie),
             ("dashboard owner=me, sorted by score", "/?owner=me&sort=score", rep_cookie),
@@ -320,31 +386,8 @@ def main() -> None:
             ("lead detail", f"/leads/{lead_id}/", rep_cookie),
             ("review queue (manager)", "/review/", manager_cookie),
         ]
-        print(f"\n{arguments.leads:,} leads · {arguments.clients} clients · {arguments.seconds:.0f} s per page · "
-              f"gunicorn {gunicorn_workers(server.pid)} workers, "
-              f"{'gthread x ' + str(arguments.threads) if (arguments.threads or 1) > 1 else 'sync'}\n")
-        print(f"{'page':40} {'first ms':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-              f"{'app CPU ms/req':>15}")
-        worst = 0.0
-        failures = 0
-        for name, path, cookie in pages:
-            first_ms, first_status = fetch_once(port, path, cookie)  # cold: fills the caches this page needs
-            # Every worker compiles its templates and imports lazily on its first hit: not what users see.
-            drive(port, path, cookie, arguments.clients, min(2.0, arguments.seconds))
-            cpu_before = server_cpu_seconds(server.pid)
-            result = drive(port, path, cookie, arguments.clients, arguments.seconds)
-            cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / max(result["requests"], 1)
-            worst = max(worst, result["p99"])
-            failures += result["errors"] + (first_status != 200)
-            print(f"{name:40} {first_ms:9.1f} {result['rps']:8.1f} {result['p50']:8.1f} {result['p99']:8.1f} "
-                  f"{result['errors']:7d} {cpu_ms:15.1f}", flush=True)
-        load_average = os.getloadavg()[0]
-        verdict = "OK" if worst < 150 and failures == 0 else "MISSED"
-        print(f"\nTarget p99 < 150 ms on every page with 0 errors: {verdict} (worst p99 {worst:.1f} ms, "
-              f"{failures} errors; load average {load_average:.1f} on {os.cpu_count()} CPUs)")
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+
+    run(arguments, pages)
 
 
 if __name__ == "__main__":

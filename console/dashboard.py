@@ -7,9 +7,7 @@ once, so the services that change leads announce `leads.signals.leads_changed`, 
 The table itself is never cached: keyset pages read ~50 index entries.
 """
 
-import base64
 import datetime
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,26 +15,19 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from leadops.roles import MANAGER, REP
-from leads.filters import SORTS, LeadFilters, filtered_leads
+from leads.filters import LeadFilters, filtered_leads, keyset_page
 from leads.models import Feedback, Lead
 from outreach.models import EmailDraft
 
 PAGE_SIZE = 50
-# A search with at least this many matches finds a page fastest by walking the newest-first index.
-DENSE_MATCHES = 10_000
 # Cached numbers are recomputed after this long; a stale copy is served meanwhile (see cached).
 FRESH_SECONDS = 25
 _VERSION_KEY = "leadops:dashboard:version"
-# Score sorting treats "not scored yet" as below 0 so the keyset has no NULLs to step over. A plain
-# integer: as a PositiveSmallIntegerField Django would call "<= -1" impossible and skip the query.
-SCORE_SORT = Coalesce("score_value", Value(-1), output_field=IntegerField())
 
 @dataclass
 class Row:
@@ -89,64 +80,11 @@ class Page:
     is_first: bool
 
 
-def _encode_cursor(row: Row, sort: str) -> str:
-    key = SORTS[sort][2]
-    data: dict[str, Any] = {"c": row.created_at.isoformat(), "i": str(row.id)}
-    if key == "score":
-        data["s"] = row.score if row.score is not None else -1
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> dict[str, Any] | None:
-    """A cursor from the URL; a tampered or stale one just starts from the first page."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        created = parse_datetime(data["c"])
-        if created is None:
-            return None
-        return {"c": created, "i": uuid.UUID(data["i"]), "s": int(data.get("s", -1))}
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def page_of_leads(filters: LeadFilters, user: User, matching: int = 0) -> Page:
-    """One page of the table by keyset: WHERE (sort key, id) < cursor ORDER BY ... LIMIT 51.
-
-    Deep OFFSET pages cost ~60 ms at a million rows; a keyset page reads only the rows it shows.
-    """
-    descending, key = SORTS[filters.sort][1], SORTS[filters.sort][2]
-    leads = filtered_leads(filters, user)
-    cursor = _decode_cursor(filters.after) if filters.after else None
-    before, beyond = ("lt", "lte") if descending else ("gt", "gte")
-    if key == "score":
-        leads = leads.annotate(sort_score=SCORE_SORT)
-        if cursor:
-            # The plain range term lets PostgreSQL start the index scan at the cursor.
-            leads = leads.filter(**{f"sort_score__{beyond}": cursor["s"]}).filter(
-                Q(**{f"sort_score__{before}": cursor["s"]})
-                | Q(sort_score=cursor["s"], **{f"created_at__{before}": cursor["c"]})
-                | Q(sort_score=cursor["s"], created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
-            )
-        order = [F("sort_score").desc(), "-created_at", "-id"] if descending else [
-            F("sort_score").asc(), "created_at", "id"]
-    else:
-        if cursor:
-            leads = leads.filter(**{f"created_at__{beyond}": cursor["c"]}).filter(
-                Q(**{f"created_at__{before}": cursor["c"]})
-                | Q(created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
-            )
-        order = ["-created_at", "-id"] if descending else ["created_at", "id"]
-        if filters.search and matching < DENSE_MATCHES:
-            # Walking the newest-first index and testing each row takes long for a rare term; ordering
-            # by an expression makes PostgreSQL use the search indexes and sort only the matches. A
-            # common term is found quickly by the walk, and sorting all its matches would cost more.
-            leads = leads.annotate(created_sort=ExpressionWrapper(
-                F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
-            order = ["-created_sort", "-id"] if descending else ["created_sort", "id"]
+    """One page of the table by keyset (`leads.filters.keyset_page`, which the API pages with too)."""
+    values, next_cursor, is_first = keyset_page(filters, user, ROW_FIELDS, size=PAGE_SIZE, matching=matching)
     detail_url = reverse("leads:detail", args=[uuid.UUID(int=0)])
-    rows = [_row(values, detail_url) for values in leads.order_by(*order).values(*ROW_FIELDS)[: PAGE_SIZE + 1]]
-    next_cursor = _encode_cursor(rows[PAGE_SIZE - 1], filters.sort) if len(rows) > PAGE_SIZE else ""
-    return Page(leads=rows[:PAGE_SIZE], next_cursor=next_cursor, is_first=cursor is None)
+    return Page(leads=[_row(row, detail_url) for row in values], next_cursor=next_cursor, is_first=is_first)
 
 
 # --- Cached numbers -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import leads, model, review, settings, unsubscribe
+from console.views import integrations, leads, model, review, settings, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -55,7 +55,18 @@ scoring_pages = ([
     path("scoring/model/train/", model.train_now, name="model_train"),
 ], "scoring")
 
+integration_pages = ([
+    path("settings/api-tokens/", integrations.api_tokens, name="api_tokens"),
+    path("settings/api-tokens/<int:token_id>/revoke/", integrations.revoke_token, name="revoke_token"),
+    path("settings/webhooks/", integrations.webhooks, name="webhooks"),
+    path("settings/webhooks/<int:endpoint_id>/switch/", integrations.switch_endpoint, name="switch_endpoint"),
+    path("settings/webhooks/deliveries/<int:delivery_id>/send-again/", integrations.send_again, name="send_again"),
+    path("settings/forms/", integrations.form_keys, name="form_keys"),
+    path("settings/forms/<int:key_id>/switch/", integrations.switch_form_key, name="switch_form_key"),
+], "integrations")
+
 urlpatterns = [
+    path("", include(integration_pages)),
     path("", include(outreach_pages)),
     path("", include(scoring_pages)),
     path("", include(leads_pages)),

@@ -62,3 +62,29 @@ def generated(path: Path) -> str:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key
+
+
+def chosen(given: str | None, *, key_file: Path, debug: bool, is_postgres: bool) -> str:
+    """The key settings.py uses: the given one if it may sign (any key under DEBUG), else the embedded
+    default's generated key; production refuses to start without one of its own."""
+    if given is not None and not debug and refusal(given):
+        raise ImproperlyConfigured(
+            f"Environment variable SECRET_KEY {refusal(given)}: set at least {MIN_LENGTH} random characters "
+            "(python -c \"import secrets; print(secrets.token_urlsafe(50))\"), "
+            "or, on the embedded default (SQLite), unset it to use the random key kept in DATA_DIR"
+        )
+    if given:
+        return given
+    if is_postgres and not debug:
+        # Production runs several machines (web, worker, beat); a key made on one is unknown to the others.
+        raise ImproperlyConfigured(
+            "Environment variable SECRET_KEY must be set when running on PostgreSQL (production) without DEBUG: "
+            f"at least {MIN_LENGTH} random characters"
+        )
+    try:
+        return generated(key_file)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is not set and the key file {key_file} cannot be kept ({error.strerror}): "
+            "make DATA_DIR writable, or set SECRET_KEY"
+        ) from None

@@ -57,9 +57,7 @@ CSRF_TRUSTED_ORIGINS = _setting("CSRF_TRUSTED_ORIGINS", env.list, [])
 SITE_URL = _setting("SITE_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
 DATA_DIR = Path(_setting("DATA_DIR", env.str, str(BASE_DIR / "var")))
 
-DATABASES = {
-    "default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{DATA_DIR / 'leadops.sqlite3'}"),
-}
+DATABASES = {"default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{DATA_DIR / 'leadops.sqlite3'}")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DATABASES["default"].setdefault("CONN_MAX_AGE", _setting("DB_CONN_MAX_AGE", env.int, 60 if IS_POSTGRES else 0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = IS_POSTGRES
@@ -71,32 +69,10 @@ if not IS_POSTGRES:
     )
 
 # --- Secret key -------------------------------------------------------------------------------------
-# Sessions, password-reset links and unsubscribe links are signed with it: whoever knows it can forge them.
-_SECRET_KEY_FILE = DATA_DIR / "secret_key"
 # Read as given: an empty value is refused like a short one, not taken for "unset".
-_given_secret_key = env.ENVIRON.get("SECRET_KEY")
-if _given_secret_key is not None and not DEBUG and secret_key.refusal(_given_secret_key):
-    raise ImproperlyConfigured(
-        f"Environment variable SECRET_KEY {secret_key.refusal(_given_secret_key)}: set at least "
-        f"{secret_key.MIN_LENGTH} random characters (python -c \"import secrets; print(secrets.token_urlsafe(50))\"), "
-        "or, on the embedded default (SQLite), unset it to use the random key kept in DATA_DIR"
-    )
-if _given_secret_key:  # accepted above (outside DEBUG), or any key under DEBUG
-    SECRET_KEY = _given_secret_key
-elif IS_POSTGRES and not DEBUG:
-    # Production runs several machines (web, worker, beat); a key made on one is unknown to the others.
-    raise ImproperlyConfigured(
-        "Environment variable SECRET_KEY must be set when running on PostgreSQL (production) without DEBUG: "
-        f"at least {secret_key.MIN_LENGTH} random characters"
-    )
-else:
-    try:
-        SECRET_KEY = secret_key.generated(_SECRET_KEY_FILE)
-    except OSError as error:
-        raise ImproperlyConfigured(
-            f"SECRET_KEY is not set and the key file {_SECRET_KEY_FILE} cannot be kept ({error.strerror}): "
-            "make DATA_DIR writable, or set SECRET_KEY"
-        ) from None
+SECRET_KEY = secret_key.chosen(
+    env.ENVIRON.get("SECRET_KEY"), key_file=DATA_DIR / "secret_key", debug=DEBUG, is_postgres=IS_POSTGRES
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -110,10 +86,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "ninja", "corsheaders",  # ninja's static files: the API docs page's Swagger UI, served by whitenoise (no CDN)
     "leadops",
     "leads",
     "scoring",
     "outreach",
+    "webhooks",
     "console",
     "api",
 ]
@@ -124,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; origins per form key (api/forms.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -273,6 +252,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
+    "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},  # due retries
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
     # Tasks queued while the broker was away (leadops.outbox): sent within this long of its return.
     "leadops-send-deferred-tasks": {"task": "leadops.tasks.send_deferred_tasks", "schedule": 10.0},

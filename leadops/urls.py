@@ -47,6 +47,8 @@ urlpatterns = [
     path("accounts/password_reset/", password_reset_view.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # django-ninja reverses its own top-level namespace ("api-v1"), so it is not nested in "api".
+    path("api/v1/", include("api.v1.urls", namespace="api-v1")),
     path("", include("api.urls")),
     path("", include("console.urls")),
 ]

@@ -6,13 +6,15 @@ the behaviour is; on PostgreSQL it hands the same work to its fast path in `lead
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 import uuid_utils
-from django.db import models
+from django.db import models, transaction
 
 from leads import postgres
+from leads.signals import leads_created
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -54,6 +56,8 @@ def log_ingested(
     """An INGESTED activity for each new lead, with payload {"source": its source, **extra_payload}."""
     if not lead_ids:
         return
+    # Every created lead passes here (form, API, CSV, command): the one place to say so.
+    transaction.on_commit(partial(leads_created.send, sender=None, lead_ids=list(lead_ids)))
     if postgres.in_use():
         postgres.log_ingested(activity_model, lead_ids, sources, extra_payload=extra_payload,
                               actor_id=actor_id, actor_label=actor_label, created_at=created_at)

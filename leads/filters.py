@@ -5,15 +5,20 @@ Every filter is one the lead table's indexes serve (see the indexes on `Lead`), 
 few index reads at a million leads.
 """
 
+import base64
 import datetime
+import json
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 
 from leads.models import Lead
 
@@ -26,6 +31,11 @@ SORTS: dict[str, tuple[str, bool, str]] = {
     "score": ("Highest score", True, "score"),
     "score_low": ("Lowest score", False, "score"),
 }
+# A search with at least this many matches finds a page fastest by walking the newest-first index.
+DENSE_MATCHES = 10_000
+# Score sorting treats "not scored yet" as below 0 so the keyset has no NULLs to step over. A plain
+# integer: as a PositiveSmallIntegerField Django would call "<= -1" impossible and skip the query.
+SCORE_SORT = Coalesce("score_value", Value(-1), output_field=IntegerField())
 
 
 
@@ -139,3 +149,65 @@ def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
                 name_match |= Q(first_name__istartswith=words[0], last_name__istartswith=words[-1])
             leads = leads.filter(name_match | email_match | Q(company_name__istartswith=term))
     return leads
+
+
+def _encode_cursor(row: dict[str, Any], sort: str) -> str:
+    data: dict[str, Any] = {"c": row["created_at"].isoformat(), "i": str(row["id"])}
+    if SORTS[sort][2] == "score":
+        data["s"] = row["score_value"] if row["score_value"] is not None else -1
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any] | None:
+    """A cursor from the URL; a tampered or stale one just starts from the first page."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        created = parse_datetime(data["c"])
+        if created is None:
+            return None
+        return {"c": created, "i": uuid.UUID(data["i"]), "s": int(data.get("s", -1))}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def keyset_page(
+    filters: LeadFilters, user: User, fields: Sequence[str], *, size: int, matching: int = 0
+) -> tuple[list[dict[str, Any]], str, bool]:
+    """One page of leads by keyset: WHERE (sort key, id) < cursor ORDER BY ... LIMIT size + 1.
+
+    Returns the rows (as `fields` values, which must include id, created_at and score_value), the next
+    page's cursor ("" on the last page) and whether this is the first page. Deep OFFSET pages cost ~60 ms
+    at a million rows; a keyset page reads only the rows it shows.
+    """
+    descending, key = SORTS[filters.sort][1], SORTS[filters.sort][2]
+    leads = filtered_leads(filters, user)
+    cursor = _decode_cursor(filters.after) if filters.after else None
+    before, beyond = ("lt", "lte") if descending else ("gt", "gte")
+    if key == "score":
+        leads = leads.annotate(sort_score=SCORE_SORT)
+        if cursor:
+            # The plain range term lets PostgreSQL start the index scan at the cursor.
+            leads = leads.filter(**{f"sort_score__{beyond}": cursor["s"]}).filter(
+                Q(**{f"sort_score__{before}": cursor["s"]})
+                | Q(sort_score=cursor["s"], **{f"created_at__{before}": cursor["c"]})
+                | Q(sort_score=cursor["s"], created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
+            )
+        order = [F("sort_score").desc(), "-created_at", "-id"] if descending else [
+            F("sort_score").asc(), "created_at", "id"]
+    else:
+        if cursor:
+            leads = leads.filter(**{f"created_at__{beyond}": cursor["c"]}).filter(
+                Q(**{f"created_at__{before}": cursor["c"]})
+                | Q(created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
+            )
+        order = ["-created_at", "-id"] if descending else ["created_at", "id"]
+        if filters.search and matching < DENSE_MATCHES:
+            # Walking the newest-first index and testing each row takes long for a rare term; ordering
+            # by an expression makes PostgreSQL use the search indexes and sort only the matches. A
+            # common term is found quickly by the walk, and sorting all its matches would cost more.
+            leads = leads.annotate(created_sort=ExpressionWrapper(
+                F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
+            order = ["-created_sort", "-id"] if descending else ["created_sort", "id"]
+    rows = list(leads.order_by(*order).values(*fields)[: size + 1])
+    next_cursor = _encode_cursor(rows[size - 1], filters.sort) if len(rows) > size else ""
+    return rows[:size], next_cursor, cursor is None

@@ -3,6 +3,9 @@
 Receivers are connected in each listening app's `AppConfig.ready()`.
 """
 
+from functools import partial
+from typing import Any
+
 from django.db import transaction
 from django.dispatch import Signal
 
@@ -21,6 +24,9 @@ outcome_recorded = Signal()
 # their writes commit or roll back with the erasure.
 person_erased = Signal()
 
+# New leads were written (`lead_ids`, a list): sent once the transaction that wrote them has committed.
+leads_created = Signal()
+
 # Lead rows changed in a way that lists and counts show (created, imported, status, score, owner).
 # Sent once the change has committed; receivers drop what they cached about the lead base.
 leads_changed = Signal()
@@ -29,3 +35,8 @@ leads_changed = Signal()
 def announce_leads_changed() -> None:
     """Send `leads_changed` once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: leads_changed.send(sender=None))
+
+
+def ask_for_qualification(lead_ids: list[Any]) -> None:
+    """Qualify these leads again (a person or a program asked): `qualification_wanted` once this commits."""
+    transaction.on_commit(partial(qualification_wanted.send, sender=None, lead_ids=list(lead_ids)))

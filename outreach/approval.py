@@ -50,6 +50,7 @@ from outreach import drafting, gates
 from outreach.compliance import SUBJECT_MAX, LintResult, lint_draft
 from outreach.models import EmailDraft
 from outreach.sending import send_draft, transition
+from outreach.signals import announce, draft_approved
 from outreach.stopping import stop
 from outreach.suppression import suppression_for
 
@@ -150,6 +151,7 @@ def _approve(
             payload={"draft": str(current.pk), "variant": current.variant, "edited": edited,
                      "warnings": lint.warnings},
         )
+        announce(draft_approved, draft_id=current.pk, lead_id=current.lead_id)
         if send:
             send_draft.delay_on_commit(str(current.pk))
     draft.refresh_from_db()

@@ -22,6 +22,8 @@ What a rep may do with a draft only a manager may approve (`EmailDraft.gated`):
 import enum
 from typing import Any
 
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
 from leadops.roles import has_role, is_manager
 from leads.models import Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
@@ -101,3 +103,24 @@ def after_run(lead: Lead, needed: bool, reason: str) -> tuple[bool, str]:
     if cleared and set(reasons(reason)) <= set(reasons(lead.approval_reason)):
         return False, lead.approval_reason
     return True, joined(reason)
+
+
+HOT_FIRST = Case(
+    When(lead__score_label=Lead.Label.HOT, then=Value(0)),
+    When(lead__score_label=Lead.Label.WARM, then=Value(1)),
+    When(lead__score_label=Lead.Label.COLD, then=Value(2)),
+    default=Value(3), output_field=IntegerField(),
+)
+# The review queue's order (the page and the API): HOT first, then by score, oldest first.
+QUEUE_ORDER = (HOT_FIRST, "-lead__score_value", "created_at")
+
+
+def waiting_drafts(user: Any, *, for_manager_only: bool = False) -> QuerySet[EmailDraft]:
+    """Drafts waiting for a person, HOT first; a rep does not see the ones only a manager may approve.
+
+    `for_manager_only`: just those (a manager's list of what waits for them).
+    """
+    drafts = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
+    if not is_manager(user):
+        return drafts.none() if for_manager_only else drafts.exclude(GATED_FOR_MANAGER)
+    return drafts.filter(GATED_FOR_MANAGER) if for_manager_only else drafts

@@ -112,3 +112,27 @@ class Window:
             if _WEEKDAYS[day.weekday()] in self.days and opening > moment:
                 return opening
         raise ValueError(f"The send window {self} never opens")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a contact stands against its quota: what was sent in the period, the cap, and when one more may go."""
+
+    sent: int
+    limit: int
+    period: str
+    next_send_at: datetime | None
+    reason: str
+
+    @property
+    def may_send_now(self) -> bool:
+        return self.next_send_at is None
+
+
+def contact_standing(to_email: str, lead_id: Any, now: datetime) -> Standing:
+    """The contact quota (SEND_PER_CONTACT_PER_WEEK) for this lead, with `check`'s answer for a send now."""
+    week = timedelta(days=7)
+    sent = EmailDraft.objects.filter(state__in=COUNTED_STATES, lead_id=lead_id, claimed_at__gt=now - week).count()
+    deferral = check(to_email, lead_id, now) if to_email else None
+    return Standing(sent=sent, limit=runtime.get("SEND_PER_CONTACT_PER_WEEK"), period="week",
+                    next_send_at=deferral.until if deferral else None, reason=deferral.reason if deferral else "")

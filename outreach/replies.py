@@ -28,6 +28,7 @@ from leads.models import ActivityLog, Lead
 from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
 from outreach.opt_out import asks_not_to_be_contacted
+from outreach.signals import announce, reply_received
 from outreach.stopping import stop
 from outreach.suppression import suppress
 
@@ -262,6 +263,7 @@ def _act(lead: Lead, classification: str, payload: dict[str, Any], *, actor: Any
             return
         ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, actor=actor,
                            payload={**payload, "classification": classification})
+        announce(reply_received, lead_id=lead.pk, classification=classification)
         if classification == Classification.UNSUBSCRIBE and lead.email:
             suppress(email=lead.email, reason=Suppression.Reason.OPTED_OUT, source="reply asking to stop", actor=actor)
         elif classification in _STOPS:

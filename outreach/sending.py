@@ -49,6 +49,7 @@ from leads.models import ActivityLog, Lead
 from outreach import locks, quotas, sequences
 from outreach.compliance import LintResult, footer_for, lint
 from outreach.models import EmailDraft, Suppression
+from outreach.signals import announce, email_sent
 from outreach.suppression import suppress, suppression_for
 from outreach.unsubscribe import unsubscribe_url
 
@@ -198,6 +199,7 @@ def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
             # Mock mode keeps the message exactly as it would have left, so it can be read back.
             payload["message"] = message.message().as_string()
         ActivityLog.record(draft.lead, ActivityLog.Type.EMAIL_SENT, payload=payload)
+        announce(email_sent, draft_id=draft.pk, lead_id=draft.lead_id)
         _after_sent(draft, now)
     return "sent"
 

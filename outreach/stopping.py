@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from leads.models import ActivityLog, Lead
 from outreach.models import EmailDraft, Enrollment, Suppression
+from outreach.signals import announce, lead_unsubscribed
 
 
 def stop(lead: Lead, reason: str, *, actor: Any = None, cancel: Literal["follow_ups", "all"] = "follow_ups") -> bool:
@@ -47,4 +48,6 @@ def stop_contacting(row: Suppression, *, actor: Any = None) -> None:
         ActivityLog.record(lead, activity, actor=actor, actor_label="system",
                            payload={"suppressed": row.email or "@" + row.domain, "reason": row.reason,
                                     "source": row.source})
+        if activity == ActivityLog.Type.UNSUBSCRIBED:
+            announce(lead_unsubscribed, lead_id=lead.pk, reason=row.reason)
         stop(lead, f"{label} ({row.source})", actor=actor, cancel="all")

@@ -6,6 +6,7 @@ follow-up beat. Adding a row takes the leads it covers out of their sequences (`
 """
 
 import hashlib
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from outreach.stopping import stop_contacting
 # they are never contacted again and nobody can read the address back. scoring.pipeline.postgres
 # computes the same in SQL.
 HASH_PREFIX = "sha256:"
+logger = logging.getLogger(__name__)
 
 
 def address_hash(email: str) -> str:
@@ -69,3 +71,21 @@ def suppress(
         if created:
             stop_contacting(row, actor=actor)
     return row, created
+
+
+def lift(*, email: str = "", domain: str = "", actor: Any) -> bool:
+    """Take an address or a domain off the list (a manager's decision); False when it was not listed.
+
+    An erased person's row (kept only as a hash) is never lifted: they asked to be forgotten, and
+    forgetting them includes not writing to them again. Stopped sequences stay stopped; a person restarts
+    outreach from the lead page.
+    """
+    email, domain = email.strip().lower(), domain.strip().lower().lstrip("@")
+    if not email and not domain:
+        return False
+    rows = Suppression.objects.filter(email=email, domain="") if email else Suppression.objects.filter(domain=domain,
+                                                                                                         email="")
+    deleted, _ = rows.delete()
+    if deleted:
+        logger.info("suppression lifted", extra={"domain": domain, "by": getattr(actor, "pk", None)})
+    return bool(deleted)

@@ -15,6 +15,7 @@ NAV = [
     ("leads:import", "Import", False),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
+    ("integrations:api_tokens", "Integrations", True),
     ("admin:index", "Admin", True),
 ]
 

@@ -23,7 +23,7 @@ from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
 from leads import erasure, intake, outcomes
 from leads.export import ExportFormat, LeadExport
-from leads.filters import LeadFilters, filtered_leads
+from leads.filters import SORTS, LeadFilters, filtered_leads
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
 from leads.importing.sniff import RefusedFile
@@ -61,7 +61,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "matching": matching,
-        "sort_queries": {key: filters.query_string(sort=key) for key in lead_dashboard.SORTS},
+        "sort_queries": {key: filters.query_string(sort=key) for key in SORTS},
         "next_query": filters.query_string(after=page.next_cursor),
         "first_query": filters.query_string(),
     }

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +25,8 @@ from leadops.http import HtmxHttpRequest
 from leadops.roles import is_manager, manager_required, role_required
 from leads.models import Lead
 from outreach import approval, gates, sending
-from outreach.models import GATED_FOR_MANAGER, EmailDraft
+from outreach.gates import QUEUE_ORDER, waiting_drafts
+from outreach.models import EmailDraft
 
 # A screenful to work through with the keyboard; the next ones come up as these are handled.
 QUEUE_LIMIT = 25
@@ -39,26 +39,6 @@ QUEUE_ROW_FIELDS = (
 )
 # The fields a save must carry: one missing would otherwise be saved as blank.
 SAVE_FIELDS = ("subject", "body")
-HOT_FIRST = Case(
-    When(lead__score_label=Lead.Label.HOT, then=Value(0)),
-    When(lead__score_label=Lead.Label.WARM, then=Value(1)),
-    When(lead__score_label=Lead.Label.COLD, then=Value(2)),
-    default=Value(3), output_field=IntegerField(),
-)
-QUEUE_ORDER = (HOT_FIRST, "-lead__score_value", "created_at")
-
-
-def waiting_drafts(user: Any, *, for_manager_only: bool = False) -> QuerySet[EmailDraft]:
-    """Drafts waiting for a person, HOT first; a rep does not see the ones only a manager may approve.
-
-    `for_manager_only`: just those (a manager's list of what waits for them).
-    """
-    drafts = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
-    if not is_manager(user):
-        return drafts.none() if for_manager_only else drafts.exclude(GATED_FOR_MANAGER)
-    return drafts.filter(GATED_FOR_MANAGER) if for_manager_only else drafts
-
-
 _PLACEHOLDER = uuid.UUID(int=0)
 
 

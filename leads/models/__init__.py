@@ -1,8 +1,9 @@
-"""The leads app's models: leads and their companies, timeline and outcomes; import jobs; API tokens."""
+"""The leads app's models: leads and their companies, timeline and outcomes; import jobs; API tokens and form keys."""
 
 from leads.models.api_token import ApiToken
+from leads.models.form_key import FormKey
 from leads.models.import_job import ImportJob
 from leads.models.import_job import _import_upload_path as _import_upload_path  # the initial migration's name
 from leads.models.lead import ActivityLog, Company, Feedback, Lead, TimeStamped
 
-__all__ = ["ActivityLog", "ApiToken", "Company", "Feedback", "ImportJob", "Lead", "TimeStamped"]
+__all__ = ["ActivityLog", "ApiToken", "Company", "Feedback", "FormKey", "ImportJob", "Lead", "TimeStamped"]

@@ -12,8 +12,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from leads.models import ActivityLog, Company, Lead
@@ -23,6 +25,7 @@ from scoring.models import Trace
 from scoring.pipeline import writes
 from scoring.pipeline.batch import PIPELINE_VARIANTS, LockedBatch, Write
 from scoring.pipeline.state import Decision, NodeEvent, QualificationState
+from scoring.signals import leads_qualified
 
 NODE_NAME = "log_to_crm"
 RESULT_FIELDS = [
@@ -268,6 +271,9 @@ class _Writes:
             Write(ActivityLog, self.activities),
             Write(Trace, self.traces),
         ])
+        qualified = [lead.pk for lead in self.updated if lead.status == Lead.Status.QUALIFIED]
+        if qualified:
+            transaction.on_commit(partial(leads_qualified.send, sender=None, lead_ids=qualified))
 
 
 def _supersede_pending_drafts(
