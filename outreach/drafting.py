@@ -150,6 +150,14 @@ def render_variant(lead: Any, variant: str, **extra: Any) -> RenderedEmail:
     return RenderedEmail(subject=subject[:200], body=body, template_key=variant)
 
 
+def framed(rendered: RenderedEmail, subject: str, body: str) -> RenderedEmail:
+    """A model's subject and body inside the template's greeting and sign-off, which stay the template's."""
+    greeting = rendered.body.split("\n", 1)[0]
+    sign_off = rendered.body.rsplit("\n\n", 1)[-1]
+    return RenderedEmail(subject=subject, body=f"{greeting}\n\n{body.strip()}\n\n{sign_off}",
+                         template_key=rendered.template_key)
+
+
 def new_draft(
     lead: Any,
     variant: str,

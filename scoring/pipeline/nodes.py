@@ -217,13 +217,12 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
         state.fell_back = True
         raise Fallback(f"LLM fallback to the {variant} template: {error}") from None
     _record_call(state, result.record)
-    greeting = rendered.body.split("\n", 1)[0]
-    sign_off = rendered.body.rsplit("\n\n", 1)[-1]
+    written = drafting.framed(rendered, result.value.subject, result.value.body)
     state.draft = Draft(
         variant=variant,
-        subject=result.value.subject,
-        body=f"{greeting}\n\n{result.value.body.strip()}\n\n{sign_off}",
-        template_key=rendered.template_key,
+        subject=written.subject,
+        body=written.body,
+        template_key=written.template_key,
         generated_by="llm",
         prompt_version=f"{prompt.name}.{prompt.version}",
         llm_model=result.record.model,
