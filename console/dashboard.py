@@ -87,6 +87,17 @@ class Page:
     leads: list[Row]
     next_cursor: str
     is_first: bool
+    previous_cursor: str = ""
+    number: int = 1
+
+    @property
+    def first_index(self) -> int:
+        """The position of the page's first lead in the whole list (1-based), for "leads 51-100 of N"."""
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.leads) - 1
 
 
 def _encode_cursor(row: Row, sort: str) -> str:
@@ -114,9 +125,15 @@ def page_of_leads(filters: LeadFilters, user: User, matching: int = 0) -> Page:
 
     Deep OFFSET pages cost ~60 ms at a million rows; a keyset page reads only the rows it shows.
     """
-    descending, key = SORTS[filters.sort][1], SORTS[filters.sort][2]
+    key = SORTS[filters.sort][2]
     leads = filtered_leads(filters, user)
     cursor = _decode_cursor(filters.after) if filters.after else None
+    # "Previous page" walks the same keyset the other way from the page's first row, then turns the rows round.
+    backward = cursor is None and bool(filters.before)
+    if backward:
+        cursor = _decode_cursor(filters.before)
+        backward = cursor is not None
+    descending = SORTS[filters.sort][1] != backward
     before, beyond = ("lt", "lte") if descending else ("gt", "gte")
     if key == "score":
         leads = leads.annotate(sort_score=SCORE_SORT)
@@ -145,8 +162,17 @@ def page_of_leads(filters: LeadFilters, user: User, matching: int = 0) -> Page:
             order = ["-created_sort", "-id"] if descending else ["created_sort", "id"]
     detail_url = reverse("leads:detail", args=[uuid.UUID(int=0)])
     rows = [_row(values, detail_url) for values in leads.order_by(*order).values(*ROW_FIELDS)[: PAGE_SIZE + 1]]
-    next_cursor = _encode_cursor(rows[PAGE_SIZE - 1], filters.sort) if len(rows) > PAGE_SIZE else ""
-    return Page(leads=rows[:PAGE_SIZE], next_cursor=next_cursor, is_first=cursor is None)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backward:
+        rows.reverse()
+        is_first, next_cursor = not more, _encode_cursor(rows[-1], filters.sort) if rows else ""
+    else:
+        is_first, next_cursor = cursor is None, _encode_cursor(rows[-1], filters.sort) if more else ""
+    previous_cursor = _encode_cursor(rows[0], filters.sort) if rows and not is_first else ""
+    number = 1 if is_first else max(filters.page_number, 2)
+    return Page(leads=rows, next_cursor=next_cursor, is_first=is_first, previous_cursor=previous_cursor,
+                number=number)
 
 
 # --- Cached numbers -------------------------------------------------------------------------------

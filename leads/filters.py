@@ -26,7 +26,9 @@ SORTS: dict[str, tuple[str, bool, str]] = {
     "score": ("Highest score", True, "score"),
     "score_low": ("Lowest score", False, "score"),
 }
-
+# Status filter values beside the statuses themselves: the leads still being worked, and every lead.
+OPEN, ALL = "open", "all"
+STATUS_GROUPS = {OPEN: "Open leads (not closed or disqualified)", ALL: "Every status"}
 
 
 @dataclass
@@ -42,14 +44,20 @@ class LeadFilters:
     search: str = ""
     sort: str = "newest"
     after: str = ""
+    before: str = ""
+    # Which page of the list this is, as the links that led here counted it: shown, never queried.
+    page_number: int = 1
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_query(cls, query: QueryDict) -> "LeadFilters":
-        filters = cls()
+    def from_query(cls, query: QueryDict, *, default_status: str = "") -> "LeadFilters":
+        """`default_status` is the status filter when the URL names none (the dashboard: open leads)."""
+        filters = cls(status=default_status)
         for name, choices in (("status", Lead.Status), ("label", Lead.Label), ("source", Lead.Source)):
             value = query.get(name, "").strip()
-            if value and value not in choices.values:
+            if name == "status" and value in STATUS_GROUPS:
+                filters.status = value
+            elif value and value not in choices.values:
                 filters.errors[name] = f"Unknown {name} '{value}'"
             elif value:
                 setattr(filters, name, value)
@@ -78,6 +86,9 @@ class LeadFilters:
         sort = query.get("sort", "newest")
         filters.sort = sort if sort in SORTS else "newest"
         filters.after = query.get("after", "")[:200]
+        filters.before = "" if filters.after else query.get("before", "")[:200]
+        page = query.get("page", "")
+        filters.page_number = int(page) if page.isascii() and page.isdigit() and 0 < len(page) <= 6 else 1
         return filters
 
     def query_string(self, **changes: Any) -> str:
@@ -87,6 +98,7 @@ class LeadFilters:
             "owner": self.owner, "created_from": self.created_from.isoformat() if self.created_from else "",
             "created_to": self.created_to.isoformat() if self.created_to else "",
             "sort": "" if self.sort == "newest" else self.sort,
+            "after": "", "before": "", "page": "",
         }
         values.update(changes)
         query = QueryDict(mutable=True)
@@ -97,7 +109,7 @@ class LeadFilters:
 
     def export_query(self) -> str:
         """The filters without paging or sorting: what the CSV export needs."""
-        return self.query_string(sort="", after="")
+        return self.query_string(sort="")
 
     def cache_key(self) -> str:
         return self.export_query() or "all"
@@ -109,7 +121,9 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
 
 def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
     leads = Lead.objects.all()
-    if filters.status:
+    if filters.status == OPEN:
+        leads = leads.exclude(status__in=Lead.FINISHED_STATUSES)
+    elif filters.status and filters.status != ALL:
         leads = leads.filter(status=filters.status)
     if filters.label:
         leads = leads.filter(score_label=filters.label)
@@ -127,15 +141,13 @@ def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
     if filters.created_to:
         leads = leads.filter(created_at__lt=_start_of_day(filters.created_to + datetime.timedelta(days=1)))
     if filters.search:
-        # Prefix matches only: they use the search indexes (migration 0003); "contains" reads every lead.
+        # Any part of a name, the email (so its domain) or the company: the trigram indexes of migration 0009
+        # serve these on PostgreSQL. Email is stored lower-case, so a case-sensitive match on it is enough.
         term = filters.search
-        email_match = Q(email__startswith=term.lower())
-        if "@" in term:
-            leads = leads.filter(email_match)
-        else:
-            words = term.split()
-            name_match = Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
-            if len(words) > 1:
-                name_match |= Q(first_name__istartswith=words[0], last_name__istartswith=words[-1])
-            leads = leads.filter(name_match | email_match | Q(company_name__istartswith=term))
+        words = term.split()
+        match = (Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(company_name__icontains=term)
+                 | Q(email__contains=term.lower()))
+        if len(words) > 1:
+            match |= Q(first_name__icontains=words[0], last_name__icontains=words[-1])
+        leads = leads.filter(match)
     return leads

@@ -23,7 +23,7 @@ from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
 from leads import erasure, intake, outcomes
 from leads.export import ExportFormat, LeadExport
-from leads.filters import LeadFilters, filtered_leads
+from leads.filters import OPEN, STATUS_GROUPS, LeadFilters, filtered_leads
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
 from leads.importing.sniff import RefusedFile
@@ -39,7 +39,8 @@ from outreach import replies
 @vary_on_headers("HX-Request", "HX-Target")
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """KPIs and charts (cached), and the leads table whose filters live in the URL."""
-    filters = LeadFilters.from_query(request.GET)
+    # Closed and disqualified leads would otherwise bury the ones still being worked.
+    filters = LeadFilters.from_query(request.GET, default_status=OPEN)
     generation = lead_dashboard.version()
 
     def summary() -> dict[str, Any]:
@@ -62,13 +63,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "matching": matching,
         "sort_queries": {key: filters.query_string(sort=key) for key in lead_dashboard.SORTS},
-        "next_query": filters.query_string(after=page.next_cursor),
+        "next_query": filters.query_string(after=page.next_cursor, page=page.number + 1),
+        "previous_query": filters.query_string(before=page.previous_cursor, page=page.number - 1),
         "first_query": filters.query_string(),
+        "page_count": max(1, -(-matching // lead_dashboard.PAGE_SIZE)),
     }
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "leads/dashboard.html#lead-table", context)
     context.update({
         "kpis": cached["kpis"], "kpi_panel": cached["html"], "owners": cached["owners"],
+        "status_groups": STATUS_GROUPS.items(),
         "statuses": Lead.Status.choices, "labels": Lead.Label.choices, "sources": Lead.Source.choices,
     })
     return render(request, "leads/dashboard.html", context)
