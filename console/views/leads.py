@@ -1,15 +1,18 @@
 """Views for leads: the dashboard and lead pages."""
 
+import codecs
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -316,10 +319,21 @@ def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @role_required
 @require_GET
-def import_errors(request: HtmxHttpRequest, job_id: uuid.UUID) -> FileResponse:
+def import_errors(request: HtmxHttpRequest, job_id: uuid.UUID) -> StreamingHttpResponse:
     """Every invalid row with its row number, column, value and reason, as a CSV file."""
     job = _import_job_or_404(request, job_id)
     if not job.error_file:
         raise Http404("This import has no invalid rows.")
     name = f"{job.original_name.rsplit('.', 1)[0][:80]}-errors.csv"
-    return FileResponse(job.error_file.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
+    response = StreamingHttpResponse(_with_bom(job.error_file.open("rb")), content_type="text/csv; charset=utf-8")
+    # Like the lead export: the BOM makes Excel read the file as UTF-8 (names with accents stay whole).
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response
+
+
+def _with_bom(stored: Any) -> Iterator[bytes]:
+    with stored:
+        first = stored.read(64 * 1024)
+        yield first if first.startswith(codecs.BOM_UTF8) else codecs.BOM_UTF8 + first
+        while chunk := stored.read(64 * 1024):
+            yield chunk
