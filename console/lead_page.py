@@ -11,10 +11,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from console.forms import LeadEditForm
+from leadops import llm
 from leadops.roles import is_manager
 from leads.models import ActivityLog, Feedback, Lead
 from outreach import gates
 from outreach.models import EmailDraft
+from outreach.redrafting import template_choices
 from outreach.replies import Classification
 from scoring.models import Trace
 from scoring.requalification import STRANDED_AFTER
@@ -174,6 +176,12 @@ def _on_its_way(draft: EmailDraft) -> bool:
     return draft.state == EmailDraft.State.APPROVED and (draft.send_after is None or draft.send_after <= timezone.now())
 
 
+def _can_redraft(lead: Lead, drafts: Sequence[EmailDraft]) -> bool:
+    if lead.status in Lead.FINISHED_STATUSES or not lead.email or lead.erased_at:
+        return False
+    return not any(draft.state == EmailDraft.State.DRAFT for draft in drafts)
+
+
 def context(
     lead: Lead, user: User, *, full_timeline: bool = False, edit_form: LeadEditForm | None = None,
 ) -> dict[str, Any]:
@@ -199,6 +207,11 @@ def context(
         # The draft editor's buttons: only what this person may do (outreach.gates).
         "draft_acts": {act.value for act in gates.allowed_acts(current, user)} if current else set(),
         "disqualify_waits": gated and not is_manager(user),
+        # No email waits for review or is on its way: the rep can write a new one (outreach.redrafting).
+        "can_redraft": _can_redraft(lead, drafts),
+        "redraft_templates": template_choices(),
+        "redraft_default": next((draft.variant for draft in drafts), ""),
+        "llm_on": llm.enabled(),
         "company_history": company_history,
         **timeline(lead, full=full_timeline),
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),
