@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from console.forms import LeadEditForm
+from console.timeline_text import describe
 from leadops import llm
 from leadops.roles import is_manager
 from leads.models import ActivityLog, Feedback, Lead
@@ -101,6 +102,9 @@ class TimelineEntry:
     text: str = ""
     # An update's old -> new per field, one line each (several changed fields overflowed one short line).
     changes: list[tuple[str, str]] = field(default_factory=list)
+    sentence: str = ""
+    link_label: str = ""
+    link_url: str = ""
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -116,10 +120,12 @@ def _entry(entry: ActivityLog) -> TimelineEntry:
     payload = dict(entry.payload or {})
     text = payload.pop("text", "") if entry.type == ActivityLog.Type.NOTE else ""
     changes = payload.pop("changes", None) if entry.type == ActivityLog.Type.UPDATED else None
+    described = describe(entry.type, payload)
     return TimelineEntry(
         type=entry.type, label=ACTIVITY_LABELS.get(entry.type, entry.type),
-        when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
-        details=[(key, _short(value)) for key, value in payload.items()],
+        when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"), actor=entry.actor_name,
+        details=[(key, _short(value)) for key, value in described.details],
+        sentence=described.sentence, link_label=described.link_label, link_url=described.link_url,
         text=text if isinstance(text, str) else str(text),
         changes=[(name.replace("_", " "), _change(*pair)) for name, pair in changes.items()
                  if isinstance(pair, list) and len(pair) == 2] if isinstance(changes, dict) else [],
@@ -186,7 +192,7 @@ def context(
     lead: Lead, user: User, *, full_timeline: bool = False, edit_form: LeadEditForm | None = None,
 ) -> dict[str, Any]:
     """The whole page's context; `edit_form` is a bound form to show back with its errors."""
-    drafts = list(lead.drafts.order_by("-created_at")[:20])
+    drafts = list(lead.drafts.select_related("approved_by").order_by("-created_at")[:20])
     company_history: list[Lead] = []
     if lead.company_id:
         company_history = list(
@@ -216,7 +222,9 @@ def context(
         **timeline(lead, full=full_timeline),
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),
         "being_qualified": being_qualified(lead, traces),
-        "traces": traces,
+        # Node names and milliseconds are for managers tuning the pipeline, not for a rep's day.
+        "show_runs": is_manager(user),
+        "traces": traces if is_manager(user) else [],
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,
         "reply_choices": _reply_choices(),
