@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from leadops.roles import MANAGER, REP
 from leads.filters import SORTS, LeadFilters, filtered_leads
 from leads.models import Feedback, Lead
-from outreach.models import EmailDraft
+from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
 PAGE_SIZE = 50
 # A search with at least this many matches finds a page fastest by walking the newest-first index.
@@ -75,7 +75,8 @@ def _row(values: dict[str, Any], detail_url: str) -> Row:
         name=name or values["email"] or "(no name)", email=values["email"] if name else "",
         company=values["company_name"], status=values["status"],
         status_label=_STATUS_LABELS.get(values["status"], values["status"]), label=values["score_label"],
-        score=values["score_value"], action_label=_ACTION_LABELS.get(values["recommended_action"], ""),
+        score=values["score_value"], action_label=_ACTION_LABELS.get(values["recommended_action"], "")
+        if values["status"] in Lead.ACTION_STATUSES else "",
         gated=values["needs_approval"], approval_reason=values["approval_reason"],
         source_label=_SOURCE_LABELS.get(values["source"], values["source"]), owner=values["owner__username"] or "",
         created_at=values["created_at"], created=timezone.localtime(values["created_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -254,6 +255,8 @@ def compute_kpis() -> dict[str, Any]:
         "meetings": by_status.get(Lead.Status.MEETING_BOOKED, 0),
         "won": by_status.get(Lead.Status.CLOSED_WON, 0),
         "drafts_waiting": EmailDraft.objects.filter(state=EmailDraft.State.DRAFT).count(),
+        # The review queue hides these from reps: the figure says how many of the waiting ones they are.
+        "drafts_for_manager": EmailDraft.objects.filter(GATED_FOR_MANAGER, state=EmailDraft.State.DRAFT).count(),
         "funnel": [{"status": status.value, "label": status.label, "count": by_status.get(status.value, 0)}
                    for status in Lead.Status],
         "histogram": histogram,

@@ -128,6 +128,9 @@ class Lead(TimeStamped):
     UNCONTACTED_STATUSES = (Status.NEW, Status.QUALIFIED, Status.NEEDS_INFO)
     # Past following up: the conversation ended, or moved to a meeting.
     FINISHED_STATUSES = (Status.DISQUALIFIED, Status.MEETING_BOOKED, Status.CLOSED_WON, Status.CLOSED_LOST)
+    # The recommended action still says what to do next: once a question is out, an email sent or the
+    # lead finished, the pages show where it stands instead of a stale "Send email".
+    ACTION_STATUSES = (Status.NEW, Status.QUALIFIED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     first_name = models.CharField(max_length=100, blank=True)
@@ -239,6 +242,10 @@ class Lead(TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("leads:detail", args=[self.id])
+
+    @property
+    def action_is_current(self) -> bool:
+        return bool(self.recommended_action) and self.status in self.ACTION_STATUSES
 
     @property
     def full_name(self) -> str:
