@@ -17,15 +17,14 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from leadops.roles import MANAGER, REP
 from leads.filters import SORTS, LeadFilters, filtered_leads
-from leads.models import Feedback, Lead
+from leads.models import SCORE_SORT, Feedback, Lead, score_sort_key
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
 PAGE_SIZE = 50
@@ -34,9 +33,8 @@ DENSE_MATCHES = 10_000
 # Cached numbers are recomputed after this long; a stale copy is served meanwhile (see cached).
 FRESH_SECONDS = 25
 _VERSION_KEY = "leadops:dashboard:version"
-# Score sorting treats "not scored yet" as below 0 so the keyset has no NULLs to step over. A plain
-# integer: as a PositiveSmallIntegerField Django would call "<= -1" impossible and skip the query.
-SCORE_SORT = Coalesce("score_value", Value(-1), output_field=IntegerField())
+# Score sorting (leads.models.SCORE_SORT) ranks by label, then score, and treats "not scored yet" as -1
+# so the keyset has no NULLs to step over.
 
 @dataclass
 class Row:
@@ -52,6 +50,9 @@ class Row:
     status_label: str
     label: str
     score: int | None
+    # The score on its version's scale ("25 %" learned, "43 pts" rules) and the version that gave it.
+    score_text: str
+    score_version: int | None
     action_label: str
     gated: bool
     approval_reason: str
@@ -62,10 +63,18 @@ class Row:
 
 
 ROW_FIELDS = ("id", "first_name", "last_name", "email", "company_name", "status", "score_label", "score_value",
+              "score_probability", "score_version",
               "recommended_action", "needs_approval", "approval_reason", "source", "owner__username", "created_at")
 _STATUS_LABELS = dict(Lead.Status.choices)
 _ACTION_LABELS = dict(Lead.Action.choices)
 _SOURCE_LABELS = dict(Lead.Source.choices)
+
+
+def score_text(value: int | None, probability: float | None) -> str:
+    """A learned version's score is a chance to convert in percent; a rules version's is points."""
+    if value is None:
+        return ""
+    return f"{value} %" if probability is not None else f"{value} pts"
 
 
 def _row(values: dict[str, Any], detail_url: str) -> Row:
@@ -75,7 +84,9 @@ def _row(values: dict[str, Any], detail_url: str) -> Row:
         name=name or values["email"] or "(no name)", email=values["email"] if name else "",
         company=values["company_name"], status=values["status"],
         status_label=_STATUS_LABELS.get(values["status"], values["status"]), label=values["score_label"],
-        score=values["score_value"], action_label=_ACTION_LABELS.get(values["recommended_action"], "")
+        score=values["score_value"],
+        score_text=score_text(values["score_value"], values["score_probability"]),
+        score_version=values["score_version"], action_label=_ACTION_LABELS.get(values["recommended_action"], "")
         if values["status"] in Lead.ACTION_STATUSES else "",
         gated=values["needs_approval"], approval_reason=values["approval_reason"],
         source_label=_SOURCE_LABELS.get(values["source"], values["source"]), owner=values["owner__username"] or "",
@@ -105,7 +116,7 @@ def _encode_cursor(row: Row, sort: str) -> str:
     key = SORTS[sort][2]
     data: dict[str, Any] = {"c": row.created_at.isoformat(), "i": str(row.id)}
     if key == "score":
-        data["s"] = row.score if row.score is not None else -1
+        data["s"] = score_sort_key(row.label, row.score)
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
@@ -220,18 +231,11 @@ def cached(name: str, compute: Callable[[], Any], generation: int | None = None)
     return value
 
 
-def compute_kpis() -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    by_label: dict[str, int] = {}
-    histogram: list[dict[str, int]] = [{} for _ in range(10)]  # per score decile: leads by label
-    # One pass over the table for the funnel, the labels and the score histogram (at most ~350 groups).
-    grouped = Lead.objects.order_by().values("status", "score_label", bucket=F("score_value") / 10)
-    for row in grouped.annotate(n=Count("*")):
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-        by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
-        if row["bucket"] is not None:
-            column = histogram[min(int(row["bucket"]), 9)]
-            column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
+def conversion_by_label() -> list[dict[str, Any]]:
+    """Of the leads with a recorded outcome, by the label they carry: how many booked a demo or closed won.
+
+    The one definition of "HOT converts N %": the dashboard's chart and the Scoring model page both show it.
+    """
     conversion = []
     rows = {
         row["lead__score_label"]: row
@@ -245,6 +249,22 @@ def compute_kpis() -> dict[str, Any]:
         if row and row["leads"]:
             conversion.append({"label": label.value, "leads": row["leads"], "converted": row["converted"],
                                "rate": round(100 * row["converted"] / row["leads"])})
+    return conversion
+
+
+def compute_kpis() -> dict[str, Any]:
+    by_status: dict[str, int] = {}
+    by_label: dict[str, int] = {}
+    histogram: list[dict[str, int]] = [{} for _ in range(10)]  # per score decile: leads by label
+    # One pass over the table for the funnel, the labels and the score histogram (at most ~350 groups).
+    grouped = Lead.objects.order_by().values("status", "score_label", bucket=F("score_value") / 10)
+    for row in grouped.annotate(n=Count("*")):
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
+        if row["bucket"] is not None:
+            column = histogram[min(int(row["bucket"]), 9)]
+            column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
+    conversion = conversion_by_label()
     return {
         "total": sum(by_status.values()),
         "labels": {label.value: by_label.get(label.value, 0) for label in Lead.Label},

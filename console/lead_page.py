@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from console import scores
 from console.forms import LeadEditForm
 from console.timeline_text import describe
 from leadops import llm
@@ -46,7 +47,7 @@ class Factor:
 
 def factors(lead: Lead) -> list[Factor]:
     """The score's factors as signed bars, each scaled to the largest factor."""
-    rows = [row for row in lead.score_factors or [] if isinstance(row, dict)]
+    rows, _note = scores.reasons(lead)
     largest = max((abs(float(row.get("points", 0) or 0)) for row in rows), default=0) or 1
     return [
         Factor(label=str(row.get("factor", row.get("label", "?"))), points=float(row.get("points", 0) or 0),
@@ -207,6 +208,8 @@ def context(
     return {
         "lead": lead,
         "factors": factors(lead),
+        "score_words": scores.in_words(lead),
+        "score_note": scores.reasons(lead)[1],
         "enrichment": enrichment_facts(lead),
         "drafts": drafts,
         "draft": current,
