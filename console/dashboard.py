@@ -26,6 +26,7 @@ from leadops.roles import MANAGER, REP
 from leads.filters import SORTS, LeadFilters, filtered_leads
 from leads.models import SCORE_SORT, Feedback, Lead, score_sort_key
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
+from scoring.models import ScoringConfig
 
 PAGE_SIZE = 50
 # A search with at least this many matches finds a page fastest by walking the newest-first index.
@@ -256,12 +257,17 @@ def compute_kpis() -> dict[str, Any]:
     by_status: dict[str, int] = {}
     by_label: dict[str, int] = {}
     histogram: list[dict[str, int]] = [{} for _ in range(10)]  # per score decile: leads by label
-    # One pass over the table for the funnel, the labels and the score histogram (at most ~350 groups).
-    grouped = Lead.objects.order_by().values("status", "score_label", bucket=F("score_value") / 10)
+    # One pass over the table for the funnel, the labels and the score histogram (a few hundred groups).
+    # The histogram counts only the leads the active version scored: points and learned percentages on one
+    # axis would put HOT 25 % beside COLD 43 points.
+    active = ScoringConfig.objects.filter(is_active=True).values_list("version", flat=True).first()
+    grouped = Lead.objects.order_by().values("status", "score_label", "score_version", bucket=F("score_value") / 10)
+    histogram_leads = 0
     for row in grouped.annotate(n=Count("*")):
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
-        if row["bucket"] is not None:
+        if row["bucket"] is not None and row["score_version"] == active:
+            histogram_leads += row["n"]
             column = histogram[min(int(row["bucket"]), 9)]
             column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
     conversion = conversion_by_label()
@@ -280,6 +286,10 @@ def compute_kpis() -> dict[str, Any]:
         "funnel": [{"status": status.value, "label": status.label, "count": by_status.get(status.value, 0)}
                    for status in Lead.Status],
         "histogram": histogram,
+        "histogram_version": active,
+        "histogram_leads": histogram_leads,
+        "histogram_learned": bool(active) and Lead.objects.filter(
+            score_version=active, score_probability__isnull=False).exists(),
         "conversion": conversion,
     }
 

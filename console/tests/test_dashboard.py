@@ -10,6 +10,7 @@ from django.utils import timezone
 from conftest import LeadFactory, UserFactory
 from leads.models import Feedback, Lead
 from outreach.models import EmailDraft
+from scoring.models import ScoringConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +40,37 @@ def test_the_dashboard_shows_kpis_charts_and_the_newest_leads(rep_client):
 
 
 def test_the_score_histogram_splits_each_column_by_the_label_its_leads_carry(rep_client):
-    # A learned version scores in probability % (HOT from ~20); closed leads keep the rules' labels.
-    LeadFactory(score_label=Lead.Label.HOT, score_value=24)
-    LeadFactory.create_batch(2, score_label=Lead.Label.COLD, score_value=27, status=Lead.Status.CLOSED_LOST)
+    version = _learned_version_active()
+    LeadFactory(score_label=Lead.Label.HOT, score_value=24, score_version=version)
+    LeadFactory.create_batch(2, score_label=Lead.Label.COLD, score_value=27, score_version=version)
     html = rep_client.get("/").content.decode()
     assert "1 HOT lead scored 20-29" in html and "2 COLD leads scored 20-29" in html
     assert 'class="bar HOT"' in html and 'class="bar COLD"' in html and 'class="bar WARM"' not in html
+
+
+def _learned_version_active() -> int:
+    ScoringConfig.objects.update(is_active=False)
+    config = ScoringConfig.objects.create(version=77, source=ScoringConfig.Source.LEARNED, is_active=True,
+                                          weights={}, thresholds={"hot": 20, "warm": 10})
+    return config.version
+
+
+def test_lists_and_charts_compare_like_with_like_after_training(rep_client):
+    version = _learned_version_active()
+    LeadFactory(first_name="Open", last_name="Hot", score_label=Lead.Label.HOT, score_value=25,
+                score_probability=0.25, score_version=version, status=Lead.Status.QUALIFIED)
+    LeadFactory(first_name="Open", last_name="Cold", score_label=Lead.Label.COLD, score_value=4,
+                score_probability=0.04, score_version=version, status=Lead.Status.QUALIFIED)
+    LeadFactory(first_name="Closed", last_name="Old", score_label=Lead.Label.WARM, score_value=85, score_version=1,
+                status=Lead.Status.CLOSED_LOST)
+    html = rep_client.get("/?status=all&sort=score").content.decode()
+    table = html.split('id="lead-table"', 1)[1]
+    # The label ranks first: the closed lead's old 85 points sit below the open HOT 25 %.
+    assert table.index("Open Hot") < table.index("Closed Old") < table.index("Open Cold")
+    assert "25 %" in table and "85 pts" in table and f"v{version}" in table and "v1<" in table
+    # The histogram counts only the active version's scores, and says so.
+    assert "2 leads scored by the active version, v77 (score = chance to convert in %)" in html
+    assert "COLD lead scored 80-89" not in html and "1 HOT lead scored 20-29" in html
 
 
 def test_the_contacted_figure_counts_the_leads_its_link_lists(rep_client):
