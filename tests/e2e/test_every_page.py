@@ -92,3 +92,70 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
         problems += _check(page, screenshots, name)
 
     assert problems == [], "\n".join(problems)
+
+
+def test_a_rep_finds_leads_by_any_part_pages_through_them_and_writes_a_new_email(page, rep, screenshots):
+    from conftest import LeadFactory
+
+    hugo = LeadFactory(first_name="Hugo", last_name="Hart", email="hugo.hart@mosaichr.io",
+                       company_name="The HR Cloud Group", status=Lead.Status.QUALIFIED)
+    for index in range(55):
+        LeadFactory(first_name=f"Filler{index}")
+    LeadFactory(first_name="Closed", last_name="Deal", status=Lead.Status.CLOSED_WON)
+    draft = EmailDraft.objects.create(lead=hugo, subject="Routing at HR Cloud", body="Hi Hugo,\n\nA note.\n\nBest",
+                                      to_email=hugo.email)
+    approval.reject(draft, rep, "Too vague")
+    log_in(page, rep.username)
+
+    # Closed leads are not in the default list; paging says where you are and goes back.
+    assert "Closed Deal" not in page.inner_text("#lead-table")
+    assert "Page 1 of 2 · leads 1–50 of 56" in page.inner_text(".pager")
+    page.click("text=Next page »")
+    page.wait_for_selector("text=Page 2 of 2")
+    page.click("text=‹ Previous page")
+    page.wait_for_selector("text=Page 1 of 2")
+
+    for term in ("HR Cloud", "mosaichr", "art"):
+        page.fill("#search", term)
+        page.wait_for_function(
+            "t => new URL(location).searchParams.get('q') === t", arg=term)
+        page.wait_for_selector("#lead-table >> text=Hugo Hart")
+    screenshot(page, screenshots, "search-HR-Cloud")
+
+    # The rejected draft is not a dead end: write a new one from its template.
+    page.goto(hugo.get_absolute_url())
+    assert "Too vague" in page.inner_text("#draft-editor")
+    page.click("text=Write the email")
+    page.wait_for_selector("#draft-editor >> text=ready for review")
+    assert page.input_value("#draft-subject")
+    assert hugo.drafts.filter(state=EmailDraft.State.DRAFT).count() == 1
+    # The timeline names what happened in words and links to the email.
+    timeline = page.inner_text("#timeline")
+    assert "was rejected: Too vague." in timeline and "Read the email" in timeline
+    screenshot(page, screenshots, "lead-after-new-email")
+
+    # On a phone the navigation folds behind Menu, and the score and draft come before the timeline.
+    page.set_viewport_size(PHONE)
+    assert not page.is_visible("nav.mainnav")
+    page.click("button.nav-toggle")
+    assert page.is_visible("nav.mainnav >> text=Review")
+    draft_top = page.locator("#draft-editor").bounding_box()["y"]
+    assert draft_top < page.locator("#timeline").bounding_box()["y"]
+    screenshot(page, screenshots, "lead-phone-menu-open")
+
+
+def test_a_manager_sets_send_days_with_checkboxes_and_a_refused_edit_keeps_what_was_typed(page, manager):
+    log_in(page, manager.username)
+    page.goto("/settings/")
+    page.uncheck("input[name=SEND_WINDOW_DAYS][value=fri]")
+    page.click("text=Save settings")
+    page.wait_for_selector("text=Saved: Send on these weekdays")
+    assert "Friday" in page.inner_text("section:has(h2:text('Change log'))")
+    assert runtime.get("SEND_WINDOW_DAYS") == ["mon", "tue", "wed", "thu"]
+
+    page.fill("#w-seniority\\.vp", "lots")
+    page.fill("#scoring-notes", "More VPs please")
+    page.click("text=Save as new version")
+    page.wait_for_selector("text=is not a number")
+    assert page.input_value("#w-seniority\\.vp") == "lots"
+    assert page.input_value("#scoring-notes") == "More VPs please"
