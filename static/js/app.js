@@ -3,6 +3,14 @@
   "use strict";
   // On a phone the navigation folds behind a Menu button; without this script it simply stays open.
   document.documentElement.classList.add("js");
+  // A timeline link to an email opens that email's folded text.
+  function openTarget() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    var details = target && target.querySelector("details");
+    if (details) details.open = true;
+  }
+  window.addEventListener("hashchange", openTarget);
+  document.addEventListener("DOMContentLoaded", openTarget);
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest && event.target.closest(".nav-toggle");
     if (!toggle) return;
