@@ -159,3 +159,31 @@ def test_a_manager_sets_send_days_with_checkboxes_and_a_refused_edit_keeps_what_
     page.wait_for_selector("text=is not a number")
     assert page.input_value("#w-seniority\\.vp") == "lots"
     assert page.input_value("#scoring-notes") == "More VPs please"
+
+
+def test_after_training_the_score_sort_and_badges_compare_like_with_like(page, rep, screenshots):
+    from conftest import LeadFactory
+    from scoring.models import ScoringConfig
+
+    ScoringConfig.objects.update(is_active=False)
+    ScoringConfig.objects.create(version=9, source=ScoringConfig.Source.LEARNED, is_active=True, weights={},
+                                 thresholds={"hot": 20, "warm": 10})
+    LeadFactory(first_name="Open", last_name="Hot", score_label="HOT", score_value=25, score_probability=0.25,
+                score_version=9, status=Lead.Status.QUALIFIED)
+    LeadFactory(first_name="Closed", last_name="Old", score_label="WARM", score_value=85, score_version=2,
+                status=Lead.Status.CLOSED_WON)
+    LeadFactory(first_name="Open", last_name="Cold", score_label="COLD", score_value=43, score_probability=0.43,
+                score_version=9, status=Lead.Status.QUALIFIED)
+    log_in(page, rep.username)
+    page.select_option("#f-status", "all")
+    page.wait_for_url(re.compile(r"status=all"))
+    page.click("#lead-table th >> text=Score")
+    page.wait_for_url(re.compile(r"sort=score"))
+    page.wait_for_selector("th[aria-sort=descending] >> text=Score")
+    names = page.locator("#lead-table tbody tr td:first-child strong").all_inner_texts()
+    assert names == ["Open Hot", "Closed Old", "Open Cold"]
+    table = page.inner_text("#lead-table")
+    assert "25 %" in table and "85 pts" in table and "v9" in table and "v2" in table
+    screenshot(page, screenshots, "dashboard-sorted-by-score-after-training")
+    page.click("text=Open Hot")
+    assert "25 % chance to convert" in page.inner_text("#score")
