@@ -44,7 +44,10 @@ def _check(page, screenshots: Path, name: str) -> list[str]:  # type: ignore[no-
         if label == "390":
             width = page.evaluate("() => document.documentElement.scrollWidth")
             if width > viewport["width"]:
-                problems.append(f"{name} @390: the page is {width} px wide")
+                widest = page.evaluate("""() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+                    .slice(-3).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))""")
+                problems.append(f"{name} @390: the page is {width} px wide: {widest}")
         (screenshots.parent / "axe").mkdir(exist_ok=True)
         (screenshots.parent / "axe" / f"{name}-{label}.json").write_text(
             json.dumps(results.response["violations"], indent=1))
@@ -187,3 +190,19 @@ def test_after_training_the_score_sort_and_badges_compare_like_with_like(page, r
     screenshot(page, screenshots, "dashboard-sorted-by-score-after-training")
     page.click("text=Open Hot")
     assert "25 % chance to convert" in page.inner_text("#score")
+
+
+def test_the_scoring_model_and_settings_pages_with_a_learned_model_pass_axe_core_and_fit_a_phone(
+        page, manager, screenshots):
+    from scoring.learning.training import train
+    from scoring.tests.outcome_data import create_leads_with_outcomes
+
+    create_leads_with_outcomes(400)
+    assert train().config is not None
+    log_in(page, manager.username)
+    problems: list[str] = []
+    for name, url in (("scoring-model-learned", "/scoring/model/"), ("settings-learned", "/settings/"),
+                      ("dashboard-learned", "/")):
+        page.goto(url)
+        problems += _check(page, screenshots, name)
+    assert problems == [], "\n".join(problems)
