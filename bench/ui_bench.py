@@ -4,10 +4,10 @@ Loads N synthetic leads (default 1,000,000) into PostgreSQL with COPY, plus wait
 and pipeline runs for one lead, then serves the app with gunicorn on a free loopback port and drives each
 page with C concurrent clients (threads + http.client, signed in through the real login form) for S
 seconds: the dashboard, the dashboard with filters, a keyset page deep in the table, the dashboard
-sorted by score, a lead page and the review queue. gunicorn runs with the project's gunicorn.conf.py,
-as the Dockerfile serves the app (--workers/--threads override it for experiments). Each page gets one
-cold request (reported as "first ms": it fills the caches that page needs), a 2 s warm-up so every
-gunicorn worker has compiled its templates, then the measured run.
+sorted by score, two searches (part of a domain, a full name), a lead page and the review queue.
+gunicorn runs with the project's gunicorn.conf.py, as the Dockerfile serves the app (--workers/--threads
+override it for experiments). Each page gets one cold request (reported as "first ms": it fills the caches
+that page needs), a 2 s warm-up so every gunicorn worker has compiled its templates, then the measured run.
 Prints requests/s, p50/p99 ms, errors and the app's CPU time per
 request (gunicorn workers' user+system time from /proc), which does not depend on what else the
 machine is running.
@@ -383,6 +383,10 @@ def main() -> None:
             ("dashboard filtered", "/?label=HOT&source=event&status=QUALIFIED", rep_cookie),
             ("dashboard owner=me, sorted by score", "/?owner=me&sort=score", rep_cookie),
             ("dashboard deep keyset page", f"/?after={cursor}", rep_cookie),
+            # Search matches any part of a name, email or company (trigram indexes, leads migration 0009):
+            # the middle of one company's domain, and a full name.
+            ("dashboard search, part of a domain", f"/?q={WORDS[1][1:]}1234", rep_cookie),
+            ("dashboard search, full name", f"/?q={FIRST[3]}+{LAST[5]}", rep_cookie),
             ("lead detail", f"/leads/{lead_id}/", rep_cookie),
             ("review queue (manager)", "/review/", manager_cookie),
         ]

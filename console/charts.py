@@ -55,7 +55,7 @@ def histogram(columns: list[dict[str, int]]) -> dict[str, Any]:
     """
     height, column_width, gap = 120, 30, 4
     largest = max((sum(column.values()) for column in columns), default=0) or 1
-    bars, axis = [], []
+    bars, axis, totals = [], [], []
     for index, column in enumerate(columns):
         low, x = index * 10, index * (column_width + gap)
         scores = f"{low}-{low + 9 if index < 9 else 100}"
@@ -69,7 +69,14 @@ def histogram(columns: list[dict[str, int]]) -> dict[str, Any]:
                                 css=label,
                                 caption=f"{count:,} {label} lead{'' if count == 1 else 's'} scored {scores}"))
         axis.append({"label": str(low), "x": x + column_width / 2})
-    return {"bars": bars, "axis": axis, "width": 10 * (column_width + gap), "height": height, "axis_y": height + 14}
+        total = sum(column.values())
+        # The count above each column, and the same figures as a table for screen readers.
+        totals.append({"scores": scores, "count": total, "x": x + column_width / 2, "y": top - 3,
+                       "text": f"{total:,}" if total else "", "labels": {label: column.get(label, 0)
+                                                                       for label in ("HOT", "WARM", "COLD")}})
+    top_room = 14
+    return {"bars": bars, "axis": axis, "totals": totals, "width": 10 * (column_width + gap), "height": height,
+            "axis_y": height + 14, "title_y": height + 28, "top": -top_room, "view_height": height + 32 + top_room}
 
 
 def conversion(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from django.utils import timezone
 from leadops.roles import MANAGER, REP
 from leads.filters import LeadFilters, filtered_leads, keyset_page
 from leads.models import Feedback, Lead
-from outreach.models import EmailDraft
+from outreach.models import GATED_FOR_MANAGER, EmailDraft
+from scoring.models import ScoringConfig
 
 PAGE_SIZE = 50
 # Cached numbers are recomputed after this long; a stale copy is served meanwhile (see cached).
@@ -43,6 +44,9 @@ class Row:
     status_label: str
     label: str
     score: int | None
+    # The score on its version's scale ("25 %" learned, "43 pts" rules) and the version that gave it.
+    score_text: str
+    score_version: int | None
     action_label: str
     gated: bool
     approval_reason: str
@@ -53,10 +57,18 @@ class Row:
 
 
 ROW_FIELDS = ("id", "first_name", "last_name", "email", "company_name", "status", "score_label", "score_value",
+              "score_probability", "score_version",
               "recommended_action", "needs_approval", "approval_reason", "source", "owner__username", "created_at")
 _STATUS_LABELS = dict(Lead.Status.choices)
 _ACTION_LABELS = dict(Lead.Action.choices)
 _SOURCE_LABELS = dict(Lead.Source.choices)
+
+
+def score_text(value: int | None, probability: float | None) -> str:
+    """A learned version's score is a chance to convert in percent; a rules version's is points."""
+    if value is None:
+        return ""
+    return f"{value} %" if probability is not None else f"{value} pts"
 
 
 def _row(values: dict[str, Any], detail_url: str) -> Row:
@@ -66,7 +78,10 @@ def _row(values: dict[str, Any], detail_url: str) -> Row:
         name=name or values["email"] or "(no name)", email=values["email"] if name else "",
         company=values["company_name"], status=values["status"],
         status_label=_STATUS_LABELS.get(values["status"], values["status"]), label=values["score_label"],
-        score=values["score_value"], action_label=_ACTION_LABELS.get(values["recommended_action"], ""),
+        score=values["score_value"],
+        score_text=score_text(values["score_value"], values["score_probability"]),
+        score_version=values["score_version"], action_label=_ACTION_LABELS.get(values["recommended_action"], "")
+        if values["status"] in Lead.ACTION_STATUSES else "",
         gated=values["needs_approval"], approval_reason=values["approval_reason"],
         source_label=_SOURCE_LABELS.get(values["source"], values["source"]), owner=values["owner__username"] or "",
         created_at=values["created_at"], created=timezone.localtime(values["created_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -78,13 +93,26 @@ class Page:
     leads: list[Row]
     next_cursor: str
     is_first: bool
+    previous_cursor: str = ""
+    number: int = 1
+
+    @property
+    def first_index(self) -> int:
+        """The position of the page's first lead in the whole list (1-based), for "leads 51-100 of N"."""
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.leads) - 1
 
 
 def page_of_leads(filters: LeadFilters, user: User, matching: int = 0) -> Page:
     """One page of the table by keyset (`leads.filters.keyset_page`, which the API pages with too)."""
-    values, next_cursor, is_first = keyset_page(filters, user, ROW_FIELDS, size=PAGE_SIZE, matching=matching)
+    page = keyset_page(filters, user, ROW_FIELDS, size=PAGE_SIZE, matching=matching)
     detail_url = reverse("leads:detail", args=[uuid.UUID(int=0)])
-    return Page(leads=[_row(row, detail_url) for row in values], next_cursor=next_cursor, is_first=is_first)
+    number = 1 if page.is_first else max(filters.page_number, 2)
+    return Page(leads=[_row(row, detail_url) for row in page.rows], next_cursor=page.next_cursor,
+                is_first=page.is_first, previous_cursor=page.previous_cursor, number=number)
 
 
 # --- Cached numbers -------------------------------------------------------------------------------
@@ -131,18 +159,11 @@ def cached(name: str, compute: Callable[[], Any], generation: int | None = None)
     return value
 
 
-def compute_kpis() -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    by_label: dict[str, int] = {}
-    histogram: list[dict[str, int]] = [{} for _ in range(10)]  # per score decile: leads by label
-    # One pass over the table for the funnel, the labels and the score histogram (at most ~350 groups).
-    grouped = Lead.objects.order_by().values("status", "score_label", bucket=F("score_value") / 10)
-    for row in grouped.annotate(n=Count("*")):
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-        by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
-        if row["bucket"] is not None:
-            column = histogram[min(int(row["bucket"]), 9)]
-            column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
+def conversion_by_label() -> list[dict[str, Any]]:
+    """Of the leads with a recorded outcome, by the label they carry: how many booked a demo or closed won.
+
+    The one definition of "HOT converts N %": the dashboard's chart and the Scoring model page both show it.
+    """
     conversion = []
     rows = {
         row["lead__score_label"]: row
@@ -156,6 +177,27 @@ def compute_kpis() -> dict[str, Any]:
         if row and row["leads"]:
             conversion.append({"label": label.value, "leads": row["leads"], "converted": row["converted"],
                                "rate": round(100 * row["converted"] / row["leads"])})
+    return conversion
+
+
+def compute_kpis() -> dict[str, Any]:
+    by_status: dict[str, int] = {}
+    by_label: dict[str, int] = {}
+    histogram: list[dict[str, int]] = [{} for _ in range(10)]  # per score decile: leads by label
+    # One pass over the table for the funnel, the labels and the score histogram (a few hundred groups).
+    # The histogram counts only the leads the active version scored: points and learned percentages on one
+    # axis would put HOT 25 % beside COLD 43 points.
+    active = ScoringConfig.objects.filter(is_active=True).values_list("version", flat=True).first()
+    grouped = Lead.objects.order_by().values("status", "score_label", "score_version", bucket=F("score_value") / 10)
+    histogram_leads = 0
+    for row in grouped.annotate(n=Count("*")):
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        by_label[row["score_label"]] = by_label.get(row["score_label"], 0) + row["n"]
+        if row["bucket"] is not None and row["score_version"] == active:
+            histogram_leads += row["n"]
+            column = histogram[min(int(row["bucket"]), 9)]
+            column[row["score_label"]] = column.get(row["score_label"], 0) + row["n"]
+    conversion = conversion_by_label()
     return {
         "total": sum(by_status.values()),
         "labels": {label.value: by_label.get(label.value, 0) for label in Lead.Label},
@@ -166,9 +208,15 @@ def compute_kpis() -> dict[str, Any]:
         "meetings": by_status.get(Lead.Status.MEETING_BOOKED, 0),
         "won": by_status.get(Lead.Status.CLOSED_WON, 0),
         "drafts_waiting": EmailDraft.objects.filter(state=EmailDraft.State.DRAFT).count(),
+        # The review queue hides these from reps: the figure says how many of the waiting ones they are.
+        "drafts_for_manager": EmailDraft.objects.filter(GATED_FOR_MANAGER, state=EmailDraft.State.DRAFT).count(),
         "funnel": [{"status": status.value, "label": status.label, "count": by_status.get(status.value, 0)}
                    for status in Lead.Status],
         "histogram": histogram,
+        "histogram_version": active,
+        "histogram_leads": histogram_leads,
+        "histogram_learned": bool(active) and Lead.objects.filter(
+            score_version=active, score_probability__isnull=False).exists(),
         "conversion": conversion,
     }
 

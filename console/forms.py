@@ -69,6 +69,10 @@ class LeadForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        given = ("email", "first_name", "last_name", "company_name")
+        if not any(str(cleaned.get(name) or "").strip() for name in given):
+            # LeadInput also accepts a source system's id, which this form has no field for: say what it does have.
+            raise forms.ValidationError("Give at least an email, a name or a company name.")
         try:
             self.lead_input = parse_lead(cleaned)
         except IntakeError as error:

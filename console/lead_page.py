@@ -10,11 +10,15 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from console import scores
 from console.forms import LeadEditForm
+from console.timeline_text import describe
+from leadops import llm
 from leadops.roles import is_manager
 from leads.models import ActivityLog, Feedback, Lead
 from outreach import gates
 from outreach.models import EmailDraft
+from outreach.redrafting import template_choices
 from outreach.replies import Classification
 from scoring.models import Trace
 from scoring.requalification import STRANDED_AFTER
@@ -43,7 +47,7 @@ class Factor:
 
 def factors(lead: Lead) -> list[Factor]:
     """The score's factors as signed bars, each scaled to the largest factor."""
-    rows = [row for row in lead.score_factors or [] if isinstance(row, dict)]
+    rows, _note = scores.reasons(lead)
     largest = max((abs(float(row.get("points", 0) or 0)) for row in rows), default=0) or 1
     return [
         Factor(label=str(row.get("factor", row.get("label", "?"))), points=float(row.get("points", 0) or 0),
@@ -99,6 +103,9 @@ class TimelineEntry:
     text: str = ""
     # An update's old -> new per field, one line each (several changed fields overflowed one short line).
     changes: list[tuple[str, str]] = field(default_factory=list)
+    sentence: str = ""
+    link_label: str = ""
+    link_url: str = ""
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -114,10 +121,12 @@ def _entry(entry: ActivityLog) -> TimelineEntry:
     payload = dict(entry.payload or {})
     text = payload.pop("text", "") if entry.type == ActivityLog.Type.NOTE else ""
     changes = payload.pop("changes", None) if entry.type == ActivityLog.Type.UPDATED else None
+    described = describe(entry.type, payload)
     return TimelineEntry(
         type=entry.type, label=ACTIVITY_LABELS.get(entry.type, entry.type),
-        when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor=entry.actor_name,
-        details=[(key, _short(value)) for key, value in payload.items()],
+        when=timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"), actor=entry.actor_name,
+        details=[(key, _short(value)) for key, value in described.details],
+        sentence=described.sentence, link_label=described.link_label, link_url=described.link_url,
         text=text if isinstance(text, str) else str(text),
         changes=[(name.replace("_", " "), _change(*pair)) for name, pair in changes.items()
                  if isinstance(pair, list) and len(pair) == 2] if isinstance(changes, dict) else [],
@@ -174,11 +183,17 @@ def _on_its_way(draft: EmailDraft) -> bool:
     return draft.state == EmailDraft.State.APPROVED and (draft.send_after is None or draft.send_after <= timezone.now())
 
 
+def _can_redraft(lead: Lead, drafts: Sequence[EmailDraft]) -> bool:
+    if lead.status in Lead.FINISHED_STATUSES or not lead.email or lead.erased_at:
+        return False
+    return not any(draft.state == EmailDraft.State.DRAFT for draft in drafts)
+
+
 def context(
     lead: Lead, user: User, *, full_timeline: bool = False, edit_form: LeadEditForm | None = None,
 ) -> dict[str, Any]:
     """The whole page's context; `edit_form` is a bound form to show back with its errors."""
-    drafts = list(lead.drafts.order_by("-created_at")[:20])
+    drafts = list(lead.drafts.select_related("approved_by").order_by("-created_at")[:20])
     company_history: list[Lead] = []
     if lead.company_id:
         company_history = list(
@@ -193,17 +208,26 @@ def context(
     return {
         "lead": lead,
         "factors": factors(lead),
+        "score_words": scores.in_words(lead),
+        "score_note": scores.reasons(lead)[1],
         "enrichment": enrichment_facts(lead),
         "drafts": drafts,
         "draft": current,
         # The draft editor's buttons: only what this person may do (outreach.gates).
         "draft_acts": {act.value for act in gates.allowed_acts(current, user)} if current else set(),
         "disqualify_waits": gated and not is_manager(user),
+        # No email waits for review or is on its way: the rep can write a new one (outreach.redrafting).
+        "can_redraft": _can_redraft(lead, drafts),
+        "redraft_templates": template_choices(),
+        "redraft_default": next((draft.variant for draft in drafts), ""),
+        "llm_on": llm.enabled(),
         "company_history": company_history,
         **timeline(lead, full=full_timeline),
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),
         "being_qualified": being_qualified(lead, traces),
-        "traces": traces,
+        # Node names and milliseconds are for managers tuning the pipeline, not for a rep's day.
+        "show_runs": is_manager(user),
+        "traces": traces if is_manager(user) else [],
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,
         "reply_choices": _reply_choices(),

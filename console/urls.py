@@ -36,6 +36,7 @@ outreach_pages = ([
          name="draft_needs_info"),
     path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
          name="draft_disqualify"),
+    path("leads/<uuid:lead_id>/redraft/", review.redraft, name="redraft"),
     # A manager's decision on a disqualification that waits for one (lead page and review queue).
     path("leads/<uuid:lead_id>/disqualification/confirm/", review.confirm_disqualification,
          name="disqualification_confirm"),

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from leads.models import Lead
+from leads.models import SCORE_SORT, Lead, score_sort_key
 
 # Creation dates the filters accept.
 FIRST_YEAR, LAST_YEAR = 1900, 9998
@@ -31,11 +30,11 @@ SORTS: dict[str, tuple[str, bool, str]] = {
     "score": ("Highest score", True, "score"),
     "score_low": ("Lowest score", False, "score"),
 }
+# Status filter values beside the statuses themselves: the leads still being worked, and every lead.
+OPEN, ALL = "open", "all"
+STATUS_GROUPS = {OPEN: "Open leads (not closed or disqualified)", ALL: "Every status"}
 # A search with at least this many matches finds a page fastest by walking the newest-first index.
 DENSE_MATCHES = 10_000
-# Score sorting treats "not scored yet" as below 0 so the keyset has no NULLs to step over. A plain
-# integer: as a PositiveSmallIntegerField Django would call "<= -1" impossible and skip the query.
-SCORE_SORT = Coalesce("score_value", Value(-1), output_field=IntegerField())
 
 
 
@@ -52,14 +51,20 @@ class LeadFilters:
     search: str = ""
     sort: str = "newest"
     after: str = ""
+    before: str = ""
+    # Which page of the list this is, as the links that led here counted it: shown, never queried.
+    page_number: int = 1
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_query(cls, query: QueryDict) -> "LeadFilters":
-        filters = cls()
+    def from_query(cls, query: QueryDict, *, default_status: str = "") -> "LeadFilters":
+        """`default_status` is the status filter when the URL names none (the dashboard: open leads)."""
+        filters = cls(status=default_status)
         for name, choices in (("status", Lead.Status), ("label", Lead.Label), ("source", Lead.Source)):
             value = query.get(name, "").strip()
-            if value and value not in choices.values:
+            if name == "status" and value in STATUS_GROUPS:
+                filters.status = value
+            elif value and value not in choices.values:
                 filters.errors[name] = f"Unknown {name} '{value}'"
             elif value:
                 setattr(filters, name, value)
@@ -88,6 +93,9 @@ class LeadFilters:
         sort = query.get("sort", "newest")
         filters.sort = sort if sort in SORTS else "newest"
         filters.after = query.get("after", "")[:200]
+        filters.before = "" if filters.after else query.get("before", "")[:200]
+        page = query.get("page", "")
+        filters.page_number = int(page) if page.isascii() and page.isdigit() and 0 < len(page) <= 6 else 1
         return filters
 
     def query_string(self, **changes: Any) -> str:
@@ -97,6 +105,7 @@ class LeadFilters:
             "owner": self.owner, "created_from": self.created_from.isoformat() if self.created_from else "",
             "created_to": self.created_to.isoformat() if self.created_to else "",
             "sort": "" if self.sort == "newest" else self.sort,
+            "after": "", "before": "", "page": "",
         }
         values.update(changes)
         query = QueryDict(mutable=True)
@@ -107,7 +116,7 @@ class LeadFilters:
 
     def export_query(self) -> str:
         """The filters without paging or sorting: what the CSV export needs."""
-        return self.query_string(sort="", after="")
+        return self.query_string(sort="")
 
     def cache_key(self) -> str:
         return self.export_query() or "all"
@@ -119,7 +128,9 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
 
 def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
     leads = Lead.objects.all()
-    if filters.status:
+    if filters.status == OPEN:
+        leads = leads.exclude(status__in=Lead.FINISHED_STATUSES)
+    elif filters.status and filters.status != ALL:
         leads = leads.filter(status=filters.status)
     if filters.label:
         leads = leads.filter(score_label=filters.label)
@@ -137,24 +148,22 @@ def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
     if filters.created_to:
         leads = leads.filter(created_at__lt=_start_of_day(filters.created_to + datetime.timedelta(days=1)))
     if filters.search:
-        # Prefix matches only: they use the search indexes (migration 0003); "contains" reads every lead.
+        # Any part of a name, the email (so its domain) or the company: the trigram indexes of migration 0009
+        # serve these on PostgreSQL. Email is stored lower-case, so a case-sensitive match on it is enough.
         term = filters.search
-        email_match = Q(email__startswith=term.lower())
-        if "@" in term:
-            leads = leads.filter(email_match)
-        else:
-            words = term.split()
-            name_match = Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
-            if len(words) > 1:
-                name_match |= Q(first_name__istartswith=words[0], last_name__istartswith=words[-1])
-            leads = leads.filter(name_match | email_match | Q(company_name__istartswith=term))
+        words = term.split()
+        match = (Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(company_name__icontains=term)
+                 | Q(email__contains=term.lower()))
+        if len(words) > 1:
+            match |= Q(first_name__icontains=words[0], last_name__icontains=words[-1])
+        leads = leads.filter(match)
     return leads
 
 
 def _encode_cursor(row: dict[str, Any], sort: str) -> str:
     data: dict[str, Any] = {"c": row["created_at"].isoformat(), "i": str(row["id"])}
     if SORTS[sort][2] == "score":
-        data["s"] = row["score_value"] if row["score_value"] is not None else -1
+        data["s"] = score_sort_key(row["score_label"], row["score_value"])
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
@@ -170,18 +179,31 @@ def _decode_cursor(cursor: str) -> dict[str, Any] | None:
         return None
 
 
+@dataclass
+class KeysetPage:
+    rows: list[dict[str, Any]]
+    next_cursor: str  # "" on the last page
+    previous_cursor: str  # "" on the first page
+    is_first: bool
+
+
 def keyset_page(
     filters: LeadFilters, user: User, fields: Sequence[str], *, size: int, matching: int = 0
-) -> tuple[list[dict[str, Any]], str, bool]:
+) -> KeysetPage:
     """One page of leads by keyset: WHERE (sort key, id) < cursor ORDER BY ... LIMIT size + 1.
 
-    Returns the rows (as `fields` values, which must include id, created_at and score_value), the next
-    page's cursor ("" on the last page) and whether this is the first page. Deep OFFSET pages cost ~60 ms
-    at a million rows; a keyset page reads only the rows it shows.
+    The rows are `fields` values, which must include id, created_at, score_label and score_value. `filters.after`
+    pages forward; `filters.before` ("previous page") walks the same keyset the other way from a page's first
+    row. Deep OFFSET pages cost ~60 ms at a million rows; a keyset page reads only the rows it shows.
     """
-    descending, key = SORTS[filters.sort][1], SORTS[filters.sort][2]
+    key = SORTS[filters.sort][2]
     leads = filtered_leads(filters, user)
     cursor = _decode_cursor(filters.after) if filters.after else None
+    backward = cursor is None and bool(filters.before)
+    if backward:
+        cursor = _decode_cursor(filters.before)
+        backward = cursor is not None
+    descending = SORTS[filters.sort][1] != backward
     before, beyond = ("lt", "lte") if descending else ("gt", "gte")
     if key == "score":
         leads = leads.annotate(sort_score=SCORE_SORT)
@@ -209,5 +231,12 @@ def keyset_page(
                 F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
             order = ["-created_sort", "-id"] if descending else ["created_sort", "id"]
     rows = list(leads.order_by(*order).values(*fields)[: size + 1])
-    next_cursor = _encode_cursor(rows[size - 1], filters.sort) if len(rows) > size else ""
-    return rows[:size], next_cursor, cursor is None
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        is_first, next_cursor = not more, _encode_cursor(rows[-1], filters.sort) if rows else ""
+    else:
+        is_first, next_cursor = cursor is None, _encode_cursor(rows[-1], filters.sort) if more else ""
+    previous_cursor = _encode_cursor(rows[0], filters.sort) if rows and not is_first else ""
+    return KeysetPage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, is_first=is_first)

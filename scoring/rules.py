@@ -11,6 +11,9 @@ from typing import Any
 
 from scoring.pipeline.state import CompanyMemory, Enrichment, Factor, LeadSnapshot
 
+# The factor that keeps the sum of points within 0..100; pages show it as a note, not as a reason.
+CLAMP_PREFIX = "Clamped to"
+
 DEFAULT_WEIGHTS: dict[str, int] = {
     "base": 10,
     "seniority.c_level": 25,
@@ -266,7 +269,7 @@ def score(lead: LeadSnapshot, enrichment: Enrichment, memory: CompanyMemory, rul
     value = max(0, min(100, total))
     if value != total:
         # Shown as its own factor so the points still add up to the score people see.
-        factors.append(Factor(factor=f"Clamped to {value} (raw total {total})", points=value - total))
+        factors.append(Factor(factor=f"{CLAMP_PREFIX} {value} (raw total {total})", points=value - total))
 
     missing_for_hot = [
         name for name in profile["required_for_hot"] if not str(getattr(lead, name, "")).strip()

@@ -69,8 +69,8 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> Any:
     filters = LeadFilters.from_query(given)
     if filters.errors:
         return invalid({name: [message] for name, message in filters.errors.items()})
-    rows, next_cursor, _ = keyset_page(filters, user, SUMMARY_FIELDS, size=PAGE_SIZE)
-    return {"leads": rows, "next": next_cursor}
+    page = keyset_page(filters, user, SUMMARY_FIELDS, size=PAGE_SIZE)
+    return {"leads": page.rows, "next": page.next_cursor}
 
 
 @router.post("/leads", response={200: Created, 201: Created, **ERRORS}, summary="Create a lead (idempotent)")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from conftest import LeadFactory, UserFactory
 from leads.models import Feedback, Lead
 from outreach.models import EmailDraft
+from scoring.models import ScoringConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +40,37 @@ def test_the_dashboard_shows_kpis_charts_and_the_newest_leads(rep_client):
 
 
 def test_the_score_histogram_splits_each_column_by_the_label_its_leads_carry(rep_client):
-    # A learned version scores in probability % (HOT from ~20); closed leads keep the rules' labels.
-    LeadFactory(score_label=Lead.Label.HOT, score_value=24)
-    LeadFactory.create_batch(2, score_label=Lead.Label.COLD, score_value=27, status=Lead.Status.CLOSED_LOST)
+    version = _learned_version_active()
+    LeadFactory(score_label=Lead.Label.HOT, score_value=24, score_version=version)
+    LeadFactory.create_batch(2, score_label=Lead.Label.COLD, score_value=27, score_version=version)
     html = rep_client.get("/").content.decode()
     assert "1 HOT lead scored 20-29" in html and "2 COLD leads scored 20-29" in html
     assert 'class="bar HOT"' in html and 'class="bar COLD"' in html and 'class="bar WARM"' not in html
+
+
+def _learned_version_active() -> int:
+    ScoringConfig.objects.update(is_active=False)
+    config = ScoringConfig.objects.create(version=77, source=ScoringConfig.Source.LEARNED, is_active=True,
+                                          weights={}, thresholds={"hot": 20, "warm": 10})
+    return config.version
+
+
+def test_lists_and_charts_compare_like_with_like_after_training(rep_client):
+    version = _learned_version_active()
+    LeadFactory(first_name="Open", last_name="Hot", score_label=Lead.Label.HOT, score_value=25,
+                score_probability=0.25, score_version=version, status=Lead.Status.QUALIFIED)
+    LeadFactory(first_name="Open", last_name="Cold", score_label=Lead.Label.COLD, score_value=4,
+                score_probability=0.04, score_version=version, status=Lead.Status.QUALIFIED)
+    LeadFactory(first_name="Closed", last_name="Old", score_label=Lead.Label.WARM, score_value=85, score_version=1,
+                status=Lead.Status.CLOSED_LOST)
+    html = rep_client.get("/?status=all&sort=score").content.decode()
+    table = html.split('id="lead-table"', 1)[1]
+    # The label ranks first: the closed lead's old 85 points sit below the open HOT 25 %.
+    assert table.index("Open Hot") < table.index("Closed Old") < table.index("Open Cold")
+    assert "25 %" in table and "85 pts" in table and f"v{version}" in table and "v1<" in table
+    # The histogram counts only the active version's scores, and says so.
+    assert "2 leads scored by the active version, v77 (score = chance to convert in %)" in html
+    assert "COLD lead scored 80-89" not in html and "1 HOT lead scored 20-29" in html
 
 
 def test_the_contacted_figure_counts_the_leads_its_link_lists(rep_client):
@@ -73,7 +99,8 @@ def test_an_htmx_request_for_the_table_gets_only_the_table(rep_client, htmx_head
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="lead-table">')
     assert "<html" not in html and "Funnel by status" not in html
-    assert 'href="/leads/export.csv?label=HOT"' in html  # the CSV link follows the filters in place
+    # The CSV link follows the filters in place, with the list's default of open leads.
+    assert 'href="/leads/export.csv?status=open&amp;label=HOT"' in html
     assert "HX-Request" in response["Vary"]
 
 
@@ -110,6 +137,44 @@ def test_search_finds_leads_by_name_email_or_company(rep_client):
         html = rep_client.get("/", {"q": term}).content.decode()
         assert "Zoe Quinn" in html, term
         assert "Adam Smith" not in html, term
+
+
+def test_search_finds_any_part_of_a_name_email_company_or_domain(rep_client):
+    LeadFactory(first_name="Hugo", last_name="Hart", email="hugo.hart@mosaichr.io", company_name="The HR Cloud Group")
+    LeadFactory(first_name="Adam", last_name="Smith", email="adam@other.com", company_name="Other Co")
+    for term in ("HR Cloud", "mosaichr", "ugo", "art", "Hugo Hart", "cloud group"):
+        html = rep_client.get("/", {"q": term}).content.decode()
+        assert "Hugo Hart" in html, term
+        assert "Adam Smith" not in html, term
+
+
+def test_closed_leads_do_not_bury_open_ones_unless_asked_for(rep_client):
+    LeadFactory(first_name="Still", last_name="Open", status=Lead.Status.QUALIFIED)
+    LeadFactory(first_name="Long", last_name="Won", status=Lead.Status.CLOSED_WON, score_value=95)
+    html = rep_client.get("/?sort=score").content.decode()
+    assert "Still Open" in html and "Long Won" not in html
+    assert '<option value="open" selected>' in html
+    every = rep_client.get("/?status=all&sort=score").content.decode()
+    assert "Still Open" in every and "Long Won" in every
+
+
+def test_paging_says_where_you_are_and_goes_back(rep_client):
+    for _ in range(120):
+        LeadFactory()
+    first = rep_client.get("/")
+    assert "Page 1 of 3 · leads 1–50 of 120" in first.content.decode()
+    assert "Previous page" not in first.content.decode()
+    second = rep_client.get(f"/?{first.context['next_query']}")
+    html = second.content.decode()
+    assert "Page 2 of 3 · leads 51–100 of 120" in html and "Previous page" in html
+    third = rep_client.get(f"/?{second.context['next_query']}")
+    assert "Page 3 of 3 · leads 101–120 of 120" in third.content.decode()
+    back = rep_client.get(f"/?{third.context['previous_query']}")
+    assert _lead_links(back.content.decode()) == _lead_links(html)
+    assert "Page 2 of 3" in back.content.decode()
+    home = rep_client.get(f"/?{back.context['previous_query']}")
+    assert _lead_links(home.content.decode()) == _lead_links(first.content.decode())
+    assert "Previous page" not in home.content.decode()
 
 
 def test_an_unknown_filter_value_is_named_in_the_error(rep_client):

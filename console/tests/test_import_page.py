@@ -143,7 +143,10 @@ def test_the_error_csv_downloads_every_invalid_row(rep_client, rep):
     job = run_job_for(rep, "bad_rows.csv")
     response = rep_client.get(reverse("leads:import_errors", args=[job.pk]))
     assert response.status_code == 200 and 'filename="bad_rows-errors.csv"' in response["Content-Disposition"]
-    body = b"".join(response.streaming_content).decode()
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw.startswith(b"\xef\xbb\xbf" * 2)  # one BOM, for Excel
+    body = raw.decode("utf-8-sig")
     assert body.splitlines()[0].startswith("row,column,value,message,Email")
     assert len(body.strip().splitlines()) == 6
 
@@ -191,7 +194,7 @@ def test_two_columns_with_the_same_name_both_reach_the_lead(rep_client, django_c
 def test_the_recent_imports_table_scrolls_inside_its_card_on_a_phone(rep_client, rep):
     ImportJob.objects.create(original_name="leads.csv", created_by=rep, status=ImportJob.Status.DONE)
     html = rep_client.get(reverse("leads:import")).content.decode()
-    assert '<div class="table-scroll">\n  <table>' in html
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Recent imports">\n  <table>' in html
 
 
 def upload_bytes(client, name: str, content: bytes):

@@ -63,7 +63,14 @@ def test_the_lead_page_shows_profile_factors_history_timeline_and_runs(rep_clien
     assert "Earlier Contact" in html  # company history
     assert "Quick idea for Acme" in html  # draft editor
     assert "Ingested" in html  # timeline
-    assert "score_lead" in html and "820.0 ms" in html and "520 tokens" in html  # trace
+    # Node names and milliseconds are a manager's, folded under technical details.
+    assert "score_lead" not in html and "shown to managers" in html
+
+
+def test_a_manager_finds_the_pipeline_runs_folded_under_technical_details(manager_client, scored_lead):
+    html = manager_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert '<details class="technical"><summary><h2>Technical details: pipeline runs</h2>' in html
+    assert "score_lead" in html and "820.0 ms" in html and "520 tokens" in html
 
 
 def test_the_lead_page_needs_login(client, scored_lead):
@@ -238,10 +245,10 @@ def test_saving_the_draft_still_swaps_the_editor_itself_not_out_of_band(rep_clie
     assert '<section class="card" id="draft-editor">' in html
 
 
-def test_the_pipeline_runs_table_scrolls_inside_its_card_on_a_phone(rep_client, scored_lead):
+def test_the_pipeline_runs_table_scrolls_inside_its_card_on_a_phone(manager_client, scored_lead):
     # At 390px the node table (decide_next_action, long summaries) pushed the whole page sideways.
-    html = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
-    assert '<div class="table-scroll"><table class="compact">' in html
+    html = manager_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert 'aria-label="Pipeline runs"><table class="compact">' in html
 
 
 @pytest.mark.parametrize("timeline_only", [False, True])

@@ -204,7 +204,7 @@ def test_with_a_worker_the_score_card_refreshes_itself_until_the_new_score_lands
     lead.refresh_from_db()
     assert lead.status == Lead.Status.QUALIFIED
     assert "Being qualified" not in landed and 'hx-trigger="every 2s"' not in landed
-    assert f"<strong>{lead.score_value}</strong>/100" in landed
+    assert f"<strong>{lead.score_value} points of 100</strong>" in landed
     assert 'id="timeline" hx-swap-oob="true"' in landed and 'id="draft-editor" hx-swap-oob="true"' in landed
 
 

@@ -37,7 +37,7 @@ def _page_width(browser_page) -> int:  # type: ignore[no-untyped-def]
     return browser_page.evaluate("() => document.documentElement.scrollWidth")
 
 
-def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):
+def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, manager):
     company = CompanyFactory(domain="meridianlearning-international.edu.au")
     lead = LeadFactory(email="maya.jones-fitzgerald@meridianlearning-international.edu.au", company=company)
     ActivityLog.record(lead, ActivityLog.Type.INGESTED, actor_label="import")
@@ -45,9 +45,10 @@ def test_a_lead_with_a_long_email_and_pipeline_runs_fits_a_phone(page, rep):
         {"node": "decide_next_action", "duration_ms": 0.1, "status": "ok",
          "summary": "SEND_EMAIL: HOT at 95/100: first-touch email; needs approval (Enterprise lead)"},
     ])
-    log_in(page, rep.username)
+    log_in(page, manager.username)
 
     page.goto(lead.get_absolute_url())
+    page.click("text=Technical details: pipeline runs")
 
     assert page.locator("text=decide_next_action").is_visible()
     assert _page_width(page) == PHONE["width"]

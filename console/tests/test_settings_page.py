@@ -197,3 +197,43 @@ def test_a_learned_version_without_enough_outcomes_scores_by_the_rules_own_cut_o
         lead.refresh_from_db()
         assert lead.score_version == candidate.version
         assert lead.score_value < 70 and lead.score_label == "WARM"
+
+
+def test_weights_and_settings_have_plain_labels_help_and_named_providers(manager_client):
+    html = manager_client.get("/settings/").content.decode()
+    assert "Most points from buying phrases" in html and "In a country we target" in html
+    assert "buying phrase max" not in html and "icp country" not in html
+    assert "Emails approved on other days wait for the next one ticked." in html  # help under a setting
+    assert '<option value="none" selected>Off (rules and templates only)</option>' in html
+    assert ">Azure OpenAI</option>" in html and ">Mock (stored, never sent)</option>" in html
+    assert 'type="checkbox" name="SEND_WINDOW_DAYS" value="mon" checked> Monday' in html
+
+
+def test_weekdays_are_saved_from_checkboxes_and_the_change_log_reads_in_words(manager_client):
+    form = {name: (",".join(value) if isinstance(value, list) else value)
+            for name, value in runtime.current().items() if not isinstance(value, bool)}
+    form["SEND_WINDOW_DAYS"] = ["mon", "wed", "fri"]
+    manager_client.post("/settings/runtime/", form)
+    assert runtime.get("SEND_WINDOW_DAYS") == ["mon", "wed", "fri"]
+    log = manager_client.get("/settings/").content.decode().split("Change log", 1)[1]
+    assert "Send on these weekdays" in log and "Monday, Wednesday, Friday" in log
+    assert "SEND_WINDOW_DAYS" not in log and "[" not in log
+
+
+def test_a_refused_edit_keeps_every_typed_value_and_the_why(manager_client):
+    config = _active()
+    form = _form(config, **{"weight:seniority.vp": "lots", "weight:seniority.director": "33", "notes": "More VPs"})
+    response = manager_client.post("/settings/scoring/", form)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'name="weight:seniority.vp" value="lots"' in html
+    assert 'name="weight:seniority.director" value="33"' in html
+    assert 'value="More VPs"' in html
+
+
+def test_with_a_learned_model_scoring_the_hot_and_warm_thresholds_are_disabled_with_the_reason(
+        manager_client, learned_active):
+    html = manager_client.get("/settings/").content.decode()
+    assert re.search(r'name="threshold:hot"[^>]*disabled', html)
+    assert not re.search(r'name="threshold:disqualify"[^>]*disabled', html)
+    assert "Not used while the learned model scores leads" in html

@@ -1,15 +1,18 @@
 """Views for leads: the dashboard and lead pages."""
 
+import codecs
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -23,7 +26,7 @@ from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
 from leads import erasure, intake, outcomes
 from leads.export import ExportFormat, LeadExport
-from leads.filters import SORTS, LeadFilters, filtered_leads
+from leads.filters import OPEN, SORTS, STATUS_GROUPS, LeadFilters, filtered_leads
 from leads.importing import columns
 from leads.importing import jobs as import_jobs
 from leads.importing.sniff import RefusedFile
@@ -39,7 +42,8 @@ from outreach import replies
 @vary_on_headers("HX-Request", "HX-Target")
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """KPIs and charts (cached), and the leads table whose filters live in the URL."""
-    filters = LeadFilters.from_query(request.GET)
+    # Closed and disqualified leads would otherwise bury the ones still being worked.
+    filters = LeadFilters.from_query(request.GET, default_status=OPEN)
     generation = lead_dashboard.version()
 
     def summary() -> dict[str, Any]:
@@ -62,13 +66,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "matching": matching,
         "sort_queries": {key: filters.query_string(sort=key) for key in SORTS},
-        "next_query": filters.query_string(after=page.next_cursor),
+        "next_query": filters.query_string(after=page.next_cursor, page=page.number + 1),
+        "previous_query": filters.query_string(before=page.previous_cursor, page=page.number - 1),
         "first_query": filters.query_string(),
+        "page_count": max(1, -(-matching // lead_dashboard.PAGE_SIZE)),
     }
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "leads/dashboard.html#lead-table", context)
     context.update({
         "kpis": cached["kpis"], "kpi_panel": cached["html"], "owners": cached["owners"],
+        "status_groups": STATUS_GROUPS.items(),
         "statuses": Lead.Status.choices, "labels": Lead.Label.choices, "sources": Lead.Source.choices,
     })
     return render(request, "leads/dashboard.html", context)
@@ -312,10 +319,21 @@ def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @role_required
 @require_GET
-def import_errors(request: HtmxHttpRequest, job_id: uuid.UUID) -> FileResponse:
+def import_errors(request: HtmxHttpRequest, job_id: uuid.UUID) -> StreamingHttpResponse:
     """Every invalid row with its row number, column, value and reason, as a CSV file."""
     job = _import_job_or_404(request, job_id)
     if not job.error_file:
         raise Http404("This import has no invalid rows.")
     name = f"{job.original_name.rsplit('.', 1)[0][:80]}-errors.csv"
-    return FileResponse(job.error_file.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
+    response = StreamingHttpResponse(_with_bom(job.error_file.open("rb")), content_type="text/csv; charset=utf-8")
+    # Like the lead export: the BOM makes Excel read the file as UTF-8 (names with accents stay whole).
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response
+
+
+def _with_bom(stored: Any) -> Iterator[bytes]:
+    with stored:
+        first = stored.read(64 * 1024)
+        yield first if first.startswith(codecs.BOM_UTF8) else codecs.BOM_UTF8 + first
+        while chunk := stored.read(64 * 1024):
+            yield chunk

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from console import dashboard as lead_dashboard
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required
 from scoring import versions
@@ -15,7 +16,9 @@ from scoring.tasks import retrain_scoring
 
 def _model_page(request: HtmxHttpRequest) -> HttpResponse:
     template = "scoring/model.html#model" if request.htmx else "scoring/model.html"
-    return render(request, template, report.page_context())
+    # The dashboard's conversion figure, from the same function and cache, beside the model's held-out test.
+    live = lead_dashboard.cached("conversion", lead_dashboard.conversion_by_label)
+    return render(request, template, {**report.page_context(), "live_conversion": live})
 
 
 @manager_required

@@ -24,7 +24,7 @@ from console import lead_page
 from leadops.http import HtmxHttpRequest
 from leadops.roles import is_manager, manager_required, role_required
 from leads.models import Lead
-from outreach import approval, gates, sending
+from outreach import approval, gates, redrafting, sending
 from outreach.gates import QUEUE_ORDER, waiting_drafts
 from outreach.models import EmailDraft
 
@@ -242,6 +242,30 @@ def draft_action(request: HtmxHttpRequest, draft_id: Any, action: str) -> HttpRe
             return _missing(request, get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id),
                             missing)
     return _act(request, draft_id, lambda draft: ACTIONS[action](request, draft))
+
+
+@role_required
+@require_POST
+def redraft(request: HtmxHttpRequest, lead_id: Any) -> HttpResponse:
+    """The lead page's "Write a new email": from a template, or written by the LLM with the rep's note."""
+    lead = get_object_or_404(Lead, pk=lead_id)
+    error, notice = "", ""
+    try:
+        draft = redrafting.redraft(lead, user=request.user, template_key=request.POST.get("template") or None,
+                                   use_llm=request.POST.get("use_llm") == "on",
+                                   instruction=request.POST.get("instruction", ""))
+        notice = f"A new {draft.get_variant_display().lower()} email is ready for review."
+    except ValidationError as failure:
+        error = " ".join(failure.messages)
+    except PermissionDenied as failure:
+        error = str(failure)
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or notice)
+        return redirect(lead)
+    lead = lead_page.get_lead(lead.pk)
+    context = {**lead_page.context(lead, request.user), "draft_error": error, "draft_saved": notice,
+               "redraft_typed": request.POST}
+    return lead_page.partial_response(request, "draft-editor", context, status=422 if error else 200)
 
 
 def _decided(request: HtmxHttpRequest, lead_id: Any, decide: Callable[[Lead], str]) -> HttpResponse:

@@ -4,6 +4,7 @@ from leads.models.api_token import ApiToken
 from leads.models.form_key import FormKey
 from leads.models.import_job import ImportJob
 from leads.models.import_job import _import_upload_path as _import_upload_path  # the initial migration's name
-from leads.models.lead import ActivityLog, Company, Feedback, Lead, TimeStamped
+from leads.models.lead import SCORE_SORT, ActivityLog, Company, Feedback, Lead, TimeStamped, score_sort_key
 
-__all__ = ["ActivityLog", "ApiToken", "Company", "Feedback", "FormKey", "ImportJob", "Lead", "TimeStamped"]
+__all__ = ["SCORE_SORT", "ActivityLog", "ApiToken", "Company", "Feedback", "FormKey", "ImportJob", "Lead",
+           "TimeStamped", "score_sort_key"]

@@ -15,6 +15,20 @@ from leadops.roles import is_manager
 from leads.addresses import email_address
 from leads.signals import announce_leads_changed
 
+# "Highest score" sorts by label, then score: each scoring version cuts its own labels, and a learned
+# version's scores are chances in percent where a rules version's are points, so a closed lead's old
+# 85 points must not outrank an open lead's HOT 25 %. One integer, so the keyset and its index stay one column.
+LABEL_SORT_RANK = {"HOT": 3000, "WARM": 2000, "COLD": 1000}
+SCORE_SORT = models.Case(
+    *(models.When(score_label=label, then=models.Value(rank)) for label, rank in LABEL_SORT_RANK.items()),
+    default=models.Value(0), output_field=models.IntegerField(),
+) + Coalesce("score_value", models.Value(-1), output_field=models.IntegerField())
+
+
+def score_sort_key(label: str, score: int | None) -> int:
+    """SCORE_SORT for a row already read (the keyset cursor)."""
+    return LABEL_SORT_RANK.get(label, 0) + (score if score is not None else -1)
+
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -128,6 +142,9 @@ class Lead(TimeStamped):
     UNCONTACTED_STATUSES = (Status.NEW, Status.QUALIFIED, Status.NEEDS_INFO)
     # Past following up: the conversation ended, or moved to a meeting.
     FINISHED_STATUSES = (Status.DISQUALIFIED, Status.MEETING_BOOKED, Status.CLOSED_WON, Status.CLOSED_LOST)
+    # The recommended action still says what to do next: once a question is out, an email sent or the
+    # lead finished, the pages show where it stands instead of a stale "Send email".
+    ACTION_STATUSES = (Status.NEW, Status.QUALIFIED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     first_name = models.CharField(max_length=100, blank=True)
@@ -218,10 +235,10 @@ class Lead(TimeStamped):
             models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
             # Leads by company for company memory ("2 earlier leads at acme.com").
             models.Index(fields=["company", "created_at"], name="lead_company_idx"),
-            # Dashboard sorted by score: keyset over (score or -1, created_at, id); see console.dashboard.
+            # Dashboard sorted by score: keyset over (label rank + score or -1, created_at, id); see SCORE_SORT.
             models.Index(
-                Coalesce("score_value", models.Value(-1), output_field=models.IntegerField()).desc(),
-                models.F("created_at").desc(), models.F("id").desc(), name="lead_score_sort_idx",
+                SCORE_SORT.desc(), models.F("created_at").desc(), models.F("id").desc(),
+                name="lead_label_score_sort_idx",
             ),
             # Deleting a user clears their approvals. Partial: most leads were never approved, and an
             # imported lead then adds no entry here.
@@ -239,6 +256,10 @@ class Lead(TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("leads:detail", args=[self.id])
+
+    @property
+    def action_is_current(self) -> bool:
+        return bool(self.recommended_action) and self.status in self.ACTION_STATUSES
 
     @property
     def full_name(self) -> str:
