@@ -112,6 +112,7 @@ EDITABLE: dict[str, tuple[str, Any]] = {
     "SEND_WINDOW_HOURS": ("Send between (local time)", _hours),
     "SEND_TIMEZONE": ("Send window time zone", _timezone),
     "SENDER_POSTAL_ADDRESS": ("Postal address in the footer", _text(300)),
+    "SENDER_COMPANY_NAME": ("Company name in the footer", _text(200)),
     "AUTO_APPROVE_FOLLOW_UPS": ("Auto-approve follow-ups for non-enterprise leads", _bool),
     "PROHIBITED_TERMS": ("Prohibited terms in emails", _terms),
 }
