@@ -18,6 +18,8 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from typing import Literal
 
+from outreach.mime_text import part_text
+
 _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _QMAIL_MARKER = re.compile(r"this is the qmail-send program|i'm afraid i wasn't able to deliver", re.I)
@@ -85,7 +87,7 @@ def _original_message_id(message: EmailMessage) -> str:
             return str(inner[0]["Message-ID"]).strip()
     headers = _find_part(message, "text/rfc822-headers")
     if headers is not None:
-        parsed = HeaderParser().parsestr(_part_text(headers))
+        parsed = HeaderParser().parsestr(part_text(headers))
         if parsed.get("Message-ID"):
             return str(parsed["Message-ID"]).strip()
     return ""
@@ -103,16 +105,8 @@ def _from_qmail(text: str) -> Bounce:
                   " ".join(diagnostic.split())[:300])
 
 
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if isinstance(payload, bytes):
-        return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
-    raw = part.get_payload()
-    return raw if isinstance(raw, str) else ""
-
-
 def _plain_text(message: Message) -> str:
     for part in message.walk():
         if part.get_content_type() == "text/plain":
-            return _part_text(part)
+            return part_text(part)
     return ""

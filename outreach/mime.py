@@ -10,11 +10,9 @@ import re
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from html.parser import HTMLParser
-
-from charset_normalizer import from_bytes
 
 from outreach import autoreplies, bounces
+from outreach.mime_text import html_to_text, part_text
 from outreach.replies import MAX_HEADER_LENGTH, InboundEmail, own_words
 
 # Headers the rules read (threading, automatic replies, bounces); the others stay on the server.
@@ -24,49 +22,9 @@ _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 TEXT_LIMIT = 100_000
 
 
-class _TextOfHtml(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.chunks: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
-        if tag in ("style", "script", "head"):
-            self._skipping += 1
-        elif tag in ("br", "p", "div", "tr", "li", "blockquote"):
-            self.chunks.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "head"):
-            self._skipping = max(0, self._skipping - 1)
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.chunks.append(data)
-
-
-def html_to_text(html: str) -> str:
-    reader = _TextOfHtml()
-    reader.feed(html)
-    return re.sub(r"\n\s*\n+", "\n\n", "".join(reader.chunks)).strip()
-
-
 def clean(text: str, limit: int) -> str:
     """Text a database can store, at most `limit` characters."""
     return _UNSTORABLE.sub("", text)[:limit]
-
-
-def part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        guess = from_bytes(payload).best()
-        return str(guess) if guess is not None else payload.decode("utf-8", errors="replace")
 
 
 def header(message: Message, name: str) -> str:
@@ -85,7 +43,7 @@ def body_text(message: EmailMessage) -> str:
         body = next((part for part in message.walk() if part.get_content_maintype() == "text"), None)
     if body is None:
         return ""
-    text = part_text(body)
+    text = part_text(body).replace("\r\n", "\n")
     return html_to_text(text) if body.get_content_subtype() == "html" else text
 
 
