@@ -271,6 +271,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Imported into django-celery-beat's tables at start-up, then editable in Django admin.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "outreach-poll-mailboxes": {"task": "outreach.tasks.poll_mailboxes", "schedule": 60.0},  # outreach.inbox
     "outreach-send-due-drafts": {"task": "outreach.tasks.send_due_drafts", "schedule": 60.0},
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
@@ -359,10 +360,8 @@ EMAIL_USE_TLS = _setting("EMAIL_USE_TLS", env.bool, False)
 EMAIL_USE_SSL = _setting("EMAIL_USE_SSL", env.bool, False)
 EMAIL_TIMEOUT = _setting("EMAIL_TIMEOUT", env.int, 20)
 DEFAULT_FROM_EMAIL = _setting("DEFAULT_FROM_EMAIL", env.str, "LeadOps <sales@example.com>")
-# The placeholder a fresh install ships with: mock mode works with it, SMTP mode refuses to send while it stands.
-PLACEHOLDER_POSTAL_ADDRESS = "Example Inc., 1 Market Street, San Francisco, CA 94105, USA"
+PLACEHOLDER_POSTAL_ADDRESS = "Example Inc., 1 Market Street, San Francisco, CA 94105, USA"  # SMTP mode refuses it
 SENDER_POSTAL_ADDRESS = _setting("SENDER_POSTAL_ADDRESS", env.str, PLACEHOLDER_POSTAL_ADDRESS)
-# The company named in the footer beside the postal address; required before the first real (SMTP) send.
 SENDER_COMPANY_NAME = _setting("SENDER_COMPANY_NAME", env.str, "")
 SEND_PER_MINUTE = _positive("SEND_PER_MINUTE", 30)
 SEND_PER_DAY = _positive("SEND_PER_DAY", 2000)
@@ -376,16 +375,7 @@ PROHIBITED_TERMS = _setting("PROHIBITED_TERMS", env.list, ["guaranteed results",
 INBOUND_EMAIL_SECRET = _setting("INBOUND_EMAIL_SECRET", env.str, "")
 # Oldest signed timestamp the inbound-email hook accepts, in seconds (a replayed request is refused after it).
 INBOUND_EMAIL_MAX_AGE = _positive("INBOUND_EMAIL_MAX_AGE", 300)
-# Mailboxes (outreach.mailboxes, outreach.inbox). Their passwords and OAuth2 tokens are encrypted with the first
-# of these Fernet keys and read with any of them (so a key can be rotated); empty derives one key from SECRET_KEY.
-MAILBOX_CREDENTIALS_KEYS = _setting("MAILBOX_CREDENTIALS_KEYS", env.list, [])
-# How often the beat polls each mailbox's IMAP folder, and how long one IMAP command may take.
-MAILBOX_POLL_SECONDS = _positive("MAILBOX_POLL_SECONDS", 60)
-CELERY_BEAT_SCHEDULE["outreach-poll-mailboxes"] = {"task": "outreach.tasks.poll_mailboxes",
-                                                   "schedule": float(MAILBOX_POLL_SECONDS)}
-MAILBOX_IMAP_TIMEOUT = _positive("MAILBOX_IMAP_TIMEOUT", 30)
-# A reply from a colleague of a lead (same company domain, not a lead itself) stops the company's sequences too.
-MAILBOX_STOP_COMPANY_ON_REPLY = _flag("MAILBOX_STOP_COMPANY_ON_REPLY", False)
+MAILBOX_CREDENTIALS_KEYS = _setting("MAILBOX_CREDENTIALS_KEYS", env.list, [])  # outreach.credentials
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = _setting("LOG_LEVEL", env.str, "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -14,7 +14,7 @@ How "exactly once" holds across restarts and crashes:
 Bad input never stops the folder: a message that cannot be read is recorded as failed with the reason and
 tried again on the next polls, up to MAX_ATTEMPTS, and never flagged. At most MAX_READ_BYTES of a message
 are fetched, so a 20 MB attachment is never downloaded. A server that drops the connection or answers
-slower than MAILBOX_IMAP_TIMEOUT ends the poll with the reason on the Mailbox; what was done stays done,
+slower than IMAP_TIMEOUT ends the poll with the reason on the Mailbox; what was done stays done,
 and a poll stops after POLL_TIME_BUDGET so the job is never stuck.
 """
 
@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
@@ -44,6 +43,8 @@ MAX_READ_BYTES = 1_000_000
 MAX_ATTEMPTS = 3
 FETCH_BATCH = 50
 POLL_TIME_BUDGET = 300.0
+# Seconds one IMAP command may take; a slower server ends the poll rather than hold the worker.
+IMAP_TIMEOUT = 30.0
 _FETCH_ITEM = re.compile(rb"UID (\d+)")
 _SIZE_ITEM = re.compile(rb"RFC822\.SIZE (\d+)")
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -63,7 +64,7 @@ class PollResult:
 
 def connect(mailbox: Mailbox) -> imaplib.IMAP4:
     """A signed-in IMAP connection to the mailbox's server (the secret goes nowhere else)."""
-    timeout = settings.MAILBOX_IMAP_TIMEOUT
+    timeout = IMAP_TIMEOUT
     context = ssl.create_default_context()
     if mailbox.imap_security == Mailbox.Security.SSL:
         client: imaplib.IMAP4 = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, ssl_context=context,
@@ -208,7 +209,8 @@ def _read_one(mailbox: Mailbox, uid_validity: int, uid: int, raw: bytes, size: i
             if received.lead_id is None:
                 # Kept for a person to look at, never guessed onto a lead.
                 row.status, row.text = InboundMessage.Status.UNMATCHED, message.text[:5000]
-                _colleague_replied(message)
+                if mailbox.stop_company_on_reply:
+                    _colleague_replied(message)
             row.save(update_fields=["lead", "classification", "status", "text", "updated_at"])
     except IntegrityError:
         return "done"  # another poller wrote it first (the lock makes this rare)
@@ -232,8 +234,8 @@ def _failed(mailbox: Mailbox, uid_validity: int, uid: int, attempts: int, reason
 
 
 def _colleague_replied(message: replies.InboundEmail) -> None:
-    """With MAILBOX_STOP_COMPANY_ON_REPLY, a reply from someone else at a lead's company stops its sequences."""
-    if not settings.MAILBOX_STOP_COMPANY_ON_REPLY or message.bounce or message.auto_reply:
+    """A reply from someone else at a lead's company stops its sequences (Mailbox.stop_company_on_reply)."""
+    if message.bounce or message.auto_reply:
         return
     addresses = _ADDRESS.findall(message.sender)
     domain = email_domain(addresses[0]) if addresses else ""

@@ -312,6 +312,8 @@ class Mailbox(models.Model):
     imap_folder = models.CharField(max_length=200, default="INBOX")
     per_hour_cap = models.PositiveIntegerField(default=60, help_text="Emails it may send in any hour")
     per_day_cap = models.PositiveIntegerField(default=500, help_text="Emails it may send in any 24 hours")
+    stop_company_on_reply = models.BooleanField(
+        default=False, help_text="A reply from anyone else at a lead's company stops that company's sequences too")
     uid_validity = models.BigIntegerField(null=True, blank=True, editable=False)
     last_uid = models.BigIntegerField(default=0, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)

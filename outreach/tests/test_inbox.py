@@ -155,8 +155,8 @@ def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
 
 
 def test_a_server_that_does_not_answer_ends_the_poll_with_the_reason_instead_of_hanging(
-        db, silent_server, settings):  # type: ignore[no-untyped-def]
-    settings.MAILBOX_IMAP_TIMEOUT = 1
+        db, silent_server, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(inbox, "IMAP_TIMEOUT", 1)
     mailbox = Mailbox.objects.create(name="Hung", display_name="Rita", email=RITA, imap_host="127.0.0.1",
                                      imap_port=silent_server[0], imap_security=Mailbox.Security.NONE)
     result = inbox.poll(mailbox.pk)
