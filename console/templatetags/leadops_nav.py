@@ -15,6 +15,7 @@ NAV = [
     ("leads:import", "Import", False),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
+    ("outreach:mailboxes", "Mailboxes", True),
     ("admin:index", "Admin", True),
 ]
 
