@@ -200,10 +200,13 @@ def _read_one(mailbox: Mailbox, uid_validity: int, uid: int, raw: bytes, size: i
         logger.info("Mailbox %s: message %s is %s bytes; read its first %s", mailbox.pk, uid, size, MAX_READ_BYTES)
     try:
         with transaction.atomic():
-            row, _ = InboundMessage.objects.update_or_create(
-                mailbox=mailbox, uid_validity=uid_validity, uid=uid,
-                defaults={"status": InboundMessage.Status.PROCESSED, "attempts": attempts, "error": "",
-                          "message_id": message.message_id, "sender": message.sender, "subject": message.subject})
+            fields = {"status": InboundMessage.Status.PROCESSED, "attempts": attempts, "error": "",
+                      "message_id": message.message_id, "sender": message.sender, "subject": message.subject}
+            if earlier is None:
+                row = InboundMessage.objects.create(mailbox=mailbox, uid_validity=uid_validity, uid=uid, **fields)
+            else:
+                row, _ = InboundMessage.objects.update_or_create(mailbox=mailbox, uid_validity=uid_validity, uid=uid,
+                                                                 defaults=fields)
             received = replies.receive(message, delivery=f"imap:{mailbox.pk}:{uid_validity}:{uid}")
             row.lead_id, row.classification = received.lead_id, received.classification
             if received.lead_id is None:
