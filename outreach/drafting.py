@@ -107,7 +107,7 @@ def merge_fields(lead: Any, **extra: Any) -> dict[str, str]:
         "pain_point_short": short_pain_point(lead.pain_point),
         "country": _clean(lead.country, "country"),
         # Signed by the rep whose mailbox it goes out from.
-        "sender_name": mailboxes.sender_name(mailboxes.for_lead(lead)),
+        "sender_name": mailboxes.signing_name(lead),
     }
     for key, value in extra.items():
         values[key] = value if key == "questions" else _clean(value, key)

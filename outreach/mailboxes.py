@@ -10,6 +10,8 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
 
 from outreach import credentials
 from outreach.models import EmailDraft, Mailbox
@@ -30,6 +32,30 @@ def for_lead(lead: Any) -> Mailbox | None:
         if owned:
             return owned
     return Mailbox.objects.filter(is_team_default=True, is_active=True).first()
+
+
+_SIGNERS_KEY = "outreach:mailbox-signers"
+
+
+def signing_name(lead: Any) -> str:
+    """The name a draft for this lead is signed with: its owner's mailbox's, else the team default's.
+
+    Read from a small cached map (owner -> display name), so the qualification pipeline drafts without a
+    query of its own; `forget_signers` drops it whenever a mailbox changes.
+    """
+    signers = cache.get(_SIGNERS_KEY)
+    if signers is None:
+        signers = {("team" if mailbox.is_team_default else str(mailbox.owner_id)): mailbox.display_name
+                   for mailbox in Mailbox.objects.filter(is_active=True).filter(
+                       Q(is_team_default=True) | Q(owner__isnull=False))}
+        cache.set(_SIGNERS_KEY, signers, timeout=300)
+    owner_id = getattr(lead, "owner_id", None)
+    return signers.get(str(owner_id)) or signers.get("team") or sender_name(None)
+
+
+def forget_signers(**kwargs: Any) -> None:
+    """post_save / post_delete of a Mailbox (connected in OutreachConfig.ready())."""
+    cache.delete(_SIGNERS_KEY)
 
 
 def sender_name(mailbox: Mailbox | None) -> str:

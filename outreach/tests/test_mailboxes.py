@@ -13,6 +13,7 @@ from outreach.credentials import CredentialsUnreadable
 from outreach.mailbox_form import MailboxForm
 from outreach.models import EmailDraft, Mailbox
 from outreach.tests.conftest import MailboxFactory
+from scoring.pipeline.state import LeadSnapshot
 
 pytestmark = pytest.mark.django_db
 State = EmailDraft.State
@@ -134,3 +135,8 @@ def test_the_team_default_is_one_mailbox(db):
                         "imap_security": "ssl", "imap_folder": "INBOX", "per_hour_cap": 60, "per_day_cap": 500})
     assert form.errors == {"is_team_default": ["“Team” is the team's default; untick it there first."]}
     assert Mailbox.objects.count() == 1
+
+
+def test_the_pipelines_snapshot_of_a_lead_is_signed_by_its_owners_mailbox(rep):
+    MailboxFactory(owner=rep, display_name="Rita Lopez")
+    assert drafting.merge_fields(LeadSnapshot.of(LeadFactory(owner=rep)))["sender_name"] == "Rita Lopez"
