@@ -191,3 +191,28 @@ def test_a_server_that_drops_the_connection_mid_poll_keeps_what_was_done(
     retried = inbox.poll(rita_mailbox.pk)
     assert (retried.read, retried.matched, retried.error) == (1, 1, "")
     assert ActivityLog.objects.filter(type=ActivityLog.Type.REPLY_RECEIVED).count() == 2
+
+
+def test_a_recreated_folder_with_a_new_uidvalidity_is_read_again_from_its_first_message(
+        rita_mailbox, empty_inbox, smtp_mode, draft_factory, rep):  # type: ignore[no-untyped-def]
+    dana = send_first_touch(rep, draft_factory, "dana@recipient.test", "Dana")
+    omar = send_first_touch(rep, draft_factory, "omar@elsewhere.test", "Omar")
+    Mailbox.objects.filter(pk=rita_mailbox.pk).update(imap_folder="LeadOps Replies")
+    client = empty_inbox.client(RITA)
+    client.delete('"LeadOps Replies"')
+    client.create('"LeadOps Replies"')
+    client.append('"LeadOps Replies"', None, None, load("reply_with_quote", message_id=dana.message_id,
+                                                          recipient=dana.lead.email))
+    assert inbox.poll(rita_mailbox.pk).matched == 1
+    client.delete('"LeadOps Replies"')
+    client.create('"LeadOps Replies"')
+    client.append('"LeadOps Replies"', None, None, load("postfix_vacation", message_id=omar.message_id,
+                                                          recipient=omar.lead.email))
+    client.logout()
+
+    again = inbox.poll(rita_mailbox.pk)
+
+    assert (again.read, again.matched) == (1, 1)
+    rows = InboundMessage.objects.filter(mailbox=rita_mailbox).order_by("created_at")
+    assert [row.uid for row in rows] == [1, 1] and rows[0].uid_validity != rows[1].uid_validity
+    assert omar.lead.activities.filter(type=ActivityLog.Type.REPLY_RECEIVED).count() == 1
