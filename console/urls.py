@@ -41,8 +41,8 @@ outreach_pages = ([
          name="disqualification_confirm"),
     path("leads/<uuid:lead_id>/disqualification/keep/", review.keep_lead, name="disqualification_keep"),
     path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
-    path("settings/mailboxes/", mailboxes.mailboxes_page, name="mailboxes"),
-    path("settings/mailboxes/<int:mailbox_id>/", mailboxes.mailboxes_page, name="mailbox_edit"),
+    path("mailboxes/", mailboxes.mailboxes_page, name="mailboxes"),
+    path("mailboxes/<int:mailbox_id>/", mailboxes.mailboxes_page, name="mailbox_edit"),
 ], "outreach")
 
 scoring_pages = ([
