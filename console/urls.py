@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, leads, model, review, settings, unsubscribe
+from console.views import integrations, leads, mailboxes, model, review, settings, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -42,6 +42,8 @@ outreach_pages = ([
          name="disqualification_confirm"),
     path("leads/<uuid:lead_id>/disqualification/keep/", review.keep_lead, name="disqualification_keep"),
     path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
+    path("mailboxes/", mailboxes.mailboxes_page, name="mailboxes"),
+    path("mailboxes/<int:mailbox_id>/", mailboxes.mailboxes_page, name="mailbox_edit"),
 ], "outreach")
 
 scoring_pages = ([

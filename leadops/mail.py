@@ -6,6 +6,10 @@ the briefing in the log), and mail Django sends on its own (password reset) is l
 and subject only, since its body holds a sign-in link. In "smtp" mode Django's SMTP backend
 delivers it with the EMAIL_* settings.
 
+`deliver` takes the connection options of the mailbox a message goes out from (outreach.mailboxes); with
+none it uses the EMAIL_* server. `oauth2_token` signs in with XOAUTH2 (Gmail, Microsoft 365) instead of a
+password.
+
 `EmailBackend` is settings.EMAIL_BACKEND, so Django's own mail obeys the mode like outreach does.
 `deliver` names it itself rather than going through EMAIL_BACKEND, which test runners swap for an
 in-memory one: a test of SMTP mode talks to a real SMTP server.
@@ -46,7 +50,10 @@ class EmailBackend(BaseEmailBackend):
     def open(self) -> bool:
         if mode() != SMTP or self._smtp is not None:
             return False
-        self._smtp = SmtpBackend(fail_silently=self.fail_silently, **self._smtp_options)
+        options = dict(self._smtp_options)
+        token = options.pop("oauth2_token", "")
+        self._smtp = (OAuth2SmtpBackend(token, fail_silently=self.fail_silently, **options) if token
+                      else SmtpBackend(fail_silently=self.fail_silently, **options))
         return bool(self._smtp.open())
 
     def close(self) -> None:
@@ -75,13 +82,30 @@ class EmailBackend(BaseEmailBackend):
                 self.close()
 
 
-def deliver(message: EmailMessage) -> str:
+class OAuth2SmtpBackend(SmtpBackend):
+    """Django's SMTP backend signing in with an OAuth2 access token (SASL XOAUTH2) instead of a password."""
+
+    def __init__(self, token: str, **kwargs: Any) -> None:
+        super().__init__(**{**kwargs, "password": ""})
+        self._token = token
+
+    def open(self) -> bool | None:
+        opened = super().open()
+        if opened and self.connection is not None:
+            user, token = self.username, self._token
+            self.connection.ehlo_or_helo_if_needed()
+            self.connection.auth("XOAUTH2", lambda challenge=None: f"user={user}\x01auth=Bearer {token}\x01\x01")
+        return opened
+
+
+def deliver(message: EmailMessage, **connection: Any) -> str:
     """Send `message` unless mail is mocked; returns the mode it went out in.
 
-    SMTP errors (smtplib's and OSError) reach the caller, which knows whether to retry.
+    `connection` overrides the EMAIL_* options (host, port, username, password or oauth2_token, use_tls,
+    use_ssl). SMTP errors (smtplib's and OSError) reach the caller, which knows whether to retry.
     """
     current = mode()
     if current == SMTP:
-        with EmailBackend(fail_silently=False) as connection:
-            connection.send_messages([message])
+        with EmailBackend(fail_silently=False, **connection) as backend:
+            backend.send_messages([message])
     return current

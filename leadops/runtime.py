@@ -60,6 +60,16 @@ def _text(max_length: int):  # type: ignore[no-untyped-def]
     return check
 
 
+def _optional_text(max_length: int):  # type: ignore[no-untyped-def]
+    def check(value: Any) -> str:
+        text = str(value).strip()
+        if len(text) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        return text
+
+    return check
+
+
 def _weekdays(value: Any) -> list[str]:
     days = [day.strip().lower()[:3] for day in (value if isinstance(value, list) else str(value).split(","))
             if day.strip()]
@@ -112,6 +122,8 @@ EDITABLE: dict[str, tuple[str, Any]] = {
     "SEND_WINDOW_HOURS": ("Send between (local time)", _hours),
     "SEND_TIMEZONE": ("Send window time zone", _timezone),
     "SENDER_POSTAL_ADDRESS": ("Postal address in the footer", _text(300)),
+    # Empty until a manager sets it; SMTP mode sends nothing while it is (outreach.compliance).
+    "SENDER_COMPANY_NAME": ("Company name in the footer", _optional_text(200)),
     "AUTO_APPROVE_FOLLOW_UPS": ("Auto-approve follow-ups for non-enterprise leads", _bool),
     "PROHIBITED_TERMS": ("Prohibited terms in emails", _terms),
 }

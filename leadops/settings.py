@@ -248,6 +248,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Imported into django-celery-beat's tables at start-up, then editable in Django admin.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "outreach-poll-mailboxes": {"task": "outreach.tasks.poll_mailboxes", "schedule": 60.0},  # outreach.inbox
     "outreach-send-due-drafts": {"task": "outreach.tasks.send_due_drafts", "schedule": 60.0},
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
@@ -341,9 +342,9 @@ EMAIL_USE_TLS = _setting("EMAIL_USE_TLS", env.bool, False)
 EMAIL_USE_SSL = _setting("EMAIL_USE_SSL", env.bool, False)
 EMAIL_TIMEOUT = _setting("EMAIL_TIMEOUT", env.int, 20)
 DEFAULT_FROM_EMAIL = _setting("DEFAULT_FROM_EMAIL", env.str, "LeadOps <sales@example.com>")
-SENDER_POSTAL_ADDRESS = _setting(
-    "SENDER_POSTAL_ADDRESS", env.str, "Example Inc., 1 Market Street, San Francisco, CA 94105, USA"
-)
+PLACEHOLDER_POSTAL_ADDRESS = "Example Inc., 1 Market Street, San Francisco, CA 94105, USA"  # SMTP mode refuses it
+SENDER_POSTAL_ADDRESS = _setting("SENDER_POSTAL_ADDRESS", env.str, PLACEHOLDER_POSTAL_ADDRESS)
+SENDER_COMPANY_NAME = _setting("SENDER_COMPANY_NAME", env.str, "")
 SEND_PER_MINUTE = _positive("SEND_PER_MINUTE", 30)
 SEND_PER_DAY = _positive("SEND_PER_DAY", 2000)
 SEND_PER_CONTACT_PER_WEEK = _positive("SEND_PER_CONTACT_PER_WEEK", 2)
@@ -356,6 +357,7 @@ PROHIBITED_TERMS = _setting("PROHIBITED_TERMS", env.list, ["guaranteed results",
 INBOUND_EMAIL_SECRET = _setting("INBOUND_EMAIL_SECRET", env.str, "")
 # Oldest signed timestamp the inbound-email hook accepts, in seconds (a replayed request is refused after it).
 INBOUND_EMAIL_MAX_AGE = _positive("INBOUND_EMAIL_MAX_AGE", 300)
+MAILBOX_CREDENTIALS_KEYS = _setting("MAILBOX_CREDENTIALS_KEYS", env.list, [])  # outreach.credentials
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = _setting("LOG_LEVEL", env.str, "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

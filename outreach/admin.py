@@ -6,7 +6,8 @@ from django.http import HttpRequest
 
 from leads.admin import AdminOnlyDelete
 from outreach import drafting
-from outreach.models import EmailDraft, Enrollment, Sequence, SequenceStep, Suppression
+from outreach.mailbox_form import MailboxForm
+from outreach.models import EmailDraft, Enrollment, InboundMessage, Mailbox, Sequence, SequenceStep, Suppression
 from outreach.stopping import stop_contacting
 
 
@@ -93,3 +94,29 @@ class SuppressionAdmin(admin.ModelAdmin):
         if not change:
             # As for an unsubscribe: the covered leads' sequences stop and their unsent drafts are cancelled.
             stop_contacting(obj, actor=request.user)
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ("name", "email", "owner", "is_team_default", "is_active", "imap_host", "last_polled_at",
+                    "last_poll_error")
+    list_filter = ("is_active", "is_team_default")
+    search_fields = ("name", "email", "display_name")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("uid_validity", "last_uid", "last_polled_at", "last_poll_error")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(AdminOnlyDelete, admin.ModelAdmin):
+    list_display = ("subject", "sender", "mailbox", "status", "classification", "lead", "created_at")
+    list_filter = ("status", "mailbox")
+    search_fields = ("sender", "subject", "message_id")
+    raw_id_fields = ("lead",)
+    # The ledger of what was read from the server: written by the inbox reader alone.
+    readonly_fields = ("mailbox", "uid_validity", "uid", "status", "message_id", "sender", "subject", "text",
+                       "classification", "error", "attempts", "created_at", "updated_at")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -10,9 +10,10 @@ in production.
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
-from leadops import runtime
+from leadops import mail, runtime
 from outreach.models import EmailDraft
 from outreach.unsubscribe import UNSUBSCRIBE_PATH, unsubscribe_url
 
@@ -52,8 +53,27 @@ def footer_for(email: str) -> str:
     """The footer every email to this address ends with: sender's postal address and unsubscribe link."""
     return render_to_string(
         "emails/footer.txt",
-        {"postal_address": runtime.get("SENDER_POSTAL_ADDRESS"), "unsubscribe_url": unsubscribe_url(email)},
+        {"postal_address": runtime.get("SENDER_POSTAL_ADDRESS"), "company_name": runtime.get("SENDER_COMPANY_NAME"),
+         "unsubscribe_url": unsubscribe_url(email)},
     ).strip()
+
+
+def not_ready_for_real_sends() -> str:
+    """Why SMTP mode may not send yet, naming the setting ('' when it may, and always in mock mode).
+
+    Mock mode works with the placeholder footer a fresh install ships with; the first real email needs
+    the company's own name and postal address, which anti-spam laws require in every email.
+    """
+    if mail.mode() != mail.SMTP:
+        return ""
+    address = str(runtime.get("SENDER_POSTAL_ADDRESS") or "").strip()
+    if not address or address == settings.PLACEHOLDER_POSTAL_ADDRESS:
+        return ("Not sending: SENDER_POSTAL_ADDRESS still holds the placeholder address; set the company's "
+                "postal address (Settings page or environment) before real emails go out.")
+    if not str(runtime.get("SENDER_COMPANY_NAME") or "").strip():
+        return ("Not sending: SENDER_COMPANY_NAME is empty; set the company's name for the footer (Settings page "
+                "or environment) before real emails go out.")
+    return ""
 
 
 def lint_draft(draft: EmailDraft) -> LintResult:

@@ -12,13 +12,13 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from outreach import mailboxes
 from outreach.models import EmailDraft
 from outreach.suppression import is_suppressed
 
@@ -57,11 +57,6 @@ def load_templates() -> dict[str, dict[str, str]]:
     with open(TEMPLATES_PATH, encoding="utf-8") as handle:
         data = json.load(handle)
     return {key: value for key, value in data.items() if not key.startswith("_")}
-
-
-def sender_name() -> str:
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return name or address or "The sales team"
 
 
 def _clean(value: Any, field: str) -> str:
@@ -111,7 +106,8 @@ def merge_fields(lead: Any, **extra: Any) -> dict[str, str]:
         "job_title": _clean(lead.job_title, "job_title"),
         "pain_point_short": short_pain_point(lead.pain_point),
         "country": _clean(lead.country, "country"),
-        "sender_name": sender_name(),
+        # Signed by the rep whose mailbox it goes out from.
+        "sender_name": mailboxes.signing_name(lead),
     }
     for key, value in extra.items():
         values[key] = value if key == "questions" else _clean(value, key)

@@ -18,6 +18,8 @@ inline in one process and locks the whole database on a write. For the second, a
 long enough ago counts as abandoned.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -67,3 +69,25 @@ def try_send_lock(draft_id: Any, claimed_at: datetime | None, abandoned_before: 
 def release_send_lock(draft_id: Any) -> None:
     if _advisory_locks():
         _execute("SELECT pg_advisory_unlock(%s)", send_lock_key(draft_id))
+
+
+# Poll locks live in their own key space: the high bits name "polling a mailbox", the low ones its id.
+_POLL_LOCK_BASE = 0x4C4F_5000_0000_0000
+
+
+@contextmanager
+def polling(mailbox_id: int) -> Iterator[bool]:
+    """Hold the mailbox's poll lock for the block; yields False when another process is polling it.
+
+    Without advisory locks (SQLite, one process) it is always taken.
+    """
+    if not _advisory_locks():
+        yield True
+        return
+    key = _POLL_LOCK_BASE + int(mailbox_id)
+    taken = bool(_execute("SELECT pg_try_advisory_lock(%s)", key))
+    try:
+        yield taken
+    finally:
+        if taken:
+            _execute("SELECT pg_advisory_unlock(%s)", key)

@@ -62,6 +62,9 @@ class EmailDraft(models.Model):
     enrollment = models.ForeignKey(
         "outreach.Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
     )
+    # The mailbox it went out from (set when claimed); a lead's later emails keep it (outreach.mailboxes).
+    mailbox = models.ForeignKey("outreach.Mailbox", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="drafts")
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -100,6 +103,9 @@ class EmailDraft(models.Model):
             models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False), name="draft_sent_at_idx"),
             # Send quotas count rows claimed for sending in rolling windows (outreach.quotas).
             models.Index(fields=["claimed_at"], condition=Q(claimed_at__isnull=False), name="draft_claimed_at_idx"),
+            # Per-mailbox caps count the rows each mailbox claimed in the last hour and day (outreach.quotas).
+            models.Index(fields=["mailbox", "claimed_at"], condition=Q(claimed_at__isnull=False),
+                         name="draft_mailbox_claimed_idx"),
             # Reply matching by In-Reply-To.
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="draft_message_id_idx"),
         ]
@@ -261,3 +267,111 @@ class Suppression(models.Model):
         field, value = ("email", self.email) if self.email else ("domain", self.domain)
         if Suppression.objects.filter(**{field: value}).exclude(pk=self.pk).exists():
             raise ValidationError({field: f"{value} is already on the suppression list."})
+
+
+class Mailbox(models.Model):
+    """A sending identity with its SMTP account, and the IMAP folder where its replies and bounces arrive.
+
+    Passwords and OAuth2 tokens are kept only encrypted (`outreach.credentials`), are never shown back and
+    are set through `outreach.mailboxes.MailboxForm`. `uid_validity` and `last_uid` say how far the
+    inbox has been read (`outreach.inbox`).
+    """
+
+    class Security(models.TextChoices):
+        SSL = "ssl", "SSL/TLS"
+        STARTTLS = "starttls", "STARTTLS"
+        NONE = "none", "None (local test servers only)"
+
+    class Auth(models.TextChoices):
+        PASSWORD = "password", "Password or app password"
+        XOAUTH2 = "xoauth2", "OAuth2 access token (XOAUTH2)"
+
+    name = models.CharField(max_length=100, unique=True, help_text="What people call it: “Rita's mailbox”")
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="mailbox", help_text="The rep whose leads' emails go out from it")
+    is_team_default = models.BooleanField(default=False, help_text="Used for leads whose owner has no mailbox")
+    is_active = models.BooleanField(default=True)
+    display_name = models.CharField(max_length=100, help_text="The name recipients see: “Rita Lopez”")
+    email = models.EmailField(max_length=254)
+    reply_to = models.EmailField(max_length=254, blank=True)
+    signature = models.TextField(blank=True, help_text="Merge fields: {name}, {title}, {phone}, {booking_link}")
+    sender_title = models.CharField(max_length=100, blank=True)
+    sender_phone = models.CharField(max_length=50, blank=True)
+    booking_link = models.URLField(max_length=300, blank=True)
+    auth = models.CharField(max_length=10, choices=Auth.choices, default=Auth.PASSWORD)
+    smtp_host = models.CharField(max_length=253, blank=True, help_text="Blank: the server in EMAIL_HOST")
+    smtp_port = models.PositiveIntegerField(default=587)
+    smtp_security = models.CharField(max_length=10, choices=Security.choices, default=Security.STARTTLS)
+    smtp_username = models.CharField(max_length=254, blank=True)
+    smtp_secret = models.TextField(blank=True, editable=False)
+    imap_host = models.CharField(max_length=253, blank=True, help_text="Blank: replies are not read from it")
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
+    imap_username = models.CharField(max_length=254, blank=True)
+    imap_secret = models.TextField(blank=True, editable=False)
+    imap_folder = models.CharField(max_length=200, default="INBOX")
+    per_hour_cap = models.PositiveIntegerField(default=60, help_text="Emails it may send in any hour")
+    per_day_cap = models.PositiveIntegerField(default=500, help_text="Emails it may send in any 24 hours")
+    stop_company_on_reply = models.BooleanField(
+        default=False, help_text="A reply from anyone else at a lead's company stops that company's sequences too")
+    uid_validity = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(default=0, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_poll_error = models.CharField(max_length=500, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_team_default"], condition=Q(is_team_default=True),
+                                    name="one_team_default_mailbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def reads_inbox(self) -> bool:
+        return bool(self.is_active and self.imap_host)
+
+
+class InboundMessage(models.Model):
+    """One message read from a mailbox's IMAP folder: the ledger that makes reading it happen exactly once.
+
+    Written in the transaction that acts on the message, so a worker killed at any point either did both
+    or neither; the server-side flag is set only after that commit.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSED = "processed", "Processed"
+        UNMATCHED = "unmatched", "No matching lead (for a person to look at)"
+        FAILED = "failed", "Could not be read"
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="messages")
+    uid_validity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    message_id = models.CharField(max_length=998, blank=True)
+    sender = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=1000, blank=True)
+    text = models.TextField(blank=True)
+    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    classification = models.CharField(max_length=20, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "uid_validity", "uid"], name="inbound_message_once"),
+        ]
+        indexes = [
+            # The mailbox page's list of messages waiting for a person.
+            models.Index(fields=["mailbox", "status", "-created_at"], name="inbound_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} from {self.sender} ({self.get_status_display()})"

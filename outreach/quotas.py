@@ -1,7 +1,8 @@
 """Send quotas and the send window: when may the next email to this address go out?
 
 Quotas (all run-time settings): per sending mailbox per minute and per day, per contact per week,
-per recipient domain per day. They are rolling windows counted from the outbox itself (rows
+per recipient domain per day; and on top of those each Mailbox's own caps per hour and per day
+(`Mailbox.per_hour_cap`, `per_day_cap`). They are rolling windows counted from the outbox itself (rows
 claimed for sending or sent), so there is no counter to drift out of step with what went out.
 
 No overshoot under concurrent workers: `sending` checks the quotas and claims the row while
@@ -15,9 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from leadops import runtime
-from outreach.models import EmailDraft
+from outreach.models import EmailDraft, Mailbox
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COUNTED_STATES = (EmailDraft.State.SENDING, EmailDraft.State.SENT)
@@ -31,10 +33,13 @@ class Deferral:
     reason: str
 
 
-def check(to_email: str, lead_id: Any, now: datetime) -> Deferral | None:
-    """None if an email to this lead at `to_email` may be claimed now; otherwise when it may, and why."""
+def check(to_email: str, lead_id: Any, now: datetime, mailbox: Mailbox | None = None) -> Deferral | None:
+    """None if an email to this lead at `to_email` may be claimed now (from `mailbox`, when it goes out from
+    one); otherwise when it may, and why."""
     window = Window.current()
     deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), lead_id, now) if deferral]
+    if mailbox is not None:
+        deferrals += [deferral for deferral in _mailbox_deferrals(mailbox, now) if deferral]
     if deferrals:
         latest = max(deferrals, key=lambda deferral: deferral.until)
         return Deferral(window.next_opening(latest.until), latest.reason)
@@ -56,6 +61,31 @@ def _quota_deferrals(to_email: str, lead_id: Any, now: datetime) -> list[Deferra
         _over(claimed.filter(to_email__endswith="@" + domain), now, day, runtime.get("SEND_PER_DOMAIN_PER_DAY"),
               "domain quota: {limit} per day to @" + domain),
     ]
+
+
+def _mailbox_deferrals(mailbox: Mailbox, now: datetime) -> list[Deferral | None]:
+    claimed = EmailDraft.objects.filter(state__in=COUNTED_STATES, mailbox=mailbox)
+    return [
+        _over(claimed, now, timedelta(hours=1), mailbox.per_hour_cap, f"cap of {mailbox.name}: {{limit}} per hour"),
+        _over(claimed, now, timedelta(days=1), mailbox.per_day_cap, f"cap of {mailbox.name}: {{limit}} per day"),
+    ]
+
+
+def mailbox_standing(mailbox: Mailbox, now: datetime | None = None) -> dict[str, Any]:
+    """Where a mailbox stands against its caps: sent in the last hour and day, each cap, and when it may
+    send again if a cap is reached (None when it may send now)."""
+    now = now or timezone.now()
+    claimed = EmailDraft.objects.filter(state__in=COUNTED_STATES, mailbox=mailbox)
+    deferrals = [deferral for deferral in _mailbox_deferrals(mailbox, now) if deferral]
+    return {
+        "mailbox": mailbox.name,
+        "sent_last_hour": claimed.filter(claimed_at__gt=now - timedelta(hours=1)).count(),
+        "per_hour_cap": mailbox.per_hour_cap,
+        "sent_last_day": claimed.filter(claimed_at__gt=now - timedelta(days=1)).count(),
+        "per_day_cap": mailbox.per_day_cap,
+        "next_send_at": max(deferral.until for deferral in deferrals) if deferrals else None,
+        "reason": max(deferrals, key=lambda deferral: deferral.until).reason if deferrals else "",
+    }
 
 
 def _over(rows: QuerySet, now: datetime, period: timedelta, limit: int, reason: str) -> Deferral | None:

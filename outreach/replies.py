@@ -70,8 +70,16 @@ class InboundEmail(BaseModel):
     message_id: str = Field(default="", max_length=998)
     in_reply_to: str = Field(default="", max_length=998)
     headers: dict[str, str] = Field(default_factory=dict, max_length=MAX_HEADERS)
+    # What the message's structure says, when it was read from a mailbox (outreach.inbox: a delivery-status
+    # report names the bounced address, hard or soft, and our original Message-ID; RFC 3834 headers mark an
+    # automatic reply). A hook may send them too; left empty, the rules below decide from the text.
+    bounce: Literal["", "hard", "soft"] = ""
+    bounced_recipient: str = Field(default="", max_length=320)
+    original_message_id: str = Field(default="", max_length=998)
+    auto_reply: bool = False
 
-    @field_validator("sender", "to", "subject", "text", "message_id", "in_reply_to")
+    @field_validator("sender", "to", "subject", "text", "message_id", "in_reply_to", "bounced_recipient",
+                     "original_message_id")
     @classmethod
     def _storable(cls, value: str) -> str:
         return storable(value)
@@ -189,15 +197,17 @@ def read_reply(text: str, *, sender: str = "", subject: str = "",
 
 
 def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
-    ids = _MESSAGE_ID.findall(" ".join([message.in_reply_to, message.headers.get("References", "")]))
-    bounce = is_bounce(message.sender, message.subject, message.headers)
+    ids = _MESSAGE_ID.findall(" ".join([message.original_message_id, message.in_reply_to,
+                                        message.headers.get("References", "")]))
+    bounce = bool(message.bounce) or is_bounce(message.sender, message.subject, message.headers)
     if bounce:
         ids += _MESSAGE_ID.findall(message.text)
     if ids:
         draft = EmailDraft.objects.select_related("lead").filter(message_id__in=ids).first()
         if draft:
             return draft.lead, draft, "message_id"
-    candidates = _ADDRESS.findall(message.text) if bounce else _ADDRESS.findall(message.sender)
+    candidates = ([message.bounced_recipient] if message.bounced_recipient else []) + (
+        _ADDRESS.findall(message.text) if bounce else _ADDRESS.findall(message.sender))
     for address in candidates:
         lead = Lead.objects.filter(email__iexact=address).first()
         if lead:
@@ -222,15 +232,26 @@ def receive(message: InboundEmail, delivery: str = "") -> ReceiveResult:
     ).first() if same else None
     if earlier:
         return ReceiveResult(lead.pk, earlier.payload.get("classification", ""), matched_by, duplicate=True)
-    classification, reading = read_reply(message.text, sender=message.sender, subject=message.subject,
-                                         headers=message.headers)
+    classification, reading = _structural_reading(message) or read_reply(
+        message.text, sender=message.sender, subject=message.subject, headers=message.headers)
     payload = {"from": message.sender, "subject": message.subject[:300], "text": message.text[:5000],
                "message_id": message.message_id, "in_reply_to": message.in_reply_to, "matched_by": matched_by,
                "delivery": delivery,
                "draft": str(draft.pk) if draft else None, **reading}
-    _act(lead, classification, payload, actor=None, bounced_address=draft.to_email if draft else lead.email,
-         hard_bounce=bool(_HARD_BOUNCE.search(message.text + " " + message.subject)))
+    hard_bounce = message.bounce == "hard" if message.bounce else bool(
+        _HARD_BOUNCE.search(message.text + " " + message.subject))
+    _act(lead, classification, payload, actor=None, hard_bounce=hard_bounce,
+         bounced_address=message.bounced_recipient or (draft.to_email if draft else lead.email))
     return ReceiveResult(lead.pk, classification, matched_by)
+
+
+def _structural_reading(message: InboundEmail) -> tuple[str, dict[str, Any]] | None:
+    """A bounce or automatic reply the message's structure already showed (outreach.bounces, outreach.autoreplies)."""
+    if message.bounce:
+        return Classification.BOUNCE, {"classified_by": "delivery status report", "bounce": message.bounce}
+    if message.auto_reply:
+        return Classification.OUT_OF_OFFICE, {"classified_by": "automatic reply headers"}
+    return None
 
 
 def log_reply(lead: Lead, user: Any, text: str, classification: str | None = None) -> str:

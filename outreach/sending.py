@@ -27,6 +27,11 @@ How "at most once" holds:
    the worker was lost (acks_late + reject_on_worker_lost), or from the `recover_interrupted_sends`
    beat task for rows older than INTERRUPTED_AFTER.
 
+Sending as the rep: the draft goes out from the lead's mailbox (`outreach.mailboxes`: its name and
+address, reply-to, signature and SMTP account, within its caps), threaded on the lead's earlier emails.
+SMTP mode sends nothing while the footer still holds the install's placeholder address
+(`compliance.not_ready_for_real_sends`); the draft waits, approved, with the reason shown.
+
 Transient SMTP errors (server unreachable, 4xx) put the row back to approved with a retry time,
 up to MAX_ATTEMPTS; permanent ones (5xx) fail it, and a refused recipient is suppressed as bounced.
 """
@@ -46,9 +51,10 @@ from django.utils import timezone
 
 from leadops import mail
 from leads.models import ActivityLog, Lead
-from outreach import locks, quotas, sequences
-from outreach.compliance import LintResult, footer_for, lint
-from outreach.models import EmailDraft, Suppression
+from outreach import locks, mailboxes, quotas, sequences
+from outreach.compliance import LintResult, footer_for, lint, not_ready_for_real_sends
+from outreach.credentials import CredentialsUnreadable
+from outreach.models import EmailDraft, Mailbox, Suppression
 from outreach.signals import announce, email_sent
 from outreach.suppression import suppress, suppression_for
 from outreach.unsubscribe import unsubscribe_url
@@ -84,7 +90,7 @@ def where_it_stands(draft: EmailDraft) -> str:
         until, reason = draft.send_after, draft.deferred_reason
     else:
         # The send task has not run yet (a worker picks it up): say now whether a quota or the window will hold it.
-        deferral = quotas.check(draft.recipient, draft.lead_id, now)
+        deferral = quotas.check(draft.recipient, draft.lead_id, now, draft.mailbox or mailboxes.for_lead(draft.lead))
         if deferral is None:
             return "Approved: the email goes out in a moment."
         until, reason = deferral.until, deferral.reason
@@ -93,15 +99,18 @@ def where_it_stands(draft: EmailDraft) -> str:
             f"{reason[:1].lower()}{reason[1:]}.")
 
 
-def build_message(draft: EmailDraft, to_email: str, footer: str) -> EmailMessage:
+def build_message(draft: EmailDraft, to_email: str, footer: str, mailbox: Mailbox | None = None) -> EmailMessage:
     unsubscribe = unsubscribe_url(to_email)
+    signature = mailboxes.signature(mailbox)
     return EmailMessage(
         subject=draft.subject,
-        body=f"{draft.body.rstrip()}\n\n-- \n{footer}\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        body=f"{draft.body.rstrip()}\n\n" + (f"{signature}\n\n" if signature else "") + f"-- \n{footer}\n",
+        from_email=mailboxes.from_header(mailbox),
         to=[to_email],
+        reply_to=[mailbox.reply_to] if mailbox and mailbox.reply_to else None,
         headers={
             "Message-ID": draft.message_id,
+            **mailboxes.thread_headers(draft),
             # RFC 8058: mail providers show an unsubscribe button that POSTs to this URL.
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -109,9 +118,9 @@ def build_message(draft: EmailDraft, to_email: str, footer: str) -> EmailMessage
     )
 
 
-def make_message_id() -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "leadops.local"
-    return make_msgid(domain=domain)
+def make_message_id(mailbox: Mailbox | None = None) -> str:
+    address = mailbox.email if mailbox else parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return make_msgid(domain=address.rpartition("@")[2] or "leadops.local")
 
 
 # The task keeps the name it had in outreach/tasks.py, so messages queued before a deploy still find it.
@@ -139,18 +148,26 @@ def send(draft_id: Any) -> str:
     refusal = _refusal(draft, to_email, checked)
     if refusal:
         return refusal
+    not_ready = not_ready_for_real_sends()
+    if not_ready:
+        # Held, not failed: it goes out once the setting is fixed (the outbox beat asks again).
+        EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
+            send_after=now + RETRY_DELAYS[0], deferred_reason=not_ready[:200])
+        return "held: footer not set"
+    mailbox = draft.mailbox or mailboxes.for_lead(draft.lead)
     with transaction.atomic():
         locks.hold_mailbox_lock()
         now = timezone.now()
-        deferral = quotas.check(to_email, draft.lead_id, now)
+        deferral = quotas.check(to_email, draft.lead_id, now, mailbox)
         if deferral:
             EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
                 send_after=deferral.until, deferred_reason=deferral.reason[:200]
             )
             return "deferred"
-        message_id = draft.message_id or make_message_id()
+        message_id = draft.message_id or make_message_id(mailbox)
         claimed = EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
             state=State.SENDING, claimed_at=now, send_attempts=F("send_attempts") + 1, message_id=message_id,
+            mailbox=mailbox,
             to_email=to_email, send_after=None, deferred_reason="", lint=checked.as_dict(), updated_at=now,
         )
         if not claimed:
@@ -159,6 +176,7 @@ def send(draft_id: Any) -> str:
     try:
         draft.state, draft.claimed_at, draft.message_id, draft.to_email = State.SENDING, now, message_id, to_email
         draft.send_attempts += 1
+        draft.mailbox = mailbox
         return _deliver(draft, to_email, footer)
     finally:
         locks.release_send_lock(draft.pk)
@@ -180,9 +198,11 @@ def _refusal(draft: EmailDraft, to_email: str, lint: LintResult) -> str:
 
 
 def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
-    message = build_message(draft, to_email, footer)
+    message = build_message(draft, to_email, footer, draft.mailbox)
     try:
-        mode = mail.deliver(message)
+        mode = mail.deliver(message, **mailboxes.smtp_options(draft.mailbox))
+    except CredentialsUnreadable as error:
+        return _fail(draft, str(error), from_states=(State.SENDING,))
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
             smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
             OSError) as error:
@@ -194,7 +214,8 @@ def _deliver(draft: EmailDraft, to_email: str, footer: str) -> str:
             # Only a person or the recovery task can move a row out of "sending"; it was delivered anyway.
             logger.error("Draft %s was delivered but is no longer in 'sending'", draft.pk)
         payload: dict[str, Any] = {"draft": str(draft.pk), "variant": draft.variant, "to": to_email,
-                                   "subject": draft.subject, "message_id": draft.message_id, "mode": mode}
+                                   "subject": draft.subject, "message_id": draft.message_id, "mode": mode,
+                                   "from": message.from_email}
         if mode == mail.MOCK:
             # Mock mode keeps the message exactly as it would have left, so it can be read back.
             payload["message"] = message.message().as_string()

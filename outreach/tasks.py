@@ -4,14 +4,15 @@ The outbox's own task, `send_draft`, lives with the outbox in `outreach.sending`
 (below this module) can queue it.
 """
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach import approval, briefing, sending, sequences
-from outreach.models import EmailDraft
+from outreach import approval, briefing, inbox, sending, sequences
+from outreach.models import EmailDraft, Mailbox
 from outreach.sending import send_draft
 
 # An approved row with no send time and no claim after this long lost its task (broker down at approval).
@@ -48,3 +49,18 @@ def draft_due_follow_ups() -> int:
 @shared_task(ignore_result=True)
 def send_daily_briefing() -> int:
     return briefing.send_briefing()
+
+
+@shared_task(ignore_result=True)
+def poll_mailboxes() -> int:
+    """Beat: one poll task per mailbox that reads its inbox."""
+    mailbox_ids = [mailbox.pk for mailbox in Mailbox.objects.filter(is_active=True).exclude(imap_host="")]
+    for mailbox_id in mailbox_ids:
+        poll_mailbox.delay(mailbox_id)
+    return len(mailbox_ids)
+
+
+@shared_task(ignore_result=True)
+def poll_mailbox(mailbox_id: int) -> dict:
+    """Read one mailbox's new messages; safe to run twice (the ledger and the poll lock, outreach.inbox)."""
+    return asdict(inbox.poll(mailbox_id))

@@ -16,6 +16,7 @@ NAV = [
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
     ("integrations:api_tokens", "Integrations", True),
+    ("outreach:mailboxes", "Mailboxes", True),
     ("admin:index", "Admin", True),
 ]
 

@@ -1,4 +1,5 @@
-"""Outreach fixtures: a real SMTP server on 127.0.0.1 that records what arrived, and draft factories."""
+"""Outreach fixtures: a real SMTP server on 127.0.0.1 that records what arrived (with or without AUTH),
+a throw-away Dovecot IMAP server, and draft and mailbox factories."""
 
 import asyncio
 import email
@@ -11,12 +12,14 @@ from email.message import EmailMessage as ParsedMessage
 
 import factory
 import pytest
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from conftest import LeadFactory
 from leadops import runtime
 from leads.signals import leads_changed
-from outreach.models import EmailDraft
+from outreach import credentials
+from outreach.models import EmailDraft, Mailbox
+from outreach.tests.dovecot import Dovecot
 from scoring.tests.conftest import fake_llm, llm_on  # noqa: F401  (the fake OpenAI server, shared)
 
 BODY = (
@@ -75,22 +78,48 @@ class SmtpServer:
     host: str
     port: int
     recorder: Recorder
+    # Who signed in (AUTH), one entry per accepted login.
+    logins: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """aiosmtpd on an ephemeral port, in its own thread and event loop."""
+    yield from _running_smtp_server({})
+
+
+SMTP_USERS = {"rita@leadops.test": "rita-smtp-secret"}
+
+
+@pytest.fixture
+def authenticated_smtp_server() -> Iterator[SmtpServer]:
+    """aiosmtpd that requires AUTH (PLAIN or LOGIN) with one of SMTP_USERS, as a provider's submission port does."""
+    yield from _running_smtp_server(SMTP_USERS)
+
+
+def _running_smtp_server(users: dict[str, str]) -> Iterator[SmtpServer]:
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     recorder = Recorder()
+    logins: list[str] = []
+
+    def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                     auth_data: LoginPassword) -> AuthResult:
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        if users.get(login) == password:
+            logins.append(login)
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False} if users else {}
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(recorder, hostname="mx.test"), host="127.0.0.1", port=0)
+        loop.create_server(lambda: SMTP(recorder, hostname="mx.test", **options), host="127.0.0.1", port=0)
     )
     port = server.sockets[0].getsockname()[1]
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        yield SmtpServer("127.0.0.1", port, recorder)
+        yield SmtpServer("127.0.0.1", port, recorder, logins)
     finally:
         recorder.release.set()
         loop.call_soon_threadsafe(server.close)
@@ -102,8 +131,68 @@ def smtp_server() -> Iterator[SmtpServer]:
 def smtp_mode(smtp_server: SmtpServer, settings, db) -> SmtpServer:  # type: ignore[no-untyped-def]
     """EMAIL_MODE=smtp, pointed at the test server (in this process)."""
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.host, smtp_server.port
+    # Real sends need the company's own footer (outreach.compliance.not_ready_for_real_sends).
+    settings.SENDER_POSTAL_ADDRESS = "Northwind Labs Ltd., 12 Harbour Road, Leith EH6 6AB, UK"
+    settings.SENDER_COMPANY_NAME = "Northwind Labs"
     runtime.update({"EMAIL_MODE": "smtp"})
     return smtp_server
+
+
+IMAP_USERS = {"rita@leadops.test": "rita-imap-secret", "sam@leadops.test": "sam-imap-secret"}
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of the tests' own (own config, port and users), started once and stopped at the end."""
+    server = Dovecot(IMAP_USERS)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def empty_inbox(dovecot: Dovecot) -> Dovecot:
+    """Rita's INBOX with nothing in it (each test starts from an empty folder)."""
+    client = dovecot.client("rita@leadops.test")
+    try:
+        client.select("INBOX")
+        status, data = client.uid("SEARCH", None, "ALL")
+        if data[0]:
+            client.uid("STORE", b",".join(data[0].split()).decode(), "+FLAGS.SILENT", "(\\Deleted)")
+            client.expunge()
+    finally:
+        client.logout()
+    return dovecot
+
+
+class MailboxFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mailbox
+
+    name = factory.Sequence(lambda n: f"Mailbox {n}")
+    display_name = "Rita Lopez"
+    email = "rita@leadops.test"
+    signature = "{name}\n{title}\n{phone}\nBook a time: {booking_link}"
+    sender_title = "Account Executive"
+    sender_phone = "+44 131 496 0000"
+    booking_link = "https://cal.example.com/rita"
+    smtp_host = ""
+    smtp_security = Mailbox.Security.NONE
+    imap_host = ""
+    imap_security = Mailbox.Security.NONE
+
+
+@pytest.fixture
+def rita_mailbox(db, rep, empty_inbox: Dovecot, authenticated_smtp_server: SmtpServer) -> Mailbox:  # type: ignore[no-untyped-def]
+    """The rep's mailbox: her SMTP account on the AUTH-requiring aiosmtpd, her replies in Dovecot."""
+    return MailboxFactory(
+        owner=rep, smtp_host=authenticated_smtp_server.host, smtp_port=authenticated_smtp_server.port,
+        smtp_username="rita@leadops.test", smtp_secret=credentials.encrypt(SMTP_USERS["rita@leadops.test"]),
+        imap_host="127.0.0.1", imap_port=empty_inbox.port, imap_username="rita@leadops.test",
+        imap_secret=credentials.encrypt(IMAP_USERS["rita@leadops.test"]),
+    )
 
 
 @pytest.fixture(autouse=True)

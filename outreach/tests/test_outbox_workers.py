@@ -26,6 +26,9 @@ def outbox_worker(smtp_server, monkeypatch, request):  # type: ignore[no-untyped
     monkeypatch.setenv("EMAIL_PORT", str(smtp_server.port))
     monkeypatch.setenv("SEND_WINDOW_DAYS", "mon,tue,wed,thu,fri,sat,sun")
     monkeypatch.setenv("SEND_WINDOW_HOURS", "00:00-24:00")
+    # Real sends need the company's own footer (outreach.compliance.not_ready_for_real_sends).
+    monkeypatch.setenv("SENDER_POSTAL_ADDRESS", "Northwind Labs Ltd., 12 Harbour Road, Leith EH6 6AB, UK")
+    monkeypatch.setenv("SENDER_COMPANY_NAME", "Northwind Labs")
     return request.getfixturevalue("celery_worker")
 
 

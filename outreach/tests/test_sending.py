@@ -166,5 +166,5 @@ def test_every_outreach_beat_entry_names_a_registered_task():
 
     entries = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
                if name.startswith("outreach-")}
-    assert len(entries) == 4
+    assert len(entries) == 5
     assert all(task in app.tasks for task in entries.values())

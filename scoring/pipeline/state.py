@@ -37,11 +37,13 @@ class LeadSnapshot(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
     status: str = "NEW"
     created_at: datetime | None = None
+    # Whose mailbox signs the draft (outreach.mailboxes.signing_name); not a qualification input.
+    owner_id: int | None = None
 
     @classmethod
     def of(cls, lead: Any) -> "LeadSnapshot":
         values = {name: getattr(lead, name) for name in Lead.QUALIFICATION_INPUT_FIELDS}
-        return cls(id=str(lead.pk), status=lead.status, created_at=lead.created_at, **values)
+        return cls(id=str(lead.pk), status=lead.status, created_at=lead.created_at, owner_id=lead.owner_id, **values)
 
     def input_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in Lead.QUALIFICATION_INPUT_FIELDS}
