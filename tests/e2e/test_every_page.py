@@ -89,6 +89,10 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
         ("settings", "/settings/"),
         ("scoring-model", "/scoring/model/"),
         ("password", "/accounts/password_change/"),
+        ("mailboxes", "/mailboxes/"),
+        ("api-tokens", "/settings/api-tokens/"),
+        ("webhooks", "/settings/webhooks/"),
+        ("website-forms", "/settings/forms/"),
         ("not-found", "/leads/00000000-0000-0000-0000-000000000000/"),
     ):
         page.goto(url)
