@@ -1,11 +1,14 @@
 """API v1 endpoints beyond access: paging, detail, edits, drafts, quota, company memory and import jobs."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from leads.models import ApiToken, Company, ImportJob, Lead
-from outreach.models import EmailDraft
+from outreach.models import EmailDraft, Mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +73,24 @@ def test_a_rejected_draft_is_written_again_and_a_second_reject_is_a_conflict(api
 def test_the_quota_standing_says_what_was_sent_and_what_the_cap_allows(api, lead_factory):
     standing = api.get(f"/api/v1/leads/{lead_factory().id}/quota").json()
     assert standing["sent"] == 0 and standing["limit"] >= 1 and standing["may_send_now"] is True
+
+
+def test_a_mailbox_standing_says_what_it_sent_against_its_caps_and_never_shows_its_secrets(
+        api, rep, lead_factory, draft_factory):
+    mailbox = Mailbox.objects.create(name="Rita's mailbox", owner=rep, display_name="Rita Lopez",
+                                     email="rita@leadops.test", per_hour_cap=1, per_day_cap=50)
+    sent_at = timezone.now() - datetime.timedelta(minutes=20)
+    draft_factory(lead=lead_factory(owner=rep), state=EmailDraft.State.SENT, mailbox=mailbox, claimed_at=sent_at,
+                  sent_at=sent_at)
+
+    listed = api.get("/api/v1/mailboxes")
+    standing = api.get(f"/api/v1/mailboxes/{mailbox.pk}/quota").json()
+
+    assert listed.status_code == 200 and [row["address"] for row in listed.json()] == ["rita@leadops.test"]
+    assert (standing["sent_last_hour"], standing["per_hour_cap"], standing["sent_last_day"]) == (1, 1, 1)
+    assert standing["may_send_now"] is False and standing["owner"] == rep.username
+    assert standing["next_send_at"] is not None and "password" not in " ".join(listed.json()[0])
+    assert api.get("/api/v1/mailboxes/999999/quota").status_code == 404
 
 
 def test_a_csv_upload_becomes_an_import_job_that_reports_its_rows(api, import_media, no_qualification,

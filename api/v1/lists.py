@@ -15,14 +15,14 @@ from ninja.files import UploadedFile
 from api.v1.core import ERRORS, TooManyRequests
 from api.v1.drafts import draft_out
 from api.v1.leads import SUMMARY_FIELDS, lead_or_404, worker
-from api.v1.schemas import ImportJobOut, Looked, QuotaOut, ReviewQueue, SuppressionIn, SuppressionOut
+from api.v1.schemas import ImportJobOut, Looked, MailboxQuotaOut, QuotaOut, ReviewQueue, SuppressionIn, SuppressionOut
 from leadops.roles import is_manager
 from leads.importing import jobs as import_jobs
 from leads.importing.sniff import RefusedFile
 from leads.models import ApiToken, ImportJob, Lead
 from leads.tasks import run_import
 from outreach import gates, quotas, suppression
-from outreach.models import Suppression
+from outreach.models import Mailbox, Suppression
 
 router = Router(tags=["lists"])
 REVIEW_LIMIT = 50
@@ -73,6 +73,27 @@ def contact_quota(request: HttpRequest, lead_id: uuid.UUID) -> Any:
     standing = quotas.contact_standing(lead.email, lead.pk, timezone.now())
     return {"sent": standing.sent, "limit": standing.limit, "period": standing.period,
             "may_send_now": standing.may_send_now, "next_send_at": standing.next_send_at, "reason": standing.reason}
+
+
+def _mailbox_quota(mailbox: Mailbox) -> dict[str, Any]:
+    standing = quotas.mailbox_standing(mailbox)
+    return {**standing, "id": mailbox.pk, "address": mailbox.email,
+            "owner": mailbox.owner.get_username() if mailbox.owner else None,
+            "may_send_now": standing["next_send_at"] is None}
+
+
+@router.get("/mailboxes", response={200: list[MailboxQuotaOut], **ERRORS},
+            summary="Every active mailbox with its quota standing")
+def mailbox_quotas(request: HttpRequest) -> Any:
+    worker(request, ApiToken.Scope.READ)
+    return [_mailbox_quota(mailbox) for mailbox in Mailbox.objects.filter(is_active=True).select_related("owner")]
+
+
+@router.get("/mailboxes/{mailbox_id}/quota", response={200: MailboxQuotaOut, **ERRORS},
+            summary="A mailbox's quota standing: sent in the last hour and day against its caps")
+def mailbox_quota(request: HttpRequest, mailbox_id: int) -> Any:
+    worker(request, ApiToken.Scope.READ)
+    return _mailbox_quota(get_object_or_404(Mailbox.objects.select_related("owner"), pk=mailbox_id))
 
 
 @router.get("/review-queue", response={200: ReviewQueue, **ERRORS}, summary="What waits for a person")

@@ -192,6 +192,20 @@ class QuotaOut(Schema):
     reason: str
 
 
+class MailboxQuotaOut(Schema):
+    id: int
+    mailbox: str
+    address: str
+    owner: str | None
+    sent_last_hour: int
+    per_hour_cap: int
+    sent_last_day: int
+    per_day_cap: int
+    may_send_now: bool
+    next_send_at: datetime.datetime | None
+    reason: str
+
+
 class ReviewItem(Schema):
     draft: DraftOut
     lead: LeadSummary
