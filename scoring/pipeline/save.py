@@ -160,7 +160,9 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
         # Past qualification a run routes nothing, but a gate it finds (an edit made the lead enterprise) holds.
         lead.needs_approval, lead.approval_reason = gates.after_run(lead, decision.needs_approval,
                                                                     decision.approval_reason)
-    lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = state.fingerprint, now, now
+    # A result the LLM was wanted for but did not answer is filed as the rules' own, so a run with it differs.
+    done_as = state.rules_fingerprint if state.llm_unanswered and state.rules_fingerprint else state.fingerprint
+    lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = done_as, now, now
     return previous
 
 
