@@ -58,7 +58,7 @@ class LeadAssessment(BaseModel):
     model_config = ConfigDict(extra="ignore", title="lead_assessment")
 
     score: int = Field(ge=0, le=100, description="Your score for the lead, 0-100")
-    rationale: str = Field(max_length=300, description="One sentence on why")
+    rationale: str = Field(max_length=160, description="At most 15 words on why")
 
 
 class EmailText(BaseModel):

@@ -337,7 +337,7 @@ LLM_STRUCTURED_OUTPUT = _setting(
     "LLM_STRUCTURED_OUTPUT", env.str, "json_schema", choices=("json_schema", "json_object")
 )
 # Seconds for the server's answer to one request; waiting for a free slot (below) is not part of it.
-LLM_TIMEOUT = _setting("LLM_TIMEOUT", env.float, 45.0)
+LLM_TIMEOUT = _setting("LLM_TIMEOUT", env.float, 90.0)
 LLM_MAX_RETRIES = _setting("LLM_MAX_RETRIES", env.int, 2)
 LLM_MAX_TOKENS = _positive("LLM_MAX_TOKENS", 400)
 LLM_BREAKER_FAILURES = _positive("LLM_BREAKER_FAILURES", 5)

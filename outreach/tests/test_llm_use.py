@@ -104,3 +104,12 @@ def test_the_briefing_keeps_its_numbers_when_the_llm_fails(manager, smtp_mode, l
     llm_on.then(Reply(content="not json"))
     assert briefing.send_briefing() == 1
     assert "Drafts waiting for review: 0" in smtp_mode.recorder.messages[0].get_content()
+
+
+def test_a_briefing_summary_its_numbers_do_not_support_is_left_out(manager, smtp_mode, llm_on):
+    llm_on.then(Reply(content={"summary": "Bounces are up: 12 addresses failed. Clean the list first."}))
+
+    assert briefing.send_briefing() == 1
+
+    content = smtp_mode.recorder.messages[0].get_content()
+    assert "Bounces are up" not in content and "Drafts waiting for review: 0" in content

@@ -50,7 +50,7 @@ def test_the_request_sends_max_tokens_a_json_schema_and_the_lead_as_quoted_data(
     response_format = request["response_format"]
     assert response_format["type"] == "json_schema"
     schema = response_format["json_schema"]["schema"]
-    assert schema["properties"]["rationale"]["maxLength"] == 300
+    assert schema["properties"]["rationale"]["maxLength"] == 160
     assert schema["additionalProperties"] is False
     assert "label" not in schema["properties"]
     system, user = request["messages"]
@@ -99,7 +99,7 @@ def test_malformed_json_is_a_failed_call(llm_on):
     [
         ({"score": 150, "rationale": "x"}, "score"),
         ({"score": "high", "rationale": "x"}, "score"),
-        ({"score": 50, "rationale": "x" * 301}, "rationale"),
+        ({"score": 50, "rationale": "x" * 161}, "rationale"),
         ({"rationale": "x"}, "score"),
     ],
 )
