@@ -333,22 +333,16 @@ OPENAI_API_KEY = _setting("OPENAI_API_KEY", env.str, "")
 AZURE_OPENAI_ENDPOINT = _setting("AZURE_OPENAI_ENDPOINT", env.str, "")
 AZURE_OPENAI_API_VERSION = _setting("AZURE_OPENAI_API_VERSION", env.str, "2024-10-21")
 LLM_MODEL = _setting("LLM_MODEL", env.str, "gpt-4o-mini")
-LLM_STRUCTURED_OUTPUT = _setting(
-    "LLM_STRUCTURED_OUTPUT", env.str, "json_schema", choices=("json_schema", "json_object")
-)
-# Seconds for the server's answer to one request; waiting for a free slot (below) is not part of it.
+LLM_STRUCTURED_OUTPUT = _setting("LLM_STRUCTURED_OUTPUT", env.str, "json_schema", choices=("json_schema","json_object"))
 LLM_TIMEOUT = _setting("LLM_TIMEOUT", env.float, 90.0)
 LLM_MAX_RETRIES = _setting("LLM_MAX_RETRIES", env.int, 2)
 LLM_MAX_TOKENS = _positive("LLM_MAX_TOKENS", 400)
 LLM_BREAKER_FAILURES = _positive("LLM_BREAKER_FAILURES", 5)
 LLM_BREAKER_SECONDS = _positive("LLM_BREAKER_SECONDS", 120)
 LLM_MAX_SCORE_ADJUSTMENT = _setting("LLM_MAX_SCORE_ADJUSTMENT", env.int, 10)
-# Requests the server answers at once (llama.cpp --parallel, vLLM --max-num-seqs; a hosted API: its rate
-# limit); every process together keeps to it, and a call waits up to LLM_SLOT_WAIT seconds for a slot.
+# The server's parallel slots, kept by every process together (.env.example says how to read them).
 LLM_SERVER_SLOTS = _positive("LLM_SERVER_SLOTS", 1)
-LLM_SLOT_WAIT = _positive("LLM_SLOT_WAIT", 120)
-# Leads the rules scored because the LLM failed, re-qualified with it per sweep once it answers again.
-LLM_REQUALIFY_LIMIT = _positive("LLM_REQUALIFY_LIMIT", 50)
+LLM_SLOT_WAIT, LLM_REQUALIFY_LIMIT = _positive("LLM_SLOT_WAIT", 120), _positive("LLM_REQUALIFY_LIMIT", 50)
 LLM_PRICE_PER_1K_INPUT = _setting("LLM_PRICE_PER_1K_INPUT", env.float, 0.00015)
 LLM_PRICE_PER_1K_OUTPUT = _setting("LLM_PRICE_PER_1K_OUTPUT", env.float, 0.0006)
 if LLM_PROVIDER == "azure_openai" and not AZURE_OPENAI_ENDPOINT:
