@@ -58,7 +58,8 @@ class LeadAssessment(BaseModel):
     model_config = ConfigDict(extra="ignore", title="lead_assessment")
 
     score: int = Field(ge=0, le=100, description="Your score for the lead, 0-100")
-    rationale: str = Field(max_length=160, description="At most 15 words on why")
+    # Short bounds: a small local model writes to the limit, and each token of the answer costs most.
+    rationale: str = Field(max_length=100, description="At most 12 words on why")
 
 
 class EmailText(BaseModel):
@@ -66,19 +67,25 @@ class EmailText(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="email_text")
 
-    subject: str = Field(min_length=3, max_length=120)
+    subject: str = Field(min_length=3, max_length=80)
     body: str = Field(
-        min_length=20, max_length=1500, description="Plain text paragraphs, without greeting or sign-off"
+        min_length=20, max_length=600, description="Plain text paragraphs, without greeting or sign-off"
     )
 
 
 @dataclass
 class Prompt:
-    """A versioned prompt file (see leadops/prompts)."""
+    """A versioned prompt file (see leadops/prompts): the system message, and the task that follows the data.
+
+    Prompts about one lead share their system message and put the lead first in the user message, so the
+    two calls for a lead (assessment, then email) differ only after it and the server's prefix cache
+    reuses the system message for every lead and the lead's data for its second call.
+    """
 
     name: str
     version: str
     system: str
+    task: str = ""
 
 
 @dataclass
@@ -214,12 +221,21 @@ def quoted(data: dict[str, Any]) -> str:
     return "<lead_data>\n" + text.replace("<", "\\u003c").replace(">", "\\u003e") + "\n</lead_data>"
 
 
-def call(purpose: str, prompt: Prompt, data: dict[str, Any], reply_model: type[Model]) -> Result:
-    """One structured call: retries transient errors, validates the reply, feeds the breaker."""
+def call(purpose: str, prompt: Prompt, data: dict[str, Any], reply_model: type[Model],
+         task_data: dict[str, Any] | None = None) -> Result:
+    """One structured call: retries transient errors, validates the reply, feeds the breaker.
+
+    `data` is the untrusted text, quoted; `task_data` is ours (rule score, variant) and follows the task.
+    """
     provider = runtime.get("LLM_PROVIDER")
     if provider == "none":
         raise LLMUnavailable("LLM is off (LLM_PROVIDER=none)")
-    messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": quoted(data)}]
+    user = quoted(data)
+    if prompt.task:
+        user += "\n\n" + prompt.task
+    if task_data:
+        user += "\n<task_data>" + json.dumps(task_data, ensure_ascii=False, separators=(",", ":")) + "</task_data>"
+    messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
     record = CallRecord(
         purpose=purpose,
         prompt_version=f"{prompt.name}.{prompt.version}",
@@ -320,11 +336,11 @@ def _parse(completion: Any, record: CallRecord, reply_model: type[Model]) -> Mod
         raise LLMError(f"reply did not match the {reply_model.__name__} schema: {problems}") from None
 
 
-def assess_lead(prompt: Prompt, data: dict[str, Any]) -> Result:
+def assess_lead(prompt: Prompt, data: dict[str, Any], rules: dict[str, Any] | None = None) -> Result:
     """The model's score for a lead (the caller bounds it and derives the label from the bounded score)."""
-    return call("lead_assessment", prompt, data, LeadAssessment)
+    return call("lead_assessment", prompt, data, LeadAssessment, rules)
 
 
-def write_email(prompt: Prompt, data: dict[str, Any]) -> Result:
+def write_email(prompt: Prompt, data: dict[str, Any], request: dict[str, Any] | None = None) -> Result:
     """A personalised subject and body; the caller checks the text is usable (outreach.wording)."""
-    return call("email_text", prompt, data, EmailText)
+    return call("email_text", prompt, data, EmailText, request)

@@ -172,12 +172,10 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     # The cut-offs of the scale the score is on: a learned model's probability % or the rules' points.
     cutoffs = context.config.label_cutoffs() if context.config is not None else context.rules.thresholds
     cutoffs = {"hot": cutoffs["hot"], "warm": cutoffs["warm"]}
-    data = redaction.lead_view(state) | {
-        "rule_score": score.value,
-        "rule_factors": [f"{factor.points:+d} {factor.factor}" for factor in score.factors],
-    }
+    rules_said = {"rule_score": score.value,
+                  "rule_factors": [f"{factor.points:+d} {factor.factor}" for factor in score.factors]}
     try:
-        result = llm.assess_lead(prompt, data)
+        result = llm.assess_lead(prompt, redaction.lead_view(state), rules_said)
     except llm.LLMError as error:
         _record_call(state, error.record)
         state.fell_back = state.llm_unanswered = True
@@ -235,9 +233,9 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
     if state.enrichment is not None and state.enrichment.signals.injection:
         return f"{variant} from template{noted}; {RULES_ONLY_INJECTION}"
     prompt = prompts.latest("email_text")
-    data = redaction.lead_view(state) | {"variant": variant, "questions": decision.questions}
+    request = {"variant": variant, **({"questions": decision.questions} if decision.questions else {})}
     try:
-        result = llm.write_email(prompt, data)
+        result = llm.write_email(prompt, redaction.lead_view(state), request)
     except llm.LLMError as error:
         _record_call(state, error.record)
         state.fell_back = state.llm_unanswered = True

@@ -33,6 +33,15 @@ def lead_data(request: dict[str, Any]) -> dict[str, Any]:
     return json.loads(text[start:end])
 
 
+def task_data(request: dict[str, Any]) -> dict[str, Any]:
+    """Our own data for the task (rule score, variant), after the quoted lead in the user message."""
+    text = request["messages"][-1]["content"]
+    if "<task_data>" not in text:
+        return {}
+    start, end = text.index("<task_data>") + len("<task_data>"), text.index("</task_data>")
+    return json.loads(text[start:end])
+
+
 def schema_title(request: dict[str, Any]) -> str:
     response_format = request.get("response_format") or {}
     schema = response_format.get("schema") or response_format.get("json_schema", {}).get("schema", {})
@@ -42,7 +51,7 @@ def schema_title(request: dict[str, Any]) -> str:
 def default_content(request: dict[str, Any]) -> dict[str, Any]:
     data = lead_data(request)
     if schema_title(request) == "lead_assessment":
-        return {"score": data["rule_score"], "rationale": "Consistent with the rule score."}
+        return {"score": task_data(request)["rule_score"], "rationale": "Consistent with the rule score."}
     company = data.get("company") or "your team"
     return {
         "subject": f"A faster follow-up process for {company}"[:80],

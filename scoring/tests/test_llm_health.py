@@ -16,7 +16,8 @@ from scoring.tests.test_pipeline_llm import qualified
 
 pytestmark = pytest.mark.django_db
 
-DATA = {"company": "Northwind Logistics", "message": "We need pricing.", "rule_score": 60, "rule_factors": []}
+DATA = {"company": "Northwind Logistics", "message": "We need pricing."}
+RULES = {"rule_score": 60, "rule_factors": []}
 
 
 def fail_until_the_breaker_opens(llm_on, settings) -> None:  # type: ignore[no-untyped-def]
@@ -24,7 +25,7 @@ def fail_until_the_breaker_opens(llm_on, settings) -> None:  # type: ignore[no-u
     llm_on.then(*[Reply(status=500)] * settings.LLM_BREAKER_FAILURES)
     for _ in range(settings.LLM_BREAKER_FAILURES):
         with pytest.raises(llm.LLMError):
-            llm.assess_lead(prompts.latest("lead_assessment"), DATA)
+            llm.assess_lead(prompts.latest("lead_assessment"), DATA, RULES)
 
 
 def test_healthz_says_the_llm_is_off_by_default(client):
@@ -35,7 +36,7 @@ def test_healthz_says_the_llm_is_off_by_default(client):
 
 
 def test_healthz_says_when_the_llm_answers_and_when_its_breaker_is_open(client, llm_on, settings):
-    llm.assess_lead(prompts.latest("lead_assessment"), DATA)
+    llm.assess_lead(prompts.latest("lead_assessment"), DATA, RULES)
     answering = client.get("/healthz").json()
     assert answering["status"] == "ok"
     assert answering["llm"]["ok"] is True and answering["llm"]["breaker"] == "closed"
@@ -68,7 +69,7 @@ def test_calls_wait_for_the_servers_slots_and_the_timeout_measures_the_answer_on
 
     def assess() -> None:
         try:
-            results.append(llm.assess_lead(prompts.latest("lead_assessment"), DATA).value.score)
+            results.append(llm.assess_lead(prompts.latest("lead_assessment"), DATA, RULES).value.score)
         except llm.LLMError as error:
             results.append(error)
 
@@ -88,7 +89,7 @@ def test_a_call_that_finds_no_free_slot_in_time_is_skipped_not_queued(llm_on, se
     cache.set("llm:slot:0", "someone else", timeout=30)
 
     with pytest.raises(llm.LLMUnavailable, match="no free server slot within 1 s"):
-        llm.assess_lead(prompts.latest("lead_assessment"), DATA)
+        llm.assess_lead(prompts.latest("lead_assessment"), DATA, RULES)
     assert llm_on.requests == []
 
 
@@ -108,7 +109,7 @@ def test_a_lead_scored_by_the_rules_while_the_llm_failed_gets_the_llm_once_it_an
     lead.refresh_from_db()
     latest = Trace.objects.filter(lead=lead).order_by("-created_at").first()
     assert latest.used_llm is True and latest.fell_back is False
-    assert lead.enrichment["prompt_version"] == "lead_assessment.v2"
+    assert lead.enrichment["prompt_version"] == "lead_assessment.v3"
     with django_capture_on_commit_callbacks(execute=True):
         assert requalify_fallen_back() == 0
 
