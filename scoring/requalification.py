@@ -52,13 +52,13 @@ def stranded_lead_ids() -> list[UUID]:
 def fallen_back_lead_ids(limit: int) -> list[UUID]:
     """Open leads whose latest result is the rules' because the LLM did not answer, oldest result first.
 
-    Their latest Trace fell back and they are filed under the rules' fingerprint (scoring.pipeline.save),
-    so a run with the LLM on does them again rather than calling them unchanged.
+    The save step marks them (`enrichment.llm_unanswered`) and files them under the rules' fingerprint, so
+    a run with the LLM on does them again rather than calling them unchanged. A draft the LLM wrote but
+    that was unusable is not such a case: asking again would give the same answer.
     """
-    fell_back = Trace.objects.filter(lead=OuterRef("pk"), fell_back=True, created_at__gte=OuterRef("qualified_at"))
     return list(
-        Lead.objects.filter(status__in=Lead.RESCORED_STATUSES, qualified_at__isnull=False)
-        .filter(Exists(fell_back))
+        Lead.objects.filter(status__in=Lead.RESCORED_STATUSES, qualified_at__isnull=False,
+                            enrichment__llm_unanswered=True)
         .order_by("qualified_at")
         .values_list("pk", flat=True)[:limit]
     )

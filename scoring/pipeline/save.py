@@ -152,6 +152,8 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
         "company_memory": state.memory.model_dump(),
         "prompt_version": score.prompt_version,
         "llm_model": score.llm_model,
+        # The LLM was wanted and did not answer: scoring.requalification finds the lead by this once it does.
+        "llm_unanswered": state.llm_unanswered,
     }
     lead.recommended_action, lead.decision_reason = decision.action, decision.reason
     if previous in Lead.PIPELINE_STATUSES:

@@ -129,3 +129,11 @@ def test_the_oldest_fallen_back_leads_go_first_and_no_more_than_the_limit(llm_on
     leads = [qualified(email=f"buyer{number}@northwind-logistics.com") for number in range(3)]
 
     assert requalification.fallen_back_lead_ids(2) == [leads[0].pk, leads[1].pk]
+
+
+def test_a_lead_whose_llm_draft_was_unusable_is_not_queued_again_and_again(llm_on):
+    llm_on.then(Reply(), Reply(content={"subject": "Hello [Lead's Name]", "body": "A body long enough to be valid."}))
+    lead = qualified()
+    assert Trace.objects.get(lead=lead).fell_back is True
+
+    assert requalification.fallen_back_lead_ids(10) == []
