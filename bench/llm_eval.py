@@ -260,7 +260,14 @@ def report(rules: dict[str, tuple[str, str]], with_llm: dict[str, tuple[str, str
         print(f"  {draft.subject!r}: {LEFTOVER.findall(draft.subject + ' ' + draft.body)[:3]}")
     share = f"{len(used) / len(assessments):.0%}" if assessments else "n/a"
     print(f"LLM assessments used: {len(used)}/{len(assessments)} ({share}) (goal >= 90 %)")
-    print(f"LLM calls: {len(calls)}, failed: {sum(bool(output['error']) for output in calls)}")
+    answered = [output for output in calls if output["reply"] is not None]
+    seconds = sum(output["duration_ms"] for output in answered) / 1000
+    completion = sum(output["completion_tokens"] for output in answered)
+    print(f"LLM calls: {len(calls)}, failed: {len(calls) - len(answered)}; answered calls took "
+          f"{seconds / max(1, len(answered)):.1f} s each, {completion / max(seconds, 1e-9):.2f} completion tokens/s")
+    errors = sorted({output["error"][:70] for output in calls if output["error"]})
+    for error in errors[:4]:
+        print(f"  error: {error}")
     per_lead = prompt_tokens / len(calling) if calling else 0
     per_call = prompt_tokens / len(calls) if calls else 0
     print(f"prompt tokens: {per_lead:.0f} a lead that called the model, {per_call:.0f} a call (goal <= 400 a lead)")
