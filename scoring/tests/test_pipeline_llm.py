@@ -235,3 +235,12 @@ def test_a_batch_waits_on_the_llm_concurrently(llm_on, settings):
     assert len(llm_on.requests) == 16
     # One after the other this would take 16 x 0.25 s = 4 s.
     assert elapsed < 3.0
+
+
+def test_third_party_names_are_redacted_and_a_company_named_like_the_lead_is_kept(llm_on):
+    qualified(first_name="Lucy", last_name="Nair", email="lucy@nairlogistics.in", company_name="Nair Logistics",
+              lead_message="My colleague Priya Nair and I run Nair Logistics; speak to Jonas about the budget.")
+
+    sent = lead_data(llm_on.requests[0])
+    assert sent["company"] == "Nair Logistics"
+    assert sent["message"] == "My colleague [name] and I run Nair Logistics; speak to [name] about the budget."
