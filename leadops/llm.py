@@ -98,6 +98,8 @@ class CallRecord:
     messages: list[dict[str, str]]
     reply: dict[str, Any] | None = None
     prompt_tokens: int = 0
+    # Prompt tokens the server reused from its prefix cache (evaluated: prompt_tokens - cached_tokens).
+    cached_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     duration_ms: float = 0.0
@@ -111,6 +113,7 @@ class CallRecord:
             "model": self.model,
             "reply": self.reply,
             "prompt_tokens": self.prompt_tokens,
+            "cached_tokens": self.cached_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": self.cost_usd,
             "duration_ms": round(self.duration_ms, 1),
@@ -316,6 +319,7 @@ def _parse(completion: Any, record: CallRecord, reply_model: type[Model]) -> Mod
     if usage:
         record.prompt_tokens = usage.prompt_tokens or 0
         record.completion_tokens = usage.completion_tokens or 0
+        record.cached_tokens = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0
         record.cost_usd = float(
             Decimal(str(record.prompt_tokens)) / 1000 * Decimal(str(settings.LLM_PRICE_PER_1K_INPUT))
             + Decimal(str(record.completion_tokens)) / 1000 * Decimal(str(settings.LLM_PRICE_PER_1K_OUTPUT))

@@ -28,6 +28,7 @@ from scoring.pipeline.state import (
 )
 
 RULES_ONLY_INJECTION = "Rules only: the lead's text reads like instructions to the AI, so the AI was not asked."
+MODEL_FACTORS = 6
 # Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
 MAX_TEXT = 5000
 
@@ -172,8 +173,10 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     # The cut-offs of the scale the score is on: a learned model's probability % or the rules' points.
     cutoffs = context.config.label_cutoffs() if context.config is not None else context.rules.thresholds
     cutoffs = {"hot": cutoffs["hot"], "warm": cutoffs["warm"]}
+    # The factors that weigh most are what the model can argue with; the small ones cost tokens and say little.
+    factors = sorted(score.factors, key=lambda factor: -abs(factor.points))[:MODEL_FACTORS]
     rules_said = {"rule_score": score.value,
-                  "rule_factors": [f"{factor.points:+d} {factor.factor}" for factor in score.factors]}
+                  "rule_factors": [f"{factor.points:+d} {factor.factor}" for factor in factors]}
     try:
         result = llm.assess_lead(prompt, redaction.lead_view(state), rules_said)
     except llm.LLMError as error:

@@ -22,8 +22,9 @@ def lead_view(state: QualificationState) -> dict[str, Any]:
     names = [part for part in (lead.first_name, lead.last_name) if part.strip()]
     company = lead.company_name.strip()
     keep = [company] if company else []
+    # What the person said and what they work at; the rules' own readings (seniority, domain) go to the
+    # model as the factors they produced, not again here.
     view: dict[str, Any] = {
-        "email_domain": enrichment.domain if enrichment else "",
         "company": company,
         "job_title": scrub(lead.job_title, names, keep=keep),
         "industry": lead.industry,
@@ -34,9 +35,6 @@ def lead_view(state: QualificationState) -> dict[str, Any]:
         "pain_point": scrub(lead.pain_point[:MESSAGE_LIMIT], names, keep=keep),
         "message": scrub(lead.lead_message[:MESSAGE_LIMIT], names, keep=keep),
     }
-    if enrichment:
-        view["seniority"] = enrichment.seniority
-        view["function"] = enrichment.function
-        if enrichment.web_description:
-            view["company_website_description"] = enrichment.web_description[:300]
+    if enrichment and enrichment.web_description:
+        view["company_website_description"] = enrichment.web_description[:300]
     return {key: value for key, value in view.items() if value not in ("", None, "unknown")}
