@@ -62,6 +62,22 @@ def _restated_instruction(text: str, lead_text: str) -> str:
     return ""
 
 
+def without_greeting_or_sign_off(body: str) -> str:
+    """The paragraphs between a greeting line and a sign-off, for text that should have neither.
+
+    Small models add "Dear [Name]," and "Best regards, [Your Name]" however they are asked; the draft gets
+    the template's own greeting and sign-off, so theirs is cut rather than the whole draft thrown away.
+    """
+    lines = body.strip().split("\n")
+    if lines and _GREETING.match(lines[0]) and len(lines[0]) <= 60 and lines[0].rstrip().endswith((",", "!", ":")):
+        lines = lines[1:]
+    for position, line in enumerate(lines):
+        if _SIGN_OFF.match(line):
+            lines = lines[:position]
+            break
+    return "\n".join(lines).strip()
+
+
 def text_problems(subject: str, body: str, *, lead: Any = None) -> list[str]:
     """What makes this email unusable, as sentences for the reviewer; [] when it is fit to send."""
     problems = []

@@ -13,7 +13,7 @@ from typing import Any
 from leadops import llm, prompts, untrusted
 from leads.models import Lead
 from outreach import drafting
-from outreach.wording import text_problems
+from outreach.wording import text_problems, without_greeting_or_sign_off
 from scoring import enrichment as enrichment_module
 from scoring import rules
 from scoring.pipeline import redaction, routing
@@ -245,7 +245,8 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
         raise Fallback(f"LLM fallback to the {variant} template: {error}") from None
     greeting = rendered.body.split("\n", 1)[0]
     sign_off = rendered.body.rsplit("\n\n", 1)[-1]
-    subject, body = result.value.subject.strip(), f"{greeting}\n\n{result.value.body.strip()}\n\n{sign_off}"
+    paragraphs = without_greeting_or_sign_off(result.value.body)
+    subject, body = result.value.subject.strip(), f"{greeting}\n\n{paragraphs}\n\n{sign_off}"
     problems = text_problems(subject, body, lead=state.lead)
     if problems:
         # Schema-valid is not usable: the template's draft stays, and the trace says why.
