@@ -15,7 +15,9 @@ signed request is recognised (by its message id, or by its signature when it has
 nothing. Answers: 401 when the signature or timestamp is missing or wrong or the timestamp is out of
 the window (`error` says which), 503 when no secret is configured, 400 naming the bad field (a body that
 is not JSON, nested too deeply, or has text no database can store such as a NUL character), 200 when
-matched to a lead, 202 when accepted but no lead matched.
+matched to a lead, 202 when accepted but no lead matched. The answer never waits on the LLM: the reply is
+stored and acted on with the rules' reading, and a reply they cannot place is read by the LLM in a task
+afterwards (outreach.replies).
 """
 
 import hashlib

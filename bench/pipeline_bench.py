@@ -8,7 +8,8 @@ write included: lead results, companies, timeline, drafts, suppressions, traces)
    (target >= 1,000 leads/s);
 2. rules mode, one `qualify_lead` task per lead (target >= 300 leads/s);
 3. LLM mode against a fake OpenAI-compatible server answering each call after 300 ms, at the
-   configured LLM_CONCURRENCY, through `enqueue_qualification` (target: 100 leads in under 10 s).
+   LLM_SERVER_SLOTS of 8 (a hosted API answers many at once), through `enqueue_qualification`
+   (target: 100 leads in under 10 s).
 
 Results are reset between runs; `--runs per-lead` (or any of bulk,per-lead,llm) picks runs.
 The database is --database-url (default
@@ -324,15 +325,17 @@ def main() -> None:
         "OPENAI_BASE_URL": fake.base_url,
         "OPENAI_API_KEY": "bench",
         "LLM_BREAKER_FAILURES": "1000",
+        "LLM_SERVER_SLOTS": "8",
     }
     worker = start_worker(llm_environment)
     try:
         reset_results()
         llm_ids = ids[: arguments.llm_leads]
-        settings.LLM_PROVIDER = "openai"  # so enqueue_qualification sizes batches for LLM mode
+        # So enqueue_qualification sizes batches for LLM mode, as the worker does.
+        settings.LLM_PROVIDER, settings.LLM_SERVER_SLOTS = "openai", 8
         print(
             f"LLM mode: fake server at {arguments.llm_latency * 1000:.0f} ms per call, "
-            f"LLM_CONCURRENCY={settings.LLM_CONCURRENCY} per worker process",
+            f"LLM_SERVER_SLOTS={settings.LLM_SERVER_SLOTS}",
             flush=True,
         )
         timed("LLM mode, enqueue_qualification", len(llm_ids), lambda: tasks.enqueue_qualification(llm_ids), worker)

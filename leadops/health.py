@@ -1,10 +1,12 @@
 """`/healthz`: what works and what is down. Public, for load balancers and the container health check.
 
 Each part says `ok` and why not: the database, the shared cache and the broker (both Redis in
-production), and how many tasks wait in the outbox for the broker (leadops.outbox). The answer is
-"ok"; "degraded" with the parts that are down listed in `down` while Redis is away, since pages, login,
-the API and unsubscribe go on without it (still 200: taking the web app out of a load balancer would
-not bring Redis back); and "error" with 503 when the database is down, without which nothing works.
+production), how many tasks wait in the outbox for the broker (leadops.outbox), and the LLM (off,
+answering, failing or with its circuit breaker open; leadops.llm.status). The answer is "ok"; "degraded"
+with the parts that are down listed in `down` while Redis is away or the LLM fails, since pages, login,
+the API and unsubscribe go on without them and rules and templates stand in for the LLM (still 200:
+taking the web app out of a load balancer would bring neither back); and "error" with 503 when the
+database is down, without which nothing works.
 """
 
 import time
@@ -19,7 +21,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from leadops import outbox
+from leadops import llm, outbox
 
 # The parts without which no request can be served.
 ESSENTIAL = ("database",)
@@ -77,6 +79,7 @@ def _check_outbox(database_ok: bool) -> dict[str, object]:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, Any] = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}
     checks["outbox"] = _check_outbox(checks["database"]["ok"])
+    checks["llm"] = llm.status()
     down = [name for name, check in checks.items() if not check["ok"]]
     status = "error" if set(down) & set(ESSENTIAL) else "degraded" if down else "ok"
     return JsonResponse({"status": status, "down": down, **checks}, status=503 if status == "error" else 200)

@@ -255,6 +255,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
     "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},  # due retries
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
+    "scoring-requalify-fallen-back": {"task": "scoring.tasks.requalify_fallen_back", "schedule": 5 * 60.0},
     # Tasks queued while the broker was away (leadops.outbox): sent within this long of its return.
     "leadops-send-deferred-tasks": {"task": "leadops.tasks.send_deferred_tasks", "schedule": 10.0},
     # Learning: retrain once LEARNING_RETRAIN_EVERY new outcomes are in (checked every 15 min), and nightly.
@@ -315,16 +316,16 @@ OPENAI_API_KEY = _setting("OPENAI_API_KEY", env.str, "")
 AZURE_OPENAI_ENDPOINT = _setting("AZURE_OPENAI_ENDPOINT", env.str, "")
 AZURE_OPENAI_API_VERSION = _setting("AZURE_OPENAI_API_VERSION", env.str, "2024-10-21")
 LLM_MODEL = _setting("LLM_MODEL", env.str, "gpt-4o-mini")
-LLM_STRUCTURED_OUTPUT = _setting(
-    "LLM_STRUCTURED_OUTPUT", env.str, "json_schema", choices=("json_schema", "json_object")
-)
-LLM_TIMEOUT = _setting("LLM_TIMEOUT", env.float, 20.0)
+LLM_STRUCTURED_OUTPUT = _setting("LLM_STRUCTURED_OUTPUT", env.str, "json_schema", choices=("json_schema","json_object"))
+LLM_TIMEOUT = _setting("LLM_TIMEOUT", env.float, 90.0)
 LLM_MAX_RETRIES = _setting("LLM_MAX_RETRIES", env.int, 2)
-LLM_MAX_TOKENS = _positive("LLM_MAX_TOKENS", 800)
+LLM_MAX_TOKENS = _positive("LLM_MAX_TOKENS", 400)
 LLM_BREAKER_FAILURES = _positive("LLM_BREAKER_FAILURES", 5)
 LLM_BREAKER_SECONDS = _positive("LLM_BREAKER_SECONDS", 120)
 LLM_MAX_SCORE_ADJUSTMENT = _setting("LLM_MAX_SCORE_ADJUSTMENT", env.int, 10)
-LLM_CONCURRENCY = _positive("LLM_CONCURRENCY", 8)
+# The server's parallel slots, kept by every process together (.env.example says how to read them).
+LLM_SERVER_SLOTS = _positive("LLM_SERVER_SLOTS", 1)
+LLM_SLOT_WAIT, LLM_REQUALIFY_LIMIT = _positive("LLM_SLOT_WAIT", 120), _positive("LLM_REQUALIFY_LIMIT", 50)
 LLM_PRICE_PER_1K_INPUT = _setting("LLM_PRICE_PER_1K_INPUT", env.float, 0.00015)
 LLM_PRICE_PER_1K_OUTPUT = _setting("LLM_PRICE_PER_1K_OUTPUT", env.float, 0.0006)
 if LLM_PROVIDER == "azure_openai" and not AZURE_OPENAI_ENDPOINT:

@@ -1,49 +1,39 @@
-"""What an LLM (and a trace) may see of a lead: no names, phone numbers or raw addresses.
+"""What an LLM (and a trace) may see of a lead: what the decision needs, and no names, phones or addresses.
 
-The address becomes a short hash plus its domain; names, phone numbers and other addresses in
-the free text are replaced by markers. Company, role and the lead's words otherwise stay, since
-they are what the model is asked about. The qualification pipeline adds its enrichment to this
-view (scoring.pipeline.redaction); a rep's request for a fresh draft sends it as it is.
+The address becomes its domain; names (the lead's and third parties'), phone numbers and other addresses in
+the free text are replaced by markers (leadops.untrusted.scrub), and the company's own name is kept whole
+even where it contains the lead's surname. Empty fields are left out: on a local server every prompt
+token is paid for in time. The qualification pipeline adds what enrichment found (scoring.pipeline.redaction);
+a rep's request for a fresh draft sends the view as it is.
 """
 
-import hashlib
-import re
 from typing import Any
 
-from leads.addresses import email_domain
+from leadops.untrusted import email_hash, scrub
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{6,}\d(?!\w)")
-# Long messages are cut: the model needs the gist, and tokens cost money.
-MESSAGE_LIMIT = 2000
+__all__ = ["MESSAGE_LIMIT", "email_hash", "lead_view", "scrub"]
 
-
-def email_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16] if email else ""
+# Long messages are cut: the model needs the gist, and tokens cost money and time.
+MESSAGE_LIMIT = 1200
 
 
-def scrub(text: str, names: list[str]) -> str:
-    text = _EMAIL.sub("[email]", text)
-    text = _PHONE.sub("[phone]", text)
-    for name in names:
-        if len(name) >= 2:
-            text = re.sub(rf"\b{re.escape(name)}\b", "[name]", text, flags=re.IGNORECASE)
-    return text
-
-
-def lead_view(lead: Any, *, domain: str | None = None) -> dict[str, Any]:
-    """The lead's own fields, redacted; `domain` is the enriched email domain when there is one."""
+def lead_view(lead: Any, *, web_description: str = "") -> dict[str, Any]:
     names = [part for part in (lead.first_name, lead.last_name) if part.strip()]
-    return {
-        "email_hash": email_hash(lead.email),
-        "email_domain": email_domain(lead.email) if domain is None and lead.email else (domain or ""),
-        "company": scrub(lead.company_name, names),
-        "job_title": scrub(lead.job_title, names),
+    company = lead.company_name.strip()
+    keep = [company] if company else []
+    # What the person said and what they work at; the rules' own readings (seniority, domain) go to the
+    # model as the factors they produced, not again here.
+    view: dict[str, Any] = {
+        "company": company,
+        "job_title": scrub(lead.job_title, names, keep=keep),
         "industry": lead.industry,
         "company_size": lead.company_size,
         "country": lead.country,
         "budget": lead.budget_range,
         "urgency": lead.urgency,
-        "pain_point": scrub(lead.pain_point[:MESSAGE_LIMIT], names),
-        "message": scrub(lead.lead_message[:MESSAGE_LIMIT], names),
+        "pain_point": scrub(lead.pain_point[:MESSAGE_LIMIT], names, keep=keep),
+        "message": scrub(lead.lead_message[:MESSAGE_LIMIT], names, keep=keep),
     }
+    if web_description:
+        view["company_website_description"] = web_description[:300]
+    return {key: value for key, value in view.items() if value not in ("", None, "unknown")}

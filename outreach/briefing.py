@@ -1,12 +1,14 @@
 """The daily briefing email to managers: what happened in the last day, in plain numbers.
 
 The numbers are always there. When the LLM is on, a two- or three-sentence summary written from
-those numbers alone (no lead data is sent) opens the email; if the call fails the email goes out
-with the numbers only. It goes out through the same mode as lead emails (mock: logged, never
-sent), once per day even if beat fires twice (a cache key taken with `add`).
+those numbers alone (no lead data is sent) opens the email; if the call fails, or the summary points
+at something its numbers do not show (the review queue when no draft waits, a figure that is not one
+of them), the email goes out with the numbers only. It goes out through the same mode as lead emails
+(mock: logged, never sent), once per day even if beat fires twice (a cache key taken with `add`).
 """
 
 import logging
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +28,18 @@ from leads.models import ActivityLog, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
 logger = logging.getLogger(__name__)
+
+# What a summary may point at, and the number that must not be zero for it to do so.
+_TOPICS = {
+    r"review queue|drafts?\b|approv": "drafts_waiting",
+    r"bounce": "bounces",
+    r"unsubscri": "unsubscribes",
+    r"fail": "failed_sends",
+    r"defer|quota|send window": "deferred_sends",
+    r"repl(y|ies)": "replies",
+    r"interested": "interested_replies",
+    r"hot lead": "new_hot_leads",
+}
 
 
 @dataclass
@@ -61,7 +75,23 @@ def llm_summary(briefing: Briefing) -> str:
     except llm.LLMError as error:
         logger.warning("Briefing summary not written by the LLM: %s", error)
         return ""
-    return result.value.summary.strip()
+    summary = result.value.summary.strip()
+    unsupported = unsupported_claims(summary, numbers)
+    if unsupported:
+        logger.warning("Briefing summary left out: %s", "; ".join(unsupported))
+        return ""
+    return summary
+
+
+def unsupported_claims(summary: str, numbers: dict[str, int]) -> list[str]:
+    """What the summary says that yesterday's numbers do not back: a topic whose count is 0, a figure not given."""
+    lowered = summary.lower()
+    claims = [f"mentions {name.replace('_', ' ')} but there were none" for pattern, name in _TOPICS.items()
+              if re.search(pattern, lowered) and not numbers.get(name)]
+    given = {str(value) for value in numbers.values()}
+    claims += [f"gives {figure}, which is none of the numbers" for figure in re.findall(r"\d+", summary)
+               if figure not in given]
+    return claims
 
 
 def build(now: datetime | None = None) -> Briefing:

@@ -9,6 +9,7 @@ in production.
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -16,16 +17,12 @@ from django.template.loader import render_to_string
 from leadops import mail, runtime
 from outreach.models import EmailDraft
 from outreach.unsubscribe import UNSUBSCRIBE_PATH, unsubscribe_url
+from outreach.wording import text_problems
 
 BODY_MIN = 50
 BODY_MAX = 2000
 SUBJECT_MAX = 100
 
-# Merge fields that a template or an LLM left behind: {first_name}, {{ company }}, [FIRST NAME],
-# %first_name%, [[if job_title]]. A reviewer cannot be expected to spot these by eye.
-_PLACEHOLDERS = re.compile(
-    r"\{\{[^{}]*\}\}|\{[A-Za-z_][A-Za-z0-9_ .]{0,40}\}|\[\[[^\]]*\]\]|\[[A-Z][A-Z_ ]{1,30}\]|%[a-z_]{2,30}%"
-)
 # Pressure phrases that read as spam to people and to filters.
 PRESSURE_PHRASES = (
     "last chance", "limited time", "act fast", "don't miss out", "do not miss out", "only today",
@@ -78,17 +75,18 @@ def not_ready_for_real_sends() -> str:
 
 def lint_draft(draft: EmailDraft) -> LintResult:
     """The lint of the message as this draft's recipient would get it."""
-    return lint(draft.subject, draft.body, footer_for(draft.recipient or "unknown@invalid"))
+    return lint(draft.subject, draft.body, footer_for(draft.recipient or "unknown@invalid"), lead=draft.lead)
 
 
-def lint(subject: str, body: str, footer: str) -> LintResult:
-    """Check one message; `footer` is the text `footer_for` gives for its recipient."""
+def lint(subject: str, body: str, footer: str, *, lead: Any = None) -> LintResult:
+    """Check one message; `footer` is the text `footer_for` gives for its recipient, `lead` whom it is to."""
     result = LintResult()
     subject = subject or ""
     body = body or ""
     _check_lengths(subject, body, result)
     _check_footer(footer, result)
-    _check_placeholders(subject, body, result)
+    # Placeholders, markers, prompt wording, a second greeting, a restated instruction (outreach.wording).
+    result.blocking.extend(text_problems(subject, body, lead=lead))
     _check_prohibited_terms(subject, body, result)
     _check_tone(subject, body, result)
     return result
@@ -112,13 +110,6 @@ def _check_footer(footer: str, result: LintResult) -> None:
         result.blocking.append("Footer has no unsubscribe link.")
     if not address or address not in footer:
         result.blocking.append("Footer has no sender postal address (set SENDER_POSTAL_ADDRESS).")
-
-
-def _check_placeholders(subject: str, body: str, result: LintResult) -> None:
-    for name, text in (("Subject", subject), ("Body", body)):
-        found = sorted(set(_PLACEHOLDERS.findall(text)))
-        if found:
-            result.blocking.append(f"{name} has unresolved placeholders: {', '.join(found)}.")
 
 
 def _check_prohibited_terms(subject: str, body: str, result: LintResult) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from outreach import mailboxes
 from outreach.models import EmailDraft
 from outreach.suppression import is_suppressed
+from outreach.wording import without_greeting_or_sign_off
 
 TEMPLATES_PATH = settings.BASE_DIR / "fixtures" / "email_templates.json"
 SUPERSEDED_REASON = "Superseded by a newer qualification of this lead"
@@ -147,10 +148,12 @@ def render_variant(lead: Any, variant: str, **extra: Any) -> RenderedEmail:
 
 
 def framed(rendered: RenderedEmail, subject: str, body: str) -> RenderedEmail:
-    """A model's subject and body inside the template's greeting and sign-off, which stay the template's."""
+    """A model's subject and body inside the template's greeting and sign-off, which stay the template's
+    (the model's own greeting and sign-off, which it adds whatever it is told, are cut first)."""
     greeting = rendered.body.split("\n", 1)[0]
     sign_off = rendered.body.rsplit("\n\n", 1)[-1]
-    return RenderedEmail(subject=subject, body=f"{greeting}\n\n{body.strip()}\n\n{sign_off}",
+    paragraphs = without_greeting_or_sign_off(body)
+    return RenderedEmail(subject=subject.strip(), body=f"{greeting}\n\n{paragraphs}\n\n{sign_off}",
                          template_key=rendered.template_key)
 
 

@@ -28,6 +28,7 @@ from outreach import drafting
 from outreach.compliance import lint_draft
 from outreach.models import EmailDraft
 from outreach.suppression import suppression_for
+from outreach.wording import text_problems
 
 State = EmailDraft.State
 REPLACED_REASON = "Replaced by a new email a person asked for"
@@ -79,7 +80,13 @@ def _written(lead: Lead, variant: str, instruction: str) -> tuple[drafting.Rende
         raise ValidationError(f"The LLM could not write this email ({error}); write from a template instead.") from None
     fields = {"generated_by": EmailDraft.GeneratedBy.LLM, "prompt_version": f"{prompt.name}.{prompt.version}",
               "llm_model": result.record.model}
-    return drafting.framed(rendered, result.value.subject, result.value.body), fields
+    written = drafting.framed(rendered, result.value.subject, result.value.body)
+    problems = text_problems(written.subject, written.body, lead=lead)
+    if problems:
+        # The pipeline falls back to the template here; a rep who asked for the LLM is told why instead.
+        raise ValidationError(f"The LLM's email was not usable ({' '.join(problems)}); try again or write from "
+                              "a template instead.")
+    return written, fields
 
 
 def redraft(

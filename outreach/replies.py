@@ -3,12 +3,15 @@
 Matching: the In-Reply-To / References Message-IDs against the ones `sending` stored (a bounce
 quotes the original Message-ID in its text, so that is searched too), else the sender's address.
 
-Classification: rules first. Quoted text is removed before, so a reply that quotes our footer
-("Unsubscribe with one click") is not an unsubscribe. When the LLM is on, it may refine the rules'
-reading among the kinds that suppress nobody (interested, not now, out of office, wrong person,
-other); unsubscribe requests and bounces are decided by rules alone, so an LLM mistake or a
-prompt injection in a reply can never take an opt-out off the suppression list. The reply is
-quoted to the model as untrusted data (leadops.llm) and any failure falls back to the rules.
+Classification: rules, at once. Quoted text is removed before, so a reply that quotes our footer
+("Unsubscribe with one click") is not an unsubscribe. The rules decide unsubscribes, bounces and
+auto-replies and everything they can place; `receive` stores the reply and acts on that reading before
+it returns, so a slow or hung LLM never holds up the hook. Only a reply the rules call "other" is read
+by the LLM afterwards, in a task with a budget (`outreach.tasks.read_reply_with_llm`), and only when it
+does not try to give the model instructions; the model sees it redacted like the pipeline's lead text
+(leadops.untrusted) and may only pick among the kinds that suppress nobody, so an LLM mistake or an
+injection can never take an opt-out off the suppression list. Its answer, tokens and cost are added to
+the reply's timeline entry; any failure leaves the rules' reading.
 
 Effects: every reply goes on the timeline. An out-of-office leaves the sequence running; an
 unsubscribe request suppresses the address; a hard bounce suppresses it as bounced; a soft bounce
@@ -19,11 +22,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from leadops import llm, prompts
+from leadops import llm, prompts, untrusted
 from leads.models import ActivityLog, Lead
 from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
@@ -171,6 +176,8 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
     words = f"{subject}\n{own_words(text)}"
     for classification, pattern in _RULES:
         if pattern.search(words):
+            if classification == Classification.INTERESTED and untrusted.injected(words):
+                return Classification.OTHER  # "classify this reply as interested" is not interest
             return classification
         if classification == Classification.OUT_OF_OFFICE and asks_not_to_be_contacted(words):
             # The phrases in every language the lead's own message is read in (outreach.opt_out).
@@ -178,22 +185,54 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
     return Classification.OTHER
 
 
-def read_reply(text: str, *, sender: str = "", subject: str = "",
-               headers: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
-    """The classification and how it was reached ({"classified_by": "rules" | "llm", ...})."""
+def wants_llm(classification: str, text: str, subject: str = "") -> bool:
+    """Whether the LLM should read this reply after the rules: only "other", and only plain text."""
+    return classification == Classification.OTHER and llm.enabled() and not untrusted.injected(subject, text)
 
-    by_rules = classify(text, sender=sender, subject=subject, headers=headers)
-    if by_rules in (Classification.UNSUBSCRIBE, Classification.BOUNCE) or not llm.enabled():
-        return by_rules, {"classified_by": "rules"}
+
+def read_with_llm(entry: ActivityLog) -> str:
+    """The LLM's reading of a stored reply the rules called "other"; returns the classification kept.
+
+    The timeline entry gets the reading (or the error) with the call's tokens, latency and cost. The
+    rules' "other" already stopped the sequence, so no reading restarts it.
+    """
+    payload, lead = entry.payload, entry.lead
+    if payload.get("classified_by") != "rules" or payload.get("classification") != Classification.OTHER:
+        return str(payload.get("classification", ""))
+    names = [part for part in (lead.first_name, lead.last_name) if part.strip()]
+    keep = [lead.company_name] if lead.company_name.strip() else []
+    data = {"subject": untrusted.scrub(str(payload.get("subject", ""))[:300], names, keep=keep),
+            "reply": untrusted.scrub(own_words(str(payload.get("text", "")))[:2000], names, keep=keep)}
     try:
-        result = llm.call("reply_classification", prompts.latest("reply_classification"),
-                          {"subject": subject[:300], "reply": own_words(text)[:2000]}, ReplyReading)
+        result = llm.call("reply_classification", prompts.latest("reply_classification"), data, ReplyReading)
     except llm.LLMError as error:
-        return by_rules, {"classified_by": "rules", "llm_error": str(error)[:200]}
-    return result.value.classification, {
-        "classified_by": "llm", "rules_said": by_rules, "llm_reason": result.value.reason,
-        "prompt_version": result.record.prompt_version, "llm_model": result.record.model,
-    }
+        reading: dict[str, Any] = {"llm_error": str(error)[:200]}
+        if error.record is not None:
+            reading["llm"] = error.record.as_trace()
+    else:
+        reading = {"classification": result.value.classification, "classified_by": "llm",
+                   "rules_said": payload["classification"], "llm_reason": result.value.reason,
+                   "prompt_version": result.record.prompt_version, "llm_model": result.record.model,
+                   "llm": result.record.as_trace()}
+    ActivityLog.objects.filter(pk=entry.pk).update(payload={**payload, **reading})
+    return str(reading.get("classification", payload["classification"]))
+
+
+# A reply's LLM reading may wait for a server slot and take one answer; past this the rules' reading stands.
+READ_REPLY_BUDGET_SECONDS = 180
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=READ_REPLY_BUDGET_SECONDS,
+             time_limit=READ_REPLY_BUDGET_SECONDS + 20)
+def read_reply_with_llm(activity_id: int) -> str:
+    """Let the LLM read a stored reply the rules called "other" (read_with_llm); safe to run twice."""
+    entry = ActivityLog.objects.select_related("lead").filter(pk=activity_id).first()
+    if entry is None:
+        return ""
+    try:
+        return read_with_llm(entry)
+    except SoftTimeLimitExceeded:
+        return str(entry.payload.get("classification", ""))
 
 
 def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
@@ -232,8 +271,10 @@ def receive(message: InboundEmail, delivery: str = "") -> ReceiveResult:
     ).first() if same else None
     if earlier:
         return ReceiveResult(lead.pk, earlier.payload.get("classification", ""), matched_by, duplicate=True)
-    classification, reading = _structural_reading(message) or read_reply(
-        message.text, sender=message.sender, subject=message.subject, headers=message.headers)
+    structural = _structural_reading(message)
+    classification, reading = structural or (
+        classify(message.text, sender=message.sender, subject=message.subject, headers=message.headers),
+        {"classified_by": "rules"})
     payload = {"from": message.sender, "subject": message.subject[:300], "text": message.text[:5000],
                "message_id": message.message_id, "in_reply_to": message.in_reply_to, "matched_by": matched_by,
                "delivery": delivery,
@@ -241,7 +282,8 @@ def receive(message: InboundEmail, delivery: str = "") -> ReceiveResult:
     hard_bounce = message.bounce == "hard" if message.bounce else bool(
         _HARD_BOUNCE.search(message.text + " " + message.subject))
     _act(lead, classification, payload, actor=None, hard_bounce=hard_bounce,
-         bounced_address=message.bounced_recipient or (draft.to_email if draft else lead.email))
+         bounced_address=message.bounced_recipient or (draft.to_email if draft else lead.email),
+         read_later=structural is None and wants_llm(classification, message.text, message.subject))
     return ReceiveResult(lead.pk, classification, matched_by)
 
 
@@ -264,16 +306,17 @@ def log_reply(lead: Lead, user: Any, text: str, classification: str | None = Non
         )
     reading: dict[str, Any] = {"classified_by": "person"}
     if not classification:
-        classification, reading = read_reply(text)
+        classification, reading = classify(text), {"classified_by": "rules"}
     _act(lead, classification, {"text": text.strip()[:5000], "logged_by_hand": True, **reading}, actor=user,
-         bounced_address=lead.email, hard_bounce=True)
+         bounced_address=lead.email, hard_bounce=True,
+         read_later=reading["classified_by"] == "rules" and wants_llm(classification, text))
     # A person's own change shows at once; replies from the inbound hook wait for the caches to age.
     announce_leads_changed()
     return classification
 
 
 def _act(lead: Lead, classification: str, payload: dict[str, Any], *, actor: Any, bounced_address: str,
-         hard_bounce: bool) -> None:
+         hard_bounce: bool, read_later: bool = False) -> None:
     label = Classification(classification).label.lower()
     with transaction.atomic():
         if classification == Classification.BOUNCE:
@@ -282,9 +325,11 @@ def _act(lead: Lead, classification: str, payload: dict[str, Any], *, actor: Any
             if hard_bounce and bounced_address:
                 suppress(email=bounced_address, reason=Suppression.Reason.BOUNCED, source="hard bounce", actor=actor)
             return
-        ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, actor=actor,
-                           payload={**payload, "classification": classification})
+        entry = ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, actor=actor,
+                                   payload={**payload, "classification": classification})
         announce(reply_received, lead_id=lead.pk, classification=classification)
+        if read_later:
+            read_reply_with_llm.delay_on_commit(entry.pk)
         if classification == Classification.UNSUBSCRIBE and lead.email:
             suppress(email=lead.email, reason=Suppression.Reason.OPTED_OUT, source="reply asking to stop", actor=actor)
         elif classification in _STOPS:

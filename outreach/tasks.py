@@ -1,7 +1,8 @@
 """Celery glue for outreach's beat jobs: take ids, call the job modules, report what happened. Safe to run twice.
 
 The outbox's own task, `send_draft`, lives with the outbox in `outreach.sending`, so that approval
-(below this module) can queue it.
+(below this module) can queue it; `read_reply_with_llm` lives with reply reading in `outreach.replies`,
+which queues it.
 """
 
 from dataclasses import asdict
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from outreach import approval, briefing, inbox, sending, sequences
 from outreach.models import EmailDraft, Mailbox
+from outreach.replies import read_reply_with_llm  # noqa: F401  (the worker registers it from here)
 from outreach.sending import send_draft
 
 # An approved row with no send time and no claim after this long lost its task (broker down at approval).

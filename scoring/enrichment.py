@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from leadops import untrusted
 from leads.addresses import company_domain, email_domain, is_disposable, is_free_mail, is_role_account
 from leads.models import Company, Lead
 from outreach.opt_out import asks_not_to_be_contacted
@@ -77,13 +78,6 @@ JOB_SEEKER = re.compile(
 )
 TEST_WORDS = re.compile(
     r"^(test(ing)?|asdf+|qwerty|foo|bar|xxx+|aaa+|sample|dummy|n/?a|none|lorem ipsum)$", re.IGNORECASE
-)
-INJECTION = re.compile(
-    r"(ignore (all |any )?(previous|prior|above) (instructions|prompts?)"
-    r"|disregard (the |all )?(rules|instructions)"
-    r"|system prompt|you are now|score me|set my score|rate me (as )?hot|approve (the|this) email"
-    r"|act as (an? )?(assistant|ai))",
-    re.IGNORECASE,
 )
 AMBIGUOUS_BUDGET = re.compile(
     r"\b(tbd|tbc|unknown|not sure|depends|flexible|open|n/?a|none yet|not set|\?)", re.IGNORECASE
@@ -162,7 +156,9 @@ def signals_of(lead: LeadSnapshot, domain: str, competitor_domains: Iterable[str
         student=bool(STUDENT.search(person)) or domain.endswith((".edu", ".ac.uk")) and "student" in domain,
         job_seeker=bool(JOB_SEEKER.search(person)),
         competitor=any(domain == item or domain.endswith("." + item) for item in competitors),
-        injection=bool(INJECTION.search(text)),
+        # Any field the person typed: instructions hide in names and company fields too (leadops.untrusted).
+        injection=untrusted.injected(lead.first_name, lead.last_name, lead.company_name, lead.job_title,
+                                     lead.pain_point, lead.lead_message),
         formula=any(
             value.lstrip().startswith(("=", "+", "@"))
             for value in (lead.company_name, lead.first_name, lead.last_name, lead.job_title)

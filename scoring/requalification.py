@@ -1,8 +1,10 @@
 """Which leads are qualified again without a change of their own, and when.
 
-Two cases: a scoring version was activated, so the open leads (`Lead.RESCORED_STATUSES`) are scored
+Three cases: a scoring version was activated, so the open leads (`Lead.RESCORED_STATUSES`) are scored
 again under it; and a lead's qualification was lost (a task lost with the broker, or a result
-commit lost in a database crash), so the sweep queues it again once it has waited STRANDED_AFTER.
+commit lost in a database crash), so the sweep queues it again once it has waited STRANDED_AFTER; and
+the rules scored a lead because the LLM did not answer, so once it answers again the lead is qualified
+with it (LLM_REQUALIFY_LIMIT a sweep, longest waiting first).
 The tasks in scoring.pipeline.tasks queue what these functions find.
 """
 
@@ -45,3 +47,18 @@ def stranded_lead_ids() -> list[UUID]:
         .values_list("pk", flat=True)[:STRANDED_LIMIT]
     )
     return list(stranded)
+
+
+def fallen_back_lead_ids(limit: int) -> list[UUID]:
+    """Open leads whose latest result is the rules' because the LLM did not answer, oldest result first.
+
+    The save step marks them (`enrichment.llm_unanswered`) and files them under the rules' fingerprint, so
+    a run with the LLM on does them again rather than calling them unchanged. A draft the LLM wrote but
+    that was unusable is not such a case: asking again would give the same answer.
+    """
+    return list(
+        Lead.objects.filter(status__in=Lead.RESCORED_STATUSES, qualified_at__isnull=False,
+                            enrichment__llm_unanswered=True)
+        .order_by("qualified_at")
+        .values_list("pk", flat=True)[:limit]
+    )

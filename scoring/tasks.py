@@ -18,13 +18,14 @@ from scoring.pipeline.tasks import (
     enqueue_qualification,
     qualify_batch,
     qualify_lead,
+    requalify_fallen_back,
     requalify_stranded,
     rescore_open_leads,
 )
 
 __all__ = [
-    "enqueue_qualification", "qualify_batch", "qualify_lead", "requalify_stranded", "rescore_open_leads",
-    "retrain_scoring",
+    "enqueue_qualification", "qualify_batch", "qualify_lead", "requalify_fallen_back", "requalify_stranded",
+    "rescore_open_leads", "retrain_scoring",
 ]
 
 logger = logging.getLogger(__name__)

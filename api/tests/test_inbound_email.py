@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from api.inbound_email import sign
 from leads.models import ActivityLog
-from outreach.models import EmailDraft
+from outreach import sequences
+from outreach.models import EmailDraft, Enrollment
 
 SECRET = "inbound-test-secret"
 HOOK = "/hooks/inbound-email"
@@ -121,3 +122,23 @@ def test_no_signed_body_makes_the_hook_fail_with_a_server_error(sent_draft):
         statuses.append(_post(body).status_code)
     assert max(statuses) < 500, sorted(set(statuses))
     assert {200, 202, 400} <= set(statuses)
+
+
+def test_a_hung_llm_does_not_make_the_hook_answer_slower_than_two_seconds(
+    sent_draft, llm_on, settings, django_capture_on_commit_callbacks
+):
+    sequences.enroll(sent_draft.lead, sent_draft.sent_at)
+    llm_on.latency = 30.0  # the server takes the request and never answers in time
+    body = _reply(sent_draft, "What would this cost for a team of twelve people?")
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = _post(body)
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 200 and response.json()["classification"] == "other"
+    assert elapsed < 2.0
+    assert _replies(sent_draft) == 1
+    assert Enrollment.objects.get(lead=sent_draft.lead).stop_reason == "replied (other reply)"
+    assert len(queued) == 1  # the LLM's reading, queued for a worker once the reply is stored
+    assert llm_on.requests == []

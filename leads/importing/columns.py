@@ -57,7 +57,12 @@ ID_HEADERS = ("prospect id", "lead id", "lead number", "contact id", "record id"
               "id")
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-_BY_HEADER = {synonym: field for field, synonyms in _SYNONYMS.items() for synonym in synonyms}
+# A field's own name is a header too ("lead_message", "budget_range"): it is what the export writes, so an
+# export re-imports into the same fields.
+_OWN_NAMES = {field: field.replace("_", " ") for field in FIELD_LABELS if field not in (OUTCOME, "full_name")}
+_BY_HEADER = {name: field for field, name in _OWN_NAMES.items()} | {
+    synonym: field for field, synonyms in _SYNONYMS.items() for synonym in synonyms
+}
 
 
 def normalise_header(header: str) -> str:

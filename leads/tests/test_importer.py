@@ -365,3 +365,17 @@ def test_a_real_celery_worker_runs_a_queued_import_job(celery_worker):
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and (job.created, job.duplicates_in_file) == (3, 2)
     assert Lead.objects.count() == 3
+
+
+def test_the_field_names_the_export_writes_are_read_back_into_the_same_fields(db, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "email,first_name,last_name,company_name,job_title,budget_range,pain_point,lead_message\n"
+        "ada@example.org,Ada,Lovelace,Analytical,CTO,10k-50k,Slow follow-up,We need replies within a day\n",
+        encoding="utf-8",
+    )
+    import_file(path, ImportOptions())
+    lead = Lead.objects.get(email="ada@example.org")
+    assert lead.lead_message == "We need replies within a day"
+    assert (lead.budget_range, lead.pain_point, lead.job_title) == ("10k-50k", "Slow follow-up", "CTO")
+    assert lead.attributes == {}

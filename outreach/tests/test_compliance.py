@@ -38,6 +38,15 @@ def test_it_names_each_unresolved_placeholder(db):
     ]
 
 
+def test_approval_blocks_placeholders_in_any_case_markers_and_prompt_wording(db):
+    result = _lint(subject="Assessing lead data", body=GOOD_BODY + "\n\nBest,\n[Your Name], [phone]")
+
+    assert result.blocking == [
+        "Body has unresolved placeholders: [Your Name], [phone].",
+        "Reads as notes about a lead, not an email to a person: assessing, lead data.",
+    ]
+
+
 def test_prohibited_terms_come_from_the_run_time_setting(db):
     runtime.update({"PROHIBITED_TERMS": "free money, no brainer"})
     assert _lint(body=GOOD_BODY + " It is a No Brainer.").blocking == ["Uses the prohibited term 'no brainer'."]

@@ -10,9 +10,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadops import llm, prompts
+from leadops import llm, prompts, untrusted
 from leads.models import Lead
 from outreach import drafting
+from outreach.wording import text_problems
 from scoring import enrichment as enrichment_module
 from scoring import rules
 from scoring.pipeline import redaction, routing
@@ -26,6 +27,8 @@ from scoring.pipeline.state import (
     Score,
 )
 
+RULES_ONLY_INJECTION = "Rules only: the lead's text reads like instructions to the AI, so the AI was not asked."
+MODEL_FACTORS = 6
 # Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
 MAX_TEXT = 5000
 
@@ -137,48 +140,68 @@ def score_lead(state: QualificationState, context: RunContext) -> str:
     state.score, result = scored(context.leads.get(state.lead.id), state.lead, state.enrichment, state.memory,
                                  context.rules, context.config)
     summary = f"{state.score.source} {state.score.value} {state.score.label}"
-    if context.llm_enabled:
-        return summary + "; " + _llm_adjustment(state, context, result.missing_for_hot)
-    return summary
+    if not context.llm_enabled:
+        return summary
+    if state.enrichment.signals.injection:
+        # A model that is not asked cannot obey: text that tries to steer it means the rules decide alone.
+        state.score.rationale += f" {RULES_ONLY_INJECTION}"
+        return f"{summary}; {RULES_ONLY_INJECTION}"
+    return summary + "; " + _llm_adjustment(state, context, result.missing_for_hot)
+
+
+def _bounded(value: int, wanted: int, limit: int, cutoffs: dict[str, int]) -> int:
+    """The adjustment applied: at most `limit` points, within 0-100, and never across the email line.
+
+    The line between COLD (held) and WARM (emailed) is the warm cut-off; the LLM may move a score up to it
+    or down to it, not past it. Crossing it is a person's call (a rep can edit the lead or approve a draft).
+    """
+    adjustment = max(-limit, min(limit, wanted))
+    adjustment = max(-value, min(100 - value, adjustment))
+    line = cutoffs["warm"]
+    if value < line:
+        adjustment = min(adjustment, line - 1 - value)
+    else:
+        adjustment = max(adjustment, line - value)
+    return adjustment
 
 
 def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_hot: list[str]) -> str:
-    """Move the score by at most LLM_MAX_SCORE_ADJUSTMENT, with the model's own rationale as a factor."""
+    """Move the score by at most LLM_MAX_SCORE_ADJUSTMENT; the label follows from the adjusted score."""
     score = state.score
     assert score is not None
     prompt = prompts.latest("lead_assessment")
     # The cut-offs of the scale the score is on: a learned model's probability % or the rules' points.
     cutoffs = context.config.label_cutoffs() if context.config is not None else context.rules.thresholds
     cutoffs = {"hot": cutoffs["hot"], "warm": cutoffs["warm"]}
-    data = redaction.lead_view(state) | {
-        "rule_score": score.value,
-        "rule_factors": [factor.model_dump() for factor in score.factors],
-        "thresholds": cutoffs,
-    }
+    # The factors that weigh most are what the model can argue with; the small ones cost tokens and say little.
+    factors = sorted(score.factors, key=lambda factor: -abs(factor.points))[:MODEL_FACTORS]
+    rules_said = {"rule_score": score.value,
+                  "rule_factors": [f"{factor.points:+d} {factor.factor}" for factor in factors]}
     try:
-        result = llm.assess_lead(prompt, data, cutoffs)
+        result = llm.assess_lead(prompt, redaction.lead_view(state), rules_said)
     except llm.LLMError as error:
         _record_call(state, error.record)
-        state.fell_back = True
+        state.fell_back = state.llm_unanswered = True
         raise Fallback(f"LLM fallback to rules: {error}") from None
     _record_call(state, result.record)
-    limit = context.max_adjustment
     wanted = result.value.score - score.value
-    adjustment = max(-limit, min(limit, wanted))
-    # Within 0-100 as well, so the factors still add up to the score.
-    adjustment = max(-score.value, min(100 - score.value, adjustment))
+    adjustment = _bounded(score.value, wanted, context.max_adjustment, cutoffs)
+    # The model's reason reaches a rep only if it reads as a reason: no prompt wording, markers or echoed orders.
+    reason = result.value.rationale.strip()
+    shown = bool(reason) and not text_problems("", reason, lead=state.lead) and not untrusted.injected(reason)
     if adjustment:
-        score.factors.append(
-            Factor(factor=f"LLM adjustment: {result.value.rationale[:150]}", points=adjustment)
-        )
+        factor = f"LLM adjustment: {reason[:150]}" if shown else "LLM adjustment"
+        score.factors.append(Factor(factor=factor, points=adjustment))
     score.value += adjustment
     label = rules.label_for(score.value, cutoffs)
     score.label = "WARM" if label == "HOT" and missing_for_hot else label
-    score.rationale += (
-        f" LLM ({result.record.model}, {prompt.name}.{prompt.version}): {result.value.rationale}"
-    )
+    model = f"LLM ({result.record.model}, {prompt.name}.{prompt.version})"
+    score.rationale += f" {model}: {reason}" if shown else f" {model} adjusted the score."
+    if adjustment != max(-context.max_adjustment, min(context.max_adjustment, wanted)):
+        score.rationale += (f" It suggested {result.value.score}; moving a lead across the email line"
+                            " is a person's call.")
     score.prompt_version, score.llm_model = f"{prompt.name}.{prompt.version}", result.record.model
-    return f"LLM wanted {wanted:+d}, applied {adjustment:+d} (limit {limit})"
+    return f"LLM wanted {wanted:+d}, applied {adjustment:+d} (limit {context.max_adjustment})"
 
 
 def _record_call(state: QualificationState, record: llm.CallRecord | None) -> None:
@@ -206,18 +229,29 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
     state.draft = Draft(
         variant=variant, subject=rendered.subject, body=rendered.body, template_key=rendered.template_key
     )
+    template_problems = text_problems(rendered.subject, rendered.body, lead=state.lead)
+    noted = f" (template text: {' '.join(template_problems)})" if template_problems else ""
     if not context.llm_enabled:
-        return f"{variant} from template"
+        return f"{variant} from template{noted}"
+    if state.enrichment is not None and state.enrichment.signals.injection:
+        return f"{variant} from template{noted}; {RULES_ONLY_INJECTION}"
     prompt = prompts.latest("email_text")
-    data = redaction.lead_view(state) | {"variant": variant, "questions": decision.questions}
+    request = {"variant": variant, **({"questions": decision.questions} if decision.questions else {})}
     try:
-        result = llm.write_email(prompt, data)
+        result = llm.write_email(prompt, redaction.lead_view(state), request)
     except llm.LLMError as error:
         _record_call(state, error.record)
-        state.fell_back = True
+        state.fell_back = state.llm_unanswered = True
         raise Fallback(f"LLM fallback to the {variant} template: {error}") from None
-    _record_call(state, result.record)
     written = drafting.framed(rendered, result.value.subject, result.value.body)
+    problems = text_problems(written.subject, written.body, lead=state.lead)
+    if problems:
+        # Schema-valid is not usable: the template's draft stays, and the trace says why.
+        result.record.error = f"unusable text: {' '.join(problems)}"[:500]
+        _record_call(state, result.record)
+        state.fell_back = True
+        raise Fallback(f"LLM fallback to the {variant} template: {result.record.error}")
+    _record_call(state, result.record)
     state.draft = Draft(
         variant=variant,
         subject=written.subject,

@@ -4,7 +4,8 @@ One code path for one lead and for many: a per-lead task is a batch of one. Ever
 nodes need from the database (active config, company memory, suppressions) is loaded once per
 batch, in as few statements as `reads` can manage; unchanged leads (same fingerprint as their
 last run) are not run again. With the LLM or web enrichment on, the leads of a batch run in a
-thread pool of LLM_CONCURRENCY, since they mostly wait on the network.
+thread pool (LLM_SERVER_SLOTS threads with the LLM on, since the server answers that many at once;
+WEBSITE_THREADS for web enrichment alone), since they mostly wait on the network.
 """
 
 import logging
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 # This process's copy of the active scoring version. Versions are never edited once saved, so
 # the copy serves every batch whose lock query reports that same version active.
 _active_config: ScoringConfig | None = None
+# Leads of a batch fetching company websites at once when the LLM is off.
+WEBSITE_THREADS = 8
 
 
 def cached_active_config(key: str | None) -> ScoringConfig | None:
@@ -112,7 +115,8 @@ def qualify(lead_ids: Iterable[UUID | str]) -> RunSummary:
         leads = list(Lead.objects.filter(pk__in=ids).defer(*OVERWRITTEN))
         batch = _prepare(ids, leads, None, llm_enabled=llm_enabled, web_enrichment=web_enrichment)
         if len(batch.to_run) > 1:
-            with ThreadPoolExecutor(max_workers=settings.LLM_CONCURRENCY) as pool:
+            threads = settings.LLM_SERVER_SLOTS if llm_enabled else WEBSITE_THREADS
+            with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(lambda state: run_nodes(state, batch.context), batch.to_run))
         else:
             batch.run()
@@ -176,7 +180,9 @@ def _prepare(
     for lead in leads:
         _lead, snapshot, lead_fingerprint = snapshot_of(lead)
         state = QualificationState(
-            lead=snapshot, fingerprint=lead_fingerprint, suppressed=lead.email.strip().lower() in suppressed
+            lead=snapshot, fingerprint=lead_fingerprint, suppressed=lead.email.strip().lower() in suppressed,
+            rules_fingerprint=fingerprint(snapshot, config_version=context.rules.version, llm="none")
+            if llm_enabled else "",
         )
         (batch.unchanged if lead.qualified_fingerprint == state.fingerprint else batch.to_run).append(state)
     return batch

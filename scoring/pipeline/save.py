@@ -155,6 +155,8 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
         "company_memory": state.memory.model_dump(),
         "prompt_version": score.prompt_version,
         "llm_model": score.llm_model,
+        # The LLM was wanted and did not answer: scoring.requalification finds the lead by this once it does.
+        "llm_unanswered": state.llm_unanswered,
     }
     lead.recommended_action, lead.decision_reason = decision.action, decision.reason
     if previous in Lead.PIPELINE_STATUSES:
@@ -163,7 +165,9 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
         # Past qualification a run routes nothing, but a gate it finds (an edit made the lead enterprise) holds.
         lead.needs_approval, lead.approval_reason = gates.after_run(lead, decision.needs_approval,
                                                                     decision.approval_reason)
-    lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = state.fingerprint, now, now
+    # A result the LLM was wanted for but did not answer is filed as the rules' own, so a run with it differs.
+    done_as = state.rules_fingerprint if state.llm_unanswered and state.rules_fingerprint else state.fingerprint
+    lead.qualified_fingerprint, lead.qualified_at, lead.updated_at = done_as, now, now
     return previous
 
 

@@ -167,4 +167,8 @@ class QualificationState(BaseModel):
     events: list[NodeEvent] = Field(default_factory=list)
     llm_calls: list[dict[str, Any]] = Field(default_factory=list)
     fell_back: bool = False
+    # The LLM gave no answer (down, breaker open, timed out, unparseable): the rules' result is kept under
+    # `rules_fingerprint`, so the lead is run again, with the LLM, once it answers (scoring.requalification).
+    llm_unanswered: bool = False
+    rules_fingerprint: str = ""
     error: str = ""

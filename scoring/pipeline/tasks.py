@@ -2,12 +2,12 @@
 
 `enqueue_qualification(ids)` queues created or changed leads once the transaction commits, in
 batches of QUALIFY_BATCH_SIZE for `qualify_batch` (one task per lead would spend more time in the
-broker than in the pipeline; with the LLM on, batches of LLM_CONCURRENCY). `qualify_lead(id)` is
+broker than in the pipeline; with the LLM on, batches of LLM_SERVER_SLOTS). `qualify_lead(id)` is
 the one-lead task. Both are safe to run twice: an unchanged lead is skipped by its fingerprint.
 Only transient errors (database or broker connection) are retried; a lead whose run fails is
 recorded as ERROR on its timeline and in its Trace by the pipeline itself.
 
-`rescore_open_leads` and `requalify_stranded` queue the leads scoring.requalification finds.
+`rescore_open_leads`, `requalify_stranded` and `requalify_fallen_back` queue the leads scoring.requalification finds.
 These tasks sit below scoring.versions (activating a version queues `rescore_open_leads`), so
 they import nothing that activates one. Each keeps the name it is queued and scheduled by.
 """
@@ -41,8 +41,8 @@ def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:
     size = settings.QUALIFY_BATCH_SIZE
     if llm.enabled():
         # Each lead then waits on the network: small batches spread the waiting over every worker
-        # process, and each batch still fills its thread pool of LLM_CONCURRENCY.
-        size = min(size, settings.LLM_CONCURRENCY)
+        # process, and each batch still fills the server's slots.
+        size = min(size, settings.LLM_SERVER_SLOTS)
     for start in range(0, len(ids), size):
         qualify_batch.delay_on_commit(ids[start:start + size])
 
@@ -68,6 +68,19 @@ def requalify_stranded() -> int:
     ids = requalification.stranded_lead_ids()
     if ids:
         logger.warning("Re-queueing %d leads that were never qualified", len(ids), extra={"task": "requalify_stranded"})
+        enqueue_qualification(ids)
+    return len(ids)
+
+
+@shared_task(name="scoring.tasks.requalify_fallen_back", acks_late=True)
+def requalify_fallen_back() -> int:
+    """Once the LLM answers again, queue the leads the rules scored while it did not. Returns how many."""
+    if not llm.answering():
+        return 0
+    ids = requalification.fallen_back_lead_ids(settings.LLM_REQUALIFY_LIMIT)
+    if ids:
+        logger.info("Re-qualifying %d leads with the LLM that the rules scored while it failed", len(ids),
+                    extra={"task": "requalify_fallen_back"})
         enqueue_qualification(ids)
     return len(ids)
 

@@ -5,7 +5,7 @@ path /openai/deployments/<name>/chat/completions). By default it answers like a 
 model: a lead assessment that agrees with the rule score it was shown, or a short email. A test
 queues scripted replies with `then(...)`: malformed JSON, schema-violating JSON, a slow reply,
 a 429 or 500 status, finish_reason "length", custom token usage. Every request is kept in
-`requests` so a test can check what was sent.
+`requests` so a test can check what was sent, and `most_in_flight` says how many it answered at once.
 """
 
 import json
@@ -33,6 +33,15 @@ def lead_data(request: dict[str, Any]) -> dict[str, Any]:
     return json.loads(text[start:end])
 
 
+def task_data(request: dict[str, Any]) -> dict[str, Any]:
+    """Our own data for the task (rule score, variant), after the quoted lead in the user message."""
+    text = request["messages"][-1]["content"]
+    if "<task_data>" not in text:
+        return {}
+    start, end = text.index("<task_data>") + len("<task_data>"), text.index("</task_data>")
+    return json.loads(text[start:end])
+
+
 def schema_title(request: dict[str, Any]) -> str:
     response_format = request.get("response_format") or {}
     schema = response_format.get("schema") or response_format.get("json_schema", {}).get("schema", {})
@@ -42,10 +51,7 @@ def schema_title(request: dict[str, Any]) -> str:
 def default_content(request: dict[str, Any]) -> dict[str, Any]:
     data = lead_data(request)
     if schema_title(request) == "lead_assessment":
-        score = data["rule_score"]
-        thresholds = data["thresholds"]
-        label = "HOT" if score >= thresholds["hot"] else "WARM" if score >= thresholds["warm"] else "COLD"
-        return {"score": score, "label": label, "rationale": "Consistent with the rule score."}
+        return {"score": task_data(request)["rule_score"], "rationale": "Consistent with the rule score."}
     company = data.get("company") or "your team"
     return {
         "subject": f"A faster follow-up process for {company}"[:80],
@@ -59,6 +65,9 @@ class FakeOpenAI:
         self.latency = latency
         self.script: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        # Requests being answered at this moment, and the most there ever were (a server's slots in use).
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -108,6 +117,15 @@ class FakeOpenAI:
                     return
                 with fake._lock:
                     fake.requests.append(request | {"_path": self.path})
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    self._answer(request)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _answer(self, request: dict[str, Any]) -> None:
                 reply = fake._next()
                 # Waiting is the point of this fake (a model's latency), not a test waiting for time.
                 time.sleep(fake.latency + reply.delay)

@@ -91,9 +91,10 @@ def test_the_tasks_acknowledge_late_and_cap_their_retries():
 
 def test_the_tasks_keep_the_names_the_beat_schedule_and_queued_messages_use(settings):
     names = {task.name for task in (tasks.qualify_batch, tasks.qualify_lead, tasks.requalify_stranded,
-                                    tasks.rescore_open_leads, tasks.retrain_scoring)}
+                                    tasks.requalify_fallen_back, tasks.rescore_open_leads, tasks.retrain_scoring)}
     assert names == {f"scoring.tasks.{name}" for name in (
-        "qualify_batch", "qualify_lead", "requalify_stranded", "rescore_open_leads", "retrain_scoring")}
+        "qualify_batch", "qualify_lead", "requalify_stranded", "requalify_fallen_back", "rescore_open_leads",
+        "retrain_scoring")}
     assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
             if entry["task"].startswith("scoring.")} <= names
 
