@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import leads, model, review, settings, unsubscribe
+from console.views import jobs, leads, model, review, settings, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -34,6 +34,7 @@ outreach_pages = ([
     path("drafts/<uuid:draft_id>/reject/", review.draft_action, {"action": "reject"}, name="draft_reject"),
     path("drafts/<uuid:draft_id>/needs-info/", review.draft_action, {"action": "needs_info"},
          name="draft_needs_info"),
+    path("drafts/<uuid:draft_id>/send-now/", review.send_now, name="draft_send_now"),
     path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
          name="draft_disqualify"),
     # A manager's decision on a disqualification that waits for one (lead page and review queue).
@@ -55,7 +56,13 @@ scoring_pages = ([
     path("scoring/model/train/", model.train_now, name="model_train"),
 ], "scoring")
 
+jobs_pages = ([
+    path("jobs/", jobs.jobs_page, name="list"),
+    path("jobs/<uuid:job_id>/", jobs.job_detail, name="detail"),
+], "jobs")
+
 urlpatterns = [
+    path("", include(jobs_pages)),
     path("", include(outreach_pages)),
     path("", include(scoring_pages)),
     path("", include(leads_pages)),

@@ -1,8 +1,8 @@
 """LeadOps settings: everything comes from the environment through django-environ.
 
 With no environment at all the app runs on the embedded default: a SQLite file,
-Celery tasks executed inline, mock email and rule-based scoring. Setting
-DATABASE_URL / REDIS_URL switches to PostgreSQL and a real Celery worker + beat.
+a Celery worker + beat on a broker folder (no server), mock email and rule-based scoring. Setting
+DATABASE_URL / REDIS_URL switches to PostgreSQL and Redis.
 Every setting is listed with its safe default in `.env.example`. Nothing else in
 the project reads os.environ.
 """
@@ -249,14 +249,27 @@ else:
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
+# Without Redis (the embedded default) the broker is a folder in DATA_DIR: kombu's filesystem transport needs no
+# server and no extra package, several processes (web, worker, beat) share it through file locks, and queued
+# tasks survive a restart. SQLAlchemy's transport would put a second writer on the SQLite file the app already
+# keeps busy. `make run` starts the worker and beat on it (leadops/management/commands/run_embedded.py).
+BROKER_DIR = DATA_DIR / "broker"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Redis redelivers an unacknowledged task after this long; longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's own
     # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
     CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
+elif CELERY_BROKER_URL == "filesystem://":
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    # The worker looks for new messages this often (seconds): a job's first progress shows within a second.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"data_folder_in": str(BROKER_DIR), "data_folder_out": str(BROKER_DIR),
+                                            "control_folder": str(BROKER_DIR / "control"), "polling_interval": 0.2})
 CELERY_RESULT_BACKEND = None
 # No result store, so nobody can read a task's return value: the worker need not record it.
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, not REDIS_URL)
+# Tests of a single function may run tasks inline (scripts/test sets it); the product never does.
+CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -285,8 +298,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Does nothing unless LEAD_RETENTION_MONTHS is set.
     "leads-erase-stale-leads": {"task": "leads.tasks.erase_stale_leads", "schedule": crontab(hour=3, minute=30)},
 }
-# Redis redelivers an unacknowledged task after this long; longer than any task runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Keep the database connection between tasks (Celery's Django fixup closes it otherwise).
 CELERY_DB_REUSE_MAX = _setting("CELERY_DB_REUSE_MAX", env.int, 1000)
 
