@@ -191,7 +191,7 @@ def test_a_learned_version_without_enough_outcomes_scores_by_the_rules_own_cut_o
     candidate = train().config
     assert candidate is not None and not candidate.is_active
     with django_capture_on_commit_callbacks(execute=True):
-        manager_client.post(f"/scoring/model/{candidate.version}/activate/")
+        manager_client.post(f"/scoring/model/{candidate.version}/activate/", {"confirmed": "1"})
     assert _active().pk == candidate.pk
     for lead in leads:
         lead.refresh_from_db()
