@@ -65,9 +65,12 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", _setting("DB_CONN_MAX_AGE", env.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = IS_POSTGRES
 if not IS_POSTGRES:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets the inline worker and web requests read while an import writes.
+    # WAL lets the worker and web requests read while an import writes. IMMEDIATE transactions take the write
+    # lock when they begin, so a busy database makes a writer wait (timeout) instead of failing at once with
+    # "database is locked" when its read would turn into a write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20,
+         "transaction_mode": "IMMEDIATE"}
     )
 
 # --- Secret key -------------------------------------------------------------------------------------
@@ -241,7 +244,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Shared by the web server, the worker and beat of the embedded default (run-time settings such as the
+        # send window, the dashboard's counts, the training lock): a folder in DATA_DIR, no server.
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                    "LOCATION": str(DATA_DIR / "cache")},
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
     }
 # django-ratelimit counts in the shared cache, so limits hold across gunicorn workers; while Redis is
@@ -254,13 +260,13 @@ RATELIMIT_VIEW = "leadops.errors.rate_limited"
 # tasks survive a restart. SQLAlchemy's transport would put a second writer on the SQLite file the app already
 # keeps busy. `make run` starts the worker and beat on it (leadops/management/commands/run_embedded.py).
 BROKER_DIR = DATA_DIR / "broker"
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 # Redis redelivers an unacknowledged task after this long; longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's own
     # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
     CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
-elif CELERY_BROKER_URL == "filesystem://":
+elif CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR.mkdir(parents=True, exist_ok=True)
     # The worker looks for new messages this often (seconds): a job's first progress shows within a second.
     CELERY_BROKER_TRANSPORT_OPTIONS.update({"data_folder_in": str(BROKER_DIR), "data_folder_out": str(BROKER_DIR),
