@@ -10,8 +10,8 @@ in headless Chromium:
    the first progress on the page (rows counted), to the import's end and to its leads' qualification's end;
 2. with the open leads topped up to 2,000 (an import through `import_leads`, not timed), saves one weight on the
    Settings page: seconds to the re-score's page, its first progress and its end;
-3. imports fixtures/demo_history.csv (800 closed leads with outcomes) and presses Train now: seconds to the first
-   step shown and to the end;
+3. imports fixtures/demo_history.csv (800 closed leads with outcomes) through `import_leads`, waits for its leads'
+   qualification, and presses Train now: seconds to the first step shown and to the end;
 4. sets the send window to open at the start of a coming minute, approves an email on its lead's page while the
    window is closed, and prints the seconds from the opening to the email's sending (goal: within one tick of the
    outbox's beat entry, CELERY_BEAT_SCHEDULE["outreach-send-due-drafts"]).
@@ -248,10 +248,15 @@ def save_a_weight(page: Any) -> None:
 
 
 def train_now(page: Any, clone: Path) -> None:
-    from leads.models import Feedback
+    from leadops.models import Job
+    from leads.models import Feedback, ImportJob
 
     subprocess.run([sys.executable, "manage.py", "import_leads", "fixtures/demo_history.csv", "--outcome-column",
                     "Outcome"], cwd=clone, check=True, capture_output=True)
+    # As a person would: Train now once the history's import page says its leads are qualified.
+    history = ImportJob.objects.latest("created_at")
+    wait_until(lambda: Job.objects.filter(subject=f"import:{history.pk}", status=Job.Status.DONE).exists(), 600,
+               "the history's leads were not qualified within 10 minutes")
     page.goto("/scoring/model/")
     start = time.monotonic()
     page.click("button:has-text('Train now')")
@@ -262,10 +267,13 @@ def email_outside_the_window(page: Any) -> None:
     from django.utils import timezone
 
     from leadops import runtime
+    from leadops.models import Job
     from outreach.models import EmailDraft
 
+    # The re-score after training writes drafts anew: take one once it is over.
+    wait_until(lambda: not Job.objects.filter(status=Job.Status.RUNNING).exists(), 900, "jobs still running")
     draft = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT, variant=EmailDraft.Variant.FIRST_TOUCH,
-                                      lead__email__contains="@").order_by("created_at").first()
+                                      needs_approval=False, lead__email__contains="@").order_by("-created_at").first()
     assert draft is not None, "no first-touch draft waits for review"
     now = timezone.now()
     # The window opens at the start of a minute at least a minute away, so the email is approved while it is shut.
@@ -275,8 +283,9 @@ def email_outside_the_window(page: Any) -> None:
                     if opening.hour < 23 else f"{opening:%H:%M}-24:00"})
     page.goto(f"/leads/{draft.lead_id}/")
     page.click("#draft-editor button.primary")  # Approve
+    page.wait_for_selector("#draft-editor .message")
     wait_until(lambda: EmailDraft.objects.filter(pk=draft.pk, send_after__isnull=False).exists(), 60,
-               "the approved email was not held for the window")
+               f"the approved email was not held for the window: {text_of(page, '#draft-editor .message')}")
     held = EmailDraft.objects.get(pk=draft.pk)
     print(f"email approved at {timezone.now():%H:%M:%S} outside the window: {held.deferred_reason}; "
           f"window opens {opening:%H:%M:%S}", flush=True)

@@ -35,7 +35,7 @@ def jobs_page(request: HtmxHttpRequest) -> HttpResponse:
 @role_required
 @require_GET
 def job_detail(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    """One job's progress (HTMX polls the partial every second while it runs), then how it ended."""
+    """One job's progress (HTMX polls the partial twice a second while it runs), then how it ended."""
     job = get_object_or_404(jobs.visible(request.user), pk=job_id)
     template = "jobs/job.html#job-progress" if request.htmx else "jobs/job.html"
     return render(request, template, {"job": job})

@@ -305,7 +305,7 @@ def import_preview(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    """Step 3: progress while it runs (HTMX polls the partial every second), then the accounting."""
+    """Step 3: progress while it runs (HTMX polls the partial twice a second), then the accounting."""
     job = _import_job_or_404(request, job_id)
     template = "leads/import_job.html#job-progress" if request.htmx else "leads/import_job.html"
     qualifying = Job.objects.filter(subject=f"import:{job.pk}", kind=Job.Kind.QUALIFY).first()
