@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -37,7 +38,12 @@ class Command(BaseCommand):
                      f"--pidfile={settings.DATA_DIR / 'celerybeat.pid'}"],
         }
         processes = {name: subprocess.Popen(command, cwd=settings.BASE_DIR) for name, command in commands.items()}
-        self.stdout.write(f"Web server, worker and beat started; open {settings.SITE_URL}/ (Ctrl-C stops all three).")
+        served = f"http://{options['addrport']}"
+        self.stdout.write(f"Web server on {served}/, worker and beat started (Ctrl-C stops all three).")
+        if urlsplit(settings.SITE_URL).netloc != urlsplit(served).netloc:
+            self.stdout.write(self.style.WARNING(
+                f"Links in emails (unsubscribe) point at SITE_URL={settings.SITE_URL}, not {served}: set SITE_URL "
+                "to the address people open (`make run ADDR=...` does it for you)."))
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
