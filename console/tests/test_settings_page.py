@@ -84,7 +84,7 @@ def test_saving_creates_and_activates_a_new_manual_version_and_rollback_restores
     old.refresh_from_db()
     assert old.is_active is False and old.weights["negative.free_mail"] != -20  # versions are never edited
 
-    manager_client.post(f"/settings/scoring/{old.version}/activate/")
+    manager_client.post(f"/settings/scoring/{old.version}/activate/", {"confirmed": "1"})
     assert _active().pk == old.pk
 
 

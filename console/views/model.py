@@ -27,19 +27,24 @@ def model_page(request: HtmxHttpRequest) -> HttpResponse:
     return _model_page(request)
 
 
-def _confirm(request: HtmxHttpRequest, config: ScoringConfig, action: str, url: str) -> HttpResponse:
-    """Activating re-scores every open lead: say how many and ask first (the form posts again with `confirmed`)."""
-    context = {"config": config, "action": action, "url": url, "open_leads": requalification.open_lead_count()}
+def confirm_activation(request: HtmxHttpRequest, config: ScoringConfig, action: str, url: str,
+                       cancel: str = "scoring:model") -> HttpResponse:
+    """Activating re-scores every open lead: say how many and ask first (the form posts again with `confirmed`).
+
+    The Settings page's version history asks the same way (`cancel` names the page to go back to).
+    """
+    context = {"config": config, "action": action, "url": url, "open_leads": requalification.open_lead_count(),
+               "cancel": reverse(cancel)}
     template = "scoring/model.html#confirm" if request.htmx else "scoring/model_confirm.html"
     return render(request, template, context)
 
 
 def _started(request: HtmxHttpRequest, job: Job, text: str) -> HttpResponse:
     messages.success(request, text)
-    return _to_job(request, job)
+    return to_job(request, job)
 
 
-def _to_job(request: HtmxHttpRequest, job: Job) -> HttpResponse:
+def to_job(request: HtmxHttpRequest, job: Job) -> HttpResponse:
     """The job's own page follows it live; an HTMX post is told to go there rather than swap a partial."""
     url = reverse("jobs:detail", args=[job.pk])
     if request.htmx:
@@ -55,8 +60,8 @@ def activate_version(request: HtmxHttpRequest, version: int) -> HttpResponse:
     """A manager makes any version the one that scores leads (a learned candidate, or an earlier one)."""
     config = get_object_or_404(ScoringConfig, version=version)
     if "confirmed" not in request.POST:
-        return _confirm(request, config, f"Activate v{config.version}", reverse("scoring:model_activate",
-                                                                                 args=[config.version]))
+        return confirm_activation(request, config, f"Activate v{config.version}",
+                                  reverse("scoring:model_activate", args=[config.version]))
     job = versions.activate(config, request.user)
     return _started(request, job, f"v{config.version} ({config.get_source_display()}) now scores leads; "
                                   f"{job.total:,} open leads are being re-scored with it.")
@@ -72,7 +77,8 @@ def rollback_version(request: HtmxHttpRequest) -> HttpResponse:
         messages.error(request, "There is no earlier active version to roll back to.")
         return _model_page(request) if request.htmx else redirect("scoring:model")
     if "confirmed" not in request.POST:
-        return _confirm(request, previous, f"Roll back to v{previous.version}", reverse("scoring:model_rollback"))
+        return confirm_activation(request, previous, f"Roll back to v{previous.version}",
+                                  reverse("scoring:model_rollback"))
     job = versions.activate(previous, request.user)
     return _started(request, job, f"Rolled back to v{previous.version} ({previous.get_source_display()}); "
                                   f"{job.total:,} open leads are being re-scored with it.")
@@ -88,4 +94,4 @@ def train_now(request: HtmxHttpRequest) -> HttpResponse:
     job = jobs.start(Job.Kind.TRAIN, "Training the scoring model on the recorded outcomes", unit="steps",
                      user=request.user, link=reverse("scoring:model"))
     retrain_scoring.delay_on_commit(force=True, user_id=request.user.pk, job_id=str(job.pk))
-    return _to_job(request, job)
+    return to_job(request, job)

@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from console.views.model import confirm_activation, to_job
 from leadops import runtime
 from leadops.http import HtmxHttpRequest
 from leadops.models import Job, SettingChange
@@ -110,6 +112,10 @@ def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def scoring_rollback(request: HtmxHttpRequest, version: int) -> HttpResponse:
     config = get_object_or_404(ScoringConfig, version=version)
+    if "confirmed" not in request.POST:
+        return confirm_activation(request, config, f"Activate v{config.version}",
+                                  reverse("scoring:settings_rollback", args=[config.version]),
+                                  cancel="scoring:settings")
     versions.roll_back(config.version, request.user)
     return _rescoring(request, config, f"Scoring v{config.version} is active again.")
 
@@ -121,7 +127,7 @@ def _rescoring(request: HtmxHttpRequest, config: ScoringConfig, text: str) -> Ht
         messages.success(request, text)
         return redirect("scoring:settings")
     messages.success(request, f"{text} {job.total:,} open leads are being re-scored with it.")
-    return redirect("jobs:detail", job.pk)
+    return to_job(request, job)
 
 
 @manager_required
