@@ -110,6 +110,11 @@ def test_on_a_fresh_machine_make_run_serves_the_printed_address_and_its_worker_s
         assert wait_for(healthy, timeout=60), "the web server of run_embedded did not answer"
         assert wait_for(lambda: len(hot_leads()) >= 10, timeout=120, interval=1), "the worker scored no HOT leads"
         assert all(lead["score_label"] == "HOT" and lead["score_factors"] for lead in hot_leads())
+        # Beat runs beside them: its every-10-seconds entry (the outbox of tasks) reaches the worker.
+        log.flush()
+        ticked = re.compile(r"send_deferred_tasks\[[^]]+\] succeeded")
+        assert wait_for(lambda: bool(ticked.search((tmp_path / "run_embedded.log").read_text())), timeout=60,
+                        interval=1)
     finally:
         server.terminate()
         server.wait(timeout=60)
