@@ -25,6 +25,7 @@ against (CHECKED_KOMBU, matching pyproject's pin) and falls back to kombu's own 
 
 import logging
 from collections import deque
+from pathlib import Path
 from time import time
 from typing import Any
 
@@ -51,6 +52,21 @@ def transport_for(configured: str | None) -> str | None:
         return None
     return configured
 
+
+def folder_options(folder: Path) -> dict[str, Any]:
+    """The embedded default's broker (no REDIS_URL): kombu's filesystem transport, in this folder.
+
+    Why this one: it ships with kombu (no package, no server), the web server, the worker and beat share it
+    through file locks, and queued tasks survive a restart of `make run`. SQLAlchemy's transport would put a
+    second writer on the SQLite file the app already keeps busy. The worker looks for new messages every
+    POLLING_SECONDS, so a job's first progress can show within a second.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"data_folder_in": str(folder), "data_folder_out": str(folder), "control_folder": str(folder / "control"),
+            "polling_interval": POLLING_SECONDS}
+
+
+POLLING_SECONDS = 0.2
 
 # Longest an acknowledgement waits for a delivery to travel with, in seconds.
 ACK_DELAY = 0.05

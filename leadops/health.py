@@ -57,9 +57,10 @@ def _check_cache() -> dict[str, object]:
 def _check_broker() -> dict[str, object]:
     if not settings.REDIS_URL:
         # The embedded default's broker is a folder (kombu's filesystem transport): it answers if it can be written.
-        writable = os.access(settings.BROKER_DIR, os.W_OK)
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "")
+        writable = bool(folder) and os.access(folder, os.W_OK)
         return {"ok": writable, "mode": "folder",
-                "detail": f"{settings.BROKER_DIR} (no REDIS_URL)" + ("" if writable else " cannot be written")}
+                "detail": f"{folder} (no REDIS_URL)" + ("" if writable else " cannot be written")}
     started = time.perf_counter()
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)

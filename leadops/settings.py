@@ -1,8 +1,7 @@
 """LeadOps settings: everything comes from the environment through django-environ.
 
-With no environment at all the app runs on the embedded default: a SQLite file,
-a Celery worker + beat on a broker folder (no server), mock email and rule-based scoring. Setting
-DATABASE_URL / REDIS_URL switches to PostgreSQL and Redis.
+With no environment at all the app runs on the embedded default: a SQLite file, a Celery worker + beat on a
+broker folder (no server), mock email and rule-based scoring. DATABASE_URL / REDIS_URL switch to PostgreSQL, Redis.
 Every setting is listed with its safe default in `.env.example`. Nothing else in
 the project reads os.environ.
 """
@@ -15,7 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from leadops import secret_key
+from leadops import broker, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -65,13 +64,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", _setting("DB_CONN_MAX_AGE", env.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = IS_POSTGRES
 if not IS_POSTGRES:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets the worker and web requests read while an import writes. IMMEDIATE transactions take the write
-    # lock when they begin, so a busy database makes a writer wait (timeout) instead of failing at once with
-    # "database is locked" when its read would turn into a write.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20,
-         "transaction_mode": "IMMEDIATE"}
-    )
+    # WAL: the worker and pages read while an import writes. IMMEDIATE: a writer waits for the lock (timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous"
+                                                           "=NORMAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"})
 
 # --- Secret key -------------------------------------------------------------------------------------
 # Sessions, password-reset links and unsubscribe links are signed with it: whoever knows it can forge them.
@@ -244,10 +239,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {
-        # Shared by the web server, the worker and beat of the embedded default (run-time settings such as the
-        # send window, the dashboard's counts, the training lock): a folder in DATA_DIR, no server.
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                    "LOCATION": str(DATA_DIR / "cache")},
+        # A folder the embedded default's web server, worker and beat share (run-time settings, counts, locks).
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"},
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
     }
 # django-ratelimit counts in the shared cache, so limits hold across gunicorn workers; while Redis is
@@ -255,11 +248,7 @@ else:
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
-# Without Redis (the embedded default) the broker is a folder in DATA_DIR: kombu's filesystem transport needs no
-# server and no extra package, several processes (web, worker, beat) share it through file locks, and queued
-# tasks survive a restart. SQLAlchemy's transport would put a second writer on the SQLite file the app already
-# keeps busy. `make run` starts the worker and beat on it (leadops/management/commands/run_embedded.py).
-BROKER_DIR = DATA_DIR / "broker"
+# Without Redis the broker is a folder (kombu's filesystem transport; why: leadops/broker.py's folder_options).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 # Redis redelivers an unacknowledged task after this long; longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
@@ -267,14 +256,10 @@ if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's ow
     # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
     CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
 elif CELERY_BROKER_URL.startswith("filesystem://"):
-    BROKER_DIR.mkdir(parents=True, exist_ok=True)
-    # The worker looks for new messages this often (seconds): a job's first progress shows within a second.
-    CELERY_BROKER_TRANSPORT_OPTIONS.update({"data_folder_in": str(BROKER_DIR), "data_folder_out": str(BROKER_DIR),
-                                            "control_folder": str(BROKER_DIR / "control"), "polling_interval": 0.2})
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(broker.folder_options(DATA_DIR / "broker"))
 CELERY_RESULT_BACKEND = None
 # No result store, so nobody can read a task's return value: the worker need not record it.
 CELERY_TASK_IGNORE_RESULT = True
-# Tests of a single function may run tasks inline (scripts/test sets it); the product never does.
 CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
