@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # Errors worth another try: the database or the network was briefly unavailable.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+FIRST_RESCORE_BATCH = 10
 RETRY = {
     "autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
     "max_retries": 5, "acks_late": True,
@@ -91,7 +92,8 @@ def rescore_open_leads(version: int, job_id: str | None = None) -> int:
     batch: list[str] = []
     for lead_id in requalification.open_lead_ids():
         batch.append(str(lead_id))
-        if len(batch) == settings.QUALIFY_BATCH_SIZE:
+        # The first batch is small, so the manager who saved a weight sees the re-score move within a moment.
+        if len(batch) == (settings.QUALIFY_BATCH_SIZE if queued else FIRST_RESCORE_BATCH):
             qualify_batch.delay(batch, job_id=job_id)
             queued, batch = queued + len(batch), []
     if batch:
