@@ -248,14 +248,14 @@ else:
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
-# Without Redis the broker is a folder (kombu's filesystem transport; why: leadops/broker.py's folder_options).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 # Redis redelivers an unacknowledged task after this long; longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's own
     # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
     CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
-elif CELERY_BROKER_URL.startswith("filesystem://"):
+elif CELERY_BROKER_URL.startswith("filesystem://"):  # a folder, without Redis: why in leadops/broker.py
+    CELERY_BROKER_TRANSPORT = broker.FOLDER_TRANSPORT
     CELERY_BROKER_TRANSPORT_OPTIONS.update(broker.folder_options(DATA_DIR / "broker"))
 CELERY_RESULT_BACKEND = None
 # No result store, so nobody can read a task's return value: the worker need not record it.
