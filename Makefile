@@ -12,10 +12,14 @@ install: $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]"
 
-# Embedded default: SQLite, inline tasks, mock email, rule-based scoring, demo data, login printed.
+# Embedded default: SQLite, a Celery worker and beat on a broker folder (no server), mock email, rule-based
+# scoring, demo data, login printed. `make run ADDR=0.0.0.0:8080` serves elsewhere; links in emails follow.
+ADDR ?= 127.0.0.1:8000
+SITE_URL ?= http://$(ADDR)
+export SITE_URL
 run: install
 	$(BIN)/python manage.py setup_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py run_embedded $(ADDR)
 
 test:
 	bash scripts/test

@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, leads, mailboxes, model, review, settings, unsubscribe
+from console.views import integrations, jobs, leads, mailboxes, model, review, settings, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -34,6 +34,7 @@ outreach_pages = ([
     path("drafts/<uuid:draft_id>/reject/", review.draft_action, {"action": "reject"}, name="draft_reject"),
     path("drafts/<uuid:draft_id>/needs-info/", review.draft_action, {"action": "needs_info"},
          name="draft_needs_info"),
+    path("drafts/<uuid:draft_id>/send-now/", review.send_now, name="draft_send_now"),
     path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
          name="draft_disqualify"),
     path("leads/<uuid:lead_id>/redraft/", review.redraft, name="redraft"),
@@ -68,8 +69,14 @@ integration_pages = ([
     path("settings/forms/<int:key_id>/switch/", integrations.switch_form_key, name="switch_form_key"),
 ], "integrations")
 
+jobs_pages = ([
+    path("jobs/", jobs.jobs_page, name="list"),
+    path("jobs/<uuid:job_id>/", jobs.job_detail, name="detail"),
+], "jobs")
+
 urlpatterns = [
     path("", include(integration_pages)),
+    path("", include(jobs_pages)),
     path("", include(outreach_pages)),
     path("", include(scoring_pages)),
     path("", include(leads_pages)),

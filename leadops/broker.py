@@ -24,12 +24,17 @@ against (CHECKED_KOMBU, matching pyproject's pin) and falls back to kombu's own 
 """
 
 import logging
+import os
+import uuid
 from collections import deque
+from pathlib import Path
 from time import time
 from typing import Any
 
 import kombu
-from kombu.transport import redis, virtual
+from kombu.exceptions import ChannelError
+from kombu.transport import filesystem, redis, virtual
+from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,45 @@ def transport_for(configured: str | None) -> str | None:
         return None
     return configured
 
+
+def folder_options(folder: Path) -> dict[str, Any]:
+    """The embedded default's broker (no REDIS_URL): kombu's filesystem transport, in this folder.
+
+    Why this one: it ships with kombu (no package, no server), the web server, the worker and beat share it
+    through file locks, and queued tasks survive a restart of `make run`. SQLAlchemy's transport would put a
+    second writer on the SQLite file the app already keeps busy. The worker looks for new messages every
+    POLLING_SECONDS, so a job's first progress can show within a second. Messages are written whole before any
+    reader can see them (FolderTransport).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"data_folder_in": str(folder), "data_folder_out": str(folder), "control_folder": str(folder / "control"),
+            "polling_interval": POLLING_SECONDS}
+
+
+POLLING_SECONDS = 0.2
+FOLDER_TRANSPORT = "leadops.broker:FolderTransport"
+
+
+class FolderChannel(filesystem.Channel):
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+        """kombu's `_put`, made atomic: the message is written under a name no reader picks, then renamed.
+
+        kombu creates the file under its final name and writes it afterwards, while a reader moves away any
+        file with that name without a lock: a worker busy enough to look in between read an empty message and
+        stopped ("JSONDecodeError: Expecting value"). A rename within one folder is atomic.
+        """
+        name = f"{int(round(time() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        try:
+            with open(final + ".part", "wb") as handle:  # ".part": not "<queue>.msg", so no reader takes it
+                handle.write(str_to_bytes(dumps(payload)))
+            os.replace(final + ".part", final)
+        except OSError as error:
+            raise ChannelError(f"Cannot add file {final!r} to directory") from error
+
+
+class FolderTransport(filesystem.Transport):
+    Channel = FolderChannel
 
 # Longest an acknowledgement waits for a delivery to travel with, in seconds.
 ACK_DELAY = 0.05

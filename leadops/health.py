@@ -9,6 +9,7 @@ taking the web app out of a load balancer would bring neither back); and "error"
 database is down, without which nothing works.
 """
 
+import os
 import time
 from typing import Any
 
@@ -44,7 +45,8 @@ def _check_database() -> dict[str, object]:
 def _check_cache() -> dict[str, object]:
     ping = getattr(cache, "ping", None)
     if ping is None:
-        return {"ok": True, "mode": "local", "detail": "per-process memory (no REDIS_URL)"}
+        return {"ok": True, "mode": "folder",
+                "detail": "a folder in DATA_DIR shared by web, worker and beat (no REDIS_URL)"}
     started = time.perf_counter()
     try:
         ping()
@@ -56,7 +58,11 @@ def _check_cache() -> dict[str, object]:
 
 def _check_broker() -> dict[str, object]:
     if not settings.REDIS_URL:
-        return {"ok": True, "mode": "inline", "detail": "tasks run inline (no REDIS_URL)"}
+        # The embedded default's broker is a folder (kombu's filesystem transport): it answers if it can be written.
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "")
+        writable = bool(folder) and os.access(folder, os.W_OK)
+        return {"ok": writable, "mode": "folder",
+                "detail": f"{folder} (no REDIS_URL)" + ("" if writable else " cannot be written")}
     started = time.perf_counter()
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)

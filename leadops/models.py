@@ -1,5 +1,7 @@
-"""Settings a manager can change at run time from the Settings page, the log of every change, and the tasks
-waiting for the broker."""
+"""Settings a manager can change at run time from the Settings page, the log of every change, the tasks
+waiting for the broker, and the progress of long background jobs."""
+
+import uuid
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,3 +55,75 @@ class DeferredTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} waiting since {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Job(models.Model):
+    """A long piece of background work someone waits for: how far it got, how fast, its end, where to look.
+
+    The apps that run the work write the progress (`leadops.jobs`); the Jobs page and the job's own page read it,
+    so a person can leave and come back, or reload, and find it again. `subject` ties a job to what it belongs to
+    (the import whose leads it qualifies), `link` is the page that shows the result.
+    """
+
+    class Kind(models.TextChoices):
+        QUALIFY = "qualify", "Qualifying imported leads"
+        RESCORE = "rescore", "Re-scoring open leads"
+        TRAIN = "train", "Training the scoring model"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    unit = models.CharField(max_length=20, default="leads")
+    subject = models.CharField(max_length=100, blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    message = models.TextField(blank=True, help_text="How it ended, in words for the user")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The import page finds the qualification job of its import.
+            models.Index(fields=["subject", "kind"], name="job_subject_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != self.Status.RUNNING
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, int(self.done * 100 / self.total)) if self.total else 0
+
+    @property
+    def elapsed_seconds(self) -> float:
+        return max(0.0, ((self.finished_at or timezone.now()) - self.created_at).total_seconds())
+
+    @property
+    def rate(self) -> float | None:
+        """Units done a second so far."""
+        elapsed = self.elapsed_seconds
+        return self.done / elapsed if self.done and elapsed > 0 else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        rate = self.rate
+        if self.is_finished or not rate or not self.total:
+            return None
+        return max(0.0, (self.total - self.done) / rate)

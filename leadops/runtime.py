@@ -132,6 +132,7 @@ EDITABLE: dict[str, tuple[str, Any]] = {
 # Each process keeps the overrides for a moment: the pipeline asks for several settings per lead,
 # and a shared-cache round trip for each would cost more than scoring the lead.
 _MEMO_SECONDS = 2.0
+_CACHE_SECONDS = 10
 _memo: tuple[float, dict[str, Any]] | None = None
 
 
@@ -148,7 +149,9 @@ def _overrides() -> dict[str, Any]:
     values = cache.get(_CACHE_KEY)
     if values is None:
         values = dict(RuntimeSetting.objects.values_list("key", "value"))
-        cache.set(_CACHE_KEY, values, timeout=300)
+        # Short-lived: a process that read the table just before a change committed may store the old values
+        # after the change's delete; they must not outlive the next outbox tick (the send window, the quotas).
+        cache.set(_CACHE_KEY, values, timeout=_CACHE_SECONDS)
     _memo = (time.monotonic(), values)
     return values
 

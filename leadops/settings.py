@@ -1,8 +1,7 @@
 """LeadOps settings: everything comes from the environment through django-environ.
 
-With no environment at all the app runs on the embedded default: a SQLite file,
-Celery tasks executed inline, mock email and rule-based scoring. Setting
-DATABASE_URL / REDIS_URL switches to PostgreSQL and a real Celery worker + beat.
+With no environment at all the app runs on the embedded default: a SQLite file, a Celery worker + beat on a
+broker folder (no server), mock email and rule-based scoring. DATABASE_URL / REDIS_URL switch to PostgreSQL, Redis.
 Every setting is listed with its safe default in `.env.example`. Nothing else in
 the project reads os.environ.
 """
@@ -15,7 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from leadops import secret_key
+from leadops import broker, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -63,10 +62,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", _setting("DB_CONN_MAX_AGE", env.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = IS_POSTGRES
 if not IS_POSTGRES:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets the inline worker and web requests read while an import writes.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
-    )
+    # WAL: the worker and pages read while an import writes. IMMEDIATE: a writer waits for the lock (timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous"
+                                                           "=NORMAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"})
 
 # --- Secret key -------------------------------------------------------------------------------------
 # Read as given: an empty value is refused like a short one, not taken for "unset".
@@ -218,7 +216,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # A folder the embedded default's web server, worker and beat share (run-time settings, counts, locks).
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"},
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
     }
 # django-ratelimit counts in the shared cache, so limits hold across gunicorn workers; while Redis is
@@ -226,14 +225,19 @@ else:
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "leadops.errors.rate_limited"
 
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # tasks run inline without Redis
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
+# Redis redelivers an unacknowledged task after this long; longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// (TLS) keeps kombu's own
     # kombu's, sharing one client per channel (leadops/broker.py; leadops/celery.py checks the kombu release)
     CELERY_BROKER_TRANSPORT = "leadops.broker:Transport"
+elif CELERY_BROKER_URL.startswith("filesystem://"):  # a folder, without Redis: why in leadops/broker.py
+    CELERY_BROKER_TRANSPORT = broker.FOLDER_TRANSPORT
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(broker.folder_options(DATA_DIR / "broker"))
 CELERY_RESULT_BACKEND = None
 # No result store, so nobody can read a task's return value: the worker need not record it.
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -265,8 +269,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Does nothing unless LEAD_RETENTION_MONTHS is set.
     "leads-erase-stale-leads": {"task": "leads.tasks.erase_stale_leads", "schedule": crontab(hour=3, minute=30)},
 }
-# Redis redelivers an unacknowledged task after this long; longer than any task runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Keep the database connection between tasks (Celery's Django fixup closes it otherwise).
 CELERY_DB_REUSE_MAX = _setting("CELERY_DB_REUSE_MAX", env.int, 1000)
 

@@ -311,7 +311,8 @@ class Intake:
         if self.qualify:
             ids = [row["id"] for row in new_rows] + [plan.existing.id for plan in changed]  # type: ignore[union-attr]
             if ids:
-                transaction.on_commit(partial(qualification_wanted.send, sender=Intake, lead_ids=ids))
+                transaction.on_commit(partial(qualification_wanted.send, sender=Intake, lead_ids=ids, actor=self.actor,
+                                              import_job=self.activity_payload.get("import_job")))
 
     def _updated(self, plan: _Planned, now: Any) -> dict[str, Any]:
         """The UPDATED activity of a changed lead, listing old -> new."""

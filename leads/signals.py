@@ -10,7 +10,8 @@ from django.db import transaction
 from django.dispatch import Signal
 
 # Leads were created, or their qualification inputs changed, and the caller asked for them to be
-# qualified. Sent once the transaction that wrote them has committed; `lead_ids` is a list.
+# qualified. Sent once the transaction that wrote them has committed; `lead_ids` is a list, `import_job` the id
+# of the import they came from (or None), `actor` who brought them in (or None).
 qualification_wanted = Signal()
 
 # An outcome (`feedback`, a Feedback row) was recorded for `lead` by `actor`, with the status it implies

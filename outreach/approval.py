@@ -21,6 +21,8 @@ each operation here refuses (PermissionDenied) what it refuses.
   one qualification recommends (scoring.pipeline.save): `waiting_disqualifications()` lists them,
   `confirm_disqualification(lead, manager)` carries one out, `keep_lead(lead, manager)` declines it.
 - `bulk_approve(drafts, user) -> BulkResult`: approves what it may; says which it skipped and why.
+- `send_now(draft, manager)`: an approved email held by the send window goes now; quotas, suppression and
+  the compliance lint still apply when the outbox sends it.
 - `auto_approve_follow_ups(drafts)`: the system approves freshly drafted follow-up steps when
   AUTO_APPROVE_FOLLOW_UPS is on and the lead is not enterprise; the others wait for a person.
 
@@ -375,3 +377,17 @@ def auto_approve_follow_ups(drafts: Iterable[EmailDraft]) -> int:
     if approved:
         announce_leads_changed()
     return approved
+
+
+def send_now(draft: EmailDraft, user: Any) -> None:
+    """A manager sends an approved email now instead of at the send window's next opening."""
+    if not is_manager(user):
+        raise PermissionDenied("Only a manager can send an email outside the send window.")
+    with transaction.atomic():
+        waived = EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
+            window_waived_by=user, send_after=None, deferred_reason="", updated_at=timezone.now())
+        if not waived:
+            raise ValidationError("This email is no longer waiting to be sent.")
+        ActivityLog.record(draft.lead, ActivityLog.Type.NOTE, actor=user,
+                           payload={"draft": str(draft.pk), "note": "Sent now, outside the send window"})
+        send_draft.delay_on_commit(str(draft.pk))

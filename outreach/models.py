@@ -72,6 +72,10 @@ class EmailDraft(models.Model):
     # Outbox: do not send before this time (quota or send window); the reason is shown to users.
     send_after = models.DateTimeField(null=True, blank=True)
     deferred_reason = models.CharField(max_length=200, blank=True)
+    # A manager sent it now, outside the send window (outreach.approval.send_now); quotas still apply.
+    window_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -23,6 +23,8 @@ from outreach.models import EmailDraft, Mailbox
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COUNTED_STATES = (EmailDraft.State.SENDING, EmailDraft.State.SENT)
+# How a draft held by the send window alone says so (EmailDraft.deferred_reason starts with it).
+OUTSIDE_WINDOW = "Outside the send window"
 
 
 @dataclass(frozen=True)
@@ -33,19 +35,47 @@ class Deferral:
     reason: str
 
 
-def check(to_email: str, lead_id: Any, now: datetime, mailbox: Mailbox | None = None) -> Deferral | None:
+def check(to_email: str, lead_id: Any, now: datetime, mailbox: Mailbox | None = None, *,
+          within_window: bool = True) -> Deferral | None:
     """None if an email to this lead at `to_email` may be claimed now (from `mailbox`, when it goes out from
-    one); otherwise when it may, and why."""
+    one); otherwise when it may, and why.
+
+    `within_window=False`: a manager asked for it to go now (`approval.send_now`); the quotas still hold it.
+    """
     window = Window.current()
     deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), lead_id, now) if deferral]
     if mailbox is not None:
         deferrals += [deferral for deferral in _mailbox_deferrals(mailbox, now) if deferral]
     if deferrals:
         latest = max(deferrals, key=lambda deferral: deferral.until)
-        return Deferral(window.next_opening(latest.until), latest.reason)
-    if not window.contains(now):
-        return Deferral(window.next_opening(now), f"Outside the send window ({window})")
+        return Deferral(window.next_opening(latest.until) if within_window else latest.until, latest.reason)
+    if within_window and not window.contains(now):
+        return Deferral(window.next_opening(now), window_reason(window))
     return None
+
+
+def window_reason(window: "Window") -> str:
+    return f"{OUTSIDE_WINDOW} ({window})"
+
+
+def refresh_window_holds(now: datetime) -> int:
+    """Approved emails held only by the send window follow the window as it is now; returns how many it released.
+
+    A draft held until the window's next opening keeps that time and its reason ("Outside the send window
+    (mon,tue 08:00-18:00 UTC)") from when it was checked. When a manager widens or moves the window, the
+    held drafts are released if it is open now, or re-timed and re-worded if it is still closed, so the next
+    beat tick of the outbox (`outreach.tasks.send_due_drafts`) sends them when they may go, and no page shows an
+    old window.
+    """
+    window = Window.current()
+    held = EmailDraft.objects.filter(state=EmailDraft.State.APPROVED, send_after__gt=now,
+                                     deferred_reason__startswith=OUTSIDE_WINDOW)
+    if window.contains(now):
+        return held.update(send_after=now, updated_at=now)
+    opening, reason = window.next_opening(now), window_reason(window)
+    held.exclude(send_after=opening, deferred_reason=reason).update(send_after=opening, deferred_reason=reason,
+                                                                    updated_at=now)
+    return 0
 
 
 def _quota_deferrals(to_email: str, lead_id: Any, now: datetime) -> list[Deferral | None]:

@@ -90,7 +90,8 @@ def where_it_stands(draft: EmailDraft) -> str:
         until, reason = draft.send_after, draft.deferred_reason
     else:
         # The send task has not run yet (a worker picks it up): say now whether a quota or the window will hold it.
-        deferral = quotas.check(draft.recipient, draft.lead_id, now, draft.mailbox or mailboxes.for_lead(draft.lead))
+        deferral = quotas.check(draft.recipient, draft.lead_id, now, draft.mailbox or mailboxes.for_lead(draft.lead),
+                                within_window=draft.window_waived_by_id is None)
         if deferral is None:
             return "Approved: the email goes out in a moment."
         until, reason = deferral.until, deferral.reason
@@ -158,7 +159,7 @@ def send(draft_id: Any) -> str:
     with transaction.atomic():
         locks.hold_mailbox_lock()
         now = timezone.now()
-        deferral = quotas.check(to_email, draft.lead_id, now, mailbox)
+        deferral = quotas.check(to_email, draft.lead_id, now, mailbox, within_window=draft.window_waived_by_id is None)
         if deferral:
             EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
                 send_after=deferral.until, deferred_reason=deferral.reason[:200]

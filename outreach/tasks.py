@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach import approval, briefing, inbox, sending, sequences
+from outreach import approval, briefing, inbox, quotas, sending, sequences
 from outreach.models import EmailDraft, Mailbox
 from outreach.replies import read_reply_with_llm  # noqa: F401  (the worker registers it from here)
 from outreach.sending import send_draft
@@ -23,8 +23,13 @@ _LOST_AFTER = timedelta(minutes=5)
 
 @shared_task(ignore_result=True)
 def send_due_drafts(limit: int = 1000) -> int:
-    """Beat: enqueue deferred drafts whose time has come, and approved rows whose task was lost."""
+    """Beat: enqueue deferred drafts whose time has come, and approved rows whose task was lost.
+
+    Drafts held by the send window are first matched to the window as it is now, so a changed window counts
+    from this tick on.
+    """
     now = timezone.now()
+    quotas.refresh_window_holds(now)
     due = EmailDraft.objects.filter(state=EmailDraft.State.APPROVED).filter(
         Q(send_after__lte=now) | Q(send_after__isnull=True, approved_at__lt=now - _LOST_AFTER)
     ).order_by("send_after", "approved_at").values_list("pk", flat=True)[:limit]

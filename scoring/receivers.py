@@ -6,14 +6,27 @@ Connected in `ScoringConfig.ready()`.
 
 from typing import Any
 
+from django.urls import reverse
+
+from leadops import jobs
+from leadops.models import Job
 from leads.erasure import scrubbed
 from scoring import tasks
 from scoring.models import Trace
 
 
-def qualify_wanted_leads(sender: Any, lead_ids: list[Any], **kwargs: Any) -> None:
-    """`qualification_wanted` (sent once intake's transaction committed): queue the leads for the pipeline."""
-    tasks.enqueue_qualification(lead_ids)
+def qualify_wanted_leads(sender: Any, lead_ids: list[Any], import_job: Any = None, actor: Any = None,
+                         **kwargs: Any) -> None:
+    """`qualification_wanted` (sent once intake's transaction committed): queue the leads for the pipeline.
+
+    An import's leads are counted on one job, so its page and the Jobs page show the qualification's progress.
+    """
+    job = None
+    if import_job:
+        job = jobs.add_work(f"import:{import_job}", Job.Kind.QUALIFY, len(lead_ids),
+                            title="Qualifying the imported leads", user=actor,
+                            link=reverse("leads:import_job", args=[import_job]))
+    tasks.enqueue_qualification(lead_ids, job_id=str(job.pk) if job else None)
 
 
 def retrain_after_outcome(sender: Any, **kwargs: Any) -> None:

@@ -30,6 +30,11 @@ def open_lead_ids() -> Iterator[UUID]:
     return Lead.objects.filter(status__in=Lead.RESCORED_STATUSES).values_list("pk", flat=True).iterator(10_000)
 
 
+def open_lead_count() -> int:
+    """How many leads activating a version scores again (the Scoring model page asks first, with this count)."""
+    return Lead.objects.filter(status__in=Lead.RESCORED_STATUSES).count()
+
+
 def stranded_lead_ids() -> list[UUID]:
     """Leads whose current inputs never got a result.
 

@@ -148,7 +148,7 @@ def save_version(base: ScoringConfig, edit: ScoringEdit, user: Any) -> ScoringCo
                 config.notes = edit.notes or f"Edited from v{base.version}"
                 config.parent, config.created_by = (base if base.pk else None), user
                 config.save()
-                versions.activate(config)
+                versions.activate(config, user)
             return config
         except IntegrityError:
             # Two managers saved at the same moment and took the same version number: take the next.

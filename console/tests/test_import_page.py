@@ -125,7 +125,7 @@ def test_the_job_page_shows_the_accounting_errors_and_the_error_csv_link(rep_cli
     assert "6 rows = 2 created + 0 updated + 0 unchanged + 0 duplicates in the file + 4 invalid" in page
     assert "Country &#x27;Atlantis&#x27; is not a country we recognise" in page
     assert reverse("leads:import_errors", args=[job.pk]) in page
-    assert 'hx-trigger="every 1s"' not in page  # finished: no more polling
+    assert 'hx-trigger="every 500ms"' not in page  # finished: no more polling
 
 
 def test_a_running_job_polls_and_htmx_gets_only_the_progress_partial(rep_client, rep, htmx_headers):
@@ -135,7 +135,7 @@ def test_a_running_job_polls_and_htmx_gets_only_the_progress_partial(rep_client,
     response = rep_client.get(reverse("leads:import_job", args=[job.pk]), **htmx_headers)
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="job-progress"') and "<html" not in html
-    assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="40"' in html
+    assert 'hx-trigger="every 500ms"' in html and 'aria-valuenow="40"' in html
     assert f'href="{reverse("leads:import_job", args=[job.pk])}"' in html  # refresh works without JavaScript
 
 

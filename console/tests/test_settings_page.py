@@ -84,7 +84,7 @@ def test_saving_creates_and_activates_a_new_manual_version_and_rollback_restores
     old.refresh_from_db()
     assert old.is_active is False and old.weights["negative.free_mail"] != -20  # versions are never edited
 
-    manager_client.post(f"/settings/scoring/{old.version}/activate/")
+    manager_client.post(f"/settings/scoring/{old.version}/activate/", {"confirmed": "1"})
     assert _active().pk == old.pk
 
 
@@ -191,7 +191,7 @@ def test_a_learned_version_without_enough_outcomes_scores_by_the_rules_own_cut_o
     candidate = train().config
     assert candidate is not None and not candidate.is_active
     with django_capture_on_commit_callbacks(execute=True):
-        manager_client.post(f"/scoring/model/{candidate.version}/activate/")
+        manager_client.post(f"/scoring/model/{candidate.version}/activate/", {"confirmed": "1"})
     assert _active().pk == candidate.pk
     for lead in leads:
         lead.refresh_from_db()

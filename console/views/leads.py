@@ -23,6 +23,7 @@ from console import dashboard as lead_dashboard
 from console.forms import LeadEditForm, LeadForm, NoteForm
 from console.import_forms import ColumnMappingForm, ImportUploadForm, accepts_one_field_per_column
 from leadops.http import HtmxHttpRequest
+from leadops.models import Job
 from leadops.roles import manager_required, role_required
 from leads import erasure, intake, outcomes
 from leads.export import ExportFormat, LeadExport
@@ -311,10 +312,11 @@ def import_preview(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    """Step 3: progress while it runs (HTMX polls the partial every second), then the accounting."""
+    """Step 3: progress while it runs (HTMX polls the partial twice a second), then the accounting."""
     job = _import_job_or_404(request, job_id)
     template = "leads/import_job.html#job-progress" if request.htmx else "leads/import_job.html"
-    return render(request, template, {"job": job})
+    qualifying = Job.objects.filter(subject=f"import:{job.pk}", kind=Job.Kind.QUALIFY).first()
+    return render(request, template, {"job": job, "qualifying": qualifying})
 
 
 @role_required

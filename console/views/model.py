@@ -3,12 +3,15 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from console import dashboard as lead_dashboard
+from leadops import jobs
 from leadops.http import HtmxHttpRequest
+from leadops.models import Job
 from leadops.roles import manager_required
-from scoring import versions
+from scoring import requalification, versions
 from scoring.learning import report
 from scoring.models import ScoringConfig
 from scoring.tasks import retrain_scoring
@@ -27,15 +30,44 @@ def model_page(request: HtmxHttpRequest) -> HttpResponse:
     return _model_page(request)
 
 
+def confirm_activation(request: HtmxHttpRequest, config: ScoringConfig, action: str, url: str,
+                       cancel: str = "scoring:model") -> HttpResponse:
+    """Activating re-scores every open lead: say how many and ask first (the form posts again with `confirmed`).
+
+    The Settings page's version history asks the same way (`cancel` names the page to go back to).
+    """
+    context = {"config": config, "action": action, "url": url, "open_leads": requalification.open_lead_count(),
+               "cancel": reverse(cancel)}
+    template = "scoring/model.html#confirm" if request.htmx else "scoring/model_confirm.html"
+    return render(request, template, context)
+
+
+def _started(request: HtmxHttpRequest, job: Job, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return to_job(request, job)
+
+
+def to_job(request: HtmxHttpRequest, job: Job) -> HttpResponse:
+    """The job's own page follows it live; an HTMX post is told to go there rather than swap a partial."""
+    url = reverse("jobs:detail", args=[job.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 @manager_required
 @require_POST
 def activate_version(request: HtmxHttpRequest, version: int) -> HttpResponse:
     """A manager makes any version the one that scores leads (a learned candidate, or an earlier one)."""
     config = get_object_or_404(ScoringConfig, version=version)
-    versions.activate(config)
-    messages.success(request, f"v{config.version} ({config.get_source_display()}) now scores leads; "
-                              "open leads are being re-scored with it.")
-    return _model_page(request) if request.htmx else redirect("scoring:model")
+    if "confirmed" not in request.POST:
+        return confirm_activation(request, config, f"Activate v{config.version}",
+                                  reverse("scoring:model_activate", args=[config.version]))
+    job = versions.activate(config, request.user)
+    return _started(request, job, f"v{config.version} ({config.get_source_display()}) now scores leads; "
+                                  f"{job.total:,} open leads are being re-scored with it.")
 
 
 @manager_required
@@ -46,10 +78,13 @@ def rollback_version(request: HtmxHttpRequest) -> HttpResponse:
     previous = report.previous_active(current)
     if previous is None:
         messages.error(request, "There is no earlier active version to roll back to.")
-    else:
-        versions.activate(previous)
-        messages.success(request, f"Rolled back to v{previous.version} ({previous.get_source_display()}).")
-    return _model_page(request) if request.htmx else redirect("scoring:model")
+        return _model_page(request) if request.htmx else redirect("scoring:model")
+    if "confirmed" not in request.POST:
+        return confirm_activation(request, previous, f"Roll back to v{previous.version}",
+                                  reverse("scoring:model_rollback"))
+    job = versions.activate(previous, request.user)
+    return _started(request, job, f"Rolled back to v{previous.version} ({previous.get_source_display()}); "
+                                  f"{job.total:,} open leads are being re-scored with it.")
 
 
 @manager_required
@@ -57,19 +92,9 @@ def rollback_version(request: HtmxHttpRequest) -> HttpResponse:
 def train_now(request: HtmxHttpRequest) -> HttpResponse:
     """Train a candidate from the outcomes recorded so far, without waiting for the next scheduled run.
 
-    With a worker the training runs there and the page says so; inline (the embedded default, tasks
-    eager) the page shows what came of it at once.
+    The training runs on the worker; the job's page shows its steps and what came of it.
     """
-    task = retrain_scoring.delay(force=True, user_id=request.user.pk)
-    if not task.ready():
-        messages.info(request, "Training started. The new version appears here when it is done (usually within a "
-                               "minute); it becomes active only if it beats the active one.")
-    else:
-        result = task.get()
-        if "skipped" in result:
-            messages.warning(request, f"Not trained: {result['skipped']}.")
-        else:
-            state = "it now scores leads" if result["activated"] else "the active version stays"
-            messages.success(request, f"Trained v{result['version']} (ROC AUC {result['auc']:.3f}): "
-                                      f"{result['decision']}; {state}.")
-    return _model_page(request) if request.htmx else redirect("scoring:model")
+    job = jobs.start(Job.Kind.TRAIN, "Training the scoring model on the recorded outcomes", unit="steps",
+                     user=request.user, link=reverse("scoring:model"))
+    retrain_scoring.delay_on_commit(force=True, user_id=request.user.pk, job_id=str(job.pk))
+    return to_job(request, job)

@@ -296,3 +296,17 @@ def keep_lead(request: HtmxHttpRequest, lead_id: Any) -> HttpResponse:
         return f"{lead} stays open: the disqualification was declined."
 
     return _decided(request, lead_id, keep)
+
+
+@manager_required
+@require_POST
+def send_now(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    """A manager sends an approved email the send window holds, now (the quotas and checks still apply)."""
+    draft = get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id)
+    try:
+        approval.send_now(draft, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, sending.where_it_stands(draft).replace("Approved and sent", "Sent", 1))
+    return redirect(draft.lead)

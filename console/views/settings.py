@@ -8,19 +8,25 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from console import settings_labels as labels
+from console.views.model import confirm_activation, to_job
 from leadops import runtime
 from leadops.http import HtmxHttpRequest
-from leadops.models import SettingChange
+from leadops.models import Job, SettingChange
 from leadops.roles import manager_required
+from outreach import quotas
 from scoring import tuning, versions
 from scoring.models import ScoringConfig
 
 HISTORY_LIMIT = 20
 # Run-time settings that hold weekdays: a checkbox per day.
 WEEKDAY_SETTINGS = ("SEND_WINDOW_DAYS",)
+
+WINDOW_SETTINGS = {"SEND_WINDOW_DAYS", "SEND_WINDOW_HOURS", "SEND_TIMEZONE"}
 
 
 def _runtime_fields(values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
@@ -142,17 +148,29 @@ def scoring_save(request: HtmxHttpRequest) -> HttpResponse:
         messages.info(request, f"Nothing changed; v{config.version} stays active.")
         return redirect("scoring:settings")
     saved = tuning.save_version(config, edit, request.user)
-    messages.success(request, f"Saved and activated scoring v{saved.version}. Open leads are being re-scored with it.")
-    return redirect("scoring:settings")
+    return _rescoring(request, saved, f"Saved and activated scoring v{saved.version}.")
 
 
 @manager_required
 @require_POST
 def scoring_rollback(request: HtmxHttpRequest, version: int) -> HttpResponse:
     config = get_object_or_404(ScoringConfig, version=version)
-    versions.roll_back(config.version)
-    messages.success(request, f"Scoring v{config.version} is active again; open leads are being re-scored with it.")
-    return redirect("scoring:settings")
+    if "confirmed" not in request.POST:
+        return confirm_activation(request, config, f"Activate v{config.version}",
+                                  reverse("scoring:settings_rollback", args=[config.version]),
+                                  cancel="scoring:settings")
+    versions.roll_back(config.version, request.user)
+    return _rescoring(request, config, f"Scoring v{config.version} is active again.")
+
+
+def _rescoring(request: HtmxHttpRequest, config: ScoringConfig, text: str) -> HttpResponse:
+    """After a version is activated: to its re-score's page, which follows the open leads being scored again."""
+    job = Job.objects.filter(kind=Job.Kind.RESCORE, subject=f"scoring:v{config.version}").first()
+    if job is None:
+        messages.success(request, text)
+        return redirect("scoring:settings")
+    messages.success(request, f"{text} {job.total:,} open leads are being re-scored with it.")
+    return to_job(request, job)
 
 
 @manager_required
@@ -174,6 +192,9 @@ def runtime_save(request: HtmxHttpRequest) -> HttpResponse:
     except ValidationError as error:
         errors = {name: "; ".join(messages_) for name, messages_ in error.message_dict.items()}
         return _page(request, runtime_values={**current, **submitted}, runtime_errors=errors, status=422)
+    if set(changed) & WINDOW_SETTINGS:
+        # Held emails follow the new window now, not from the outbox's next tick.
+        quotas.refresh_window_holds(timezone.now())
     if changed:
         messages.success(request, f"Saved: {', '.join(runtime.EDITABLE[name][0] for name in changed)}.")
     else:

@@ -1,6 +1,7 @@
 """The Redis broker transport: kombu's, with one client per channel instead of one per command."""
 
 from django.conf import settings
+from kombu import Connection
 
 from leadops import broker
 from leadops.celery import app
@@ -97,3 +98,15 @@ def test_on_a_kombu_release_it_was_not_checked_against_the_worker_uses_kombus_ow
     monkeypatch.setattr(broker, "CHECKED_KOMBU", ((4, 0),))
     assert broker.transport_for(broker.TRANSPORT) is None
     assert broker.transport_for("redis") == "redis"
+
+
+def test_the_embedded_brokers_folder_hands_over_whole_messages_and_leaves_no_partial_files(tmp_path):
+    with Connection("filesystem://localhost/", transport=broker.FolderTransport,
+                    transport_options=broker.folder_options(tmp_path)) as connection:
+        queue = connection.SimpleQueue("leadops-test")
+        queue.put({"task": "import", "rows": 1000})
+        assert not list(tmp_path.glob("*.part"))
+        message = queue.get(timeout=2)
+        assert message.payload == {"task": "import", "rows": 1000}
+        message.ack()
+        queue.close()

@@ -107,7 +107,7 @@ def _run_settings(**environment: str) -> subprocess.CompletedProcess:
 def test_with_no_environment_it_runs_embedded(tmp_path):
     result = _run_settings(DATA_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "mock", "none"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "False", "mock", "none"]  # a worker runs tasks
 
 
 def test_an_invalid_setting_stops_start_up_naming_the_variable(tmp_path):
@@ -146,7 +146,7 @@ def test_the_app_starts_on_the_embedded_default_and_serves_login_and_healthz(tmp
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise AssertionError("the embedded app did not start") from None
                 time.sleep(0.2)
-        assert '"engine": "sqlite"' in health and '"mode": "inline"' in health
+        assert '"engine": "sqlite"' in health and '"mode": "folder"' in health
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
             assert response.status == 200
             assert "Log in to LeadOps" in response.read().decode()

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from leads.models.lead import Lead, TimeStamped
 
@@ -75,6 +76,25 @@ class ImportJob(TimeStamped):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def elapsed_seconds(self) -> float:
+        if not self.started_at:
+            return 0.0
+        return max(0.0, ((self.finished_at or timezone.now()) - self.started_at).total_seconds())
+
+    @property
+    def rate(self) -> float | None:
+        """Rows read a second so far."""
+        elapsed = self.elapsed_seconds
+        return self.rows / elapsed if self.rows and elapsed > 0 else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """From the share of the file read so far (rows vary in length, bytes are what is known in advance)."""
+        if self.is_finished or not self.bytes_read or not self.file_size:
+            return None
+        return self.elapsed_seconds * max(0, self.file_size - self.bytes_read) / self.bytes_read
 
     def summary(self) -> dict[str, int]:
         return {

@@ -4,8 +4,10 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
+from conftest import wait_for
 from leadops.roles import has_role, is_manager
 from leads.models import Lead
 
@@ -66,13 +69,17 @@ def test_running_it_again_creates_nothing_and_prints_fresh_passwords():
     assert client.login(username="manager", password=second["manager"])
 
 
-def test_on_a_fresh_machine_it_runs_on_the_embedded_default_and_the_demo_leads_get_scored(tmp_path):
-    """`make run`'s first step with no services at all: SQLite, tasks inline, no DATABASE_URL or REDIS_URL."""
+def test_on_a_fresh_machine_make_run_serves_the_printed_address_and_its_worker_scores_the_demo_leads(tmp_path):
+    """`make run` with no services at all: SQLite, the worker and beat on the broker folder, no DATABASE_URL or
+    REDIS_URL. setup_demo prints the address run_embedded serves, and the worker qualifies the demo leads."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     environment = {
         key: value for key, value in os.environ.items()
         if key not in ("DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "SECRET_KEY")
     }
-    environment["DATA_DIR"] = str(tmp_path)
+    environment.update({"DATA_DIR": str(tmp_path), "SITE_URL": f"http://127.0.0.1:{port}"})
 
     def manage(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "manage.py", *args], check=False, cwd=ROOT, env=environment,
@@ -80,12 +87,35 @@ def test_on_a_fresh_machine_it_runs_on_the_embedded_default_and_the_demo_leads_g
 
     setup = manage("setup_demo")
     assert setup.returncode == 0, setup.stderr[-2000:]
-    assert "LeadOps is ready at" in setup.stdout
+    assert f"LeadOps is ready at http://127.0.0.1:{port}/" in setup.stdout
     assert re.search(r"Demo leads: \d+ rows = \d+ created", setup.stdout)
     assert (tmp_path / "leadops.sqlite3").exists()
 
-    export = manage("export_leads", "--format", "json", "--label", "HOT")
-    assert export.returncode == 0, export.stderr[-2000:]
-    hot = json.loads(export.stdout)
-    assert len(hot) >= 10  # qualified inline, straight after the import
-    assert all(lead["score_label"] == "HOT" and lead["score_factors"] for lead in hot)
+    def hot_leads() -> list[dict]:
+        export = manage("export_leads", "--format", "json", "--label", "HOT")
+        assert export.returncode == 0, export.stderr[-2000:]
+        return json.loads(export.stdout)
+
+    assert hot_leads() == []  # queued for the worker: nothing ran inside the import
+    log = open(tmp_path / "run_embedded.log", "wb")
+    server = subprocess.Popen([sys.executable, "manage.py", "run_embedded", f"127.0.0.1:{port}"], cwd=ROOT,
+                              env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def healthy() -> bool:
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).status == 200
+            except OSError:
+                return False
+
+        assert wait_for(healthy, timeout=60), "the web server of run_embedded did not answer"
+        assert wait_for(lambda: len(hot_leads()) >= 10, timeout=120, interval=1), "the worker scored no HOT leads"
+        assert all(lead["score_label"] == "HOT" and lead["score_factors"] for lead in hot_leads())
+        # Beat runs beside them: its every-10-seconds entry (the outbox of tasks) reaches the worker.
+        log.flush()
+        ticked = re.compile(r"send_deferred_tasks\[[^]]+\] succeeded")
+        assert wait_for(lambda: bool(ticked.search((tmp_path / "run_embedded.log").read_text())), timeout=60,
+                        interval=1)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()

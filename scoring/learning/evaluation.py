@@ -14,7 +14,7 @@ shows how much more often HOT converts than the base rate.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,19 +143,27 @@ def summarise(labels: np.ndarray, probabilities: np.ndarray, cutoffs: dict[str, 
 def evaluate_and_fit(
     rows: Sequence[Features], labels: Sequence[int] | np.ndarray, *, folds: int = 5, seed: int = 0,
     l2: float = DEFAULT_L2, rule_weights: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
-    """Cross-validate, calibrate on the out-of-fold log-odds, then fit the final model on every lead."""
+    """Cross-validate, calibrate on the out-of-fold log-odds, then fit the final model on every lead.
+
+    `progress(done, total)` hears of each step: the bins, every fold, the final fit.
+    """
     labels = np.asarray(labels, dtype=float)
     count = fold_count(labels, folds)
+    report = progress or (lambda done, total: None)
     table = Columns.of(rows)
     bins = build_bins(table)
+    report(1, count + 2)
     fold_ids = stratified_folds(labels, count, seed) if count else np.zeros(len(labels), dtype=np.int32)
     out_of_fold = np.zeros(len(labels))
     for fold in range(count):
         test = fold_ids == fold
         fold_model = fit_model(table.subset(np.flatnonzero(~test)), labels[~test], l2=l2, rule_weights=rule_weights)
         out_of_fold[test] = fold_model.logits(table.subset(np.flatnonzero(test)))
+        report(fold + 2, count + 2)
     model = fit_model(table, labels, l2=l2, rule_weights=rule_weights, bins=bins)
+    report(count + 2, count + 2)
     if count:
         model.calibration = fit_platt(out_of_fold, labels)
     else:

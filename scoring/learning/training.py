@@ -17,6 +17,7 @@ conversions; a manager can still activate any version on the model page.
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,8 +78,12 @@ def _active_scores(
     return np.array([-1 if score is None else score for score in scores], dtype=float), np.ones(len(leads), bool)
 
 
-def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
-    """Fit, evaluate and (unless dry_run) store a learned version; activate it only if it is better."""
+def train(*, dry_run: bool = False, user: Any = None,
+          progress: Callable[[int, int], None] | None = None) -> TrainingResult:
+    """Fit, evaluate and (unless dry_run) store a learned version; activate it only if it is better.
+
+    `progress(done, total)` hears of each step of the cross-validation (the Jobs page shows it).
+    """
     active = ScoringConfig.objects.filter(is_active=True).first()
     profile = dict(active.profile) if active else {}
     leads, labels = labelled_leads()
@@ -89,7 +94,7 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
             f"{conversions} of them conversions."
         )
     rows = [lead_features(lead, profile.get("leaky_columns", [])) for lead in leads]
-    evaluation = evaluate_and_fit(rows, labels, rule_weights=active.weights if active else {})
+    evaluation = evaluate_and_fit(rows, labels, rule_weights=active.weights if active else {}, progress=progress)
     metrics = evaluation.metrics
     metrics["strongest_factors"] = top_bins(evaluation.model)
     metrics["outcomes_seen"] = Feedback.objects.count()
@@ -149,7 +154,7 @@ def train(*, dry_run: bool = False, user: Any = None) -> TrainingResult:
             if attempt == 2:  # another version took the number each time
                 raise
     if activate:
-        versions.activate(config)
+        versions.activate(config, user)
     logger.info("learned scoring v%s: AUC %.3f, %s", config.version, metrics["auc"], reason)
     return TrainingResult(config, metrics, activate, reason)
 

@@ -20,7 +20,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from leadops import llm
+from leadops import jobs, llm
 from scoring import requalification
 from scoring.models import ScoringConfig
 from scoring.pipeline import runner
@@ -29,14 +29,18 @@ logger = logging.getLogger(__name__)
 
 # Errors worth another try: the database or the network was briefly unavailable.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+FIRST_RESCORE_BATCH = 10
 RETRY = {
     "autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
     "max_retries": 5, "acks_late": True,
 }
 
 
-def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:
-    """Queue qualification of these leads once the current transaction commits, in batches."""
+def enqueue_qualification(lead_ids: Iterable[UUID | str], job_id: str | None = None) -> None:
+    """Queue qualification of these leads once the current transaction commits, in batches.
+
+    `job_id`: the `leadops.models.Job` that counts them (an import's qualification), advanced batch by batch.
+    """
     ids = list(dict.fromkeys(str(lead_id) for lead_id in lead_ids))
     size = settings.QUALIFY_BATCH_SIZE
     if llm.enabled():
@@ -44,12 +48,13 @@ def enqueue_qualification(lead_ids: Iterable[UUID | str]) -> None:
         # process, and each batch still fills the server's slots.
         size = min(size, settings.LLM_SERVER_SLOTS)
     for start in range(0, len(ids), size):
-        qualify_batch.delay_on_commit(ids[start:start + size])
+        qualify_batch.delay_on_commit(ids[start:start + size], job_id=job_id)
 
 
 @shared_task(name="scoring.tasks.qualify_batch", **RETRY)
-def qualify_batch(lead_ids: list[str]) -> dict[str, int]:
+def qualify_batch(lead_ids: list[str], job_id: str | None = None) -> dict[str, int]:
     summary = runner.qualify(lead_ids)
+    jobs.advance(job_id, len(lead_ids))
     logger.info("Qualified a batch of %d leads: %d done, %d unchanged, %d failed", len(lead_ids),
                 summary.qualified, summary.unchanged, summary.failed, extra={"task": "qualify_batch"})
     return {"qualified": summary.qualified, "unchanged": summary.unchanged, "failed": summary.failed}
@@ -86,23 +91,28 @@ def requalify_fallen_back() -> int:
 
 
 @shared_task(name="scoring.tasks.rescore_open_leads", acks_late=True)
-def rescore_open_leads(version: int) -> int:
+def rescore_open_leads(version: int, job_id: str | None = None) -> int:
     """Qualify the open leads again after scoring `version` was activated; returns how many were queued.
 
     Drafts a person approved or edited are kept (see scoring.pipeline.save); contacted leads are
     rescored, not re-routed. If another version was activated meanwhile, its own run does the work.
     """
     if not ScoringConfig.objects.filter(version=version, is_active=True).exists():
+        jobs.finish(job_id, "Another version was activated meanwhile; its own re-score replaces this one.")
         return 0
+    jobs.set_total(job_id, requalification.open_lead_count())
     queued = 0
     batch: list[str] = []
     for lead_id in requalification.open_lead_ids():
         batch.append(str(lead_id))
-        if len(batch) == settings.QUALIFY_BATCH_SIZE:
-            qualify_batch.delay(batch)
+        # The first batch is small, so the manager who saved a weight sees the re-score move within a moment.
+        if len(batch) == (settings.QUALIFY_BATCH_SIZE if queued else FIRST_RESCORE_BATCH):
+            qualify_batch.delay(batch, job_id=job_id)
             queued, batch = queued + len(batch), []
     if batch:
-        qualify_batch.delay(batch)
+        qualify_batch.delay(batch, job_id=job_id)
         queued += len(batch)
+    # The job waits for the leads queued now, not for those counted when the manager was asked.
+    jobs.set_total(job_id, queued)
     logger.info("Re-scoring %d open leads under scoring v%d", queued, version, extra={"task": "rescore_open_leads"})
     return queued

@@ -33,7 +33,7 @@ def test_ids_are_sent_in_batches_only_once_the_transaction_commits(
     leads = make_leads(5)
     sent: list[list[str]] = []
     monkeypatch.setattr(
-        tasks.qualify_batch, "delay", lambda ids: sent.append(ids) or tasks.qualify_batch(ids)
+        tasks.qualify_batch, "delay", lambda ids, job_id=None: sent.append(ids) or tasks.qualify_batch(ids)
     )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

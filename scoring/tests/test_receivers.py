@@ -21,7 +21,7 @@ def lead(db) -> Lead:
 
 def test_leads_intake_asks_for_are_queued_for_qualification(monkeypatch, django_capture_on_commit_callbacks):
     queued: list[list[str]] = []
-    monkeypatch.setattr(tasks.qualify_batch, "delay", queued.append)
+    monkeypatch.setattr(tasks.qualify_batch, "delay", lambda ids, job_id=None: queued.append(ids))
     with django_capture_on_commit_callbacks(execute=True):
         created = ingest({"email": "ana@northwind.com", "first_name": "Ana"}, source=Lead.Source.WEB_FORM)
     assert queued == [[created.lead.pk.hex]]  # intake's new ids travel as 32 hex digits
@@ -31,7 +31,7 @@ def test_an_announcement_with_several_leads_queues_them_in_batches(monkeypatch, 
                                                                   django_capture_on_commit_callbacks):
     settings.QUALIFY_BATCH_SIZE = 2
     queued: list[list[str]] = []
-    monkeypatch.setattr(tasks.qualify_batch, "delay", queued.append)
+    monkeypatch.setattr(tasks.qualify_batch, "delay", lambda ids, job_id=None: queued.append(ids))
     with django_capture_on_commit_callbacks(execute=True):
         qualification_wanted.send(sender=None, lead_ids=["a", "b", "c"])
     assert queued == [["a", "b"], ["c"]]

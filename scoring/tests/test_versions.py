@@ -24,7 +24,7 @@ def announcements() -> list[object]:
 @pytest.fixture
 def rescores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     queued: list[int] = []
-    monkeypatch.setattr(tasks.rescore_open_leads, "delay", queued.append)
+    monkeypatch.setattr(tasks.rescore_open_leads, "delay", lambda version, job_id=None: queued.append(version))
     return queued
 
 
