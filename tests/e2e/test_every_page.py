@@ -89,6 +89,7 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
         ("settings", "/settings/"),
         ("scoring-model", "/scoring/model/"),
         ("password", "/accounts/password_change/"),
+        ("jobs", "/jobs/"),
         ("mailboxes", "/mailboxes/"),
         ("api-tokens", "/settings/api-tokens/"),
         ("webhooks", "/settings/webhooks/"),

@@ -2,7 +2,6 @@
 and followed to its end, a held email sent now. Screenshots at 1366 px and 390 px go to the test output folder."""
 
 import csv
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,19 +15,10 @@ from outreach.models import EmailDraft
 from scoring.learning.training import train
 from scoring.models import ScoringConfig
 from scoring.tests.outcome_data import create_leads_with_outcomes
-from tests.e2e.browsing import chromium, log_in, screenshot
-from tests.e2e.conftest import page, screenshots  # noqa: F401  (page fixture and its helpers)
+from tests.e2e.browsing import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Chromium for this module only: closed before tests/e2e opens its session-wide one, as Playwright's
-    sync API allows one running instance per thread."""
-    with chromium() as started:
-        yield started
 
 
 def _both_widths(browser_page, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
