@@ -135,7 +135,7 @@ def test_train_now_runs_as_a_job_whose_page_says_what_came_of_it(
     assert "it now scores leads" in page
     page = manager_client.get(URL).content.decode()
     assert f"Active: v{learned.version}" in page and "Roll back to v1" in page
-    rates = page[page.index("Conversion by label"):]
+    rates = page[page.index("Held-out test of this model's labels"):]
     assert rates.index(">HOT<") < rates.index(">WARM<") < rates.index(">COLD<")
 
 
