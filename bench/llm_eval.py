@@ -169,7 +169,7 @@ def setup(database_url: str, arguments: argparse.Namespace, base_url: str) -> No
         "DATABASE_URL": database_url, "REDIS_URL": "", "SECRET_KEY": "bench-only-secret-key-not-for-production-use",
         "LLM_PROVIDER": "none", "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "bench", "LLM_MODEL": arguments.model,
         "LLM_STRUCTURED_OUTPUT": arguments.structured, "WEB_ENRICHMENT": "false", "LOG_LEVEL": "WARNING",
-        "DEBUG": "false", "INBOUND_EMAIL_SECRET": "bench",
+        "DEBUG": "false", "INBOUND_EMAIL_SECRET": "bench", "CELERY_TASK_ALWAYS_EAGER": "true",
     })
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
     import django
