@@ -8,6 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from leadops import progress
+
 
 class RuntimeSetting(models.Model):
     """The current value of one run-time setting, overriding the environment's default."""
@@ -107,9 +109,7 @@ class Job(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return min(99, int(self.done * 100 / self.total)) if self.total else 0
+        return progress.percent(self.done, self.total, succeeded=self.status == self.Status.DONE)
 
     @property
     def elapsed_seconds(self) -> float:
@@ -118,12 +118,8 @@ class Job(models.Model):
     @property
     def rate(self) -> float | None:
         """Units done a second so far."""
-        elapsed = self.elapsed_seconds
-        return self.done / elapsed if self.done and elapsed > 0 else None
+        return progress.rate(self.done, self.elapsed_seconds)
 
     @property
     def seconds_left(self) -> float | None:
-        rate = self.rate
-        if self.is_finished or not rate or not self.total:
-            return None
-        return max(0.0, (self.total - self.done) / rate)
+        return None if self.is_finished else progress.seconds_left(self.done, self.total, self.elapsed_seconds)

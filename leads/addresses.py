@@ -56,6 +56,9 @@ _RESERVED_SUFFIXES = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES if na
 # Mail domains that never name the lead's company.
 _NOT_A_COMPANY = FREE_MAIL_DOMAINS | DISPOSABLE_DOMAINS
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+# An address as it stands in a header or a message's text ("Rita <rita@acme.com>", a bounce's "To: ..."):
+# found loosely here, then checked by the rules above wherever it becomes a lead's address.
+ADDRESS_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def domain_of(website_or_email: str) -> str:

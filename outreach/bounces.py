@@ -18,10 +18,10 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from typing import Literal
 
+from leads.addresses import ADDRESS_IN_TEXT
 from outreach.mime_text import part_text
 
 _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _QMAIL_MARKER = re.compile(r"this is the qmail-send program|i'm afraid i wasn't able to deliver", re.I)
 _QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$", re.M)
 _QMAIL_COPY = "--- Below this line is a copy of the message."
@@ -74,7 +74,7 @@ def _from_report(message: EmailMessage, report: Message) -> Bounce | None:
     action = str(chosen.get("Action", "")).strip().lower()
     kind: Literal["hard", "soft"] = "hard" if action == "failed" and not status.startswith("4") else "soft"
     recipient_field = str(chosen.get("Final-Recipient") or chosen.get("Original-Recipient") or "")
-    recipients_found = _ADDRESS.findall(recipient_field.rpartition(";")[2] or recipient_field)
+    recipients_found = ADDRESS_IN_TEXT.findall(recipient_field.rpartition(";")[2] or recipient_field)
     return Bounce(kind, recipients_found[0].lower() if recipients_found else "", _original_message_id(message),
                   status, " ".join(str(chosen.get("Diagnostic-Code", "")).split())[:300])
 

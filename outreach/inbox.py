@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
-from leads.addresses import email_domain, is_free_mail
+from leads.addresses import ADDRESS_IN_TEXT, email_domain, is_free_mail
 from leads.models import Lead
 from outreach import credentials, locks, mime, replies
 from outreach.models import Enrollment, InboundMessage, Mailbox
@@ -47,7 +47,6 @@ POLL_TIME_BUDGET = 300.0
 IMAP_TIMEOUT = 30.0
 _FETCH_ITEM = re.compile(rb"UID (\d+)")
 _SIZE_ITEM = re.compile(rb"RFC822\.SIZE (\d+)")
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass
@@ -240,7 +239,7 @@ def _colleague_replied(message: replies.InboundEmail) -> None:
     """A reply from someone else at a lead's company stops its sequences (Mailbox.stop_company_on_reply)."""
     if message.bounce or message.auto_reply:
         return
-    addresses = _ADDRESS.findall(message.sender)
+    addresses = ADDRESS_IN_TEXT.findall(message.sender)
     domain = email_domain(addresses[0]) if addresses else ""
     if not domain or is_free_mail(domain):
         return

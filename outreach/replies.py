@@ -29,6 +29,7 @@ from django.db import models, transaction
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from leadops import llm, prompts, untrusted
+from leads.addresses import ADDRESS_IN_TEXT
 from leads.models import ActivityLog, Lead
 from leads.signals import announce_leads_changed
 from outreach.models import EmailDraft, Suppression
@@ -122,7 +123,6 @@ class ReceiveResult:
 
 
 _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _QUOTE_HEADER = re.compile(r"^(on .{5,200} wrote:|-----\s*original message\s*-----|from: .+)$", re.I | re.M)
 
 _BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
@@ -246,7 +246,7 @@ def _match(message: InboundEmail) -> tuple[Lead | None, EmailDraft | None, str]:
         if draft:
             return draft.lead, draft, "message_id"
     candidates = ([message.bounced_recipient] if message.bounced_recipient else []) + (
-        _ADDRESS.findall(message.text) if bounce else _ADDRESS.findall(message.sender))
+        ADDRESS_IN_TEXT.findall(message.text) if bounce else ADDRESS_IN_TEXT.findall(message.sender))
     for address in candidates:
         lead = Lead.objects.filter(email__iexact=address).first()
         if lead:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from leadops import progress
 from leads.models.lead import Lead, TimeStamped
 
 
@@ -67,11 +68,7 @@ class ImportJob(TimeStamped):
 
     @property
     def progress_percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.file_size:
-            return 0
-        return min(99, int(self.bytes_read * 100 / self.file_size))
+        return progress.percent(self.bytes_read, self.file_size, succeeded=self.status == self.Status.DONE)
 
     @property
     def is_finished(self) -> bool:
@@ -86,15 +83,14 @@ class ImportJob(TimeStamped):
     @property
     def rate(self) -> float | None:
         """Rows read a second so far."""
-        elapsed = self.elapsed_seconds
-        return self.rows / elapsed if self.rows and elapsed > 0 else None
+        return progress.rate(self.rows, self.elapsed_seconds)
 
     @property
     def seconds_left(self) -> float | None:
         """From the share of the file read so far (rows vary in length, bytes are what is known in advance)."""
-        if self.is_finished or not self.bytes_read or not self.file_size:
+        if self.is_finished:
             return None
-        return self.elapsed_seconds * max(0, self.file_size - self.bytes_read) / self.bytes_read
+        return progress.seconds_left(self.bytes_read, self.file_size, self.elapsed_seconds)
 
     def summary(self) -> dict[str, int]:
         return {
