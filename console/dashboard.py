@@ -1,34 +1,32 @@
 """What the dashboard shows: the filtered, keyset-paginated leads table and cached KPIs and charts.
 
 At a million leads a COUNT or a GROUP BY over the table costs 100+ ms, so KPIs, charts and
-per-filter counts are cached for at most `FRESH_SECONDS`. A person's own change must show at
-once, so the services that change leads announce `leads.signals.leads_changed`, on which
-`invalidate()` bumps a version that is part of every cache key.
+per-filter counts are cached for at most `leadops.cache.FRESH_SECONDS` (`leadops.cache.cached`, which the
+API shares). A person's own change must show at once, so the services that change leads announce
+`leads.signals.leads_changed`, on which `leadops.cache.invalidate()` bumps a version that is part of every
+cache key.
 The table itself is never cached: keyset pages read ~50 index entries.
 """
 
 import datetime
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from leadops.cache import cached
 from leadops.roles import MANAGER, REP
+from leads import next_steps
 from leads.filters import LeadFilters, filtered_leads, keyset_page
 from leads.models import Feedback, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 from scoring.models import ScoringConfig
 
 PAGE_SIZE = 50
-# Cached numbers are recomputed after this long; a stale copy is served meanwhile (see cached).
-FRESH_SECONDS = 25
-_VERSION_KEY = "leadops:dashboard:version"
 
 @dataclass
 class Row:
@@ -60,7 +58,6 @@ ROW_FIELDS = ("id", "first_name", "last_name", "email", "company_name", "status"
               "score_probability", "score_version",
               "recommended_action", "needs_approval", "approval_reason", "source", "owner__username", "created_at")
 _STATUS_LABELS = dict(Lead.Status.choices)
-_ACTION_LABELS = dict(Lead.Action.choices)
 _SOURCE_LABELS = dict(Lead.Source.choices)
 
 
@@ -80,8 +77,8 @@ def _row(values: dict[str, Any], detail_url: str) -> Row:
         status_label=_STATUS_LABELS.get(values["status"], values["status"]), label=values["score_label"],
         score=values["score_value"],
         score_text=score_text(values["score_value"], values["score_probability"]),
-        score_version=values["score_version"], action_label=_ACTION_LABELS.get(values["recommended_action"], "")
-        if values["status"] in Lead.ACTION_STATUSES else "",
+        score_version=values["score_version"],
+        action_label=next_steps.label(values["status"], values["recommended_action"]),
         gated=values["needs_approval"], approval_reason=values["approval_reason"],
         source_label=_SOURCE_LABELS.get(values["source"], values["source"]), owner=values["owner__username"] or "",
         created_at=values["created_at"], created=timezone.localtime(values["created_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -106,57 +103,13 @@ class Page:
         return self.first_index + len(self.leads) - 1
 
 
-def page_of_leads(filters: LeadFilters, user: User, matching: int = 0) -> Page:
+def page_of_leads(filters: LeadFilters, user: User, matching: int | None = None) -> Page:
     """One page of the table by keyset (`leads.filters.keyset_page`, which the API pages with too)."""
     page = keyset_page(filters, user, ROW_FIELDS, size=PAGE_SIZE, matching=matching)
     detail_url = reverse("leads:detail", args=[uuid.UUID(int=0)])
     number = 1 if page.is_first else max(filters.page_number, 2)
     return Page(leads=[_row(row, detail_url) for row in page.rows], next_cursor=page.next_cursor,
                 is_first=page.is_first, previous_cursor=page.previous_cursor, number=number)
-
-
-# --- Cached numbers -------------------------------------------------------------------------------
-
-
-def invalidate() -> None:
-    """Drop every cached number, so the next page shows the lead base as it is now."""
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:
-        cache.set(_VERSION_KEY, 2, timeout=None)
-
-
-def on_leads_changed(**_kwargs: object) -> None:
-    """`leads.signals.leads_changed`: a service changed leads or drafts; a person's next page shows it."""
-    invalidate()
-
-
-def version() -> int:
-    """The cache generation; a view reads it once and passes it to each `cached` call."""
-    current = cache.get(_VERSION_KEY)
-    if current is None:
-        cache.add(_VERSION_KEY, 1, timeout=None)
-        current = cache.get(_VERSION_KEY, 1)
-    return int(current)
-
-
-def cached(name: str, compute: Callable[[], Any], generation: int | None = None) -> Any:
-    """Serve a cached value; past FRESH_SECONDS one request recomputes while others get the old one.
-
-    Without this, eight clients whose cache expires together would all run the same 200 ms
-    aggregate at once. A stale copy is at most FRESH_SECONDS plus one recompute old.
-    """
-    key = f"leadops:dashboard:{generation if generation is not None else version()}:{name}"
-    entry = cache.get(key)
-    now = timezone.now().timestamp()
-    if entry is not None and (entry["at"] + FRESH_SECONDS > now or not cache.add(f"{key}:lock", 1, timeout=30)):
-        return entry["value"]
-    try:
-        value = compute()
-        cache.set(key, {"value": value, "at": now}, timeout=FRESH_SECONDS * 20)
-    finally:
-        cache.delete(f"{key}:lock")
-    return value
 
 
 def conversion_by_label() -> list[dict[str, Any]]:

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db import connections
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.db.models.lookups import Contains, IContains
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -33,8 +36,14 @@ SORTS: dict[str, tuple[str, bool, str]] = {
 # Status filter values beside the statuses themselves: the leads still being worked, and every lead.
 OPEN, ALL = "open", "all"
 STATUS_GROUPS = {OPEN: "Open leads (not closed or disqualified)", ALL: "Every status"}
-# A search with at least this many matches finds a page fastest by walking the newest-first index.
-DENSE_MATCHES = 10_000
+# A search in date order looks for its page among this many leads first (see _searched_ids): a term that
+# matches 1 lead in 400 or more fills a page of 50 there.
+SEARCH_WINDOW = 20_000
+# Reading one match from the table and sorting it costs about as much as testing this many leads in the
+# window's index-only walk: a term with fewer matches than SEARCH_WINDOW // MATCH_COST skips the window.
+MATCH_COST = 10
+# pg_trgm indexes text in runs of three characters: shorter text gives its index nothing to look up.
+TRIGRAM = 3
 
 
 
@@ -127,6 +136,14 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
+    leads = listed_leads(filters, user)
+    if filters.search:
+        leads = leads.filter(search_match(filters.search))
+    return leads
+
+
+def listed_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
+    """Every filter but the search: the leads a search looks among."""
     leads = Lead.objects.all()
     if filters.status == OPEN:
         leads = leads.exclude(status__in=Lead.FINISHED_STATUSES)
@@ -147,17 +164,32 @@ def filtered_leads(filters: LeadFilters, user: User) -> QuerySet[Lead]:
         leads = leads.filter(created_at__gte=_start_of_day(filters.created_from))
     if filters.created_to:
         leads = leads.filter(created_at__lt=_start_of_day(filters.created_to + datetime.timedelta(days=1)))
-    if filters.search:
-        # Any part of a name, the email (so its domain) or the company: the trigram indexes of migration 0009
-        # serve these on PostgreSQL. Email is stored lower-case, so a case-sensitive match on it is enough.
-        term = filters.search
-        words = term.split()
-        match = (Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(company_name__icontains=term)
-                 | Q(email__contains=term.lower()))
-        if len(words) > 1:
-            match |= Q(first_name__icontains=words[0], last_name__icontains=words[-1])
-        leads = leads.filter(match)
     return leads
+
+
+def search_match(term: str) -> Q:
+    """Any part of a name, the email (so its domain) or the company; "Ada Love" also matches first and last name.
+
+    The trigram indexes of migration 0011 serve these on PostgreSQL. Email is stored lower-case, so a
+    case-sensitive match on it is enough.
+    """
+    words = term.split()
+    match = (_contains("first_name", term) | _contains("last_name", term) | _contains("company_name", term)
+             | _contains("email", term.lower(), case_sensitive=True))
+    if len(words) > 1:
+        match |= _contains("first_name", words[0]) & _contains("last_name", words[-1])
+    return match
+
+
+def _contains(field: str, text: str, *, case_sensitive: bool = False) -> Q:
+    """`field` holds `text` anywhere. Text shorter than a trigram is tested on an expression no index has: a
+    trigram index answers such a match with every row of the table, which PostgreSQL then re-reads one by
+    one (all of them for the "Zz" of "Priya Zz"), where testing only the rows the other terms find is what
+    is wanted."""
+    lookup = Contains if case_sensitive else IContains
+    if len(text) >= TRIGRAM:
+        return Q(lookup(F(field), text))
+    return Q(lookup(Concat(F(field), Value("")), text))
 
 
 def _encode_cursor(row: dict[str, Any], sort: str) -> str:
@@ -187,26 +219,26 @@ class KeysetPage:
     is_first: bool
 
 
-def keyset_page(
-    filters: LeadFilters, user: User, fields: Sequence[str], *, size: int, matching: int = 0
-) -> KeysetPage:
+def keyset_page(filters: LeadFilters, user: User, fields: Sequence[str], *, size: int,
+                matching: int | None = None) -> KeysetPage:
     """One page of leads by keyset: WHERE (sort key, id) < cursor ORDER BY ... LIMIT size + 1.
 
     The rows are `fields` values, which must include id, created_at, score_label and score_value. `filters.after`
     pages forward; `filters.before` ("previous page") walks the same keyset the other way from a page's first
-    row. Deep OFFSET pages cost ~60 ms at a million rows; a keyset page reads only the rows it shows.
+    row. Deep OFFSET pages cost ~60 ms at a million rows; a keyset page reads only the rows it shows. A search
+    in date order is found by `_searched_ids`; `matching`, how many leads match when the caller knows (the
+    dashboard's cached count), lets a rare term go straight to its few matches.
     """
     key = SORTS[filters.sort][2]
-    leads = filtered_leads(filters, user)
     cursor = _decode_cursor(filters.after) if filters.after else None
     backward = cursor is None and bool(filters.before)
     if backward:
         cursor = _decode_cursor(filters.before)
         backward = cursor is not None
     descending = SORTS[filters.sort][1] != backward
-    before, beyond = ("lt", "lte") if descending else ("gt", "gte")
     if key == "score":
-        leads = leads.annotate(sort_score=SCORE_SORT)
+        before, beyond = ("lt", "lte") if descending else ("gt", "gte")
+        leads = filtered_leads(filters, user).annotate(sort_score=SCORE_SORT)
         if cursor:
             # The plain range term lets PostgreSQL start the index scan at the cursor.
             leads = leads.filter(**{f"sort_score__{beyond}": cursor["s"]}).filter(
@@ -216,21 +248,19 @@ def keyset_page(
             )
         order = [F("sort_score").desc(), "-created_at", "-id"] if descending else [
             F("sort_score").asc(), "created_at", "id"]
+        rows = list(leads.order_by(*order).values(*fields)[: size + 1])
     else:
+        leads = listed_leads(filters, user)
         if cursor:
-            leads = leads.filter(**{f"created_at__{beyond}": cursor["c"]}).filter(
-                Q(**{f"created_at__{before}": cursor["c"]})
-                | Q(created_at=cursor["c"], **{f"id__{before}": cursor["i"]})
-            )
+            leads = _beyond(leads, cursor["c"], cursor["i"], smaller=descending)
         order = ["-created_at", "-id"] if descending else ["created_at", "id"]
-        if filters.search and matching < DENSE_MATCHES:
-            # Walking the newest-first index and testing each row takes long for a rare term; ordering
-            # by an expression makes PostgreSQL use the search indexes and sort only the matches. A
-            # common term is found quickly by the walk, and sorting all its matches would cost more.
-            leads = leads.annotate(created_sort=ExpressionWrapper(
-                F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
-            order = ["-created_sort", "-id"] if descending else ["created_sort", "id"]
-    rows = list(leads.order_by(*order).values(*fields)[: size + 1])
+        if filters.search:
+            ids = _searched_ids(leads, search_match(filters.search), order, descending, size + 1,
+                                rare=matching is not None and matching < SEARCH_WINDOW // MATCH_COST)
+            found = {row["id"]: row for row in Lead.objects.filter(pk__in=ids).values(*fields)}
+            rows = [found[pk] for pk in ids if pk in found]
+        else:
+            rows = list(leads.order_by(*order).values(*fields)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backward:
@@ -240,3 +270,58 @@ def keyset_page(
         is_first, next_cursor = cursor is None, _encode_cursor(rows[-1], filters.sort) if more else ""
     previous_cursor = _encode_cursor(rows[0], filters.sort) if rows and not is_first else ""
     return KeysetPage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, is_first=is_first)
+
+
+def _beyond(leads: QuerySet[Lead], created: datetime.datetime, pk: uuid.UUID, *, smaller: bool,
+            inclusive: bool = False) -> QuerySet[Lead]:
+    """The leads whose (created_at, id) is below (`smaller`) or above the given pair (or equal: `inclusive`)."""
+    strictly, loosely = ("lt", "lte") if smaller else ("gt", "gte")
+    # The plain range term lets PostgreSQL start the index scan at the pair.
+    return leads.filter(**{f"created_at__{loosely}": created}).filter(
+        Q(**{f"created_at__{strictly}": created})
+        | Q(created_at=created, **{f"id__{loosely if inclusive else strictly}": pk})
+    )
+
+
+def _searched_ids(leads: QuerySet[Lead], match: Q, order: list[str], descending: bool, limit: int, *,
+                  rare: bool = False) -> list[Any]:
+    """The ids of the first `limit` of `leads` that `match`, in `order` (date order), at a bounded cost.
+
+    The trigram indexes find every match, but sorting them means reading each one from the table, however few
+    are shown: a full name matches thousands of leads in a million. A common term is found sooner by testing
+    the leads in order, and a rare one never fills a page that way. So the page is first looked for among the
+    next SEARCH_WINDOW leads in order (on PostgreSQL lead_created_idx holds what the filters and the search
+    test, migration 0013, so this is an index-only walk); only the rest of a page that window leaves short is
+    taken from the matches beyond it, through the trigram indexes and a sort; a `rare` term (fewer matches
+    than the window would cost) goes there at once. bench/ui_bench.py and
+    bench/api_bench.py measure it ("full name", "search"); the README has the figures.
+    The plain query this stands for is `leads.filter(match).order_by(*order)[:limit]`.
+    """
+    ordered = leads.order_by(*order)
+    rest, ids = leads, []
+    if not rare:
+        ids = _matches_in_window(ordered, match, limit)
+        if len(ids) == limit:
+            return ids
+        edge = list(ordered.values_list("created_at", "id")[SEARCH_WINDOW - 1:SEARCH_WINDOW])
+        if not edge:  # the window held every lead to look among
+            return ids
+        rest = _beyond(leads, *edge[0], smaller=descending)
+    # Ordering by an expression makes PostgreSQL take the search indexes and sort only the matches,
+    # where ordering by created_at would walk the rest of the table testing each lead.
+    rest = rest.filter(match).annotate(created_sort=ExpressionWrapper(
+        F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
+    rest_order = ["-created_sort", "-id"] if descending else ["created_sort", "id"]
+    return ids + list(rest.order_by(*rest_order).values_list("id", flat=True)[: limit - len(ids)])
+
+
+def _matches_in_window(ordered: QuerySet[Lead], match: Q, limit: int) -> list[Any]:
+    """The ids of the first `limit` leads that `match` among the first SEARCH_WINDOW of `ordered`, in one walk
+    that stops at whichever comes first: the window is a derived table (which the ORM cannot write) whose rows
+    carry the match as a column, so PostgreSQL reads no further than the page needs."""
+    window = ordered.annotate(search_hit=ExpressionWrapper(match, output_field=BooleanField()))
+    sql, params = window.values_list("id", "search_hit")[:SEARCH_WINDOW].query.sql_with_params()
+    with connections[ordered.db].cursor() as cursor:
+        cursor.execute(f"SELECT window_rows.id FROM ({sql}) window_rows WHERE window_rows.search_hit LIMIT %s",
+                       [*params, limit])
+        return [Lead._meta.pk.to_python(row[0]) for row in cursor.fetchall()]

@@ -22,6 +22,7 @@ from console import charts, lead_page
 from console import dashboard as lead_dashboard
 from console.forms import LeadEditForm, LeadForm, NoteForm
 from console.import_forms import ColumnMappingForm, ImportUploadForm, accepts_one_field_per_column
+from leadops import cache
 from leadops.http import HtmxHttpRequest
 from leadops.models import Job
 from leadops.roles import manager_required, role_required
@@ -45,7 +46,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """KPIs and charts (cached), and the leads table whose filters live in the URL."""
     # Closed and disqualified leads would otherwise bury the ones still being worked.
     filters = LeadFilters.from_query(request.GET, default_status=OPEN)
-    generation = lead_dashboard.version()
+    generation = cache.version()
 
     def summary() -> dict[str, Any]:
         stats = lead_dashboard.compute_kpis()
@@ -58,7 +59,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         return {"kpis": stats, "html": html, "owners": lead_dashboard.owner_choices()}
 
     # Rendering the charts costs more than reading the numbers: the HTML is cached with them.
-    cached = lead_dashboard.cached("summary", summary, generation)
+    cached = cache.cached("summary", summary, generation)
     matching = (lead_dashboard.matching_count(filters, request.user, generation) if filters.export_query()
                 else cached["kpis"]["total"])
     page = lead_dashboard.page_of_leads(filters, request.user, matching)

@@ -143,7 +143,7 @@ class Lead(TimeStamped):
     # Past following up: the conversation ended, or moved to a meeting.
     FINISHED_STATUSES = (Status.DISQUALIFIED, Status.MEETING_BOOKED, Status.CLOSED_WON, Status.CLOSED_LOST)
     # The recommended action still says what to do next: once a question is out, an email sent or the
-    # lead finished, the pages show where it stands instead of a stale "Send email".
+    # lead finished, the pages show where it stands instead of a stale "Send email" (leads.next_steps).
     ACTION_STATUSES = (Status.NEW, Status.QUALIFIED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -222,7 +222,9 @@ class Lead(TimeStamped):
             ),
         ]
         indexes = [
-            # Dashboard: newest first, and keyset pagination over (created_at, id).
+            # Dashboard: newest first, and keyset pagination over (created_at, id). On PostgreSQL it also holds
+            # what the filters and the search test (INCLUDE, migration 0013), so a search's page is looked for
+            # among the newest leads without reading the table (leads.filters._searched_ids).
             models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
             # Dashboard filters: status / label / source, each listed newest first.
             models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
