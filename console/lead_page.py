@@ -15,6 +15,7 @@ from console.forms import LeadEditForm
 from console.timeline_text import describe
 from leadops import llm
 from leadops.roles import is_manager
+from leads import next_steps
 from leads.models import ActivityLog, Feedback, Lead
 from outreach import gates
 from outreach.models import EmailDraft
@@ -208,6 +209,7 @@ def context(
     return {
         "lead": lead,
         "factors": factors(lead),
+        "next_step": next_steps.sentence(lead),
         "score_words": scores.in_words(lead),
         "score_note": scores.reasons(lead)[1],
         "enrichment": enrichment_facts(lead),

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from console import dashboard
+from leadops.cache import cached
 from leads.models import Lead
 from scoring.rules import CLAMP_PREFIX
 
@@ -32,7 +32,7 @@ def _counts_by_score(version: int) -> dict[int, int]:
                 .order_by().values("score_value").annotate(n=Count("*")))
         return {row["score_value"]: row["n"] for row in rows}
 
-    return dashboard.cached(f"score-counts:{version}", compute)
+    return cached(f"score-counts:{version}", compute)
 
 
 def standing(lead: Lead) -> str:

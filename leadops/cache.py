@@ -14,6 +14,9 @@ deleted first thing when it answers again, so they are read afresh from the data
 `LocalFallbackRedisCache` is the variant for counters that must go on counting: while Redis is away it
 counts in this process's memory, so django-ratelimit's limits (login, API, password reset) hold per
 process instead of refusing everyone (its answer to a cache that cannot count) or failing open.
+
+`cached` (with `version` and `invalidate`) is how the pages and the API keep the numbers that cost a scan
+(counts, the review queue's head): stampede-safe, and dropped as one when the lead base changes.
 """
 
 import logging
@@ -22,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -176,3 +180,49 @@ class LocalFallbackRedisCache(ResilientRedisCache):
     def clear(self) -> bool:
         self._local.clear()
         return super().clear()
+
+
+# --- Cached numbers: counts and orders that cost a scan, shared by the pages and the API ---------------------
+# Recomputed after this long; a stale copy is served meanwhile (see cached).
+FRESH_SECONDS = 25
+_VERSION_KEY = "leadops:dashboard:version"
+
+
+def invalidate(**_signal_arguments: object) -> None:
+    """Drop every cached number, so the next page or API call shows the lead base as it is now.
+
+    Also the receiver of `leads.signals.leads_changed` (connected by the leads app): a person's own change
+    shows on their next page.
+    """
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:
+        cache.set(_VERSION_KEY, 2, timeout=None)
+
+
+def version() -> int:
+    """The cache generation; a view reads it once and passes it to each `cached` call."""
+    current = cache.get(_VERSION_KEY)
+    if current is None:
+        cache.add(_VERSION_KEY, 1, timeout=None)
+        current = cache.get(_VERSION_KEY, 1)
+    return int(current)
+
+
+def cached(name: str, compute: Callable[[], Result], generation: int | None = None) -> Result:
+    """Serve a cached value; past FRESH_SECONDS one request recomputes while others get the old one.
+
+    Without this, eight clients whose cache expires together would all run the same 200 ms
+    aggregate at once. A stale copy is at most FRESH_SECONDS plus one recompute old.
+    """
+    key = f"leadops:dashboard:{generation if generation is not None else version()}:{name}"
+    entry = cache.get(key)
+    now = time.time()
+    if entry is not None and (entry["at"] + FRESH_SECONDS > now or not cache.add(f"{key}:lock", 1, timeout=30)):
+        return entry["value"]
+    try:
+        value = compute()
+        cache.set(key, {"value": value, "at": now}, timeout=FRESH_SECONDS * 20)
+    finally:
+        cache.delete(f"{key}:lock")
+    return value

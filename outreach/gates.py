@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from leadops.cache import cached
 from leadops.roles import has_role, is_manager
 from leads.models import Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
@@ -113,6 +114,9 @@ HOT_FIRST = Case(
 )
 # The review queue's order (the page and the API): HOT first, then by score, oldest first.
 QUEUE_ORDER = (HOT_FIRST, "-lead__score_value", "created_at")
+# How many ids of the queue's head are cached: a screen of the page (25) or of the API (50), with spares for
+# the drafts handled since the head was read.
+QUEUE_HEAD = 100
 
 
 def waiting_drafts(user: Any, *, for_manager_only: bool = False) -> QuerySet[EmailDraft]:
@@ -124,3 +128,29 @@ def waiting_drafts(user: Any, *, for_manager_only: bool = False) -> QuerySet[Ema
     if not is_manager(user):
         return drafts.none() if for_manager_only else drafts.exclude(GATED_FOR_MANAGER)
     return drafts.filter(GATED_FOR_MANAGER) if for_manager_only else drafts
+
+
+def queue_head(user: Any) -> dict[str, Any]:
+    """The ids at the head of `user`'s queue in QUEUE_ORDER, how many drafts wait, and for a manager how many
+    wait for a manager alone; cached (`leadops.cache.cached`), one copy per role, for the page and the API.
+
+    Ordering every waiting draft by its lead's label is a join and a sort over all of them, and counting them
+    another scan; the cache turns both into one key lookup. Drafts handled since are dropped when the rows are
+    read (`queue_drafts`), and a person's own actions bump the cache version, so their queue is never behind them.
+    """
+    manager = is_manager(user)
+
+    def compute() -> dict[str, Any]:
+        drafts = waiting_drafts(user)
+        head = {"ids": list(drafts.order_by(*QUEUE_ORDER).values_list("pk", flat=True)[:QUEUE_HEAD]),
+                "waiting": drafts.count()}
+        if manager:
+            head["gated"] = waiting_drafts(user, for_manager_only=True).count()
+        return head
+
+    return cached(f"review-queue:{'manager' if manager else 'rep'}", compute)
+
+
+def queue_drafts(user: Any) -> QuerySet[EmailDraft]:
+    """The drafts of the cached head that still wait, in QUEUE_ORDER: a read by primary key, not a sort."""
+    return waiting_drafts(user).filter(pk__in=queue_head(user)["ids"]).order_by(*QUEUE_ORDER)

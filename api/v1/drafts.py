@@ -1,4 +1,5 @@
-"""`/api/v1/drafts` and a lead's drafts: list, write a new one, edit, approve and send, reject, regenerate.
+"""`/api/v1/drafts` and a lead's drafts: list, write a new one, edit, approve and send, send now, reject,
+regenerate.
 
 `outreach.approval` decides what the token's owner may do (a rep cannot approve a gated draft) and
 `outreach.redrafting` writes new emails; this module only adds the scopes and the status codes.
@@ -7,6 +8,7 @@
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -84,6 +86,23 @@ def approve_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
         raise Conflict(f"This draft is {draft.get_state_display().lower()} and cannot be approved.")
     lint = approval.approve(draft, user)
     return Status(202, {"draft": draft_out(draft, user), "warnings": lint.warnings})
+
+
+@router.post("/drafts/{draft_id}/send-now", response={202: DraftOut, **ERRORS},
+             summary="Send an approved email now, outside the send window (managers; needs the 'send' scope)")
+def send_draft_now(request: HttpRequest, draft_id: uuid.UUID) -> Any:
+    worker(request, ApiToken.Scope.WRITE)
+    user = worker(request, ApiToken.Scope.SEND)
+    draft = _draft(draft_id)
+    if draft.state != State.APPROVED:
+        raise Conflict(f"This email is {draft.get_state_display().lower()}; only an approved email waiting to be "
+                       "sent can be sent now.")
+    try:
+        approval.send_now(draft, user)
+    except ValidationError as error:  # sent or rejected since it was read
+        raise Conflict(" ".join(error.messages)) from error
+    draft.refresh_from_db()
+    return Status(202, draft_out(draft, user))
 
 
 @router.post("/drafts/{draft_id}/reject", response={200: DraftOut, **ERRORS}, summary="Reject with a reason")

@@ -310,3 +310,11 @@ def test_changing_a_filter_after_sorting_by_score_keeps_the_score_order(rep_clie
     assert sort_fields == ['<input type="hidden" name="sort" form="lead-filters" value="score">']
     assert sort_fields[0] in table
     assert '<form id="lead-filters"' in page
+
+
+def test_the_action_column_gives_each_lead_its_next_step_for_the_status_it_is_in(rep_client):
+    LeadFactory(first_name="Fresh", status=Lead.Status.QUALIFIED, recommended_action=Lead.Action.SEND_EMAIL)
+    LeadFactory(first_name="Booked", status=Lead.Status.MEETING_BOOKED, recommended_action=Lead.Action.SEND_EMAIL)
+    LeadFactory(first_name="Asked", status=Lead.Status.NEEDS_INFO, recommended_action=Lead.Action.ASK_QUESTION)
+    rows = {row.name.split()[0]: row.action_label for row in rep_client.get("/?status=all").context["page"].leads}
+    assert rows == {"Fresh": "Send email", "Booked": "Record the outcome", "Asked": "Wait for answers"}

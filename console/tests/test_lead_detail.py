@@ -329,3 +329,16 @@ def test_a_reps_disqualification_of_a_gated_lead_waits_on_the_lead_page_for_a_ma
     scored_lead.refresh_from_db()
     draft.refresh_from_db()
     assert scored_lead.status == Lead.Status.DISQUALIFIED and draft.state == EmailDraft.State.CANCELLED
+
+
+@pytest.mark.parametrize(("status", "shown"), [
+    (Lead.Status.MEETING_BOOKED, "Meeting booked: record how it went"),
+    (Lead.Status.NEEDS_INFO, "Waiting for the answers to the clarifying question"),
+    (Lead.Status.CLOSED_LOST, "Closed lost: nothing more to do."),
+])
+def test_once_the_status_moves_on_the_page_shows_the_next_step_instead_of_stale_advice(rep_client, scored_lead,
+                                                                                      status, shown):
+    Lead.objects.filter(pk=scored_lead.pk).update(status=status)
+    html = rep_client.get(f"/leads/{scored_lead.pk}/").content.decode()
+    assert f"<strong>Next:</strong> {shown}" in html
+    assert "<strong>Recommended:</strong>" not in html

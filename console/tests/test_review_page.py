@@ -182,7 +182,26 @@ def test_saving_an_edit_that_cannot_be_sent_says_so_in_the_row(rep_client, htmx_
     draft = _draft("HOT", 80, "Hal")
     html = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", "subject": "Hi {first_name}",
                                                           "body": BODY}, **htmx_headers).content.decode()
-    assert "Saved. It cannot be approved yet: Subject has unresolved placeholders: {first_name}." in html
+    assert '<p class="message" role="status">Saved.</p>' in html
+    # Saved, but not sendable: a warning (amber), neither an error nor a plain notice.
+    assert ('<p class="message warning" role="status">It cannot be approved yet: Subject has unresolved '
+            'placeholders: {first_name}.</p>') in html
+
+
+def test_saving_an_edit_with_lint_warnings_shows_them_as_a_warning_in_the_row(rep_client, htmx_headers):
+    draft = _draft("HOT", 80, "Hal")
+    html = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", "subject": "QUICK IDEA",
+                                                          "body": BODY}, **htmx_headers).content.decode()
+    assert '<p class="message warning" role="status">Check: Subject is in capitals (reads as shouting).</p>' in html
+    assert 'class="message error"' not in html
+
+
+def test_without_javascript_the_saved_edits_lint_comes_back_as_a_warning_message(rep_client):
+    draft = _draft("HOT", 80, "Hal")
+    page = rep_client.post(f"/drafts/{draft.pk}/save/", {"from": "review", "subject": "QUICK IDEA", "body": BODY},
+                           follow=True)
+    shown = [(message.level_tag, message.message) for message in page.context["messages"]]
+    assert shown == [("success", "Saved."), ("warning", "Check: Subject is in capitals (reads as shouting).")]
 
 
 def test_bulk_approve_with_a_mangled_draft_id_says_what_to_do_instead_of_failing(rep_client):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from console import dashboard as lead_dashboard
-from leadops import jobs
+from leadops import cache, jobs
 from leadops.http import HtmxHttpRequest
 from leadops.models import Job
 from leadops.roles import manager_required
@@ -20,7 +20,7 @@ from scoring.tasks import retrain_scoring
 def _model_page(request: HtmxHttpRequest) -> HttpResponse:
     template = "scoring/model.html#model" if request.htmx else "scoring/model.html"
     # The dashboard's conversion figure, from the same function and cache, beside the model's held-out test.
-    live = lead_dashboard.cached("conversion", lead_dashboard.conversion_by_label)
+    live = cache.cached("conversion", lead_dashboard.conversion_by_label)
     return render(request, template, {**report.page_context(), "live_conversion": live})
 
 

@@ -9,7 +9,7 @@ waits for a manager alone: the disqualifications to confirm and (`?waiting=manag
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from console import dashboard as lead_dashboard
 from console import lead_page
 from leadops.http import HtmxHttpRequest
 from leadops.roles import is_manager, manager_required, role_required
@@ -69,38 +68,15 @@ def _rows(drafts: list[EmailDraft], user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def queue_order(user: Any) -> dict[str, Any]:
-    """The ids at the head of the queue, HOT first, and how many wait; cached like the dashboard's counts.
-
-    Ordering every waiting draft by its lead's label is a join and a sort over all of them; the
-    cache turns that into one key lookup. Drafts handled since are dropped when the rows are read,
-    and a person's own actions bump the cache version, so their queue is never behind them.
-    """
-    scope = "manager" if is_manager(user) else "rep"
-
-    def compute() -> dict[str, Any]:
-        drafts = waiting_drafts(user)
-        head = drafts.order_by(*QUEUE_ORDER).values_list("pk", flat=True)
-        order = {"ids": list(head[: QUEUE_LIMIT * 2]), "waiting": drafts.count()}
-        if scope == "manager":
-            order["gated"] = waiting_drafts(user, for_manager_only=True).count()
-        return order
-
-    return lead_dashboard.cached(f"review-queue:{scope}", compute)
-
-
 @role_required
 @require_GET
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
-    order = queue_order(request.user)
+    order = gates.queue_head(request.user)
     manager_only = request.GET.get("waiting") == "manager" and is_manager(request.user)
-    if manager_only:
-        # Few drafts wait for a manager alone: read straight, not through the cached head.
-        rows = waiting_drafts(request.user, for_manager_only=True)
-    else:
-        # The cached head holds spares for drafts handled since; only the first QUEUE_LIMIT still waiting are read.
-        rows = waiting_drafts(request.user).filter(pk__in=order["ids"])
-    rows = rows.select_related("lead").only(*QUEUE_ROW_FIELDS).order_by(*QUEUE_ORDER)[:QUEUE_LIMIT]
+    # Few drafts wait for a manager alone: read straight, not through the cached head.
+    rows = (waiting_drafts(request.user, for_manager_only=True).order_by(*QUEUE_ORDER) if manager_only
+            else gates.queue_drafts(request.user))
+    rows = rows.select_related("lead").only(*QUEUE_ROW_FIELDS)[:QUEUE_LIMIT]
     drafts = _rows(list(rows), request.user)
     context = {"drafts": drafts, "waiting": order.get("gated", 0) if manager_only else order["waiting"],
                "limit": QUEUE_LIMIT, "manager_only": manager_only,
@@ -151,23 +127,33 @@ def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _draft_response(request: HtmxHttpRequest, draft: EmailDraft, *, error: str = "", notice: str = "",
-                    status: int | None = None) -> HttpResponse:
-    """The queue row, or the lead page's draft editor plus its timeline (swapped out of band)."""
+                    warning: str = "", status: int | None = None) -> HttpResponse:
+    """The queue row, or the lead page's draft editor plus its timeline (swapped out of band).
+
+    `warning`: what the person should check although the action went through (the lint of a saved edit); the
+    queue row shows it as a warning beside the notice, the lead page's editor lists the lint itself.
+    """
     draft.refresh_from_db()
     status = status or (422 if error else 200)
     if request.POST.get("from") == "review":
         if not request.htmx:
-            (messages.error if error else messages.success)(request, error or notice)
+            if error:
+                messages.error(request, error)
+            else:
+                messages.success(request, notice)
+                if warning:
+                    messages.warning(request, warning)
             return redirect("outreach:review")
-        row = render_to_string("outreach/review.html#review-item",
-                               {"draft": _rows([draft], request.user)[0], "error": error, "notice": notice}, request)
+        row = render_to_string("outreach/review.html#review-item", {
+            "draft": _rows([draft], request.user)[0], "error": error, "notice": notice, "warning": warning}, request)
         # The count above the list follows the rows a person handles (swapped out of band).
         count = render_to_string("outreach/review.html#queue-count", {
-            "waiting": queue_order(request.user)["waiting"], "limit": QUEUE_LIMIT, "oob": True}, request)
+            "waiting": gates.queue_head(request.user)["waiting"], "limit": QUEUE_LIMIT, "oob": True}, request)
         return HttpResponse(row + count, status=status)
     lead = lead_page.get_lead(draft.lead_id)
+    notice = f"{notice} {warning}" if warning else notice
     if not request.htmx:
-        (messages.error if error else messages.success)(request, error or notice)
+        (messages.error if error else messages.warning if warning else messages.success)(request, error or notice)
         return redirect(lead)
     context = {**lead_page.context(lead, request.user), "draft_error": error, "draft_saved": notice}
     if error:
@@ -186,22 +172,31 @@ def _missing(request: HtmxHttpRequest, draft: EmailDraft, names: list[str]) -> H
     return _draft_response(request, draft, error=error, status=400)
 
 
-def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft], str]) -> HttpResponse:
+def _act(request: HtmxHttpRequest, draft_id: Any, action: Callable[[EmailDraft], "str | Said"]) -> HttpResponse:
     draft = get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id)
     try:
-        notice = action(draft)
+        said = action(draft)
     except ValidationError as error:
         return _draft_response(request, draft, error=" ".join(error.messages))
     except PermissionDenied as error:
         return _draft_response(request, draft, error=str(error))
-    return _draft_response(request, draft, notice=notice)
+    said = Said(said) if isinstance(said, str) else said
+    return _draft_response(request, draft, notice=said.notice, warning=said.warning)
 
 
-def _save(request: HtmxHttpRequest, draft: EmailDraft) -> str:
+class Said(NamedTuple):
+    """What an action answers: its notice, and what to check although it went through."""
+
+    notice: str
+    warning: str = ""
+
+
+def _save(request: HtmxHttpRequest, draft: EmailDraft) -> Said:
     lint = approval.save_edit(draft, request.user, request.POST.get("subject"), request.POST.get("body"))
-    # The queue row shows no lint: a "Saved." alone would hide that Approve is going to refuse this text.
-    blocking = f" It cannot be approved yet: {' '.join(lint.blocking)}" if lint.blocking else ""
-    return "Saved." + blocking + (f" Check: {'; '.join(lint.warnings)}" if lint.warnings else "")
+    # The queue row shows no lint list: a "Saved." alone would hide that Approve is going to refuse this text.
+    blocking = f"It cannot be approved yet: {' '.join(lint.blocking)}" if lint.blocking else ""
+    check = f"Check: {'; '.join(lint.warnings)}" if lint.warnings else ""
+    return Said("Saved.", " ".join(part for part in (blocking, check) if part))
 
 
 def _approve(request: HtmxHttpRequest, draft: EmailDraft) -> str:
@@ -227,7 +222,7 @@ def _disqualify(request: HtmxHttpRequest, draft: EmailDraft) -> str:
 
 
 # URL action -> what it does (through outreach.approval) and the notice it shows.
-ACTIONS: dict[str, Callable[[HtmxHttpRequest, EmailDraft], str]] = {
+ACTIONS: dict[str, Callable[[HtmxHttpRequest, EmailDraft], str | Said]] = {
     "save": _save, "approve": _approve, "reject": _reject, "needs_info": _needs_info, "disqualify": _disqualify,
 }
 
