@@ -165,3 +165,19 @@ def test_an_old_intake_token_still_creates_leads_at_the_old_path(client):
     response = client.post("/api/leads", data={"email": "ada@acme.com"}, content_type="application/json",
                            HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == 201
+
+
+def test_a_rep_tokens_disqualification_of_a_gated_lead_waits_for_a_manager_as_on_the_pages(rep_api, gated_draft):
+    response = rep_api.post(f"/leads/{gated_draft.lead_id}/status", {"status": "DISQUALIFIED", "reason": "No budget"})
+    assert response.status_code == 202
+    lead = Lead.objects.get(pk=gated_draft.lead_id)
+    assert lead.status != Lead.Status.DISQUALIFIED and lead.disqualification_reason == "No budget"
+    assert EmailDraft.objects.get(pk=gated_draft.pk).state == EmailDraft.State.DRAFT
+
+
+def test_a_manager_tokens_disqualification_closes_the_lead_and_cancels_its_unsent_emails(manager_api, gated_draft):
+    response = manager_api.post(f"/leads/{gated_draft.lead_id}/status", {"status": "DISQUALIFIED",
+                                                                         "reason": "No budget"})
+    assert response.status_code == 200
+    assert response.json()["status"] == Lead.Status.DISQUALIFIED
+    assert EmailDraft.objects.get(pk=gated_draft.pk).state == EmailDraft.State.CANCELLED

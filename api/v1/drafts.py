@@ -44,6 +44,12 @@ def _draft(draft_id: uuid.UUID) -> EmailDraft:
     return get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id, lead__erased_at__isnull=True)
 
 
+def _to_send(request: HttpRequest, draft_id: uuid.UUID) -> tuple[Any, EmailDraft]:
+    """The token's owner, when the token may write and send, and the draft to send."""
+    worker(request, ApiToken.Scope.WRITE)
+    return worker(request, ApiToken.Scope.SEND), _draft(draft_id)
+
+
 @router.get("/leads/{lead_id}/drafts", response={200: list[DraftOut], **ERRORS}, summary="A lead's drafts")
 def lead_drafts(request: HttpRequest, lead_id: uuid.UUID) -> Any:
     user = worker(request, ApiToken.Scope.READ)
@@ -79,9 +85,7 @@ def edit_draft(request: HttpRequest, draft_id: uuid.UUID, payload: DraftEdit) ->
 @router.post("/drafts/{draft_id}/approve", response={202: DraftResult, **ERRORS},
              summary="Approve and send (needs the 'send' scope)")
 def approve_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
-    worker(request, ApiToken.Scope.WRITE)
-    user = worker(request, ApiToken.Scope.SEND)
-    draft = _draft(draft_id)
+    user, draft = _to_send(request, draft_id)
     if draft.state not in (State.DRAFT, State.APPROVED):
         raise Conflict(f"This draft is {draft.get_state_display().lower()} and cannot be approved.")
     lint = approval.approve(draft, user)
@@ -91,9 +95,7 @@ def approve_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
 @router.post("/drafts/{draft_id}/send-now", response={202: DraftOut, **ERRORS},
              summary="Send an approved email now, outside the send window (managers; needs the 'send' scope)")
 def send_draft_now(request: HttpRequest, draft_id: uuid.UUID) -> Any:
-    worker(request, ApiToken.Scope.WRITE)
-    user = worker(request, ApiToken.Scope.SEND)
-    draft = _draft(draft_id)
+    user, draft = _to_send(request, draft_id)
     if draft.state != State.APPROVED:
         raise Conflict(f"This email is {draft.get_state_display().lower()}; only an approved email waiting to be "
                        "sent can be sent now.")

@@ -28,6 +28,7 @@ from leads import intake, outcomes
 from leads.filters import LeadFilters, keyset_page
 from leads.models import ActivityLog, ApiToken, Company, Lead
 from leads.signals import ask_for_qualification
+from outreach import approval
 from scoring.models import Trace
 
 router = Router(tags=["leads"])
@@ -115,12 +116,18 @@ def qualify_again(request: HttpRequest, lead_id: uuid.UUID) -> Any:
     return Status(202, {"queued": True})
 
 
-@router.post("/leads/{lead_id}/status", response={200: LeadDetail, **ERRORS}, summary="Change the status")
+@router.post("/leads/{lead_id}/status", response={200: LeadDetail, 202: LeadDetail, **ERRORS},
+             summary="Change the status (202: a disqualification that waits for a manager to confirm it)")
 def change_status(request: HttpRequest, lead_id: uuid.UUID, payload: StatusIn) -> Any:
     user = worker(request, ApiToken.Scope.WRITE)
     if payload.status not in Lead.Status.values:
         return invalid({"status": [f"Not one of {', '.join(Lead.Status.values)}."]})
     lead = lead_or_404(lead_id)
+    if payload.status == Lead.Status.DISQUALIFIED and lead.status != payload.status:
+        # The pages' rule, not a bare status change: outreach stops, and a rep's disqualification of a gated
+        # lead asks a manager instead.
+        waiting = approval.disqualify(lead, user, payload.reason) == approval.Disqualification.WAITING
+        return Status(202 if waiting else 200, _detail(lead_or_404(lead_id)))
     outcomes.set_status(lead, payload.status, user, payload.reason)
     return _detail(lead)
 

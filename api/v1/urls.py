@@ -2,12 +2,13 @@
 
 from django.urls import URLPattern
 
-from api.v1 import drafts, leads, lists
+from api.v1 import decisions, drafts, leads, lists
 from api.v1.core import api
 
 api.add_router("", leads.router)
 api.add_router("", drafts.router)
 api.add_router("", lists.router)
+api.add_router("", decisions.router)
 
 # Included by module name from leadops.urls (which may not import the doors); the namespace is ninja's.
 urlpatterns, app_name, _namespace = api.urls
