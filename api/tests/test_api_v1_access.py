@@ -181,3 +181,20 @@ def test_a_manager_tokens_disqualification_closes_the_lead_and_cancels_its_unsen
     assert response.status_code == 200
     assert response.json()["status"] == Lead.Status.DISQUALIFIED
     assert EmailDraft.objects.get(pk=gated_draft.pk).state == EmailDraft.State.CANCELLED
+
+
+def test_the_api_and_the_page_share_one_queue_that_follows_each_approval(rep_api, rep_client, draft_factory,
+                                                                         lead_factory,
+                                                                         django_capture_on_commit_callbacks):
+    drafts = {label: draft_factory(lead=lead_factory(score_label=label, score_value=score))
+              for label, score in (("COLD", 20), ("HOT", 80), ("WARM", 50))}
+    queue = rep_api.get("/review-queue").json()
+    assert queue["waiting"] == 3
+    assert [item["lead"]["score_label"] for item in queue["items"]] == ["HOT", "WARM", "COLD"]
+    assert "3 drafts waiting" in rep_client.get("/review/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rep_api.post(f"/drafts/{drafts['HOT'].pk}/approve").status_code == 202
+    queue = rep_api.get("/review-queue").json()
+    assert queue["waiting"] == 2
+    assert [item["draft"]["id"] for item in queue["items"]] == [str(drafts["WARM"].pk), str(drafts["COLD"].pk)]
+    assert "2 drafts waiting" in rep_client.get("/review/").content.decode()
