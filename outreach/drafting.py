@@ -21,12 +21,11 @@ from outreach import template_store
 from outreach.merge_fields import EXTRA_FIELDS, FALLBACKS, MERGE_FIELDS, QUOTED_FIELDS, merge_fields
 from outreach.models import EmailDraft
 from outreach.suppression import is_suppressed
-from outreach.wording import without_greeting_or_sign_off
+from outreach.wording import SUBJECT_LIMIT, without_greeting_or_sign_off
 
 __all__ = ["FALLBACKS", "merge_fields"]
 
 SUPERSEDED_REASON = "Superseded by a newer qualification of this lead"
-SUBJECT_LIMIT = 60
 
 # {{ field }} (what the editor's picker inserts) and the older {field}.
 _FIELD = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}|\{([a-z_]+)\}")

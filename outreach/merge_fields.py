@@ -58,6 +58,8 @@ _FORMULA_START = ("=", "+", "-", "@")
 _MAX_LENGTH = {"first_name": 40, "last_name": 60, "company_name": 60, "job_title": 60, "industry": 40,
                "country": 60}
 _QUOTE_LIMIT = 160
+# A full stop that ends an abbreviation, not a sentence ("Acme Inc.", "Dr. Dana").
+ABBREVIATION_END = re.compile(r"\b(Inc|Ltd|Co|Corp|Bros|Dr|Mr|Mrs|Ms|St|Jr|Sr|Pty|S\.A|N\.V|B\.V)\.$", re.IGNORECASE)
 PLACEHOLDER_WORDS = frozenset({
     "test", "testing", "tester", "asdf", "asd", "qwerty", "n/a", "na", "n.a", "none", "null", "nil", "nan",
     "unknown", "name", "firstname", "first name", "first", "lastname", "last name", "your name", "x", "xx",
@@ -102,8 +104,8 @@ def looks_like_placeholder(text: str, *, name: bool = True) -> bool:
     if any(char.isdigit() or char in "_=+<>|\\/" for char in lowered):
         return True
     latin = [char for char in letters if char.isascii() or char in _LATIN_VOWELS]
-    # A Latin-script word of two or more letters without a vowel is mashing ("xzvt", "NGHT"); other scripts pass.
-    return len(latin) == len(letters) and len(letters) >= 2 and not _LATIN_VOWELS & set(letters)
+    # A Latin-script word of three or more letters without a vowel is mashing ("xzvt", "NGHT"; "Ng" is a name).
+    return len(latin) == len(letters) and len(letters) >= 3 and not _LATIN_VOWELS & set(letters)
 
 
 def _name_case(word: str) -> str:
@@ -119,7 +121,8 @@ def person_name(value: Any, field: str = "first_name") -> str:
     if field == "first_name" and len(words) > 2:
         words = words[:1]  # "Dana from the sales team": the first word is the name
     text = " ".join(words)
-    if len(text) > _MAX_LENGTH[field] or len(text) < 2 or looks_like_placeholder(text):
+    # One letter is an initial in Latin script ("J"), but a whole given name in Chinese ("伟").
+    if len(text) > _MAX_LENGTH[field] or (len(text) < 2 and text.isascii()) or looks_like_placeholder(text):
         return ""
     return " ".join(_name_case(word) for word in text.split())
 
@@ -138,6 +141,8 @@ def field_value(value: Any, field: str) -> str:
     if not text or looks_like_placeholder(text, name=False):
         return ""
     text = _cut(text, _MAX_LENGTH.get(field, 60))
+    if text.endswith(".") and not (field == "company_name" and ABBREVIATION_END.search(text)):
+        text = text.rstrip(". ")  # "Manufacturing." would end the sentence it stands in
     return _mid_sentence(text) if field == "industry" else text
 
 
