@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, jobs, leads, mailboxes, model, review, settings, unsubscribe
+from console.views import integrations, jobs, leads, mailboxes, model, review, settings, templates, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -45,6 +45,12 @@ outreach_pages = ([
     path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
     path("mailboxes/", mailboxes.mailboxes_page, name="mailboxes"),
     path("mailboxes/<int:mailbox_id>/", mailboxes.mailboxes_page, name="mailbox_edit"),
+    path("templates/", templates.templates_page, name="templates"),
+    path("templates/new/", templates.template_edit, name="template_new"),
+    path("templates/<slug:key>/", templates.template_edit, name="template_edit"),
+    path("templates/<slug:key>/versions/<int:number>/", templates.template_version, name="template_version"),
+    path("templates/<slug:key>/versions/<int:number>/roll-back/", templates.template_roll_back,
+         name="template_roll_back"),
 ], "outreach")
 
 scoring_pages = ([
