@@ -29,6 +29,10 @@ class EmailTemplateForm(forms.ModelForm):
             self.fields["key"].disabled = True
             self.fields["key"].help_text = "Drafts and sequence steps refer to the template by this name."
 
+    def clean_body(self) -> str:
+        # Browsers send a textarea's lines as CRLF; the templates (and the drafts made from them) use LF.
+        return self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for field, problems in template_errors(cleaned.get("subject") or "", cleaned.get("body") or "").items():

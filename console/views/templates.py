@@ -88,7 +88,7 @@ def template_edit(request: HtmxHttpRequest, key: str | None = None) -> HttpRespo
     lead = _preview_lead(request, leads)
     source = request.POST if request.method == "POST" else {}
     subject = source.get("subject", template.subject if template else initial.get("subject", ""))
-    body = source.get("body", template.body if template else initial.get("body", ""))
+    body = source.get("body", template.body if template else initial.get("body", "")).replace("\r\n", "\n")
     shown = preview(subject, body, lead, key or "new")
     context = {"form": form, "template": template, "can_edit": can_edit, "preview": shown, "preview_lead": lead,
                "preview_leads": leads, "merge_fields": MERGE_FIELDS.items(),
