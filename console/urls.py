@@ -35,6 +35,7 @@ outreach_pages = ([
     path("drafts/<uuid:draft_id>/needs-info/", review.draft_action, {"action": "needs_info"},
          name="draft_needs_info"),
     path("drafts/<uuid:draft_id>/send-now/", review.send_now, name="draft_send_now"),
+    path("drafts/<uuid:draft_id>/regenerate/", review.regenerate, name="draft_regenerate"),
     path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
          name="draft_disqualify"),
     path("leads/<uuid:lead_id>/redraft/", review.redraft, name="redraft"),

@@ -119,11 +119,22 @@ def keys_for_any() -> list[str]:
 
 def choices(purpose: str | None = None) -> list[tuple[str, str]]:
     """(key, "name · audience") of the active templates (of one purpose), for a rep's pick list."""
-    ensure_seeded()
-    templates = EmailTemplate.objects.filter(is_active=True)
-    if purpose:
-        templates = templates.filter(purpose=purpose)
-    return [(template.key, f"{template.name} · {template.audience}") for template in templates]
+    by_purpose = choices_by_purpose()
+    return by_purpose.get(purpose, []) if purpose else [choice for listed in by_purpose.values() for choice in listed]
+
+
+def choices_by_purpose() -> dict[str, list[tuple[str, str]]]:
+    """The pick lists of every purpose at once (the review queue shows one per row), from the cached list."""
+    templates = _active()
+    if not templates and ensure_seeded():
+        templates = _active()
+    order = {value: position for position, value in enumerate(EmailTemplate.Purpose.values)}
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for template in sorted(templates, key=lambda template: (order.get(template.purpose, len(order)),
+                                                            bool(template.source), bool(template.industry),
+                                                            template.key)):
+        grouped.setdefault(template.purpose, []).append((template.key, f"{template.name} · {template.audience}"))
+    return grouped
 
 
 def save_template(template: EmailTemplate, *, by: Any, note: str = "") -> EmailTemplateVersion:
