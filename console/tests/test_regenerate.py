@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from outreach.models import EmailDraft
 from outreach.redrafting import REPLACED_REASON
-from scoring.tests.fake_openai import Reply, lead_data
+from scoring.tests.fake_openai import Reply, task_data
 
 pytestmark = pytest.mark.django_db
 State = EmailDraft.State
@@ -63,7 +63,7 @@ def test_the_llm_writes_it_again_with_the_reps_instruction(rep_client, draft_fac
     assert response.status_code == 200 and "Written again by the LLM" in response.content.decode()
     new = draft.lead.drafts.get(state=State.DRAFT)
     assert new.generated_by == "llm" and "the webinar" in new.body
-    assert lead_data(llm_on.requests[0])["rep_note"] == "shorter, mention the webinar"
+    assert task_data(llm_on.requests[0])["rep_note"] == "shorter, mention the webinar"
 
 
 def test_an_approved_draft_is_not_written_again_and_an_outsider_is_refused(
