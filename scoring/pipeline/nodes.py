@@ -226,7 +226,8 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
     extra = {"questions": "\n".join(decision.questions)} if decision.questions else {}
     rendered = drafting.render_variant(state.lead, variant, **extra)
     state.draft = Draft(
-        variant=variant, subject=rendered.subject, body=rendered.body, template_key=rendered.template_key
+        variant=variant, subject=rendered.subject, body=rendered.body, template_key=rendered.template_key,
+        template_version=rendered.template_version,
     )
     template_problems = text_problems(rendered.subject, rendered.body, lead=state.lead)
     noted = f" (template text: {' '.join(template_problems)})" if template_problems else ""
@@ -246,6 +247,7 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
         subject=written.email.subject,
         body=written.email.body,
         template_key=written.email.template_key,
+        template_version=written.email.template_version,
         generated_by="llm",
         prompt_version=written.prompt_version,
         llm_model=written.llm_model,
