@@ -113,13 +113,17 @@ def redraft(
             raise ValidationError({"template_key": f"{error}; pick one of the email templates listed."}) from None
         fields = {"generated_by": EmailDraft.GeneratedBy.TEMPLATE}
     with transaction.atomic():
-        replaced = lead.drafts.filter(variant=variant, state=State.DRAFT).values_list("pk", flat=True).first()
+        old = lead.drafts.filter(variant=variant, state=State.DRAFT).select_related("lead").first()
+        replaced = old.pk if old else None
         drafting.supersede_pending([lead.pk], [variant], REPLACED_REASON)
         draft = drafting.save_draft(lead, variant, rendered, **fields)
         if draft is None:
             raise ValidationError(_refusal(lead, variant) or "This lead cannot be emailed now.")
+        if old is not None and old.gated and not draft.gated:
+            # Writing it again is a rep's to do; approving it stays the manager's, as for the draft it replaces.
+            draft.needs_approval, draft.approval_reason = True, old.gate_reason
         draft.lint = lint_draft(draft).as_dict()
-        draft.save(update_fields=["lint", "updated_at"])
+        draft.save(update_fields=["lint", "needs_approval", "approval_reason", "updated_at"])
         payload = {"draft": str(draft.pk), "variant": variant, "template": rendered.template_key, "event": "rewritten",
                    "generated_by": draft.generated_by}
         if replaced:

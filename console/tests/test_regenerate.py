@@ -76,3 +76,13 @@ def test_an_approved_draft_is_not_written_again_and_an_outsider_is_refused(
     assert response.status_code == 422 and "can no longer be changed" in response.content.decode()
     assert outsider_client.post(reverse("outreach:draft_regenerate", args=[draft.pk])).status_code == 403
     assert draft.lead.drafts.count() == 1
+
+
+def test_a_draft_only_a_manager_may_approve_stays_so_when_a_rep_writes_it_again(rep_client, draft_factory):
+    draft = _waiting(draft_factory)
+    EmailDraft.objects.filter(pk=draft.pk).update(needs_approval=True, approval_reason="Enterprise lead")
+
+    rep_client.post(reverse("outreach:draft_regenerate", args=[draft.pk]), {"template": "first_touch"})
+
+    new = draft.lead.drafts.get(state=State.DRAFT)
+    assert new.gated and new.gate_reason == "Enterprise lead"
