@@ -122,3 +122,11 @@ def test_the_pages_need_login_and_a_role(client, outsider_client):
         response = client.get(path)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
         assert outsider_client.get(path).status_code == 403
+
+
+def test_a_seed_template_missing_from_the_table_is_seeded_when_its_page_opens(manager_client):
+    EmailTemplate.objects.filter(key="breakup").delete()
+
+    assert manager_client.get("/templates/breakup/").status_code == 200
+    assert EmailTemplate.objects.filter(key="breakup").exists()
+    assert manager_client.get("/templates/no_such_template/").status_code == 404

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +26,14 @@ from outreach.models import EmailTemplate
 from outreach.wording import shape_problems
 
 PREVIEW_LEADS = 40
+
+
+def _template(key: str) -> EmailTemplate:
+    """The template by key; a seed template missing from the table (a fresh database) is created first."""
+    try:
+        return template_store.get(key)
+    except ValueError:
+        raise Http404("No such email template") from None
 
 
 def _preview_leads() -> list[Lead]:
@@ -76,7 +84,7 @@ def template_edit(request: HtmxHttpRequest, key: str | None = None) -> HttpRespo
     can_edit = is_manager(request.user)
     if (request.method == "POST" or key is None) and not can_edit:
         raise PermissionDenied("Only managers can change email templates.")
-    template = get_object_or_404(EmailTemplate, key=key) if key else None
+    template = _template(key) if key else None
     copied = EmailTemplate.objects.filter(key=request.GET.get("copy", "")).first() if key is None else None
     initial = {} if copied is None else {"purpose": copied.purpose, "subject": copied.subject, "body": copied.body,
                                          "name": f"{copied.name} (copy)"}
@@ -122,7 +130,7 @@ def _diff(old: str, new: str) -> list[dict[str, str]]:
 @role_required
 @require_GET
 def template_version(request: HtmxHttpRequest, key: str, number: int) -> HttpResponse:
-    template = get_object_or_404(EmailTemplate, key=key)
+    template = _template(key)
     version = get_object_or_404(template.versions.select_related("changed_by"), number=number)
     before = template.versions.filter(number__lt=number).order_by("-number").first()
     context = {"template": template, "version": version, "before": before, "can_edit": is_manager(request.user),
@@ -134,7 +142,7 @@ def template_version(request: HtmxHttpRequest, key: str, number: int) -> HttpRes
 @manager_required
 @require_POST
 def template_roll_back(request: HtmxHttpRequest, key: str, number: int) -> HttpResponse:
-    template = get_object_or_404(EmailTemplate, key=key)
+    template = _template(key)
     get_object_or_404(template.versions, number=number)
     version = template_store.roll_back(template, number, by=request.user)
     messages.success(request, f"Rolled “{template.name}” back to version {number}; saved as version {version.number}.")

@@ -10,10 +10,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_manager_inserts_a_merge_field_sees_the_preview_change_and_saves_a_version(page, manager, screenshots):
-    LeadFactory(first_name="Dana", company_name="Northwind Logistics", source="web_form",
-                email="dana@northwind.example")
+    dana = LeadFactory(first_name="Dana", company_name="Northwind Logistics", source="web_form",
+                       email="dana@northwind.example")
     log_in(page, manager.username)
-    page.goto("/templates/breakup/")
+    page.goto(f"/templates/breakup/?preview_lead={dana.pk}")
     page.wait_for_selector("#template-preview >> text=Hi Dana,")
 
     page.fill("#id_body", "{{greeting}}\n\nA last note for ")
