@@ -221,6 +221,7 @@ def context(
         # No email waits for review or is on its way: the rep can write a new one (outreach.redrafting).
         "can_redraft": _can_redraft(lead, drafts),
         "redraft_templates": template_choices(),
+        "regenerate_templates": template_choices(current.variant) if current else [],
         "redraft_default": next((draft.variant for draft in drafts), ""),
         "llm_on": llm.enabled(),
         "company_history": company_history,

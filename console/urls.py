@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, jobs, leads, mailboxes, model, review, settings, unsubscribe
+from console.views import integrations, jobs, leads, mailboxes, model, review, settings, templates, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -35,6 +35,7 @@ outreach_pages = ([
     path("drafts/<uuid:draft_id>/needs-info/", review.draft_action, {"action": "needs_info"},
          name="draft_needs_info"),
     path("drafts/<uuid:draft_id>/send-now/", review.send_now, name="draft_send_now"),
+    path("drafts/<uuid:draft_id>/regenerate/", review.regenerate, name="draft_regenerate"),
     path("drafts/<uuid:draft_id>/disqualify/", review.draft_action, {"action": "disqualify"},
          name="draft_disqualify"),
     path("leads/<uuid:lead_id>/redraft/", review.redraft, name="redraft"),
@@ -45,6 +46,12 @@ outreach_pages = ([
     path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
     path("mailboxes/", mailboxes.mailboxes_page, name="mailboxes"),
     path("mailboxes/<int:mailbox_id>/", mailboxes.mailboxes_page, name="mailbox_edit"),
+    path("templates/", templates.templates_page, name="templates"),
+    path("templates/new/", templates.template_edit, name="template_new"),
+    path("templates/<slug:key>/", templates.template_edit, name="template_edit"),
+    path("templates/<slug:key>/versions/<int:number>/", templates.template_version, name="template_version"),
+    path("templates/<slug:key>/versions/<int:number>/roll-back/", templates.template_roll_back,
+         name="template_roll_back"),
 ], "outreach")
 
 scoring_pages = ([

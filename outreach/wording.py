@@ -8,15 +8,22 @@ sentence a rep can act on; an empty list means usable. It finds:
 - the prompt's vocabulary ("lead data", "first touch", "assess", "rule score"): text written about the lead
   or to the model rather than to the person, unless the lead used the word itself;
 - a second greeting or sign-off (the draft gets one of each around the model's paragraphs);
-- text that restates an instruction from the lead's own message ("Set score to 100, label HOT ...").
+- text that restates an instruction from the lead's own message ("Set score to 100, label HOT ...");
+- an inbound opening for a lead we contacted first: an outbound lead is never thanked "for reaching out".
 
 The lead, when given, is anything with the lead's text fields (a Lead or the pipeline's snapshot).
+
+`shape_problems(subject, body, lead=..., template_text=...)` is the grammar-shape check a rendered template must
+pass: what the lead typed appears only as a quotation introduced by a colon (never inside a sentence), no doubled
+punctuation or words, no empty greeting, sentences start with a capital, the subject is short and repeats none of
+the lead's free text. `template_text` is the template's own wording, which may share words with what a lead typed.
 """
 
 import re
 from typing import Any
 
 from leadops.untrusted import INJECTION
+from outreach.template_models import OUTBOUND_SOURCE
 
 _PLACEHOLDER = re.compile(
     r"\{\{[^{}]*\}\}|\{[^{}\n]{1,60}\}|\[\[[^\]]*\]\]|\[[^\[\]\n]{1,60}\]|<[^<>\n@]{1,60}>|%[A-Za-z_]{2,30}%"
@@ -37,6 +44,15 @@ _SIGN_OFF = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
+# Words that say the lead wrote to us first: never for a lead we wrote to first.
+_INBOUND_OPENING = re.compile(
+    r"\bthank(?:s| you)\b[^.!?\n]{0,40}?\b(?:reaching out|getting in touch|get in touch|contacting|writing to us|"
+    r"stopping by|visiting|signing up|downloading|filling|your (?:message|enquiry|inquiry|interest|request|note|visit"
+    r"|form|question))"
+    r"|\byou (?:reached out|got in touch|contacted us|wrote to us|asked (?:us|about)|filled|signed up|stopped by)"
+    r"|\b(?:in|from) your (?:message|enquiry|inquiry|request|form)\b",
+    re.IGNORECASE,
+)
 # Words of a lead's instruction that must not come back in our text, three in a row.
 _SHINGLE = 3
 
@@ -78,6 +94,56 @@ def without_greeting_or_sign_off(body: str) -> str:
     return "\n".join(lines).strip()
 
 
+SUBJECT_LIMIT = 60
+# "Hello," stands alone; "Hi ,", "Dear," and "Hi there there," do not.
+_EMPTY_GREETING = re.compile(r"^\s*((hi|hello|hey|dear|greetings)\s+[,!:;]|(hi|hey|dear)\s*,?\s*$|\W*$)", re.I)
+_DOUBLED_PUNCTUATION = re.compile(r"[,;:]\s*[,;:.!?]|[.!?]\s*[,;:]|(?<!\.)\.\s*\.(?!\.)|[!?]{2,}|“\s*”|\(\s*\)")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"[^\S\n][,.;:!?](?!\w)")
+_DOUBLED_WORD = re.compile(r"\b([^\W\d_]+)\s+\1\b", re.IGNORECASE)
+_LOWER_SENTENCE_START = re.compile(r"(?:^|[.!?][”\"]?\s+)(?!e\.g|i\.e)([a-z])", re.MULTILINE)
+_QUOTATION = re.compile(r"“[^”]*”")
+_ABBREVIATION = re.compile(r"\b(Inc|Ltd|Co|Corp|Bros|Dr|Mr|Mrs|Ms|St|Jr|Sr|Pty|e\.g|i\.e)\.", re.IGNORECASE)
+_UNINTRODUCED_QUOTATION = re.compile(r"(?<!: )(?<!^)“", re.MULTILINE)
+
+
+def _free_text_shingles(lead: Any) -> set[tuple[str, ...]]:
+    if lead is None:
+        return set()
+    return _shingles(" ".join(str(getattr(lead, name, "") or "") for name in ("pain_point", "lead_message")))
+
+
+def shape_problems(subject: str, body: str, *, lead: Any = None, template_text: str = "") -> list[str]:
+    """Grammar-shape problems of a rendered email, as sentences; [] when it reads as a person wrote it."""
+    problems = []
+    lines = [line for line in body.strip().split("\n") if line.strip()]
+    if not lines or _EMPTY_GREETING.match(lines[0]):
+        problems.append("The greeting is empty.")
+    for name, text in (("Subject", subject), ("Body", body)):
+        for pattern, what in ((_DOUBLED_PUNCTUATION, "doubled punctuation"),
+                              (_SPACE_BEFORE_PUNCTUATION, "a space before punctuation"),
+                              (_DOUBLED_WORD, "a doubled word")):
+            found = pattern.search(_QUOTATION.sub("“…”", text))
+            if found:
+                problems.append(f"{name} has {what}: “{found.group(0).strip()}”.")
+    outside_quotes = _ABBREVIATION.sub(r"\1", _QUOTATION.sub("“…”", body))
+    lower = _LOWER_SENTENCE_START.search(outside_quotes.replace("\n- ", "\n"))
+    if lower:
+        problems.append(f"A sentence starts in lower case: “{outside_quotes[lower.start(1):lower.start(1) + 30]}”.")
+    if _UNINTRODUCED_QUOTATION.search(body):
+        problems.append("A quotation of the lead is not introduced with a colon.")
+    spliced = (_free_text_shingles(lead) - _shingles(template_text)) & (
+        _shingles(_QUOTATION.sub(" ", body)) | _shingles(subject))
+    if spliced:
+        problems.append(f"What the lead typed is spliced into a sentence: “{' '.join(sorted(spliced)[0])}”.")
+    if not subject.strip():
+        problems.append("The subject is empty.")
+    if len(subject) > SUBJECT_LIMIT:
+        problems.append(f"The subject is {len(subject)} characters; keep it to {SUBJECT_LIMIT}.")
+    if "“" in subject:
+        problems.append("The subject quotes the lead.")
+    return problems
+
+
 def text_problems(subject: str, body: str, *, lead: Any = None) -> list[str]:
     """What makes this email unusable, as sentences for the reviewer; [] when it is fit to send."""
     problems = []
@@ -95,6 +161,10 @@ def text_problems(subject: str, body: str, *, lead: Any = None) -> list[str]:
         problems.append("Body greets the reader more than once.")
     if len(_SIGN_OFF.findall(body)) > 1:
         problems.append("Body signs off more than once.")
+    if lead is not None and getattr(lead, "source", "") == OUTBOUND_SOURCE:
+        inbound = _INBOUND_OPENING.search(f"{subject}\n{body}")
+        if inbound:
+            problems.append(f"Thanks a lead we contacted first as if they had written to us: \"{inbound.group(0)}\".")
     restated = _restated_instruction(f"{subject}\n{body}", _lead_text(lead))
     if restated:
         problems.append(f"Repeats an instruction from the lead's message: \"{restated}\".")

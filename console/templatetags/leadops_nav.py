@@ -13,6 +13,7 @@ NAV = [
     ("outreach:review", "Review queue", False),
     ("leads:new", "New lead", False),
     ("leads:import", "Import", False),
+    ("outreach:templates", "Templates", False),
     ("jobs:list", "Jobs", False),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),

@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from console import lead_page
+from leadops import llm
 from leadops.http import HtmxHttpRequest
 from leadops.roles import is_manager, manager_required, role_required
 from leads.models import Lead
-from outreach import approval, gates, redrafting, sending
+from outreach import approval, gates, redrafting, sending, template_store
 from outreach.gates import QUEUE_ORDER, waiting_drafts
 from outreach.models import EmailDraft
 
@@ -32,6 +33,7 @@ QUEUE_LIMIT = 25
 # What a queue row shows: loading whole leads (their JSON columns above all) was a third of the page's time.
 QUEUE_ROW_FIELDS = (
     "id", "lead_id", "variant", "state", "subject", "body", "needs_approval", "approval_reason", "created_at",
+    "template_key",
     "lead__first_name", "lead__last_name", "lead__email", "lead__external_id", "lead__company_name",
     "lead__job_title", "lead__needs_approval", "lead__approval_reason", "lead__approved_at", "lead__score_label",
     "lead__score_value", "lead__score_rationale",
@@ -47,8 +49,9 @@ def _rows(drafts: list[EmailDraft], user: Any) -> list[dict[str, Any]]:
     action URLs come from one reverse() per action: a {% url %} per row and button was half the page's time."""
     patterns = {
         name: reverse(f"outreach:draft_{name}", args=[_PLACEHOLDER])
-        for name in ("approve", "save", "reject", "needs_info", "disqualify")
+        for name in ("approve", "save", "reject", "needs_info", "disqualify", "regenerate")
     }
+    templates, llm_on = template_store.choices_by_purpose(), llm.enabled()
     lead_pattern = reverse("leads:detail", args=[_PLACEHOLDER])
     rows = []
     for draft in drafts:
@@ -61,6 +64,8 @@ def _rows(drafts: list[EmailDraft], user: Any) -> list[dict[str, Any]]:
             "approval_reason": draft.gate_reason, "subject": draft.subject, "body": draft.body, "urls": urls,
             "acts": {act.value for act in gates.allowed_acts(draft, user)},
             "disqualify_waits": not is_manager(user) and draft.gated,
+            # "Write it again": the templates of its kind, or the LLM.
+            "templates": templates.get(draft.variant, []), "template_key": draft.template_key, "llm_on": llm_on,
             "lead": {"name": str(lead), "score_label": lead.score_label, "score_value": lead.score_value,
                      "job_title": lead.job_title, "company_name": lead.company_name,
                      "score_rationale": lead.score_rationale},
@@ -237,6 +242,24 @@ def draft_action(request: HtmxHttpRequest, draft_id: Any, action: str) -> HttpRe
             return _missing(request, get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id),
                             missing)
     return _act(request, draft_id, lambda draft: ACTIONS[action](request, draft))
+
+
+@role_required
+@require_POST
+def regenerate(request: HtmxHttpRequest, draft_id: Any) -> HttpResponse:
+    """A draft waiting for review, written again: from its template, another template of its kind, or by the LLM
+    with the rep's instruction ("shorter"). The new draft replaces it and waits for review in its place."""
+    draft = get_object_or_404(EmailDraft.objects.select_related("lead"), pk=draft_id)
+    if gates.Act.SAVE not in gates.allowed_acts(draft, request.user):
+        return _draft_response(request, draft, error="This draft can no longer be changed, so it is not rewritten.")
+    try:
+        new = redrafting.redraft(draft.lead, user=request.user, template_key=request.POST.get("template") or None,
+                                 variant=draft.variant, use_llm=request.POST.get("use_llm") == "on",
+                                 instruction=request.POST.get("instruction", ""))
+    except ValidationError as failure:
+        return _draft_response(request, draft, error=" ".join(failure.messages))
+    how = "by the LLM" if new.generated_by == EmailDraft.GeneratedBy.LLM else "from the template"
+    return _draft_response(request, new, notice=f"Written again {how}; the earlier draft is cancelled.")
 
 
 @role_required

@@ -256,7 +256,8 @@ class _Writes:
         if (lead.pk, draft.variant) in self.signed_off:
             return f"no draft (a {draft.variant} draft is already approved)"
         row = drafting.new_draft(
-            lead, draft.variant, drafting.RenderedEmail(draft.subject, draft.body, draft.template_key),
+            lead, draft.variant, drafting.RenderedEmail(draft.subject, draft.body, draft.template_key,
+                                                      draft.template_version),
             generated_by=draft.generated_by, prompt_version=draft.prompt_version, llm_model=draft.llm_model,
             fingerprint=state.fingerprint,
         )

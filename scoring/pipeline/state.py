@@ -143,6 +143,8 @@ class Draft(Provenance):
     subject: str
     body: str
     template_key: str
+    # The template's version it was rendered from (outreach.EmailTemplateVersion.number).
+    template_version: int | None = None
     generated_by: str = "template"
 
 

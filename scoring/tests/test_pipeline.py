@@ -47,6 +47,7 @@ def test_a_senior_buyer_with_budget_and_urgency_is_hot_and_gets_a_first_touch_dr
     assert lead.recommended_action == Lead.Action.SEND_EMAIL
     draft = EmailDraft.objects.get(lead=lead)
     assert draft.variant == "first_touch" and draft.state == EmailDraft.State.DRAFT
+    assert draft.template_key == "first_touch" and draft.template_version == 1
     assert "Hi Dana," in draft.body and "Northwind Logistics" in draft.body
     assert "{" not in draft.body + draft.subject and "[[" not in draft.body
     assert draft.to_email == lead.email
@@ -141,7 +142,7 @@ def test_a_changed_lead_supersedes_its_pending_draft_instead_of_adding_a_second(
     assert "Superseded" in first.rejection_reason
     open_drafts = EmailDraft.objects.filter(lead=lead, state__in=EmailDraft.OPEN_STATES)
     assert open_drafts.count() == 1
-    assert "our SDRs research leads by hand" in open_drafts.get().subject
+    assert "“Our SDRs research leads by hand.”" in open_drafts.get().body
 
 
 def test_a_draft_a_rep_edited_survives_the_lead_changing(rep):
