@@ -11,5 +11,8 @@ class ConsoleConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the app registry is ready: the dashboard reaches the models.
         from console import dashboard
+        from console.reports import email_sections
 
         leads_changed.connect(dashboard.on_leads_changed, dispatch_uid="console.dashboard")
+        # The report sections of the scheduled emails read apps above outreach, so this app writes them.
+        email_sections.register()

@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach.subscription_models import ReportSubscription  # noqa: F401  (a model of this app, kept in its own module)
+# Models of this app kept in modules of their own.
+from outreach.subscription_models import ReportSubscription  # noqa: F401
+from outreach.tracking_models import TrackingEvent  # noqa: F401
 
 
 class EmailDraft(models.Model):
@@ -52,6 +54,12 @@ class EmailDraft(models.Model):
     to_email = models.CharField(max_length=254, blank=True)
     generated_by = models.CharField(max_length=10, choices=GeneratedBy.choices, default=GeneratedBy.TEMPLATE)
     template_key = models.CharField(max_length=50, blank=True)
+    # What the machine wrote, kept when a person edits it: the agent-performance report compares the two.
+    drafted_by = models.CharField(max_length=10, choices=GeneratedBy.choices, blank=True)
+    original_subject = models.CharField(max_length=200, blank=True)
+    original_body = models.TextField(blank=True)
+    # Words a person added, removed or replaced before approving (console.reports.agent; null: not approved).
+    words_changed = models.PositiveIntegerField(null=True, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
     llm_model = models.CharField(max_length=100, blank=True)
     # The qualification inputs this draft was written from (see Lead.qualified_fingerprint).

@@ -14,6 +14,8 @@ NAV = [
     ("leads:new", "New lead", False),
     ("leads:import", "Import", False),
     ("jobs:list", "Jobs", False),
+    ("reports:subscriptions", "Report emails", False),
+    ("reports:agent", "Reports", True),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
     ("integrations:api_tokens", "Integrations", True),
