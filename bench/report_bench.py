@@ -38,14 +38,14 @@ def _defaults(cursor, table: str, known: dict[str, str]) -> tuple[str, str]:  # 
     """(column list, SELECT expressions) for an INSERT ... SELECT filling every column of `table`: `known` SQL
     expressions where given, else what the app stores for an unset field ('' / false / {} / NULL)."""
     columns = cursor.execute(
-        "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "SELECT column_name, data_type, is_nullable, column_default, is_identity FROM information_schema.columns "
         "WHERE table_name = %s ORDER BY ordinal_position", [table]).fetchall()
     names, values = [], []
-    for name, data_type, nullable, default in columns:
+    for name, data_type, nullable, default, identity in columns:
         if name in known:
             names.append(f'"{name}"')
             values.append(known[name])
-        elif default and "nextval" in default:
+        elif identity == "YES" or (default and "nextval" in default):
             continue  # the id
         elif nullable != "YES":
             names.append(f'"{name}"')

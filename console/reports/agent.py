@@ -9,7 +9,7 @@ per lead and per month (scoring.Trace); and how long a new lead waits for its fi
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from console.reports.periods import Period
@@ -46,8 +46,8 @@ def _row(label: str, row: dict[str, Any]) -> list[Any]:
             str(wilson(row["unedited"], decided)), round(row["words"] or 0, 1)]
 
 
-COLUMNS = ["", "Decided", "Approved unedited", "Approved after edits", "Rejected", "Approved unedited, % (95 % CI)",
-           "Words changed per edited draft"]
+COLUMNS = ["Group", "Decided", "Approved unedited", "Approved after edits", "Rejected",
+           "Approved unedited, % (95 % CI)", "Words changed per edited draft"]
 
 
 def _step_label(row: dict[str, Any]) -> str:
@@ -105,18 +105,18 @@ def _llm(period: Period, report: Report) -> None:
 
 
 def _first_touch(period: Period, report: Report) -> None:
-    first_sent = Subquery(EmailDraft.objects.filter(lead=OuterRef("pk"), sent_at__isnull=False)
-                          .order_by("sent_at").values("sent_at")[:1])
-    leads = Lead.objects.order_by().filter(created_at__gte=period.since, created_at__lt=period.until).annotate(
-        first_sent=first_sent)
-    buckets = {key: Count("pk", filter=Q(first_sent__lte=F("created_at") + within))
-               for key, _label, within in FIRST_TOUCH_WITHIN}
-    figures = leads.aggregate(arrived=Count("pk"), touched=Count("pk", filter=Q(first_sent__isnull=False)), **buckets)
-    rows = [[f"First email {label}", figures[key], str(wilson(figures[key], figures["arrived"]))]
+    arrived = Lead.objects.filter(created_at__gte=period.since, created_at__lt=period.until).count()
+    # One row per lead emailed: its wait from arrival to the first email (grouped once, then counted).
+    waits = (EmailDraft.objects.order_by().filter(sent_at__isnull=False, lead__created_at__gte=period.since,
+                                                  lead__created_at__lt=period.until)
+             .values("lead").annotate(wait=Min("sent_at") - Min("lead__created_at")))
+    buckets = {key: Count("lead", filter=Q(wait__lte=within)) for key, _label, within in FIRST_TOUCH_WITHIN}
+    figures = waits.aggregate(touched=Count("lead"), **buckets)
+    rows = [[f"First email {label}", figures[key], str(wilson(figures[key], arrived))]
             for key, label, _within in FIRST_TOUCH_WITHIN]
-    rows.append(["First email at all", figures["touched"], str(wilson(figures["touched"], figures["arrived"]))])
-    report.tables.append(Table(f"Time from arrival to first touch ({figures['arrived']:,} leads arrived)",
-                               ["", "Leads", "Share of arrivals, % (95 % CI)"], rows))
+    rows.append(["First email at all", figures["touched"], str(wilson(figures["touched"], arrived))])
+    report.tables.append(Table(f"Time from arrival to first touch ({arrived:,} leads arrived)",
+                               ["First email", "Leads", "Share of arrivals, % (95 % CI)"], rows))
     report.charts.append(Chart("Arrival to first email", [(label.capitalize(), figures[key], "WARM")
                                                           for key, label, _within in FIRST_TOUCH_WITHIN]))
     report.headline["New leads emailed within a day"] = figures["day"]

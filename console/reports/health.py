@@ -79,7 +79,7 @@ def _failures(period: Period, report: Report) -> None:
             ["Errors on lead timelines", error_counts["day"], error_counts["period"]],
             ["Emails that failed to send", send_counts["day"], send_counts["period"]],
             ["Tasks waiting for the broker (now)", deferred["waiting"], deferred["waiting"]]]
-    report.tables.append(Table("Failures", ["", "Last day", period.label], rows))
+    report.tables.append(Table("Failures", ["What failed", "Last day", period.label], rows))
     report.charts.append(Chart("Failures in the last day", [(row[0].split(" ")[0], row[1], "COLD") for row in rows]))
     report.headline.update({"Failed jobs (last day)": jobs["day"], "Timeline errors (last day)": error_counts["day"]})
     commonest = errors.values("payload__error").annotate(n=Count("pk")).order_by("-n")[:5]
@@ -94,7 +94,7 @@ def _waiting(period: Period, report: Report) -> None:
     unqualified = Lead.objects.order_by().filter(status=Lead.Status.NEW, score_label="").aggregate(
         n=Count("pk"), oldest=Min("created_at"))
     outbox = DeferredTask.objects.aggregate(oldest=Min("created_at"))
-    report.tables.append(Table("Oldest work waiting", ["", "Waiting", "Oldest for"], [
+    report.tables.append(Table("Oldest work waiting", ["Work", "Waiting", "Oldest for"], [
         ["Approved emails due to be sent", approved["n"], _age(approved["oldest"], now)],
         ["New leads not yet qualified", unqualified["n"], _age(unqualified["oldest"], now)],
         ["Tasks kept while the broker was away", DeferredTask.objects.count(), _age(outbox["oldest"], now)],

@@ -121,7 +121,7 @@ def compute(period: Period) -> Report:
     report.tables.append(Table("Per sequence and step", columns, rows,
                                note="Rates are shares of the emails the step sent in the period; the brackets hold "
                                     "the 95 % Wilson interval, wide while counts are small.",
-                               groups=[("", 5), ("Replies by intent", len(INTENTS)), ("Outcomes", 4),
+                               groups=[("Step and its sends", 5), ("Replies by intent", len(INTENTS)), ("Outcomes", 4),
                                        ("Rates", 4)] + ([("Tracking", 2)] if tracking else [])))
     report.tables.append(Table(
         "Variants side by side (steps that drew from more than one template)",

@@ -7,6 +7,7 @@ picker is a plain GET form, so it works without JavaScript, and HTMX swaps only 
 import csv
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -29,7 +30,7 @@ def _page(request: HtmxHttpRequest, name: str, template: str, **extra: object) -
              for chart in snapshot.report.charts]
     context = {"snapshot": snapshot, "report": snapshot.report, "charts": drawn, "name": name,
                "title": snapshots.REPORTS[name][0], "period_choices": periods.choices(),
-               "page_url": request.path, **extra}
+               "page_url": request.path, "max_age_minutes": max(settings.REPORT_MAX_AGE_SECONDS // 60, 1), **extra}
     return render(request, f"{template}#report-body" if request.htmx else template, context)
 
 
