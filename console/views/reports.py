@@ -9,13 +9,16 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console import charts
-from console.forms_reports import SubscriptionForm
+from console.forms_reports import TIMEZONE_OPTIONS, SubscriptionForm
 from console.reports import health, periods, snapshots
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required, role_required
@@ -24,14 +27,28 @@ from outreach import report_subscriptions
 from outreach.models import ReportSubscription
 
 
+def _body(snapshot: snapshots.Snapshot, template: str) -> str:
+    """The report's body as HTML, drawn once per snapshot: it depends on nothing but the snapshot (no form, no
+    user), and drawing a report's tables was most of a page's time (bench/report_bench.py)."""
+    key = f"console:report-html:{snapshot.name}:{snapshot.period.key}:{snapshot.as_of.timestamp()}"
+    html = cache.get(key)
+    if html is None:
+        drawn = [{"title": chart.title, "chart": charts.horizontal_bars(chart.bars, chart.suffix, chart.scale_to)}
+                 for chart in snapshot.report.charts]
+        html = render_to_string(f"{template}#report-body", {
+            "snapshot": snapshot, "report": snapshot.report, "charts": drawn, "name": snapshot.name,
+            "max_age_minutes": max(settings.REPORT_MAX_AGE_SECONDS // 60, 1)})
+        cache.set(key, html, timeout=settings.REPORT_MAX_AGE_SECONDS * 2)
+    return mark_safe(html)  # drawn by our own template, which escaped every value
+
+
 def _page(request: HtmxHttpRequest, name: str, template: str, **extra: object) -> HttpResponse:
     snapshot = snapshots.read(name, request.GET.get("period"))
-    drawn = [{"title": chart.title, "chart": charts.horizontal_bars(chart.bars, chart.suffix, chart.scale_to)}
-             for chart in snapshot.report.charts]
-    context = {"snapshot": snapshot, "report": snapshot.report, "charts": drawn, "name": name,
-               "title": snapshots.REPORTS[name][0], "period_choices": periods.choices(),
-               "page_url": request.path, "max_age_minutes": max(settings.REPORT_MAX_AGE_SECONDS // 60, 1), **extra}
-    return render(request, f"{template}#report-body" if request.htmx else template, context)
+    body = _body(snapshot, template)
+    if request.htmx:
+        return HttpResponse(body)
+    return render(request, template, {"snapshot": snapshot, "body": body, "name": name,
+                                      "period_choices": periods.choices(), "page_url": request.path, **extra})
 
 
 @manager_required
@@ -108,4 +125,4 @@ def subscriptions(request: HtmxHttpRequest) -> HttpResponse:
                 messages.success(request, form.saved_message())
                 return redirect("reports:subscriptions")
     return render(request, "reports/subscriptions.html", {
-        "forms": forms.values(), "has_address": bool(request.user.email)})
+        "forms": forms.values(), "has_address": bool(request.user.email), "timezone_options": TIMEZONE_OPTIONS})
