@@ -11,9 +11,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, UUIDField
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, Subquery, UUIDField, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Replace
 
 from console.reports.periods import Period
 from console.reports.stats import wilson
@@ -29,12 +30,20 @@ STOPPED_BY = {"unsubscribes": Q(stop_reason__istartswith="opted out") | Q(stop_r
               "meetings": Q(stop_reason__icontains="booked demo") | Q(lead__status="MEETING_BOOKED")}
 
 
+def _draft_key() -> Any:
+    """The activity's "draft" (a UUID's text, with dashes) as the drafts' primary key column holds it: a uuid on
+    PostgreSQL, 32 hex digits without dashes on SQLite (the embedded default)."""
+    if connection.vendor == "postgresql":
+        return Cast(KT("payload__draft"), UUIDField())
+    return Replace(KT("payload__draft"), Value("-"), Value(""))
+
+
 def _answered(period: Period, kind: str) -> Any:
     """Activities of `kind` in the period, each with the step and template of the email it answered."""
     draft = EmailDraft.objects.filter(pk=OuterRef("draft_id"))
     return (ActivityLog.objects.order_by().filter(type=kind, created_at__gte=period.since,
                                                   created_at__lt=period.until)
-            .exclude(payload__draft=None).annotate(draft_id=Cast(KT("payload__draft"), UUIDField()))
+            .exclude(payload__draft=None).annotate(draft_id=_draft_key())
             .annotate(step=Subquery(draft.values("sequence_step")), template=Subquery(draft.values("template_key")))
             .filter(step__isnull=False))
 
