@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import LeadFactory
+from console import tasks
 from console.reports import snapshots, stats
 from leads.models import ActivityLog, Feedback, Lead
 from outreach import approval
@@ -165,3 +166,10 @@ def test_wilson_intervals_stay_inside_zero_and_one_hundred_percent():
     none = stats.wilson(0, 5)
     assert none.low == 0 and 0.4 < none.high < 0.45
     assert str(stats.wilson(5, 10)) == "50.0 % (23.7–76.3)"
+
+
+def test_beats_refresh_writes_every_report_and_period_so_pages_only_read_the_cache(manager_client):
+    assert tasks.refresh_reports() == len(snapshots.REPORTS) * 4
+    LeadFactory()  # arrives after the refresh: the page shows the refreshed snapshot, not a new computation
+    text = manager_client.get(reverse("reports:funnel"), {"period": "365d"}).content.decode()
+    assert "Arrived: 0" in text and "Last 12 months: figures as of" in text
