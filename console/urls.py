@@ -6,7 +6,19 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, jobs, leads, mailboxes, model, review, settings, templates, unsubscribe
+from console.views import (
+    integrations,
+    jobs,
+    leads,
+    mailboxes,
+    model,
+    reports,
+    review,
+    settings,
+    templates,
+    tracking,
+    unsubscribe,
+)
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -81,7 +93,24 @@ jobs_pages = ([
     path("jobs/<uuid:job_id>/", jobs.job_detail, name="detail"),
 ], "jobs")
 
+report_pages = ([
+    path("reports/", reports.agent_report, name="agent"),
+    path("reports/sequences/", reports.sequences_report, name="sequences"),
+    path("reports/funnel/", reports.funnel_report, name="funnel"),
+    path("reports/health/", reports.health_report, name="health"),
+    path("reports/<slug:name>.csv", reports.report_csv, name="csv"),
+    path("reports/emails/", reports.subscriptions, name="subscriptions"),
+], "reports")
+
+# Open and click tracking (off unless EMAIL_TRACKING): no sign-in, the link is the credential.
+tracking_pages = ([
+    path("t/o/<str:token>.gif", tracking.pixel, name="open"),
+    path("t/c/<str:token>", tracking.click, name="click"),
+], "tracking")
+
 urlpatterns = [
+    path("", include(report_pages)),
+    path("", include(tracking_pages)),
     path("", include(integration_pages)),
     path("", include(jobs_pages)),
     path("", include(outreach_pages)),

@@ -256,7 +256,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-send-due-drafts": {"task": "outreach.tasks.send_due_drafts", "schedule": 60.0},
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
-    "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
+    # Each user's daily or weekly report email at the hour they chose (outreach.report_subscriptions).
+    "outreach-send-due-reports": {"task": "outreach.tasks.send_due_reports", "schedule": 5 * 60.0},
+    # Report snapshots, sooner than REPORT_MAX_AGE_SECONDS, so report pages only read the cache.
+    "console-refresh-reports": {"task": "console.tasks.refresh_reports", "schedule": 4 * 60.0},
     "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},  # due retries
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
     "scoring-requalify-fallen-back": {"task": "scoring.tasks.requalify_fallen_back", "schedule": 5 * 60.0},
@@ -298,6 +301,11 @@ if not 0 <= LEAD_RETENTION_MONTHS <= 1200:
     raise ImproperlyConfigured(
         f"Environment variable LEAD_RETENTION_MONTHS={LEAD_RETENTION_MONTHS} must be 0 (off) or a number of months"
     )
+
+# Open and click tracking of outreach emails (outreach.tracking), off by default: a tracking pixel and rewritten
+# links tell the sender when and where a person read the email, without their consent; many laws (ePrivacy,
+# GDPR) want that consent, and opens are unreliable anyway (proxies and privacy features load every image).
+EMAIL_TRACKING = _setting("EMAIL_TRACKING", env.bool, False)
 
 # --- Scoring and enrichment ---------------------------------------------------------------------
 WEB_ENRICHMENT = _setting("WEB_ENRICHMENT", env.bool, False)
@@ -361,6 +369,9 @@ INBOUND_EMAIL_SECRET = _setting("INBOUND_EMAIL_SECRET", env.str, "")
 # Oldest signed timestamp the inbound-email hook accepts, in seconds (a replayed request is refused after it).
 INBOUND_EMAIL_MAX_AGE = _positive("INBOUND_EMAIL_MAX_AGE", 300)
 MAILBOX_CREDENTIALS_KEYS = _setting("MAILBOX_CREDENTIALS_KEYS", env.list, [])  # outreach.credentials
+
+# --- Reports: the oldest cached figures a report page shows (console.reports.snapshots; beat refreshes sooner).
+REPORT_MAX_AGE_SECONDS = _positive("REPORT_MAX_AGE_SECONDS", 300)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = _setting("LOG_LEVEL", env.str, "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -48,7 +48,7 @@ from leads.enterprise import enterprise_reason
 from leads.models import ActivityLog, Lead
 from leads.outcomes import set_status
 from leads.signals import announce_leads_changed
-from outreach import drafting, gates
+from outreach import drafting, edits, gates
 from outreach.compliance import SUBJECT_MAX, LintResult, lint_draft
 from outreach.models import EmailDraft
 from outreach.sending import send_draft, transition
@@ -146,8 +146,10 @@ def _approve(
         now = timezone.now()
         current.state, current.approved_by, current.approved_at = State.APPROVED, user, now
         current.lint = lint.as_dict()
+        current.words_changed = edits.draft_words_changed(current.original_subject, current.original_body,
+                                                          current.subject, current.body)
         current.save(update_fields=["state", "subject", "body", "generated_by", "approved_by", "approved_at", "lint",
-                                    "updated_at"])
+                                    "words_changed", "updated_at"])
         ActivityLog.record(
             current.lead, ActivityLog.Type.EMAIL_APPROVED, actor=user, actor_label="auto-approval",
             payload={"draft": str(current.pk), "variant": current.variant, "edited": edited,

@@ -8,8 +8,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# Registered with the app here; their module explains them.
+from outreach.subscription_models import ReportSubscription  # noqa: F401
+
+# Models of this app kept in modules of their own; their modules explain them.
 from outreach.template_models import EmailTemplate, EmailTemplateVersion  # noqa: F401
+from outreach.tracking_models import TrackingEvent  # noqa: F401
 
 
 class EmailDraft(models.Model):
@@ -55,6 +58,12 @@ class EmailDraft(models.Model):
     template_key = models.CharField(max_length=50, blank=True)
     # The EmailTemplateVersion.number it was rendered from (blank: written before templates had versions).
     template_version = models.PositiveIntegerField(null=True, blank=True)
+    # What the machine wrote, kept when a person edits it: the agent-performance report compares the two.
+    drafted_by = models.CharField(max_length=10, choices=GeneratedBy.choices, blank=True)
+    original_subject = models.CharField(max_length=200, blank=True)
+    original_body = models.TextField(blank=True)
+    # Words a person added, removed or replaced before approving (console.reports.agent; null: not approved).
+    words_changed = models.PositiveIntegerField(null=True, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
     llm_model = models.CharField(max_length=100, blank=True)
     # The qualification inputs this draft was written from (see Lead.qualified_fingerprint).
@@ -384,3 +393,4 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} from {self.sender} ({self.get_status_display()})"
+

@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from leadops import mail
 from leads.models import ActivityLog, Lead
-from outreach import locks, mailboxes, quotas, sequences
+from outreach import locks, mailboxes, quotas, sequences, tracking
 from outreach.compliance import LintResult, footer_for, lint, not_ready_for_real_sends
 from outreach.credentials import CredentialsUnreadable
 from outreach.models import EmailDraft, Mailbox, Suppression
@@ -103,7 +103,7 @@ def where_it_stands(draft: EmailDraft) -> str:
 def build_message(draft: EmailDraft, to_email: str, footer: str, mailbox: Mailbox | None = None) -> EmailMessage:
     unsubscribe = unsubscribe_url(to_email)
     signature = mailboxes.signature(mailbox)
-    return EmailMessage(
+    message = EmailMessage(
         subject=draft.subject,
         body=f"{draft.body.rstrip()}\n\n" + (f"{signature}\n\n" if signature else "") + f"-- \n{footer}\n",
         from_email=mailboxes.from_header(mailbox),
@@ -117,6 +117,7 @@ def build_message(draft: EmailDraft, to_email: str, footer: str, mailbox: Mailbo
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+    return tracking.with_tracking(draft, message, unsubscribe)
 
 
 def make_message_id(mailbox: Mailbox | None = None) -> str:

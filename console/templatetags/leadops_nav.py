@@ -15,6 +15,8 @@ NAV = [
     ("leads:import", "Import", False),
     ("outreach:templates", "Templates", False),
     ("jobs:list", "Jobs", False),
+    ("reports:subscriptions", "Report emails", False),
+    ("reports:agent", "Reports", True),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
     ("integrations:api_tokens", "Integrations", True),

@@ -329,6 +329,8 @@ class ActivityLog(models.Model):
             models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx"),
             # Deleting a user clears them from the log. Partial: imports and the pipeline log with no user.
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="activity_actor_idx"),
+            # The reports and the briefing count one kind of entry in a period (replies, bounces, errors).
+            models.Index(fields=["type", "created_at"], name="activity_type_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -98,6 +98,11 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
         ("api-tokens", "/settings/api-tokens/"),
         ("webhooks", "/settings/webhooks/"),
         ("website-forms", "/settings/forms/"),
+        ("report-agent", "/reports/"),
+        ("report-sequences", "/reports/sequences/"),
+        ("report-funnel", "/reports/funnel/"),
+        ("report-health", "/reports/health/"),
+        ("report-emails", "/reports/emails/"),
         ("not-found", "/leads/00000000-0000-0000-0000-000000000000/"),
     ):
         page.goto(url)
