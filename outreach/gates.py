@@ -151,6 +151,7 @@ def queue_head(user: Any) -> dict[str, Any]:
     return cached(f"review-queue:{'manager' if manager else 'rep'}", compute)
 
 
-def queue_drafts(user: Any) -> QuerySet[EmailDraft]:
-    """The drafts of the cached head that still wait, in QUEUE_ORDER: a read by primary key, not a sort."""
-    return waiting_drafts(user).filter(pk__in=queue_head(user)["ids"]).order_by(*QUEUE_ORDER)
+def queue_drafts(user: Any, head: dict[str, Any] | None = None) -> QuerySet[EmailDraft]:
+    """The drafts of the cached head (`head`, when the caller has read it) that still wait, in QUEUE_ORDER: a
+    read by primary key, not a sort."""
+    return waiting_drafts(user).filter(pk__in=(head or queue_head(user))["ids"]).order_by(*QUEUE_ORDER)

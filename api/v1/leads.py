@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, Query, Router, Status
 
 from api.leads import create_from_payload
-from api.v1.core import ERRORS, Conflict, invalid, needs
+from api.v1.core import ERRORS, Conflict, invalid, needs, plain
 from api.v1.schemas import (
     ActivityOut,
     CompanyOut,
@@ -71,7 +71,7 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> Any:
     if filters.errors:
         return invalid({name: [message] for name, message in filters.errors.items()})
     page = keyset_page(filters, user, SUMMARY_FIELDS, size=PAGE_SIZE)
-    return {"leads": page.rows, "next": page.next_cursor}
+    return plain(LeadPage).model_validate({"leads": page.rows, "next": page.next_cursor})
 
 
 @router.post("/leads", response={200: Created, 201: Created, **ERRORS}, summary="Create a lead (idempotent)")

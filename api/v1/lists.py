@@ -12,7 +12,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from api.v1.core import ERRORS, TooManyRequests
+from api.v1.core import ERRORS, TooManyRequests, plain
 from api.v1.drafts import draft_out
 from api.v1.leads import SUMMARY_FIELDS, lead_or_404, worker
 from api.v1.schemas import ImportJobOut, Looked, MailboxQuotaOut, QuotaOut, ReviewQueue, SuppressionIn, SuppressionOut
@@ -105,10 +105,11 @@ def mailbox_quota(request: HttpRequest, mailbox_id: int) -> Any:
 def review_queue(request: HttpRequest) -> Any:
     user = worker(request, ApiToken.Scope.READ)
     # The page's cached head and count (outreach.gates.queue_head), not a sort of every waiting draft.
-    drafts = gates.queue_drafts(user).select_related("lead").only(*REVIEW_FIELDS)[:REVIEW_LIMIT]
-    return {"waiting": gates.queue_head(user)["waiting"], "items": [
+    head = gates.queue_head(user)
+    drafts = gates.queue_drafts(user, head).select_related("lead").only(*REVIEW_FIELDS)[:REVIEW_LIMIT]
+    return plain(ReviewQueue).model_validate({"waiting": head["waiting"], "items": [
         {"draft": draft_out(draft, user), "lead": {name: getattr(draft.lead, name) for name in SUMMARY_FIELDS},
-         "gate_reasons": gates.reasons(draft.gate_reason)} for draft in drafts]}
+         "gate_reasons": gates.reasons(draft.gate_reason)} for draft in drafts]})
 
 
 def _job_out(job: ImportJob) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     manager_only = request.GET.get("waiting") == "manager" and is_manager(request.user)
     # Few drafts wait for a manager alone: read straight, not through the cached head.
     rows = (waiting_drafts(request.user, for_manager_only=True).order_by(*QUEUE_ORDER) if manager_only
-            else gates.queue_drafts(request.user))
+            else gates.queue_drafts(request.user, order))
     rows = rows.select_related("lead").only(*QUEUE_ROW_FIELDS)[:QUEUE_LIMIT]
     drafts = _rows(list(rows), request.user)
     context = {"drafts": drafts, "waiting": order.get("gated", 0) if manager_only else order["waiting"],

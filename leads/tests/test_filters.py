@@ -82,5 +82,23 @@ def test_a_search_in_a_long_list_finds_its_page_among_the_newest_leads_without_s
     monkeypatch.setattr(lead_filters, "SEARCH_WINDOW", 20)
     # The window's edge, the matches in it, the rows: no query for the matches beyond the window.
     with django_assert_max_num_queries(3):
-        page = keyset_page(_query(q="Arjun Sharma"), rep, FIELDS, size=SIZE)
+        page = keyset_page(_query(q="Arjun Sharma"), rep, FIELDS, size=SIZE, matching=len(leads))
     assert [row["id"] for row in page.rows] == [lead.pk for lead in leads if lead.first_name == "Arjun"][:SIZE]
+
+
+def test_a_short_last_word_of_a_full_name_finds_the_last_names_that_start_with_it(rep):
+    wanted = LeadFactory(first_name="Priya", last_name="Zzyzx", company_name="Acme")
+    LeadFactory(first_name="Priya", last_name="Mazzini", company_name="Acme")
+    LeadFactory(first_name="Mei", last_name="Zzyzx", company_name="Acme")
+    page = keyset_page(_query(q="Priya Zz"), rep, FIELDS, size=SIZE)
+    assert [row["id"] for row in page.rows] == [wanted.pk]
+
+
+def test_the_planners_estimate_of_a_searchs_matches_follows_the_tables_statistics(leads):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leads_lead")
+    arjuns = Lead.objects.filter(first_name="Arjun")
+    assert lead_filters.estimated_count(arjuns) == pytest.approx(arjuns.count(), abs=2)
+    assert lead_filters.estimated_count(Lead.objects.all()) == len(leads)
