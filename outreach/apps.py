@@ -15,11 +15,9 @@ class OutreachConfig(AppConfig):
         from outreach import mailboxes, receivers, rep_work
         from outreach.models import Mailbox
         from outreach.signals import reply_received
-        from scoring.signals import leads_saved
 
         outcome_recorded.connect(receivers.stop_after_outcome, dispatch_uid="outreach.stop_after_outcome")
         person_erased.connect(receivers.forget_person, dispatch_uid="outreach.forget_person")
-        leads_saved.connect(rep_work.after_qualifying, dispatch_uid="outreach.after_qualifying")
         reply_received.connect(rep_work.after_reply, dispatch_uid="outreach.after_reply")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
