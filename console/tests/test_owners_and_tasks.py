@@ -132,3 +132,14 @@ def test_a_manager_sets_a_rule_and_a_rep_cannot_open_the_page(rep, manager_clien
     assert "Country: &#x27;Atlantis&#x27; is not a country name or ISO code we know." in text
     assert "Reps: tick at least one rep" in text
     assert rep_client.get("/settings/assignment-rules/").status_code == 403
+
+
+def test_today_costs_the_same_few_queries_however_much_is_on_it(rep, rep_client, django_assert_max_num_queries):
+    for index in range(12):
+        lead = LeadFactory(owner=rep, score_label=Lead.Label.HOT, score_value=80 + index % 10)
+        rep_tasks.create_task(lead, kind=Task.Kind.CALL, title=f"Call {index}", due_at=timezone.now())
+        lead.drafts.create(subject=f"Hello {index}", body="Hi")
+        ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, payload={"classification": "interested"})
+    with django_assert_max_num_queries(12):
+        page = rep_client.get("/today/").content.decode()
+    assert page.count("Review the draft") == 12 and page.count("Open the reply") == 12
