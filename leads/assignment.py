@@ -6,14 +6,18 @@ after qualification: the first active rule matching the lead picks the next rep 
 cap for the period (counted per rule, as Odoo counts per team member).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
+from leadops import jobs
+from leads.filters import OPEN, LeadFilters, filtered_leads
 from leads.models import ActivityLog, AssignmentRule, Lead, RuleAssignment
 from leads.signals import announce_leads_changed
 
@@ -29,10 +33,12 @@ def person_name(user: Any) -> str:
     return (user.get_full_name() or user.get_username()).strip()
 
 
-def assign(leads: QuerySet[Lead] | Iterable[Lead], owner: Any, by: Any, *, reason: str = "") -> int:
+def assign(leads: QuerySet[Lead] | Iterable[Lead], owner: Any, by: Any, *, reason: str = "",
+           on_batch: Callable[[int], None] | None = None) -> int:
     """Make `owner` (a user, or None to unassign) the owner of these leads; returns how many changed.
 
-    `by` is the person who did it, or a label for a program ("assignment rules").
+    `by` is the person who did it, or a label for a program ("assignment rules"); `on_batch` hears how many
+    changed in each batch of BATCH (a job's progress).
     """
     owner_id = owner.pk if owner is not None else None
     if isinstance(leads, QuerySet):
@@ -44,7 +50,10 @@ def assign(leads: QuerySet[Lead] | Iterable[Lead], owner: Any, by: Any, *, reaso
     actor_label = "user" if actor is not None else (by if isinstance(by, str) and by else "system")[:50]
     changed = 0
     for start in range(0, len(ids), BATCH):
-        changed += _assign_batch(ids[start:start + BATCH], owner, actor, actor_label, reason)
+        batch = _assign_batch(ids[start:start + BATCH], owner, actor, actor_label, reason)
+        changed += batch
+        if on_batch is not None:
+            on_batch(batch)
     if changed:
         announce_leads_changed()
     return changed
@@ -64,6 +73,23 @@ def _assign_batch(ids: list[Any], owner: Any, actor: Any, actor_label: str, reas
                          payload={"from": person_name(lead.owner), "to": person_name(owner), "reason": reason})
              for lead in rows), batch_size=BATCH)
     return len(rows)
+
+
+def assign_filtered(query: str, owner_id: int | None, by_id: int, job_id: Any = None) -> int:
+    """Every lead matching the dashboard query (read as `by` reads it: "owner=me") gets the owner; the job, if any,
+    follows the batches. Safe to run twice: leads that already have the owner are skipped."""
+    by = User.objects.get(pk=by_id)
+    owner = User.objects.filter(pk=owner_id).first() if owner_id else None
+    leads = filtered_leads(LeadFilters.from_query(QueryDict(query), default_status=OPEN), by)
+    try:
+        changed = assign(leads, owner, by, reason="bulk assignment of a filter's result",
+                         on_batch=lambda count: jobs.advance(job_id, count))
+    except Exception as error:
+        jobs.finish(job_id, f"Stopped: {error}"[:500], failed=True)
+        raise
+    who = person_name(owner) if owner else "nobody"
+    jobs.finish(job_id, f"{changed} lead{'s' if changed != 1 else ''} now owned by {who}.")
+    return changed
 
 
 # --- Assignment rules ------------------------------------------------------------------------------

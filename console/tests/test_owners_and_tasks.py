@@ -143,3 +143,21 @@ def test_today_costs_the_same_few_queries_however_much_is_on_it(rep, rep_client,
     with django_assert_max_num_queries(12):
         page = rep_client.get("/today/").content.decode()
     assert page.count("Review the draft") == 12 and page.count("Open the reply") == 12
+
+
+def test_a_filter_result_larger_than_a_batch_is_assigned_by_the_worker_and_followed_on_its_job_page(
+        rep, manager_client, monkeypatch, django_capture_on_commit_callbacks):
+    from console.views import owners
+    from leadops.models import Job
+
+    monkeypatch.setattr(owners, "BATCH", 2)
+    leads = [LeadFactory(score_label=Lead.Label.HOT) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post("/leads/assign/", {"scope": "all", "confirm": "1", "owner": rep.pk,
+                                                          "query": "status=open&label=HOT"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert (job.kind, job.status, job.done, job.total) == (Job.Kind.ASSIGN, Job.Status.DONE, 3, 3)
+    assert job.message == "3 leads now owned by rita-rep."
+    assert set(Lead.objects.filter(owner=rep)) == set(leads)
+    assert "3 leads now owned by rita-rep." in manager_client.get(f"/jobs/{job.pk}/").content.decode()

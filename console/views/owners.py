@@ -10,11 +10,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.work_forms import AssignmentRuleForm, OwnerForm
+from leadops import jobs
 from leadops.http import HtmxHttpRequest, posted_uuids
+from leadops.models import Job
 from leadops.roles import manager_required, role_required
-from leads.assignment import assign, person_name
+from leads.assignment import BATCH, assign, person_name
 from leads.filters import OPEN, LeadFilters, filtered_leads
 from leads.models import AssignmentRule, Lead
+from leads.tasks import assign_filtered
 
 
 def _back(query: str) -> HttpResponse:
@@ -53,9 +56,18 @@ def bulk_assign(request: HtmxHttpRequest) -> HttpResponse:
         return _back(query)
     leads = filtered_leads(filters, request.user)
     if request.method == "POST" and data.get("confirm") == "1":
-        changed = assign(leads, owner, request.user, reason="bulk assignment of a filter's result")
-        messages.success(request, _told(changed, owner))
-        return _back(query)
+        waiting = leads.exclude(owner=owner) if owner else leads.filter(owner__isnull=False)
+        count = waiting.count()
+        if count <= BATCH:
+            changed = assign(leads, owner, request.user, reason="bulk assignment of a filter's result")
+            messages.success(request, _told(changed, owner))
+            return _back(query)
+        # More than one batch: the worker does it, and the job's page follows it (no page waits for it).
+        job = jobs.start(Job.Kind.ASSIGN, f"Assigning {count:,} leads to {person_name(owner) or 'nobody'}",
+                         total=count, user=request.user,
+                         link=reverse("leads:dashboard") + (f"?owner={owner.pk}" if owner else "?owner=none"))
+        assign_filtered.delay_on_commit(query, owner.pk if owner else None, request.user.pk, str(job.pk))
+        return redirect("jobs:detail", job_id=job.pk)
     return render(request, "leads/assign_confirm.html", {
         "count": leads.count(), "owner": owner, "owner_name": person_name(owner), "query": query,
         "already": leads.filter(owner=owner).count() if owner else leads.filter(owner__isnull=True).count(),

@@ -202,7 +202,7 @@ def test_after_training_the_score_sort_and_badges_compare_like_with_like(page, r
     page.click("#lead-table th >> text=Score")
     page.wait_for_url(re.compile(r"sort=score"))
     page.wait_for_selector("th[aria-sort=descending] >> text=Score")
-    names = page.locator("#lead-table tbody tr td:first-child strong").all_inner_texts()
+    names = page.locator("#lead-table tbody tr td[data-label=Name] strong").all_inner_texts()
     assert names == ["Open Hot", "Closed Old", "Open Cold"]
     table = page.inner_text("#lead-table")
     assert "25 %" in table and "85 pts" in table and "v9" in table and "v2" in table
