@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from leads.assignment import person_name
 from leads.models import ActivityLog, Lead, Task
 from leads.signals import task_completed
 
@@ -48,7 +49,7 @@ def create_task(
         return Task.objects.get(origin_key=origin_key)  # a concurrent run made it first
     _record(task, "created", created_by, source=source,
             due_at=task.due_at.isoformat() if task.due_at else None,
-            assignee=task.assignee.get_username() if task.assignee else None)
+            assignee=person_name(task.assignee) or None)
     return task
 
 

@@ -102,6 +102,10 @@ def test_today_lists_tasks_overdue_first_then_drafts_replies_and_new_hot_leads(r
     claimed = rep_client.post(f"/leads/{hot.pk}/assign/", {"owner": rep.pk, "from": "today", "part": "hot"},
                               **htmx_headers).content.decode()
     assert "Assigned to rita-rep." in claimed and "Claim" not in claimed
+    quick = rep_client.post(f"/leads/{hot.pk}/tasks/", {"from": "today", "kind": "CALL", "title": "Call Hedy"},
+                            **htmx_headers).content.decode()
+    assert "Task added: Call Hedy." in quick and 'id="today-tasks"' in quick and "Call Mona" in quick
+    assert Task.objects.get(title="Call Hedy").assignee == rep
     assert later.pk  # still open, still listed
 
 
