@@ -59,6 +59,8 @@ class Task(TimeStamped):
         indexes = [
             # Today: a rep's open tasks, overdue first.
             models.Index(fields=["assignee", "due_at"], condition=Q(status="OPEN"), name="task_assignee_open_due_idx"),
+            # Today for a manager's whole team: every open task, overdue first.
+            models.Index(fields=["due_at"], condition=Q(status="OPEN"), name="task_open_due_idx"),
             # The lead page's tasks, open ones first.
             models.Index(fields=["lead", "status"], name="task_lead_status_idx"),
         ]
