@@ -2,8 +2,8 @@
 replies to answer, HOT leads new since yesterday. A manager sees their own, or the whole team's (`team=True`).
 
 Each list is one query with a limit, on an index made for it where one is needed (a rep's open tasks by due time:
-task_assignee_open_due_idx, the team's: task_open_due_idx; recent replies: activity_reply_created_idx; new HOT leads: lead_label_created_idx),
-plus one query for when each listed reply's lead was last emailed.
+task_assignee_open_due_idx, the team's: task_open_due_idx; recent replies: activity_reply_created_idx; new HOT
+leads: lead_label_created_idx), plus one query for when each listed reply's lead was last emailed.
 """
 
 import datetime
