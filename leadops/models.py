@@ -71,6 +71,7 @@ class Job(models.Model):
         QUALIFY = "qualify", "Qualifying imported leads"
         RESCORE = "rescore", "Re-scoring open leads"
         TRAIN = "train", "Training the scoring model"
+        ASSIGN = "assign", "Assigning leads"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from leads import erasure
+from leads import assignment, erasure
 from leads.importing import jobs
 
 
@@ -16,3 +16,9 @@ def run_import(job_id: str) -> None:
 def erase_stale_leads() -> int:
     """Celery beat, nightly: the retention job (LEAD_RETENTION_MONTHS). Safe twice: erased leads are skipped."""
     return erasure.erase_stale_leads()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def assign_filtered(query: str, owner_id: int | None, by_id: int, job_id: str) -> int:
+    """A filter's whole result gets an owner (leads.assignment.assign_filtered); safe twice."""
+    return assignment.assign_filtered(query, owner_id, by_id, job_id)

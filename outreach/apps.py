@@ -12,11 +12,13 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from leads import export
-        from outreach import mailboxes, receivers, template_store
+        from outreach import mailboxes, receivers, rep_work, template_store
         from outreach.models import EmailTemplate, Mailbox
+        from outreach.signals import reply_received
 
         outcome_recorded.connect(receivers.stop_after_outcome, dispatch_uid="outreach.stop_after_outcome")
         person_erased.connect(receivers.forget_person, dispatch_uid="outreach.forget_person")
+        reply_received.connect(rep_work.after_reply, dispatch_uid="outreach.after_reply")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
         post_save.connect(template_store.forget_templates, sender=EmailTemplate,

@@ -9,7 +9,9 @@ register = template.Library()
 
 # (url name, label, managers only)
 NAV = [
+    ("leads:today", "Today", False),
     ("leads:dashboard", "Dashboard", False),
+    ("leads:lists", "Lists", False),
     ("outreach:review", "Review queue", False),
     ("leads:new", "New lead", False),
     ("leads:import", "Import", False),
@@ -19,6 +21,7 @@ NAV = [
     ("reports:agent", "Reports", True),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
+    ("leads:assignment_rules", "Assignment", True),
     ("integrations:api_tokens", "Integrations", True),
     ("outreach:mailboxes", "Mailboxes", True),
     ("admin:index", "Admin", True),

@@ -309,6 +309,8 @@ class ActivityLog(models.Model):
         NOTE = "NOTE", "Note"
         ERROR = "ERROR", "Error"
         ERASED = "ERASED", "Personal data erased"
+        OWNER_CHANGED = "OWNER_CHANGED", "Owner changed"
+        TASK = "TASK", "Task"
 
     # Not indexed alone: activity_lead_created_idx starts with it.
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities", db_index=False)
@@ -331,6 +333,8 @@ class ActivityLog(models.Model):
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="activity_actor_idx"),
             # The reports and the briefing count one kind of entry in a period (replies, bounces, errors).
             models.Index(fields=["type", "created_at"], name="activity_type_created_idx"),
+            # Today's replies to answer, newest first. Partial: only replies add an entry to write.
+            models.Index(fields=["-created_at"], condition=Q(type="REPLY_RECEIVED"), name="activity_reply_created_idx"),
         ]
 
     def __str__(self) -> str:

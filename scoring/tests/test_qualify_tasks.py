@@ -14,7 +14,7 @@ from leads.models import ActivityLog, Lead
 from scoring import tasks
 from scoring.models import Trace
 from scoring.pipeline import runner
-from scoring.signals import leads_qualified
+from scoring.signals import leads_qualified, leads_saved
 from scoring.tests.test_pipeline import HOT_LEAD
 
 
@@ -40,8 +40,10 @@ def test_ids_are_sent_in_batches_only_once_the_transaction_commits(
         tasks.enqueue_qualification([lead.pk for lead in leads] + [leads[0].pk])
         assert sent == []
 
-    # One a batch, each queued only once the transaction commits (each batch also announces its qualified leads).
-    queued = [callback for callback in callbacks if getattr(callback, "func", None) != leads_qualified.send]
+    # One a batch, each queued only once the transaction commits (each batch also announces its saved and its
+    # qualified leads).
+    announcements = (leads_qualified.send, leads_saved.send)
+    queued = [callback for callback in callbacks if getattr(callback, "func", None) not in announcements]
     assert len(queued) == 3
     assert [len(batch) for batch in sent] == [2, 2, 1]
     assert Lead.objects.filter(status=Lead.Status.QUALIFIED).count() == 5
