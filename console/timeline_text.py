@@ -108,10 +108,18 @@ def _sentence(type: str, payload: dict[str, Any]) -> str:
     if type == Type.UNSUBSCRIBED:
         return f"The person asked not to be contacted{because}."
     if type == Type.SEQUENCE:
-        if payload.get("event") == "enrolled":
+        event = payload.get("event")
+        if event == "enrolled":
             due = f"; the next step is due {words(payload['next_due_at'])}" if payload.get("next_due_at") else ""
-            return f"Follow-ups started ({payload.get('sequence', 'default')} sequence){due}."
+            started = "Nurture started" if payload.get("nurture") else "Follow-ups started"
+            return f"{started} ({payload.get('sequence', 'default')} sequence){because}{due}."
+        if event == "promoted":
+            return (f"Taken out of nurture: re-scored {words(payload.get('to', ''))}{because}; "
+                    "back on the normal route.")
+        if event in ("paused", "resumed"):
+            return f"The sequence was {event}{because}."
         cancelled = payload.get("cancelled_drafts")
+        cancelled = len(cancelled) if isinstance(cancelled, list) else cancelled
         unsent = f"; {cancelled} unsent email{'s' if cancelled != 1 else ''} cancelled" if cancelled else ""
         return f"Follow-ups stopped{because}{unsent}."
     if type == Type.FEEDBACK:

@@ -1,13 +1,12 @@
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from leads.admin import AdminOnlyDelete
-from outreach import drafting
 from outreach.mailbox_form import MailboxForm
 from outreach.models import EmailDraft, Enrollment, InboundMessage, Mailbox, Sequence, SequenceStep, Suppression
+from outreach.sequence_forms import StepForm
 from outreach.stopping import stop_contacting
 
 
@@ -36,40 +35,16 @@ class EmailDraftAdmin(AdminOnlyDelete, admin.ModelAdmin):
         return False
 
 
-def step_variants() -> list[tuple[str, str]]:
-    """The variants a sequence step can send: those with an email template, less the clarifying question."""
-    templates = drafting.load_templates()
-    return [(value, label) for value, label in EmailDraft.Variant.choices
-            if value in templates and value != EmailDraft.Variant.CLARIFYING_QUESTION]
-
-
-class SequenceStepForm(forms.ModelForm):
-    class Meta:
-        model = SequenceStep
-        fields = ("position", "variant", "delay_days")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only what can be drafted is offered: the follow-up beat could never draft a step without a template.
-        offered = step_variants()
-        field = self.fields["variant"]
-        field.choices = [("", "---------"), *offered]
-        field.error_messages["invalid_choice"] = (
-            "“%(value)s” has no email template, so this step could never be drafted. Choose one of: "
-            + ", ".join(label for _, label in offered) + "."
-        )
-
-
 class SequenceStepInline(admin.TabularInline):
     model = SequenceStep
-    form = SequenceStepForm
+    form = StepForm
     extra = 0
     max_num = SequenceStep.MAX_STEPS
 
 
 @admin.register(Sequence)
 class SequenceAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_default", "is_active")
+    list_display = ("name", "purpose", "is_default", "is_active")
     inlines = [SequenceStepInline]
 
 

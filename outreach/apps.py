@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from leads.signals import outcome_recorded, person_erased
+from leads.signals import leads_scored, outcome_recorded, person_erased
 
 
 class OutreachConfig(AppConfig):
@@ -17,6 +17,7 @@ class OutreachConfig(AppConfig):
 
         outcome_recorded.connect(receivers.stop_after_outcome, dispatch_uid="outreach.stop_after_outcome")
         person_erased.connect(receivers.forget_person, dispatch_uid="outreach.forget_person")
+        leads_scored.connect(receivers.route_after_scoring, dispatch_uid="outreach.route_after_scoring")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
         export.add_columns("outreach.pending_draft", receivers.PENDING_DRAFT_COLUMNS,

@@ -1,4 +1,4 @@
-"""Drafts and their sending outbox, follow-up sequences and the do-not-contact list."""
+"""Drafts and their sending outbox, the do-not-contact list, mailboxes; sequences in `outreach.models.sequence`."""
 
 import uuid
 
@@ -23,6 +23,7 @@ class EmailDraft(models.Model):
         FOLLOW_UP_2 = "follow_up_2", "Follow-up 2"
         FOLLOW_UP_3 = "follow_up_3", "Follow-up 3"
         BREAKUP = "breakup", "Break-up"
+        NURTURE = "nurture", "Nurture"
         CLARIFYING_QUESTION = "clarifying_question", "Clarifying question"
 
     class State(models.TextChoices):
@@ -137,86 +138,6 @@ class EmailDraft(models.Model):
 # Drafts only a manager may approve (EmailDraft.gated as a filter). Once a manager clears the gate on the
 # lead page (Lead.clear_approval_gate), the lead's waiting drafts are a rep's to approve.
 GATED_FOR_MANAGER = Q(lead__needs_approval=True) | (Q(needs_approval=True) & Q(lead__approved_at__isnull=True))
-
-
-class Sequence(models.Model):
-    """An ordered set of follow-up steps a lead is enrolled in when its first touch is sent."""
-
-    name = models.CharField(max_length=100, unique=True)
-    is_default = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_sequence"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        # Said in words here; the constraint's own message names only the constraint.
-        if self.is_default:
-            other = Sequence.objects.filter(is_default=True).exclude(pk=self.pk).first()
-            if other is not None:
-                raise ValidationError({"is_default": f"“{other}” is the default sequence; untick Default there first."})
-
-
-class SequenceStep(models.Model):
-    MAX_STEPS = 5
-
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    variant = models.CharField(max_length=20, choices=EmailDraft.Variant.choices)
-    delay_days = models.PositiveSmallIntegerField(help_text="Days after the first touch was sent")
-
-    class Meta:
-        ordering = ["sequence", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["sequence", "position"], name="sequence_step_position_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sequence} · step {self.position}: {self.get_variant_display()} (day {self.delay_days})"
-
-
-class Enrollment(models.Model):
-    """A lead working through a sequence. Stops on reply, meeting, unsubscribe, bounce, disqualify or close."""
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        STOPPED = "stopped", "Stopped"
-        FINISHED = "finished", "Finished"
-
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="enrollments")
-    sequence = models.ForeignKey(Sequence, on_delete=models.PROTECT, related_name="enrollments")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    started_at = models.DateTimeField(default=timezone.now)
-    # Position of the last step drafted; the next due step is the one after it.
-    last_step_position = models.PositiveSmallIntegerField(default=1)
-    next_due_at = models.DateTimeField(null=True, blank=True)
-    stop_reason = models.CharField(max_length=200, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["lead"], condition=Q(status="active"), name="one_active_enrollment_per_lead"
-            ),
-        ]
-        indexes = [
-            # The beat task's scan for due steps.
-            models.Index(fields=["next_due_at"], condition=Q(status="active"), name="enrollment_due_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lead} in {self.sequence} ({self.get_status_display()})"
 
 
 class Suppression(models.Model):
@@ -379,3 +300,10 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} from {self.sender} ({self.get_status_display()})"
+
+
+# The sequence models read EmailDraft's variants, so they are imported once it is defined.
+from outreach.models.sequence import Enrollment, Sequence, SequenceRule, SequenceStep  # noqa: E402
+
+__all__ = ["GATED_FOR_MANAGER", "EmailDraft", "Enrollment", "InboundMessage", "Mailbox", "Sequence", "SequenceRule",
+           "SequenceStep", "Suppression"]
