@@ -1,7 +1,8 @@
 """The main time zone of each country, and the zone a lead's mail should keep office hours in.
 
 A country with one zone maps to it; a country with several maps to the zone of its capital or of most of its
-people (US: New York, Canada: Toronto, Australia: Sydney, Brazil: São Paulo, Russia: Moscow), so a lead who
+people (US: New York, Canada: Toronto, Australia: Sydney, Brazil: São Paulo, Russia: Moscow), and the two
+uninhabited islands the tz database leaves out to their nearest zone (BV: Oslo, HM: Kerguelen), so a lead who
 gave only a country is written to in hours that are office hours for most of that country. A lead's own
 `time_zone` (set by hand or imported) wins over its country. Built from the tz database's zone.tab.
 """
@@ -20,7 +21,7 @@ COUNTRY_ZONES: dict[str, str] = {
     "BE": "Europe/Brussels", "BF": "Africa/Ouagadougou", "BG": "Europe/Sofia", "BH": "Asia/Bahrain",
     "BI": "Africa/Bujumbura", "BJ": "Africa/Porto-Novo", "BL": "America/St_Barthelemy", "BM": "Atlantic/Bermuda",
     "BN": "Asia/Brunei", "BO": "America/La_Paz", "BQ": "America/Kralendijk", "BR": "America/Sao_Paulo",
-    "BS": "America/Nassau", "BT": "Asia/Thimphu", "BW": "Africa/Gaborone", "BY": "Europe/Minsk",
+    "BS": "America/Nassau", "BT": "Asia/Thimphu", "BV": "Europe/Oslo", "BW": "Africa/Gaborone", "BY": "Europe/Minsk",
     "BZ": "America/Belize", "CA": "America/Toronto", "CC": "Indian/Cocos", "CD": "Africa/Kinshasa",
     "CF": "Africa/Bangui", "CG": "Africa/Brazzaville", "CH": "Europe/Zurich", "CI": "Africa/Abidjan",
     "CK": "Pacific/Rarotonga", "CL": "America/Santiago", "CM": "Africa/Douala", "CN": "Asia/Shanghai",
@@ -35,7 +36,8 @@ COUNTRY_ZONES: dict[str, str] = {
     "GG": "Europe/Guernsey", "GH": "Africa/Accra", "GI": "Europe/Gibraltar", "GL": "America/Nuuk",
     "GM": "Africa/Banjul", "GN": "Africa/Conakry", "GP": "America/Guadeloupe", "GQ": "Africa/Malabo",
     "GR": "Europe/Athens", "GS": "Atlantic/South_Georgia", "GT": "America/Guatemala", "GU": "Pacific/Guam",
-    "GW": "Africa/Bissau", "GY": "America/Guyana", "HK": "Asia/Hong_Kong", "HN": "America/Tegucigalpa",
+    "GW": "Africa/Bissau", "GY": "America/Guyana", "HK": "Asia/Hong_Kong", "HM": "Indian/Kerguelen",
+    "HN": "America/Tegucigalpa",
     "HR": "Europe/Zagreb", "HT": "America/Port-au-Prince", "HU": "Europe/Budapest", "ID": "Asia/Jakarta",
     "IE": "Europe/Dublin", "IL": "Asia/Jerusalem", "IM": "Europe/Isle_of_Man", "IN": "Asia/Kolkata",
     "IO": "Indian/Chagos", "IQ": "Asia/Baghdad", "IR": "Asia/Tehran", "IS": "Atlantic/Reykjavik",
