@@ -6,7 +6,7 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, jobs, leads, mailboxes, model, review, settings, unsubscribe
+from console.views import integrations, jobs, leads, mailboxes, model, review, sequences, settings, unsubscribe
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -45,6 +45,10 @@ outreach_pages = ([
     path("unsubscribe/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
     path("mailboxes/", mailboxes.mailboxes_page, name="mailboxes"),
     path("mailboxes/<int:mailbox_id>/", mailboxes.mailboxes_page, name="mailbox_edit"),
+    path("sequences/", sequences.sequences_page, name="sequences"),
+    path("sequences/<int:sequence_id>/", sequences.sequence_page, name="sequence"),
+    path("sequences/steps/<int:step_id>/", sequences.step_report, name="sequence_step"),
+    path("sequences/steps/<int:step_id>/variants/", sequences.switch_variant, name="sequence_step_variant"),
 ], "outreach")
 
 scoring_pages = ([

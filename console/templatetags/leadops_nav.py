@@ -18,6 +18,7 @@ NAV = [
     ("scoring:settings", "Settings", True),
     ("integrations:api_tokens", "Integrations", True),
     ("outreach:mailboxes", "Mailboxes", True),
+    ("outreach:sequences", "Sequences", True),
     ("admin:index", "Admin", True),
 ]
 

@@ -8,6 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from outreach.models.sequence import Enrollment, Sequence, SequenceRule, SequenceStep
+from outreach.models.variants import Variant
+
 
 class EmailDraft(models.Model):
     """An email to one lead, from draft to sent. Also the outbox row the send task claims.
@@ -17,14 +20,8 @@ class EmailDraft(models.Model):
     Transitions live in outreach.sending / outreach.approval and are logged on the lead.
     """
 
-    class Variant(models.TextChoices):
-        FIRST_TOUCH = "first_touch", "First touch"
-        FOLLOW_UP_1 = "follow_up_1", "Follow-up 1"
-        FOLLOW_UP_2 = "follow_up_2", "Follow-up 2"
-        FOLLOW_UP_3 = "follow_up_3", "Follow-up 3"
-        BREAKUP = "breakup", "Break-up"
-        NURTURE = "nurture", "Nurture"
-        CLARIFYING_QUESTION = "clarifying_question", "Clarifying question"
+    # Its own module: the sequence models read it too (outreach.models.sequence).
+    Variant = Variant
 
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -301,9 +298,6 @@ class InboundMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} from {self.sender} ({self.get_status_display()})"
 
-
-# The sequence models read EmailDraft's variants, so they are imported once it is defined.
-from outreach.models.sequence import Enrollment, Sequence, SequenceRule, SequenceStep  # noqa: E402
 
 __all__ = ["GATED_FOR_MANAGER", "EmailDraft", "Enrollment", "InboundMessage", "Mailbox", "Sequence", "SequenceRule",
            "SequenceStep", "Suppression"]

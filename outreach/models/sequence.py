@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach.models import EmailDraft
+from leads.models import Lead
+from outreach.models.variants import Variant
 
 
 class Sequence(models.Model):
@@ -64,6 +65,14 @@ class SequenceRule(models.Model):
     def __str__(self) -> str:
         return f"Rule {self.position} → {self.sequence}"
 
+    @property
+    def summary(self) -> str:
+        """The rule in words: "Partner leads, HOT, of rita"."""
+        parts = [f"{Lead.Source(self.source).label} leads" if self.source in Lead.Source.values else "Leads",
+                 *([self.score_label] if self.score_label else []),
+                 *([f"owned by {self.owner.get_full_name() or self.owner.get_username()}"] if self.owner_id else [])]
+        return ", ".join(parts)
+
     def clean(self) -> None:
         if not (self.source or self.score_label or self.owner_id):
             raise ValidationError("Give the rule a source, a label or an owner; the default sequence catches the rest.")
@@ -92,8 +101,8 @@ class SequenceStep(models.Model):
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=80, blank=True, help_text="What the step is for: “Case study”")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EMAIL)
-    variant = models.CharField(max_length=20, choices=EmailDraft.Variant.choices,
-                               default=EmailDraft.Variant.FOLLOW_UP_1)
+    variant = models.CharField(max_length=20, choices=Variant.choices,
+                               default=Variant.FOLLOW_UP_1)
     wait_business_days = models.PositiveSmallIntegerField(default=0, help_text="Working days after the previous step")
     tone = models.CharField(max_length=100, blank=True, help_text="e.g. warm, direct, no jargon")
     length = models.CharField(max_length=100, blank=True, help_text="e.g. under 90 words")
