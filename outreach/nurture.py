@@ -31,7 +31,7 @@ def after_scoring(changes: list[dict[str, Any]], now: datetime | None = None) ->
     """Take held leads into nurture and promoted ones out of it; returns how many of each."""
     now = now or timezone.now()
     by_lead = {change["lead_id"]: change for change in changes}
-    nurturing = set(Enrollment.objects.filter(lead_id__in=by_lead, status__in=Enrollment.RUNNING,
+    nurturing = set(Enrollment.objects.filter(lead_id__in=by_lead, status__in=Enrollment.OPEN_STATUSES,
                                               sequence__purpose=Sequence.Purpose.NURTURE)
                     .values_list("lead_id", flat=True))
     promoted = [lead_id for lead_id in nurturing if by_lead[lead_id]["label"] in PROMOTING_LABELS]
@@ -52,7 +52,7 @@ def enter(lead_ids: list[Any], now: datetime) -> int:
     if sequence is None or first is None:
         return 0
     taken = Enrollment.objects.filter(lead_id__in=lead_ids).filter(
-        status__in=Enrollment.RUNNING).values_list("lead_id", flat=True).union(
+        status__in=Enrollment.OPEN_STATUSES).values_list("lead_id", flat=True).union(
         Enrollment.objects.filter(lead_id__in=lead_ids, sequence=sequence).values_list("lead_id", flat=True))
     leads = (Lead.objects.filter(pk__in=lead_ids).exclude(email="").exclude(status__in=Lead.FINISHED_STATUSES)
              .exclude(pk__in=list(taken)).select_related("company"))

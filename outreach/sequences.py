@@ -72,7 +72,7 @@ def enroll(lead: Lead, started_at: datetime, *, sequence: Sequence | None = None
     first step is due at once (after its own wait).
     """
     sequence = sequence or choose(lead)
-    if sequence is None or Enrollment.objects.filter(lead=lead, status__in=Enrollment.RUNNING).exists():
+    if sequence is None or Enrollment.objects.filter(lead=lead, status__in=Enrollment.OPEN_STATUSES).exists():
         return None
     if Enrollment.objects.filter(lead=lead, sequence=sequence).exists():
         return None  # never enrolled in the same sequence twice

@@ -26,7 +26,7 @@ def sequences_page(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, f"Created the sequence “{sequence.name}”; add its steps below.")
         return redirect("outreach:sequence", sequence.pk)
     sequences = Sequence.objects.annotate(
-        running=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.RUNNING), distinct=True),
+        running=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.OPEN_STATUSES), distinct=True),
     ).prefetch_related("steps", "rules__owner").order_by("purpose", "name")
     return render(request, "outreach/sequences.html", {"sequences": sequences, "form": form},
                   status=422 if form.errors else 200)

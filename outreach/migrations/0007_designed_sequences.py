@@ -35,7 +35,7 @@ def steps_to_calendar_days(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outreach', '0005_draft_window_waived_by'),
+        ('outreach', '0006_enrollment_paused'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

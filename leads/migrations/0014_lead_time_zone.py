@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0012_lead_score_sort_by_label'),
+        ('leads', '0013_tasks_lead_lists_owner_changes'),
     ]
 
     operations = [

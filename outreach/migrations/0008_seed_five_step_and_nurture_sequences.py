@@ -64,6 +64,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("outreach", "0006_designed_sequences")]
+    dependencies = [("outreach", "0007_designed_sequences")]
 
     operations = [migrations.RunPython(seed, unseed)]
