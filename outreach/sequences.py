@@ -19,6 +19,8 @@ A sequence ends early (`outreach.stopping`) on a reply, a booked meeting, an uns
 disqualification or a closed deal. An earlier step that is still waiting for approval holds the next one
 back rather than letting two follow-ups pile up.
 
+A task step (`outreach.task_steps`) gives the lead's rep a task and pauses the sequence until it is done.
+
 One enrollment that cannot be drafted (a step whose template is gone, a lead whose data breaks a template)
 never stops the others: its claim is rolled back, so it is drafted once the step is fixed, and the problem
 goes on its lead's timeline once, as an ERROR naming the step.
@@ -31,7 +33,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 
 from leads.models import ActivityLog, Lead
-from outreach import drafting, experiments
+from outreach import drafting, experiments, task_steps
 from outreach.compliance import lint_draft
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceRule, SequenceStep
 from outreach.quotas import Window
@@ -159,18 +161,23 @@ def _draft_step(enrollment: Enrollment, now: datetime) -> EmailDraft | None:
         return None  # the previous step has not gone out yet
     step = _step_after(enrollment.sequence, enrollment.last_step_position)
     following = _step_after(enrollment.sequence, step.position) if step else None
+    is_task = step is not None and step.kind == SequenceStep.Kind.TASK
     with transaction.atomic():
         claimed = Enrollment.objects.filter(
             pk=enrollment.pk, status=Enrollment.Status.ACTIVE, last_step_position=enrollment.last_step_position
         ).update(
             last_step_position=step.position if step else enrollment.last_step_position,
             # Provisional: the send re-times it (`step_sent`); a step that is never sent still lets the next come.
+            # After a task the next step is timed when the task is done (`task_steps.resume_after`).
             next_due_at=Window.for_lead(lead).after_working_days(now, following.wait_business_days)
-            if following else None,
+            if following and not is_task else None,
             status=Enrollment.Status.ACTIVE if following else Enrollment.Status.FINISHED,
             updated_at=now,
         )
         if not claimed or step is None:
+            return None
+        if is_task:
+            task_steps.open_task(enrollment, step, has_next=following is not None, now=now)
             return None
         return _create_step_draft(enrollment, step)
 

@@ -40,7 +40,7 @@ def test_a_manager_designs_a_sequence_with_an_ab_step_a_task_step_and_a_rule(man
         INTRO,
         {"position": "2", "kind": "email", "variant": "follow_up_1", "wait_business_days": "3",
          "template_keys": ["follow_up_1", "demo_invite"]},
-        {"position": "3", "kind": "task", "variant": "follow_up_2", "wait_business_days": "2", "task_kind": "call",
+        {"position": "3", "kind": "task", "variant": "follow_up_2", "wait_business_days": "2", "task_kind": "CALL",
          "task_title": "Call to ask whether the demo invite landed"},
     ], [{"position": "1", "source": "partner", "score_label": "HOT"}])
     response = manager_client.post(f"/sequences/{partners.pk}/", data)

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='sequencestep',
             name='task_kind',
-            field=models.CharField(blank=True, choices=[('call', 'Call'), ('linkedin', 'LinkedIn message by hand'), ('custom', 'Other task')], max_length=10),
+            field=models.CharField(blank=True, choices=[('CALL', 'Call'), ('EMAIL', 'Email'), ('LINKEDIN', 'LinkedIn message'), ('CUSTOM', 'To-do')], max_length=10),
         ),
         migrations.AddField(
             model_name='sequencestep',

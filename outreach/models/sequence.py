@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import Lead, Task
 from outreach.models.variants import Variant
 
 
@@ -92,11 +92,6 @@ class SequenceStep(models.Model):
         EMAIL = "email", "Email"
         TASK = "task", "Task for the rep"
 
-    class TaskKind(models.TextChoices):
-        CALL = "call", "Call"
-        LINKEDIN = "linkedin", "LinkedIn message by hand"
-        CUSTOM = "custom", "Other task"
-
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=80, blank=True, help_text="What the step is for: “Case study”")
@@ -110,7 +105,7 @@ class SequenceStep(models.Model):
     # is not given to new leads.
     template_keys = models.JSONField(default=list, blank=True)
     retired_template_keys = models.JSONField(default=list, blank=True)
-    task_kind = models.CharField(max_length=10, choices=TaskKind.choices, blank=True)
+    task_kind = models.CharField(max_length=10, choices=Task.Kind.choices, blank=True)
     task_title = models.CharField(max_length=200, blank=True, help_text="What the rep is asked to do")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
