@@ -3,8 +3,8 @@
 `redraft(lead, *, user, template_key=None, use_llm=False, instruction="") -> EmailDraft` writes a new
 open draft the way the pipeline does: `drafting.render_variant` from a template (by default the
 variant of the draft it replaces, else the one the lead's recommended action calls for), optionally
-rewritten by the LLM through `leadops.llm.write_email` with the lead redacted (`leads.redaction`); the
-rep's `instruction` travels to the model as context beside the lead's data. The compliance lint is
+rewritten by the LLM through `outreach.llm_drafting.write` (the lead redacted, the fact check applied); the
+rep's `instruction` travels to the model as our own data beside the lead's. The compliance lint is
 stored on the draft as on every other, and the draft waits for approval (a gated lead's for a manager).
 
 It refuses (ValidationError, in words a rep reads) a lead whose outreach has ended (disqualified,
@@ -19,16 +19,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from leadops import llm, prompts
+from leadops import llm
 from leadops.roles import has_role
 from leads.models import ActivityLog, Lead
-from leads.redaction import lead_view
 from leads.signals import announce_leads_changed
-from outreach import drafting
+from outreach import drafting, llm_drafting
 from outreach.compliance import lint_draft
 from outreach.models import EmailDraft
 from outreach.suppression import suppression_for
-from outreach.wording import text_problems
 
 State = EmailDraft.State
 REPLACED_REASON = "Replaced by a new email a person asked for"
@@ -67,26 +65,17 @@ def _refusal(lead: Lead, variant: str) -> str:
 
 
 def _written(lead: Lead, variant: str, instruction: str) -> tuple[drafting.RenderedEmail, dict[str, str]]:
-    rendered = drafting.render_variant(lead, variant)
     if not llm.enabled():
         raise ValidationError("Writing with the LLM is switched off in Settings; write from a template instead.")
-    prompt = prompts.latest("email_text")
-    data: dict[str, Any] = lead_view(lead) | {"variant": variant, "questions": []}
-    if instruction:
-        data["rep_note"] = instruction[:500]
-    try:
-        result = llm.write_email(prompt, data)
-    except llm.LLMError as error:
-        raise ValidationError(f"The LLM could not write this email ({error}); write from a template instead.") from None
-    fields = {"generated_by": EmailDraft.GeneratedBy.LLM, "prompt_version": f"{prompt.name}.{prompt.version}",
-              "llm_model": result.record.model}
-    written = drafting.framed(rendered, result.value.subject, result.value.body)
-    problems = text_problems(written.subject, written.body, lead=lead)
-    if problems:
+    written = llm_drafting.write(lead, drafting.render_variant(lead, variant), instruction=instruction)
+    if written.email is None:
         # The pipeline falls back to the template here; a rep who asked for the LLM is told why instead.
-        raise ValidationError(f"The LLM's email was not usable ({' '.join(problems)}); try again or write from "
+        if written.unanswered:
+            raise ValidationError(f"The LLM could not write this email ({written.reason}); write from a template "
+                                  "instead.")
+        raise ValidationError(f"The LLM's email was not usable ({written.reason}); try again or write from "
                               "a template instead.")
-    return written, fields
+    return written.email, written.draft_fields()
 
 
 def redraft(

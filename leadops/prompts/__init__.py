@@ -1,7 +1,7 @@
 """Versioned prompt files: `<name>.v<N>.txt`. The newest version of a name is used, and every
 stored LLM result names the version it came from, so changing a prompt means adding a file.
 
-A file whose first line is `system: <file>` (e.g. `system: lead_system.v1.txt`) takes its system message
+A file whose first line is `system: <file>` (e.g. `system: lead_system.v2.txt`) takes its system message
 from that file, shared with the other prompts about a lead, and the rest is the task that follows the
 lead's data in the user message (see leadops.llm.Prompt).
 """

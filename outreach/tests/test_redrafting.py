@@ -7,7 +7,7 @@ from leads.models import ActivityLog, Lead
 from outreach import approval
 from outreach.models import EmailDraft, Suppression
 from outreach.redrafting import redraft, template_choices
-from scoring.tests.fake_openai import Reply, lead_data
+from scoring.tests.fake_openai import Reply, task_data
 
 State = EmailDraft.State
 
@@ -62,8 +62,9 @@ def test_the_llm_rewrites_it_with_the_reps_note_and_no_personal_data(draft_facto
     llm_on.then(Reply(content={"subject": "Routing at Acme", "body": "A short note about routing."}))
     new = redraft(lead, user=rep, use_llm=True, instruction="Mention the webinar")
     assert new.generated_by == "llm" and "A short note about routing." in new.body
-    sent = lead_data(llm_on.requests[0])
-    assert sent["rep_note"] == "Mention the webinar" and lead.email not in str(sent)
+    sent = llm_on.requests[0]["messages"][-1]["content"]
+    # The rep's note is our own data (task_data), apart from the lead's quoted text.
+    assert task_data(llm_on.requests[0])["rep_note"] == "Mention the webinar" and lead.email not in sent
 
 
 def test_when_the_llm_fails_the_rep_is_told_to_use_a_template(draft_factory, rep, llm_on):

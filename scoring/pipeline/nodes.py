@@ -12,7 +12,7 @@ from typing import Any
 
 from leadops import llm, prompts, untrusted
 from leads.models import Lead
-from outreach import drafting
+from outreach import drafting, llm_drafting
 from outreach.wording import text_problems
 from scoring import enrichment as enrichment_module
 from scoring import rules
@@ -28,7 +28,7 @@ from scoring.pipeline.state import (
 )
 
 RULES_ONLY_INJECTION = "Rules only: the lead's text reads like instructions to the AI, so the AI was not asked."
-MODEL_FACTORS = 6
+MODEL_FACTORS = 4
 # Longer text is kept on the lead but not read further by the rules (the 5,000-character message).
 MAX_TEXT = 5000
 
@@ -175,8 +175,7 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     cutoffs = {"hot": cutoffs["hot"], "warm": cutoffs["warm"]}
     # The factors that weigh most are what the model can argue with; the small ones cost tokens and say little.
     factors = sorted(score.factors, key=lambda factor: -abs(factor.points))[:MODEL_FACTORS]
-    rules_said = {"rule_score": score.value,
-                  "rule_factors": [f"{factor.points:+d} {factor.factor}" for factor in factors]}
+    rules_said = {"rule_score": score.value, "factors": [f"{factor.points:+d} {factor.factor}" for factor in factors]}
     try:
         result = llm.assess_lead(prompt, redaction.lead_view(state), rules_said)
     except llm.LLMError as error:
@@ -235,33 +234,27 @@ def draft_email(state: QualificationState, context: RunContext) -> str:
         return f"{variant} from template{noted}"
     if state.enrichment is not None and state.enrichment.signals.injection:
         return f"{variant} from template{noted}; {RULES_ONLY_INJECTION}"
-    prompt = prompts.latest("email_text")
-    request = {"variant": variant, **({"questions": decision.questions} if decision.questions else {})}
-    try:
-        result = llm.write_email(prompt, redaction.lead_view(state), request)
-    except llm.LLMError as error:
-        _record_call(state, error.record)
-        state.fell_back = state.llm_unanswered = True
-        raise Fallback(f"LLM fallback to the {variant} template: {error}") from None
-    written = drafting.framed(rendered, result.value.subject, result.value.body)
-    problems = text_problems(written.subject, written.body, lead=state.lead)
-    if problems:
-        # Schema-valid is not usable: the template's draft stays, and the trace says why.
-        result.record.error = f"unusable text: {' '.join(problems)}"[:500]
-        _record_call(state, result.record)
+    written = llm_drafting.write(state.lead, rendered, web_description=_web_description(state), memory=state.memory)
+    if written.email is None:
+        _record_call(state, written.record)
         state.fell_back = True
-        raise Fallback(f"LLM fallback to the {variant} template: {result.record.error}")
-    _record_call(state, result.record)
+        state.llm_unanswered = state.llm_unanswered or written.unanswered
+        raise Fallback(f"LLM fallback to the {variant} template: {written.reason}")
+    _record_call(state, written.record)
     state.draft = Draft(
         variant=variant,
-        subject=written.subject,
-        body=written.body,
-        template_key=written.template_key,
+        subject=written.email.subject,
+        body=written.email.body,
+        template_key=written.email.template_key,
         generated_by="llm",
-        prompt_version=f"{prompt.name}.{prompt.version}",
-        llm_model=result.record.model,
+        prompt_version=written.prompt_version,
+        llm_model=written.llm_model,
     )
-    return f"{variant} written by {result.record.model}"
+    return f"{variant} written by {written.llm_model}"
+
+
+def _web_description(state: QualificationState) -> str:
+    return state.enrichment.web_description if state.enrichment else ""
 
 
 NODES = (normalize_input, enrich_lead, score_lead, decide_next_action, draft_email)

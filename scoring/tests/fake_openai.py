@@ -53,10 +53,12 @@ def default_content(request: dict[str, Any]) -> dict[str, Any]:
     if schema_title(request) == "lead_assessment":
         return {"score": task_data(request)["rule_score"], "rationale": "Consistent with the rule score."}
     company = data.get("company") or "your team"
+    # A model that keeps to its inputs: the call's length only where the template gives one.
+    call = "a 20-minute call" if "20-minute" in str(task_data(request).get("template", "20-minute")) else "a short call"
     return {
         "subject": f"A faster follow-up process for {company}"[:80],
         "body": f"You mentioned that {data.get('pain_point') or 'lead follow-up'} is slowing things down. "
-        "Would a 20-minute call next week help to see how we would approach it?",
+        f"Would {call} next week help to see how we would approach it?",
     }
 
 

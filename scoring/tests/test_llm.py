@@ -13,7 +13,7 @@ from scoring.tests.fake_openai import Reply, lead_data, task_data
 pytestmark = pytest.mark.django_db
 
 DATA = {"company": "Northwind Logistics", "message": "We need pricing."}
-RULES = {"rule_score": 60, "rule_factors": ["+20 VP title"]}
+RULES = {"rule_score": 60, "factors": ["+20 VP title"]}
 
 
 def assess() -> llm.Result:
@@ -31,7 +31,7 @@ def test_a_valid_reply_is_parsed_and_names_its_prompt_version_model_and_cost(llm
     result = assess()
 
     assert result.value.score == 64 and result.value.rationale == "Asks for pricing."
-    assert result.record.prompt_version == "lead_assessment.v3"
+    assert result.record.prompt_version == "lead_assessment.v4"
     assert result.record.model == "fake-model-1"
     assert (result.record.prompt_tokens, result.record.completion_tokens) == (1000, 500)
     assert result.record.cost_usd == pytest.approx(0.00015 + 0.0003)

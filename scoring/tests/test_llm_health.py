@@ -17,7 +17,7 @@ from scoring.tests.test_pipeline_llm import qualified
 pytestmark = pytest.mark.django_db
 
 DATA = {"company": "Northwind Logistics", "message": "We need pricing."}
-RULES = {"rule_score": 60, "rule_factors": []}
+RULES = {"rule_score": 60, "factors": []}
 
 
 def fail_until_the_breaker_opens(llm_on, settings) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +109,7 @@ def test_a_lead_scored_by_the_rules_while_the_llm_failed_gets_the_llm_once_it_an
     lead.refresh_from_db()
     latest = Trace.objects.filter(lead=lead).order_by("-created_at").first()
     assert latest.used_llm is True and latest.fell_back is False
-    assert lead.enrichment["prompt_version"] == "lead_assessment.v3"
+    assert lead.enrichment["prompt_version"] == "lead_assessment.v4"
     with django_capture_on_commit_callbacks(execute=True):
         assert requalify_fallen_back() == 0
 

@@ -49,8 +49,8 @@ def test_the_llm_moves_the_score_by_at_most_the_configured_amount_and_says_why(l
     assert lead.score_value == baseline + 10
     assert {"factor": "LLM adjustment: Concrete project and timeline.", "points": 10} in lead.score_factors
     assert sum(factor["points"] for factor in lead.score_factors) == lead.score_value
-    assert "fake-model-1, lead_assessment.v3" in lead.score_rationale
-    assert lead.enrichment["prompt_version"] == "lead_assessment.v3"
+    assert "fake-model-1, lead_assessment.v4" in lead.score_rationale
+    assert lead.enrichment["prompt_version"] == "lead_assessment.v4"
     assert lead.enrichment["llm_model"] == "fake-model-1"
 
 
@@ -60,7 +60,7 @@ def test_the_trace_records_llm_use_tokens_and_cost(llm_on):
     trace = Trace.objects.get(lead=lead)
     assert trace.used_llm is True and trace.fell_back is False
     assert trace.llm_model == "fake-model-1"
-    assert trace.prompt_version == "email_text.v3, lead_assessment.v3"
+    assert trace.prompt_version == "email_text.v4, lead_assessment.v4"
     assert (trace.prompt_tokens, trace.completion_tokens) == (240, 80)
     assert float(trace.cost_usd) == pytest.approx(2 * (0.12 * 0.00015 + 0.04 * 0.0006), abs=1e-6)
     assert [output["purpose"] for output in trace.llm_outputs] == ["lead_assessment", "email_text"]
@@ -71,7 +71,7 @@ def test_the_llm_writes_the_draft_between_the_template_greeting_and_sign_off(llm
 
     draft = EmailDraft.objects.get(lead=lead)
     assert draft.generated_by == EmailDraft.GeneratedBy.LLM
-    assert draft.prompt_version == "email_text.v3" and draft.llm_model == "fake-model-1"
+    assert draft.prompt_version == "email_text.v4" and draft.llm_model == "fake-model-1"
     assert draft.subject == "A faster follow-up process for Northwind Logistics"
     assert draft.body.startswith("Hi Dana,\n\nYou mentioned that")
     assert draft.body.endswith("Best regards,\nLeadOps")
