@@ -12,8 +12,8 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from leads import export
-        from outreach import mailboxes, receivers, task_steps
-        from outreach.models import Mailbox
+        from outreach import mailboxes, receivers, task_steps, template_store
+        from outreach.models import EmailTemplate, Mailbox
 
         outcome_recorded.connect(receivers.stop_after_outcome, dispatch_uid="outreach.stop_after_outcome")
         person_erased.connect(receivers.forget_person, dispatch_uid="outreach.forget_person")
@@ -21,5 +21,9 @@ class OutreachConfig(AppConfig):
         task_completed.connect(task_steps.resume_on_task_done, dispatch_uid="outreach.resume_on_task_done")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
+        post_save.connect(template_store.forget_templates, sender=EmailTemplate,
+                          dispatch_uid="outreach.forget_templates")
+        post_delete.connect(template_store.forget_templates, sender=EmailTemplate,
+                            dispatch_uid="outreach.forget_templates_delete")
         export.add_columns("outreach.pending_draft", receivers.PENDING_DRAFT_COLUMNS,
                            receivers.pending_draft_columns)

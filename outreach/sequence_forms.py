@@ -1,7 +1,7 @@
 """The forms a manager designs sequences with (the Sequences page and Django admin share them).
 
-A step's templates are chosen from the template store's keys; two or more make an A/B test. Errors name the
-field and the value, as the rest of the product's forms do.
+A step's templates are chosen from the template store (`outreach.template_store`); two or more make an A/B
+test. Errors name the field and the value, as the rest of the product's forms do.
 """
 
 from typing import Any
@@ -10,18 +10,20 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from leads.models import Lead
-from outreach import drafting
-from outreach.models import EmailDraft, Sequence, SequenceRule, SequenceStep
+from outreach import template_store
+from outreach.models import EmailDraft, EmailTemplate, Sequence, SequenceRule, SequenceStep
 
 # A clarifying question answers a lead's own message; it is never a step of a sequence.
 NOT_A_STEP = frozenset({EmailDraft.Variant.CLARIFYING_QUESTION})
 
 
 def template_choices() -> list[tuple[str, str]]:
-    """(key, name) of every template a step may send."""
-    templates = drafting.load_templates()
-    return [(key, str(template.get("name") or key.replace("_", " ").capitalize()))
-            for key, template in templates.items() if key not in NOT_A_STEP]
+    """(key, "name · audience") of every template of the store a step may send; one switched off is still
+    listed (a step may keep naming it), and says so."""
+    template_store.ensure_seeded()
+    templates = EmailTemplate.objects.exclude(purpose__in=NOT_A_STEP).order_by("name")
+    return [(template.key, f"{template.name} · {template.audience}{'' if template.is_active else ' (switched off)'}")
+            for template in templates]
 
 
 def step_variants() -> list[tuple[str, str]]:

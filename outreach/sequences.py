@@ -32,8 +32,9 @@ from datetime import datetime
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from leadops import llm
 from leads.models import ActivityLog, Lead
-from outreach import drafting, experiments, task_steps
+from outreach import drafting, experiments, llm_drafting, task_steps, template_store
 from outreach.compliance import lint_draft
 from outreach.models import EmailDraft, Enrollment, Sequence, SequenceRule, SequenceStep
 from outreach.quotas import Window
@@ -183,20 +184,34 @@ def _draft_step(enrollment: Enrollment, now: datetime) -> EmailDraft | None:
 
 
 def render_step(lead: Lead, step: SequenceStep) -> drafting.RenderedEmail:
-    """The step's email for this lead, from the template variant the lead is assigned."""
-    keys = step.live_template_keys or [step.variant]
-    template_key = experiments.assign_variant(lead.pk, step.pk, keys)
-    return drafting.render_variant(lead, template_key)
+    """The step's email for this lead from its templates: in an A/B test exactly the variant the lead is
+    assigned; with one template, the store's closest match to the lead (source, industry) of that template's
+    purpose, so an outbound lead gets the outbound version of it."""
+    keys = step.live_template_keys
+    if not keys:
+        return drafting.render_variant(lead, step.variant)
+    if len(keys) > 1:
+        return drafting.render_variant(lead, step.variant,
+                                       template_key=experiments.assign_variant(lead.pk, step.pk, keys))
+    named = template_store.get(keys[0])
+    closest = template_store.choose(named.purpose, lead) if named.is_active else named
+    return drafting.render_variant(lead, step.variant, template_key=closest.key)
 
 
 def _create_step_draft(enrollment: Enrollment, step: SequenceStep) -> EmailDraft:
+    """The step's draft: the LLM's version of the template in the step's tone and length when the LLM is on and
+    its text passes the checks (`outreach.llm_drafting`), else the template's."""
     lead = enrollment.lead
     rendered = render_step(lead, step)
-    draft = drafting.new_draft(lead, step.variant, rendered)
+    written = llm_drafting.write(lead, rendered, guidance=step.guidance) if llm.enabled() else None
+    draft = drafting.new_draft(lead, step.variant, written.email if written and written.email else rendered,
+                               **(written.draft_fields() if written else {}))
     draft.sequence_step, draft.enrollment = step, enrollment
     draft.lint = lint_draft(draft).as_dict()
     draft.save()
-    ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED,
-                       payload={"draft": str(draft.pk), "variant": step.variant, "sequence": enrollment.sequence.name,
-                                "step": step.position, "template": rendered.template_key})
+    payload = {"draft": str(draft.pk), "variant": step.variant, "sequence": enrollment.sequence.name,
+               "step": step.position, "template": rendered.template_key, "generated_by": draft.generated_by}
+    if written is not None and written.email is None:
+        payload["llm_fallback"] = written.reason
+    ActivityLog.record(lead, ActivityLog.Type.EMAIL_DRAFTED, payload=payload)
     return draft

@@ -11,6 +11,9 @@ from django.utils import timezone
 from outreach.models.sequence import Enrollment, Sequence, SequenceRule, SequenceStep
 from outreach.models.variants import Variant
 
+# Registered with the app here; their module explains them.
+from outreach.template_models import EmailTemplate, EmailTemplateVersion  # noqa: F401
+
 
 class EmailDraft(models.Model):
     """An email to one lead, from draft to sent. Also the outbox row the send task claims.
@@ -48,6 +51,8 @@ class EmailDraft(models.Model):
     to_email = models.CharField(max_length=254, blank=True)
     generated_by = models.CharField(max_length=10, choices=GeneratedBy.choices, default=GeneratedBy.TEMPLATE)
     template_key = models.CharField(max_length=50, blank=True)
+    # The EmailTemplateVersion.number it was rendered from (blank: written before templates had versions).
+    template_version = models.PositiveIntegerField(null=True, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
     llm_model = models.CharField(max_length=100, blank=True)
     # The qualification inputs this draft was written from (see Lead.qualified_fingerprint).

@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('outreach', '0006_enrollment_paused'),
+        ('outreach', '0007_seed_email_templates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

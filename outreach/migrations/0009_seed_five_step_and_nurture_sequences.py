@@ -1,6 +1,8 @@
 """The seed sequences: the default follow-up in the five steps seed strategies use (introduction, value
 proposition with a demo-invite variant, case study or proof, soft reminder, break-up), and a monthly nurture
-sequence for held and cold leads (templates nurture_1..3)."""
+sequence for held and cold leads (templates nurture_1..3). The template keys are the template store's seeds
+(fixtures/email_templates.json); a single-template step picks the store's closest match for the lead's source
+and industry within that template's purpose (outreach.sequences.render_step)."""
 
 from django.db import migrations
 
@@ -9,10 +11,10 @@ NURTURE = "Nurture"
 # (position, name, variant, working days after the previous step, templates, tone, length)
 FIVE_STEPS = [
     (1, "Introduction", "first_touch", 0, ["first_touch"], "warm, specific to them", "under 120 words"),
-    (2, "Value proposition", "follow_up_1", 2, ["follow_up_1", "demo_invite"], "helpful, no pressure",
+    (2, "Value proposition", "follow_up_1", 2, ["value_proposition", "demo_invite"], "helpful, no pressure",
      "under 90 words"),
-    (3, "Case study or proof", "follow_up_2", 3, ["follow_up_2"], "concrete, one example", "under 90 words"),
-    (4, "Soft reminder", "follow_up_3", 3, ["follow_up_3"], "light, friendly", "under 60 words"),
+    (3, "Case study or proof", "follow_up_2", 3, ["case_study"], "concrete, one example", "under 90 words"),
+    (4, "Soft reminder", "follow_up_3", 3, ["soft_reminder"], "light, friendly", "under 60 words"),
     (5, "Break-up", "breakup", 5, ["breakup"], "polite, leaves the door open", "under 60 words"),
 ]
 NURTURE_STEPS = [
@@ -64,6 +66,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("outreach", "0007_designed_sequences")]
+    dependencies = [("outreach", "0008_designed_sequences")]
 
     operations = [migrations.RunPython(seed, unseed)]
