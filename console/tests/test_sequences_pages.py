@@ -92,10 +92,10 @@ def _sent(step: SequenceStep, key: str, replied: bool) -> None:
 def test_the_step_page_shows_each_variants_results_and_which_leads(manager_client):
     step = Sequence.objects.get(is_default=True).steps.get(position=2)
     for number in range(10):
-        _sent(step, "follow_up_1", replied=number < 1)
+        _sent(step, "value_proposition", replied=number < 1)
         _sent(step, "demo_invite", replied=number < 4)
     html = manager_client.get(f"/sequences/steps/{step.pk}/").content.decode()
-    assert "Demo invite" in html and "40%" in html and "10%" in html and "Interested: 4" in html
+    assert "Demo invitation" in html and "40%" in html and "10%" in html and "Interested: 4" in html
     assert "leads on reply rate" in html and "Opens are not counted" in html
 
 
@@ -105,11 +105,11 @@ def test_a_manager_retires_a_variant_and_over_htmx_gets_only_the_table(manager_c
                                    {"template_key": "demo_invite", "action": "retire"}, **htmx_headers)
     html = response.content.decode()
     assert response.status_code == 200 and 'id="variants"' in html and "<html" not in html
-    assert "Retired “Demo invite”: no new lead gets it." in html and "Use again" in html
+    assert "Retired “Demo invitation”: no new lead gets it." in html and "Use again" in html
     step.refresh_from_db()
-    assert step.live_template_keys == ["follow_up_1"]
+    assert step.live_template_keys == ["value_proposition"]
     last = manager_client.post(f"/sequences/steps/{step.pk}/variants/",
-                               {"template_key": "follow_up_1", "action": "retire"}, **htmx_headers)
+                               {"template_key": "value_proposition", "action": "retire"}, **htmx_headers)
     assert last.status_code == 422 and "Keep at least one variant" in last.content.decode()
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from leadops.http import HtmxHttpRequest
 from leadops.roles import manager_required
 from outreach import experiments
-from outreach.models import Enrollment, Sequence, SequenceStep
+from outreach.models import EmailTemplate, Enrollment, Sequence, SequenceStep
 from outreach.replies import Classification
 from outreach.sequence_forms import RuleFormSet, SequenceForm, StepFormSet, template_choices
 
@@ -74,6 +74,11 @@ def step_report(request: HtmxHttpRequest, step_id: int) -> HttpResponse:
     return render(request, "outreach/sequence_step.html", _report_context(step))
 
 
+def _name(template_key: str) -> str:
+    template = EmailTemplate.objects.filter(key=template_key).first()
+    return template.name if template else template_key
+
+
 @manager_required
 @require_POST
 def switch_variant(request: HtmxHttpRequest, step_id: int) -> HttpResponse:
@@ -83,10 +88,10 @@ def switch_variant(request: HtmxHttpRequest, step_id: int) -> HttpResponse:
     try:
         if request.POST.get("action") == "reinstate":
             experiments.reinstate(step, key)
-            done = f"“{dict(template_choices()).get(key, key)}” is given to new leads again."
+            done = f"“{_name(key)}” is given to new leads again."
         else:
             experiments.retire(step, key)
-            done = f"Retired “{dict(template_choices()).get(key, key)}”: no new lead gets it."
+            done = f"Retired “{_name(key)}”: no new lead gets it."
     except ValueError as error:
         messages.error(request, str(error))
         status = 422

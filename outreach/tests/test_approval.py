@@ -121,8 +121,8 @@ def test_bulk_approve_skips_gated_drafts_and_says_why(draft_factory, rep):
 def test_the_default_sequence_is_the_five_steps_of_the_seed_strategy_with_a_demo_invite_variant(db):
     steps = Sequence.objects.get(is_default=True).steps.values_list("name", "wait_business_days", "template_keys")
     assert list(steps) == [("Introduction", 0, ["first_touch"]),
-                           ("Value proposition", 2, ["follow_up_1", "demo_invite"]),
-                           ("Case study or proof", 3, ["follow_up_2"]), ("Soft reminder", 3, ["follow_up_3"]),
+                           ("Value proposition", 2, ["value_proposition", "demo_invite"]),
+                           ("Case study or proof", 3, ["case_study"]), ("Soft reminder", 3, ["soft_reminder"]),
                            ("Break-up", 5, ["breakup"])]
 
 
