@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadops.roles import MANAGER, REP
+from leads.assignment import person_name
 from leads.filters import LeadFilters, filtered_leads, keyset_page
 from leads.models import Feedback, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
@@ -57,8 +58,8 @@ class Row:
 
 
 ROW_FIELDS = ("id", "first_name", "last_name", "email", "company_name", "status", "score_label", "score_value",
-              "score_probability", "score_version",
-              "recommended_action", "needs_approval", "approval_reason", "source", "owner__username", "created_at")
+              "score_probability", "score_version", "recommended_action", "needs_approval", "approval_reason", "source",
+              "owner__username", "owner__first_name", "owner__last_name", "created_at")
 _STATUS_LABELS = dict(Lead.Status.choices)
 _ACTION_LABELS = dict(Lead.Action.choices)
 _SOURCE_LABELS = dict(Lead.Source.choices)
@@ -69,6 +70,12 @@ def score_text(value: int | None, probability: float | None) -> str:
     if value is None:
         return ""
     return f"{value} %" if probability is not None else f"{value} pts"
+
+
+def _owner_name(values: dict[str, Any]) -> str:
+    """The owner as `person_name` says it, from the row's values (no user object per row)."""
+    full = f"{values['owner__first_name'] or ''} {values['owner__last_name'] or ''}".strip()
+    return full or values["owner__username"] or ""
 
 
 def _row(values: dict[str, Any], detail_url: str) -> Row:
@@ -83,7 +90,7 @@ def _row(values: dict[str, Any], detail_url: str) -> Row:
         score_version=values["score_version"], action_label=_ACTION_LABELS.get(values["recommended_action"], "")
         if values["status"] in Lead.ACTION_STATUSES else "",
         gated=values["needs_approval"], approval_reason=values["approval_reason"],
-        source_label=_SOURCE_LABELS.get(values["source"], values["source"]), owner=values["owner__username"] or "",
+        source_label=_SOURCE_LABELS.get(values["source"], values["source"]), owner=_owner_name(values),
         created_at=values["created_at"], created=timezone.localtime(values["created_at"]).strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -228,7 +235,6 @@ def matching_count(filters: LeadFilters, user: User, generation: int | None = No
 
 
 def owner_choices() -> list[tuple[int, str]]:
-    return list(
-        User.objects.filter(groups__name__in=(REP, MANAGER)).distinct().order_by("username")
-        .values_list("pk", "username")
-    )
+    """Reps and managers by name, for the owner filter and the assign forms."""
+    people = User.objects.filter(groups__name__in=(REP, MANAGER), is_active=True).distinct()
+    return sorted(((user.pk, person_name(user)) for user in people), key=lambda choice: choice[1].lower())

@@ -5,17 +5,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from console import scores
+from console import dashboard, scores
 from console.forms import LeadEditForm
 from console.timeline_text import describe
 from leadops import llm
 from leadops.roles import is_manager
-from leads.models import ActivityLog, Feedback, Lead
+from leads.assignment import person_name
+from leads.models import ActivityLog, Feedback, Lead, Task
 from outreach import gates
 from outreach.models import EmailDraft
 from outreach.redrafting import template_choices
@@ -232,6 +233,22 @@ def context(
         "outcome_choices": Feedback.Outcome.choices,
         "reply_choices": _reply_choices(),
         "edit_form": edit_form or LeadEditForm(lead=lead),
+        **work_context(lead),
+    }
+
+
+def work_context(lead: Lead) -> dict[str, Any]:
+    """The owner and the tasks part of the lead page: open tasks soonest first, then the last few closed ones."""
+    # One read: open ones first (soonest due), then the rest newest first.
+    tasks = list(lead.tasks.select_related("assignee").annotate(
+        closed=Case(When(status=Task.Status.OPEN, then=Value(0)), default=Value(1))).order_by(
+        "closed", F("due_at").asc(nulls_last=True), "-updated_at")[:60])
+    return {
+        "open_tasks": [task for task in tasks if task.is_open],
+        "closed_tasks": [task for task in tasks if not task.is_open][:5],
+        "owner_name": person_name(lead.owner),
+        "owner_choices": dashboard.owner_choices(),
+        "task_kinds": Task.Kind.choices,
     }
 
 

@@ -6,7 +6,21 @@ URL names keep the namespace of the domain they show (`leads:detail`, `outreach:
 
 from django.urls import include, path
 
-from console.views import integrations, jobs, leads, mailboxes, model, review, sequences, settings, unsubscribe
+from console.views import (
+    integrations,
+    jobs,
+    leads,
+    lists,
+    mailboxes,
+    model,
+    owners,
+    review,
+    sequences,
+    settings,
+    today,
+    unsubscribe,
+    work,
+)
 
 leads_pages = ([
     path("", leads.dashboard, name="dashboard"),
@@ -19,6 +33,19 @@ leads_pages = ([
     path("leads/<uuid:lead_id>/reply/", leads.log_reply, name="reply"),
     path("leads/export.csv", leads.export_download, name="export"),
     path("leads/new/", leads.lead_new, name="new"),
+    path("today/", today.today_page, name="today"),
+    path("leads/<uuid:lead_id>/assign/", work.assign_lead, name="assign"),
+    path("leads/<uuid:lead_id>/tasks/", work.task_add, name="task_add"),
+    path("tasks/<int:task_id>/done/", work.task_done, name="task_done"),
+    path("tasks/<int:task_id>/move/", work.task_reschedule, name="task_reschedule"),
+    path("leads/assign/", owners.bulk_assign, name="bulk_assign"),
+    path("settings/assignment-rules/", owners.assignment_rules, name="assignment_rules"),
+    path("settings/assignment-rules/<int:rule_id>/", owners.assignment_rule_change, name="assignment_rule_change"),
+    path("lists/", lists.lists_page, name="lists"),
+    path("lists/save/", lists.save_list, name="list_save"),
+    path("lists/<int:list_id>/", lists.list_detail, name="list_detail"),
+    path("lists/<int:list_id>/act/", lists.list_act, name="list_act"),
+    path("lists/<int:list_id>/export.csv", lists.list_export, name="list_export"),
     path("import/", leads.import_upload, name="import"),
     path("import/<uuid:job_id>/preview/", leads.import_preview, name="import_preview"),
     path("import/<uuid:job_id>/", leads.import_job, name="import_job"),

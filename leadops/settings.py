@@ -135,7 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "leads:dashboard"
+LOGIN_REDIRECT_URL = "leads:today"  # a rep starts the day with what is due
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

@@ -1,20 +1,25 @@
 """Giving leads an owner: one lead, a selection or a filter's whole result, in bulk.
 
 Each lead whose owner changes gets an OWNER_CHANGED entry on its timeline (from whom, to whom, why); leads that
-already had that owner are left alone and not counted.
+already had that owner are left alone and not counted. Assignment rules (`apply_rules`) give new leads an owner
+after qualification: the first active rule matching the lead picks the next rep in turn who is under the rule's
+cap for the period (counted per rule, as Odoo counts per team member).
 """
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from leads.models import ActivityLog, Lead
+from leads.models import ActivityLog, AssignmentRule, Lead, RuleAssignment
 from leads.signals import announce_leads_changed
 
 BATCH = 1000
+# Who the timeline says gave the owner when a rule did.
+RULES_ACTOR = "assignment rules"
 
 
 def person_name(user: Any) -> str:
@@ -59,3 +64,56 @@ def _assign_batch(ids: list[Any], owner: Any, actor: Any, actor_label: str, reas
                          payload={"from": person_name(lead.owner), "to": person_name(owner), "reason": reason})
              for lead in rows), batch_size=BATCH)
     return len(rows)
+
+
+# --- Assignment rules ------------------------------------------------------------------------------
+
+
+def period_start(period: str, now: datetime) -> datetime:
+    """Local midnight of the day, the Monday or the first of the month `now` falls in."""
+    local = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == AssignmentRule.Period.WEEK:
+        local -= timedelta(days=local.weekday())
+    elif period == AssignmentRule.Period.MONTH:
+        local = local.replace(day=1)
+    return local
+
+
+def _next_rep(rule: AssignmentRule, now: datetime) -> Any:
+    """The rep after the rule's last one (in name order) who is under the cap; None when every one is at it."""
+    reps = sorted(rule.reps.filter(is_active=True), key=lambda user: user.get_username())
+    if not reps:
+        return None
+    last = next((index for index, rep in enumerate(reps) if rep.pk == rule.last_rep_id), -1)
+    turn = reps[last + 1:] + reps[:last + 1]
+    if rule.cap is None:
+        return turn[0]
+    since = period_start(rule.period, now)
+    counts = dict(RuleAssignment.objects.filter(rule=rule, created_at__gte=since).values("rep")
+                  .annotate(count=Count("id")).values_list("rep", "count"))
+    return next((rep for rep in turn if counts.get(rep.pk, 0) < rule.cap), None)
+
+
+def apply_rules(lead_ids: list[Any]) -> int:
+    """Give each of these leads that has no owner (and is not disqualified) one by the first matching rule with
+    a rep under the cap; returns how many got an owner."""
+    rules = list(AssignmentRule.objects.filter(is_active=True).prefetch_related("reps"))
+    if not rules:
+        return 0
+    given = 0
+    now = timezone.now()
+    leads = Lead.objects.filter(pk__in=lead_ids, owner__isnull=True).exclude(status=Lead.Status.DISQUALIFIED)
+    for lead in leads.order_by("created_at"):
+        for candidate in (rule for rule in rules if rule.matches(lead)):
+            with transaction.atomic():
+                # Locked: two workers qualifying at once take turns, so round robin and the cap hold.
+                rule = AssignmentRule.objects.select_for_update().get(pk=candidate.pk)
+                rep = _next_rep(rule, now)
+                if rep is None:
+                    continue
+                if assign([lead], rep, RULES_ACTOR, reason=f"assignment rule “{rule.name}”"):
+                    RuleAssignment.objects.create(rule=rule, rep=rep, lead=lead)
+                    AssignmentRule.objects.filter(pk=rule.pk).update(last_rep=rep)
+                    given += 1
+            break
+    return given

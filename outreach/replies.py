@@ -327,7 +327,7 @@ def _act(lead: Lead, classification: str, payload: dict[str, Any], *, actor: Any
             return
         entry = ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, actor=actor,
                                    payload={**payload, "classification": classification})
-        announce(reply_received, lead_id=lead.pk, classification=classification)
+        announce(reply_received, lead_id=lead.pk, classification=classification, activity_id=entry.pk)
         if read_later:
             read_reply_with_llm.delay_on_commit(entry.pk)
         if classification == Classification.UNSUBSCRIBE and lead.email:

@@ -9,13 +9,16 @@ register = template.Library()
 
 # (url name, label, managers only)
 NAV = [
+    ("leads:today", "Today", False),
     ("leads:dashboard", "Dashboard", False),
+    ("leads:lists", "Lists", False),
     ("outreach:review", "Review queue", False),
     ("leads:new", "New lead", False),
     ("leads:import", "Import", False),
     ("jobs:list", "Jobs", False),
     ("scoring:model", "Scoring model", True),
     ("scoring:settings", "Settings", True),
+    ("leads:assignment_rules", "Assignment", True),
     ("integrations:api_tokens", "Integrations", True),
     ("outreach:mailboxes", "Mailboxes", True),
     ("outreach:sequences", "Sequences", True),

@@ -71,11 +71,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "previous_query": filters.query_string(before=page.previous_cursor, page=page.number - 1),
         "first_query": filters.query_string(),
         "page_count": max(1, -(-matching // lead_dashboard.PAGE_SIZE)),
+        "owners": cached["owners"],
     }
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "leads/dashboard.html#lead-table", context)
     context.update({
-        "kpis": cached["kpis"], "kpi_panel": cached["html"], "owners": cached["owners"],
+        "kpis": cached["kpis"], "kpi_panel": cached["html"],
         "status_groups": STATUS_GROUPS.items(),
         "statuses": Lead.Status.choices, "labels": Lead.Label.choices, "sources": Lead.Source.choices,
     })

@@ -2,6 +2,7 @@
 tokens and form keys."""
 
 from leads.models.api_token import ApiToken
+from leads.models.assignment_rule import AssignmentRule, RuleAssignment
 from leads.models.form_key import FormKey
 from leads.models.import_job import ImportJob
 from leads.models.import_job import _import_upload_path as _import_upload_path  # the initial migration's name
@@ -9,5 +10,5 @@ from leads.models.lead import SCORE_SORT, ActivityLog, Company, Feedback, Lead, 
 from leads.models.lead_list import LeadList, LeadListMember
 from leads.models.task import Task
 
-__all__ = ["SCORE_SORT", "ActivityLog", "ApiToken", "Company", "Feedback", "FormKey", "ImportJob", "Lead",
-           "LeadList", "LeadListMember", "Task", "TimeStamped", "score_sort_key"]
+__all__ = ["SCORE_SORT", "ActivityLog", "ApiToken", "AssignmentRule", "Company", "Feedback", "FormKey", "ImportJob",
+           "Lead", "LeadList", "LeadListMember", "RuleAssignment", "Task", "TimeStamped", "score_sort_key"]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0013_tasks_lead_lists_owner_changes'),
+        ('leads', '0014_assignment_rules'),
     ]
 
     operations = [
