@@ -1,8 +1,9 @@
 """Today: a rep's start page, in the order the day is worked: tasks due (overdue first), drafts waiting for them,
 replies to answer, HOT leads new since yesterday. A manager sees their own, or the whole team's (`team=True`).
 
-Each list is one indexed query with a limit (task_assignee_open_due_idx, the drafts' state index, the timeline's
-type and date, lead_label_created_idx), so the page stays a handful of reads whatever the lead base holds.
+Each list is one query with a limit, on an index made for it where one is needed (a rep's open tasks by due time:
+task_assignee_open_due_idx; recent replies: activity_reply_created_idx; new HOT leads: lead_label_created_idx),
+plus one query for when each listed reply's lead was last emailed.
 """
 
 import datetime

@@ -89,3 +89,14 @@ class JsonLogFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def posted_uuids(values: list[str]) -> list[uuid.UUID]:
+    """The well-formed ids among posted values (ticked rows); anything else matches no row (not a 500)."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids

@@ -7,7 +7,8 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest
 
 from leads import intake
-from leads.models import ActivityLog, ApiToken, Company, Feedback, ImportJob, Lead
+from leads.assignment import assign
+from leads.models import ActivityLog, ApiToken, AssignmentRule, Company, Feedback, ImportJob, Lead, LeadList, Task
 
 # What an admin may change on a lead: what a person edits on the lead page (through intake.edit, so it
 # is validated, logged and qualified again) and who owns it. Scores, statuses and approval gates are
@@ -100,13 +101,28 @@ class LeadAdmin(AdminOnlyDelete, admin.ModelAdmin):
         stored = Lead.objects.get(pk=obj.pk)
         with transaction.atomic():
             intake.edit(stored, _edited(form.cleaned_data), actor=request.user)
-            owner = form.cleaned_data.get("owner")
-            if owner != stored.owner:
-                Lead.objects.filter(pk=obj.pk).update(owner=owner)
-                ActivityLog.record(stored, ActivityLog.Type.UPDATED, actor=request.user, payload={
-                    "changes": {"owner": [stored.owner.get_username() if stored.owner else "",
-                                          owner.get_username() if owner else ""]}})
+            # The same owner change as the pages make: one OWNER_CHANGED entry on the timeline.
+            assign([stored], form.cleaned_data.get("owner"), request.user)
         obj.refresh_from_db()
+
+
+@admin.register(Task)
+class TaskAdmin(AdminOnlyDelete, admin.ModelAdmin):
+    list_display = ("title", "kind", "lead", "assignee", "due_at", "status", "source")
+    list_filter = ("status", "kind", "source")
+    search_fields = ("title",)
+    raw_id_fields = ("lead", "assignee", "done_by", "created_by")
+
+
+@admin.register(LeadList)
+class LeadListAdmin(AdminOnlyDelete, admin.ModelAdmin):
+    list_display = ("name", "owner", "shared", "created_at")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(AdminOnlyDelete, admin.ModelAdmin):
+    list_display = ("name", "position", "is_active", "source", "country", "label", "cap", "period")
 
 
 @admin.register(ActivityLog)

@@ -4,9 +4,7 @@
   follow-ups and cancels its unsent drafts.
 - `person_erased`: the person's drafts and sent emails lose their text and address, their sequence stops,
   and their address stays on the do-not-contact list only as a hash.
-- `leads_scored`: a qualification run's rep work (`outreach.rep_work`), and a re-score moves held leads into
-  nurture and promoted ones out of it (`outreach.nurture`).
-- `reply_received`: an interested reply becomes a task (`outreach.rep_work`).
+- `leads_scored`: a re-score moves held leads into nurture and promoted ones out of it (`outreach.nurture`).
 - The lead export's extra columns: each lead's pending draft (the one a person reviews or has just
   approved), read for a whole batch of leads in one query.
 
@@ -18,7 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from leads.erasure import ERASED
-from outreach import nurture, rep_work, stopping
+from outreach import nurture, stopping
 from outreach.models import EmailDraft, Suppression
 from outreach.suppression import address_hash
 
@@ -33,16 +31,9 @@ def stop_after_outcome(sender: Any, feedback: Any, lead: Any, actor: Any, status
         stopping.stop(lead, feedback.get_outcome_display().lower(), actor=actor, cancel="all")
 
 
-def after_scoring(sender: Any, changes: list[dict[str, Any]], **kwargs: Any) -> None:
-    """`leads_scored` (after the batch committed): the rep's work (owners by the rules, a call task for a HOT lead
-    without an address), then nurture for held leads and the normal route for promoted ones."""
-    rep_work.after_qualifying(sender, lead_ids=[change["lead_id"] for change in changes])
+def route_after_scoring(sender: Any, changes: list[dict[str, Any]], **kwargs: Any) -> None:
+    """`leads_scored` (after the batch committed): nurture for held leads, the normal route for promoted ones."""
     nurture.after_scoring(changes)
-
-
-def after_reply(sender: Any, **kwargs: Any) -> None:
-    """`reply_received`: an interested reply gets a task to answer it (`outreach.rep_work`)."""
-    rep_work.after_reply(sender, **kwargs)
 
 
 def forget_person(sender: Any, lead: Any, email: str, actor: Any, reason: str, **kwargs: Any) -> None:

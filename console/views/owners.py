@@ -1,7 +1,6 @@
 """Owners in bulk: a selection or a filter's whole result (counted and confirmed first), and the assignment rules
 managers set for new leads."""
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -11,21 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.work_forms import AssignmentRuleForm, OwnerForm
-from leadops.http import HtmxHttpRequest
+from leadops.http import HtmxHttpRequest, posted_uuids
 from leadops.roles import manager_required, role_required
 from leads.assignment import assign, person_name
 from leads.filters import OPEN, LeadFilters, filtered_leads
 from leads.models import AssignmentRule, Lead
-
-
-def _uuids(values: list[str]) -> list[uuid.UUID]:
-    ids = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return ids
 
 
 def _back(query: str) -> HttpResponse:
@@ -52,7 +41,7 @@ def bulk_assign(request: HtmxHttpRequest) -> HttpResponse:
     if data.get("scope") != "all":
         if request.method != "POST":
             return _back(query)
-        chosen = Lead.objects.filter(pk__in=_uuids(data.getlist("lead")))
+        chosen = Lead.objects.filter(pk__in=posted_uuids(data.getlist("lead")))
         if not chosen.exists():
             messages.info(request, "Tick the leads to assign first, or assign every lead that matches the filters.")
             return _back(query)

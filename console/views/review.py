@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console import dashboard as lead_dashboard
 from console import lead_page
-from leadops.http import HtmxHttpRequest
+from leadops.http import HtmxHttpRequest, posted_uuids
 from leadops.roles import is_manager, manager_required, role_required
 from leads.models import Lead
 from outreach import approval, gates, redrafting, sending
@@ -124,21 +124,11 @@ def _manager_waiting(user: Any, order: dict[str, Any]) -> dict[str, Any] | None:
             "gated": order.get("gated", 0)}
 
 
-def _uuids(values: list[str]) -> list[uuid.UUID]:
-    """The well-formed ids among posted values; anything else matches no draft (not a 500)."""
-    ids = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return ids
-
-
 @role_required
 @require_POST
 def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
-    chosen = waiting_drafts(request.user).filter(pk__in=_uuids(request.POST.getlist("draft"))).select_related("lead")
+    ticked = posted_uuids(request.POST.getlist("draft"))
+    chosen = waiting_drafts(request.user).filter(pk__in=ticked).select_related("lead")
     result = approval.bulk_approve(list(chosen), request.user)
     if result.approved:
         messages.success(request, f"Approved {len(result.approved)} draft{'s' if len(result.approved) != 1 else ''}; "

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0014_assignment_rules'),
+        ('leads', '0014_assignment_rules_and_reply_index'),
     ]
 
     operations = [

@@ -333,6 +333,8 @@ class ActivityLog(models.Model):
             models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx"),
             # Deleting a user clears them from the log. Partial: imports and the pipeline log with no user.
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="activity_actor_idx"),
+            # Today's replies to answer, newest first. Partial: only replies add an entry to write.
+            models.Index(fields=["-created_at"], condition=Q(type="REPLY_RECEIVED"), name="activity_reply_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -82,8 +82,8 @@ def test_a_change_of_owner_in_admin_is_on_the_timeline(
 
     lead.refresh_from_db()
     assert lead.owner == admin_user and queued == []  # who owns it is not what the score reads
-    assert ActivityLog.objects.get(lead=lead, type=ActivityLog.Type.UPDATED).payload == {
-        "changes": {"owner": ["", admin_user.username]}}
+    assert ActivityLog.objects.get(lead=lead, type=ActivityLog.Type.OWNER_CHANGED).payload == {
+        "from": "", "to": admin_user.username, "reason": ""}
 
 
 def test_leads_are_not_added_in_admin(admin_client):

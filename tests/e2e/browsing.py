@@ -43,13 +43,15 @@ def chromium() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, username: str, *, then: str = "/") -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form: it lands on Today (the start page), then goes on to `then` (the dashboard)."""
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    # The dashboard, not the login page (whose path also ends in "/").
-    page.wait_for_url(lambda url: urlparse(url).path == "/")
+    page.wait_for_url(lambda url: urlparse(url).path == "/today/")
+    if then != "/today/":
+        page.goto(then)
 
 
 def screenshot(page, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]

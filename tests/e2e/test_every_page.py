@@ -1,15 +1,18 @@
 """Every staff page in real Chromium, at 1366 px and on a 390 px phone: a screenshot of each in the test
 output folder, axe-core's accessibility checks with no violation, and no page wider than the screen."""
 
+import datetime
 import json
 import re
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 
 from leadops import runtime
-from leads.models import ImportJob, Lead
+from leads import lists, rep_tasks
+from leads.models import AssignmentRule, ImportJob, Lead, Task
 from outreach import approval
 from outreach.models import EmailDraft
 from tests.e2e.browsing import log_in, screenshot
@@ -79,8 +82,19 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
     if draft is not None:
         approval.reject(draft, manager, "Too long for a first touch")
     assert ImportJob.objects.count() == 1
+    rep_tasks.create_task(vera, kind=Task.Kind.CALL, title="Call Vera about the pilot", assignee=manager,
+                          due_at=timezone.now() - datetime.timedelta(hours=1))
+    vera_list = lists.save_list("Open leads", manager, filters={"status": "open"}, shared=True)
+    rule = AssignmentRule.objects.create(name="Inbound", cap=20)
+    rule.reps.set([rep, manager])
 
     for name, url in (
+        ("today", "/today/"),
+        ("today-team", "/today/?team=1"),
+        ("lists", "/lists/"),
+        ("list", f"/lists/{vera_list.pk}/"),
+        ("assign-confirm", f"/leads/assign/?scope=all&owner={rep.pk}&query=status%3Dopen"),
+        ("assignment-rules", "/settings/assignment-rules/"),
         ("dashboard", "/"),
         ("dashboard-search", "/?q=mosaichr"),
         ("lead", vera.get_absolute_url()),
