@@ -168,8 +168,10 @@ class Window:
 
     @classmethod
     def for_lead(cls, lead: Any) -> "Window":
-        company = lead.company if getattr(lead, "company_id", None) else None
-        return cls.for_recipient(lead.time_zone, lead.country or (company.country if company else ""))
+        country = lead.country
+        if not country and getattr(lead, "company_id", None):
+            country = lead.company.country  # read only when the lead gave no country of its own
+        return cls.for_recipient(lead.time_zone, country)
 
     def __str__(self) -> str:
         return f"{','.join(self.days)} {self.hours} {self.zone.key}"

@@ -86,17 +86,18 @@ def where_it_stands(draft: EmailDraft) -> str:
     if draft.state == State.SENDING:
         return "Approved: it is being sent now."
     now = timezone.now()
+    window = quotas.Window.for_lead(draft.lead)
     if draft.send_after and draft.send_after > now:
         until, reason = draft.send_after, draft.deferred_reason
     else:
         # The send task has not run yet (a worker picks it up): say now whether a quota or the window will hold it.
         deferral = quotas.check(draft.recipient, draft.lead_id, now, draft.mailbox or mailboxes.for_lead(draft.lead),
-                                within_window=draft.window_waived_by_id is None,
-                                window=quotas.Window.for_lead(draft.lead))
+                                within_window=draft.window_waived_by_id is None, window=window)
         if deferral is None:
             return "Approved: the email goes out in a moment."
         until, reason = deferral.until, deferral.reason
-    zone = quotas.Window.current().zone
+    # In the recipient's time, which the window keeps.
+    zone = window.zone
     return (f"Approved. It waits until {timezone.localtime(until, zone):%a %d %b %H:%M %Z}: "
             f"{reason[:1].lower()}{reason[1:]}.")
 
