@@ -38,6 +38,8 @@ class LeadForm(forms.Form):
     industry = forms.CharField(required=False)
     company_size = forms.ChoiceField(required=False, choices=_blank_first(Lead.SizeBand.choices), label="Employees")
     country = forms.CharField(required=False, help_text="A name or an ISO code: Germany, DE, USA")
+    time_zone = forms.CharField(required=False, label="Time zone",
+                                help_text="For the send window, e.g. Asia/Tokyo; blank = the country's main zone")
     source = forms.ChoiceField(choices=MANUAL_SOURCES, initial=Lead.Source.REFERRAL)
     budget_range = forms.CharField(
         required=False, label="Budget", widget=forms.TextInput(attrs={"placeholder": "As said: $50k, 50-100k, tbd"})
@@ -49,7 +51,7 @@ class LeadForm(forms.Form):
     # The page shows these side by side, each under its legend.
     GROUPS = (
         ("Person", ("first_name", "last_name", "email", "phone", "job_title")),
-        ("Company", ("company_name", "website", "industry", "company_size", "country")),
+        ("Company", ("company_name", "website", "industry", "company_size", "country", "time_zone")),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -61,6 +61,10 @@ SETTING_HELP = {
     "SEND_WINDOW_DAYS": "Emails approved on other days wait for the next one ticked.",
     "SEND_WINDOW_HOURS": "Like 08:00-18:00, in the time zone below.",
     "SEND_TIMEZONE": "A time zone name like Europe/Berlin or America/New_York.",
+    "SEND_IN_RECIPIENT_TIMEZONE": "Hours count in the lead's own time zone (or its country's); the zone above "
+                                  "for leads whose zone is unknown.",
+    "SEND_SKIP_HOLIDAYS": "No email goes out, and no step's working days count, on the public holidays of the "
+                          "lead's country.",
     "SENDER_POSTAL_ADDRESS": "The law in many countries asks for it in every sales email.",
     "AUTO_APPROVE_FOLLOW_UPS": "Follow-ups to enterprise leads always wait for a person.",
     "PROHIBITED_TERMS": "Comma-separated; a draft using one cannot be approved.",

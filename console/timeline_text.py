@@ -113,14 +113,20 @@ def _sentence(type: str, payload: dict[str, Any]) -> str:
     if type == Type.TASK:
         return _task_sentence(payload, because)
     if type == Type.SEQUENCE:
-        if payload.get("event") == "paused":
+        event = payload.get("event")
+        if event == "paused":
             return f"Follow-ups paused{because}."
-        if payload.get("event") == "resumed":
+        if event == "resumed":
             return f"Follow-ups resumed{because}."
-        if payload.get("event") == "enrolled":
+        if event == "enrolled":
             due = f"; the next step is due {words(payload['next_due_at'])}" if payload.get("next_due_at") else ""
-            return f"Follow-ups started ({payload.get('sequence', 'default')} sequence){due}."
+            started = "Nurture started" if payload.get("nurture") else "Follow-ups started"
+            return f"{started} ({payload.get('sequence', 'default')} sequence){because}{due}."
+        if event == "promoted":
+            return (f"Taken out of nurture: re-scored {words(payload.get('to', ''))}{because}; "
+                    "back on the normal route.")
         cancelled = payload.get("cancelled_drafts")
+        cancelled = len(cancelled) if isinstance(cancelled, list) else cancelled
         unsent = f"; {cancelled} unsent email{'s' if cancelled != 1 else ''} cancelled" if cancelled else ""
         return f"Follow-ups stopped{because}{unsent}."
     if type == Type.FEEDBACK:

@@ -16,6 +16,7 @@ from console.views import (
     owners,
     reports,
     review,
+    sequences,
     settings,
     templates,
     today,
@@ -81,6 +82,10 @@ outreach_pages = ([
     path("templates/<slug:key>/versions/<int:number>/", templates.template_version, name="template_version"),
     path("templates/<slug:key>/versions/<int:number>/roll-back/", templates.template_roll_back,
          name="template_roll_back"),
+    path("sequences/", sequences.sequences_page, name="sequences"),
+    path("sequences/<int:sequence_id>/", sequences.sequence_page, name="sequence"),
+    path("sequences/steps/<int:step_id>/", sequences.step_report, name="sequence_step"),
+    path("sequences/steps/<int:step_id>/variants/", sequences.switch_variant, name="sequence_step_variant"),
 ], "outreach")
 
 scoring_pages = ([

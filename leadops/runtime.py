@@ -121,6 +121,8 @@ EDITABLE: dict[str, tuple[str, Any]] = {
     "SEND_WINDOW_DAYS": ("Send on these weekdays", _weekdays),
     "SEND_WINDOW_HOURS": ("Send between (local time)", _hours),
     "SEND_TIMEZONE": ("Send window time zone", _timezone),
+    "SEND_IN_RECIPIENT_TIMEZONE": ("Send window in the recipient's time zone", _bool),
+    "SEND_SKIP_HOLIDAYS": ("Skip the recipient country's public holidays", _bool),
     "SENDER_POSTAL_ADDRESS": ("Postal address in the footer", _text(300)),
     # Empty until a manager sets it; SMTP mode sends nothing while it is (outreach.compliance).
     "SENDER_COMPANY_NAME": ("Company name in the footer", _optional_text(200)),

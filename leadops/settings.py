@@ -363,6 +363,9 @@ SEND_PER_DOMAIN_PER_DAY = _positive("SEND_PER_DOMAIN_PER_DAY", 50)
 SEND_WINDOW_DAYS = _setting("SEND_WINDOW_DAYS", env.list, ["mon", "tue", "wed", "thu", "fri"])
 SEND_WINDOW_HOURS = _setting("SEND_WINDOW_HOURS", env.str, "08:00-18:00")
 SEND_TIMEZONE = _setting("SEND_TIMEZONE", env.str, "UTC")
+# The window's hours in the recipient's zone (their time_zone, else their country's); SEND_TIMEZONE when unknown.
+SEND_IN_RECIPIENT_TIMEZONE = _setting("SEND_IN_RECIPIENT_TIMEZONE", env.bool, True)
+SEND_SKIP_HOLIDAYS = _setting("SEND_SKIP_HOLIDAYS", env.bool, False)  # the recipient country's public holidays
 AUTO_APPROVE_FOLLOW_UPS = _setting("AUTO_APPROVE_FOLLOW_UPS", env.bool, False)
 PROHIBITED_TERMS = _setting("PROHIBITED_TERMS", env.list, ["guaranteed results", "risk-free", "act now"])
 INBOUND_EMAIL_SECRET = _setting("INBOUND_EMAIL_SECRET", env.str, "")

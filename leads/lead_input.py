@@ -24,6 +24,7 @@ from pydantic import (
 from leads.addresses import domain_of, email_address
 from leads.countries import to_iso2
 from leads.models import Company, Feedback, Lead
+from leads.time_zones import zone_names
 
 
 def _max_length(field: str) -> int:
@@ -183,6 +184,7 @@ class LeadInput(BaseModel):
     industry: str = _text("industry")
     company_size: str = ""
     country: str = ""
+    time_zone: str = Field("", max_length=64)
     source: str | None = None
     budget_range: str = _text("budget_range")
     budget_amount: int | None = Field(None, ge=0, le=_MAX_BUDGET)
@@ -239,6 +241,15 @@ class LeadInput(BaseModel):
         if code is None:
             raise ValueError("is not a country we recognise; use a name or an ISO code such as DE or US")
         return code
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        if value.lower() in PLACEHOLDERS:
+            return ""
+        if value not in zone_names():
+            raise ValueError("is not a time zone; use an IANA name such as Asia/Tokyo or Europe/Berlin")
+        return value
 
     @field_validator("source", mode="before")
     @classmethod

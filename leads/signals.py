@@ -25,6 +25,11 @@ outcome_recorded = Signal()
 # their writes commit or roll back with the erasure.
 person_erased = Signal()
 
+# A qualification run saved a new score and decision for leads. `changes` is a list of dicts, one per lead:
+# lead_id, label_before ("" when never scored), label, action (Lead.Action) and reason (the decision's words).
+# Sent by scoring once the batch committed; outreach moves held leads into nurture and promoted ones out.
+leads_scored = Signal()
+
 # New leads were written (`lead_ids`, a list): sent once the transaction that wrote them has committed.
 leads_created = Signal()
 

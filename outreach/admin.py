@@ -1,11 +1,9 @@
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from leads.admin import AdminOnlyDelete
-from outreach import template_store
 from outreach.mailbox_form import MailboxForm
 from outreach.models import (
     EmailDraft,
@@ -17,8 +15,8 @@ from outreach.models import (
     SequenceStep,
     Suppression,
 )
+from outreach.sequence_forms import StepForm
 from outreach.stopping import stop_contacting
-from outreach.template_models import EmailTemplate
 
 
 @admin.register(EmailDraft)
@@ -46,41 +44,16 @@ class EmailDraftAdmin(AdminOnlyDelete, admin.ModelAdmin):
         return False
 
 
-def step_variants() -> list[tuple[str, str]]:
-    """The variants a sequence step can send: those with an active email template, less the clarifying question."""
-    template_store.ensure_seeded()
-    purposes = set(EmailTemplate.objects.filter(is_active=True).values_list("purpose", flat=True))
-    return [(value, label) for value, label in EmailDraft.Variant.choices
-            if value in purposes and value != EmailDraft.Variant.CLARIFYING_QUESTION]
-
-
-class SequenceStepForm(forms.ModelForm):
-    class Meta:
-        model = SequenceStep
-        fields = ("position", "variant", "delay_days")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only what can be drafted is offered: the follow-up beat could never draft a step without a template.
-        offered = step_variants()
-        field = self.fields["variant"]
-        field.choices = [("", "---------"), *offered]
-        field.error_messages["invalid_choice"] = (
-            "“%(value)s” has no email template, so this step could never be drafted. Choose one of: "
-            + ", ".join(label for _, label in offered) + "."
-        )
-
-
 class SequenceStepInline(admin.TabularInline):
     model = SequenceStep
-    form = SequenceStepForm
+    form = StepForm
     extra = 0
     max_num = SequenceStep.MAX_STEPS
 
 
 @admin.register(Sequence)
 class SequenceAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_default", "is_active")
+    list_display = ("name", "purpose", "is_default", "is_active")
     inlines = [SequenceStepInline]
 
 

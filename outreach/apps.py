@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from leads.signals import outcome_recorded, person_erased
+from leads.signals import leads_scored, outcome_recorded, person_erased, task_completed
 
 
 class OutreachConfig(AppConfig):
@@ -12,13 +12,15 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from leads import export
-        from outreach import mailboxes, receivers, rep_work, template_store
+        from outreach import mailboxes, receivers, rep_work, task_steps, template_store
         from outreach.models import EmailTemplate, Mailbox
         from outreach.signals import reply_received
 
         outcome_recorded.connect(receivers.stop_after_outcome, dispatch_uid="outreach.stop_after_outcome")
         person_erased.connect(receivers.forget_person, dispatch_uid="outreach.forget_person")
+        leads_scored.connect(receivers.route_after_scoring, dispatch_uid="outreach.route_after_scoring")
         reply_received.connect(rep_work.after_reply, dispatch_uid="outreach.after_reply")
+        task_completed.connect(task_steps.resume_on_task_done, dispatch_uid="outreach.resume_on_task_done")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
         post_save.connect(template_store.forget_templates, sender=EmailTemplate,

@@ -10,15 +10,18 @@ holding the mailbox lock (`locks.hold_mailbox_lock`), so two workers can never b
 this minute" and both send. The lock is held for the claim only, never during SMTP delivery.
 """
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from leadops import runtime
+from leads.time_zones import zone_of
 from outreach.models import EmailDraft, Mailbox
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -36,13 +39,14 @@ class Deferral:
 
 
 def check(to_email: str, lead_id: Any, now: datetime, mailbox: Mailbox | None = None, *,
-          within_window: bool = True) -> Deferral | None:
+          within_window: bool = True, window: "Window | None" = None) -> Deferral | None:
     """None if an email to this lead at `to_email` may be claimed now (from `mailbox`, when it goes out from
     one); otherwise when it may, and why.
 
+    `window`: the recipient's (`Window.for_lead`); the team's window when not given.
     `within_window=False`: a manager asked for it to go now (`approval.send_now`); the quotas still hold it.
     """
-    window = Window.current()
+    window = window or Window.current()
     deferrals = [deferral for deferral in _quota_deferrals(to_email.strip().lower(), lead_id, now) if deferral]
     if mailbox is not None:
         deferrals += [deferral for deferral in _mailbox_deferrals(mailbox, now) if deferral]
@@ -62,20 +66,27 @@ def refresh_window_holds(now: datetime) -> int:
     """Approved emails held only by the send window follow the window as it is now; returns how many it released.
 
     A draft held until the window's next opening keeps that time and its reason ("Outside the send window
-    (mon,tue 08:00-18:00 UTC)") from when it was checked. When a manager widens or moves the window, the
-    held drafts are released if it is open now, or re-timed and re-worded if it is still closed, so the next
-    beat tick of the outbox (`outreach.tasks.send_due_drafts`) sends them when they may go, and no page shows an
-    old window.
+    (mon,tue 08:00-18:00 Asia/Tokyo)") from when it was checked. When a manager widens or moves the window, the
+    held drafts are released if their recipient's window is open now, or re-timed and re-worded if it is still
+    closed, so the next beat tick of the outbox (`outreach.tasks.send_due_drafts`) sends them when they may go,
+    and no page shows an old window. Each recipient's window is worked out once per zone and country.
     """
-    window = Window.current()
     held = EmailDraft.objects.filter(state=EmailDraft.State.APPROVED, send_after__gt=now,
                                      deferred_reason__startswith=OUTSIDE_WINDOW)
-    if window.contains(now):
-        return held.update(send_after=now, updated_at=now)
-    opening, reason = window.next_opening(now), window_reason(window)
-    held.exclude(send_after=opening, deferred_reason=reason).update(send_after=opening, deferred_reason=reason,
-                                                                    updated_at=now)
-    return 0
+    recipients = held.values_list("lead__time_zone", "lead__country", "lead__company__country").distinct()
+    released = 0
+    for time_zone, country, company_country in recipients:
+        window = Window.for_recipient(time_zone, country or company_country or "")
+        theirs = held.filter(lead__time_zone=time_zone, lead__country=country)
+        theirs = theirs.filter(lead__company__country=company_country) if company_country is not None else \
+            theirs.filter(lead__company__isnull=True)
+        if window.contains(now):
+            released += theirs.update(send_after=now, updated_at=now)
+            continue
+        opening, reason = window.next_opening(now), window_reason(window)
+        theirs.exclude(send_after=opening, deferred_reason=reason).update(send_after=opening, deferred_reason=reason,
+                                                                          updated_at=now)
+    return released
 
 
 def _quota_deferrals(to_email: str, lead_id: Any, now: datetime) -> list[Deferral | None]:
@@ -131,16 +142,36 @@ def _over(rows: QuerySet, now: datetime, period: timedelta, limit: int, reason: 
 
 @dataclass(frozen=True)
 class Window:
-    """The send window: weekdays and hours in a time zone (read once per check)."""
+    """The send window: weekdays and hours in a time zone (read once per check), less the public holidays of
+    `country` when SEND_SKIP_HOLIDAYS is on.
+
+    `Window.for_lead` keeps the hours in the recipient's zone (their own `time_zone`, else their country's main
+    zone, `leads.time_zones`) when SEND_IN_RECIPIENT_TIMEZONE is on; SEND_TIMEZONE otherwise or when unknown.
+    """
 
     days: tuple[str, ...]
     hours: str
     zone: ZoneInfo
+    country: str = ""
 
     @classmethod
     def current(cls) -> "Window":
         return cls(tuple(runtime.get("SEND_WINDOW_DAYS")), str(runtime.get("SEND_WINDOW_HOURS")),
                    ZoneInfo(str(runtime.get("SEND_TIMEZONE"))))
+
+    @classmethod
+    def for_recipient(cls, time_zone: str, country: str) -> "Window":
+        team = cls.current()
+        zone = zone_of(time_zone, country) if runtime.get("SEND_IN_RECIPIENT_TIMEZONE") else None
+        country = (country or "").upper() if runtime.get("SEND_SKIP_HOLIDAYS") else ""
+        return replace(team, zone=zone or team.zone, country=country)
+
+    @classmethod
+    def for_lead(cls, lead: Any) -> "Window":
+        country = lead.country
+        if not country and getattr(lead, "company_id", None):
+            country = lead.company.country  # read only when the lead gave no country of its own
+        return cls.for_recipient(lead.time_zone, country)
 
     def __str__(self) -> str:
         return f"{','.join(self.days)} {self.hours} {self.zone.key}"
@@ -155,10 +186,13 @@ class Window:
         # "24:00" means until midnight: no end within the day.
         return None if end == "24:00" else time.fromisoformat(end)
 
+    def is_working_day(self, day: date) -> bool:
+        return _WEEKDAYS[day.weekday()] in self.days and not (self.country and is_holiday(self.country, day))
+
     def contains(self, moment: datetime) -> bool:
         local = moment.astimezone(self.zone)
         end = self.end
-        return _WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() and (
+        return self.is_working_day(local.date()) and self.start <= local.time() and (
             end is None or local.time() < end)
 
     def next_opening(self, moment: datetime) -> datetime:
@@ -166,12 +200,35 @@ class Window:
         if self.contains(moment):
             return moment
         local_day: date = moment.astimezone(self.zone).date()
-        for offset in range(8):
+        # A week, plus room for a run of holidays (the turn of the year, Golden Week).
+        for offset in range(22):
             day = local_day + timedelta(days=offset)
             opening = datetime.combine(day, self.start, tzinfo=self.zone)
-            if _WEEKDAYS[day.weekday()] in self.days and opening > moment:
+            if self.is_working_day(day) and opening > moment:
                 return opening
         raise ValueError(f"The send window {self} never opens")
+
+    def after_working_days(self, moment: datetime, days: int) -> datetime:
+        """The same local time `days` working days (window days, less holidays) after `moment`."""
+        local = moment.astimezone(self.zone)
+        day, counted = local.date(), 0
+        while counted < days:
+            day += timedelta(days=1)
+            counted += self.is_working_day(day)
+        return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.zone)
+
+
+@functools.cache
+def _holidays_of(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:  # a country the package has no calendar for: no holidays known
+        return frozenset()
+
+
+def is_holiday(country: str, day: date) -> bool:
+    """A public holiday in `country` (ISO-2) on `day`, by the `holidays` package."""
+    return day in _holidays_of(country, day.year)
 
 
 @dataclass(frozen=True)

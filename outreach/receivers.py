@@ -4,6 +4,7 @@
   follow-ups and cancels its unsent drafts.
 - `person_erased`: the person's drafts and sent emails lose their text and address, their sequence stops,
   and their address stays on the do-not-contact list only as a hash.
+- `leads_scored`: a re-score moves held leads into nurture and promoted ones out of it (`outreach.nurture`).
 - The lead export's extra columns: each lead's pending draft (the one a person reviews or has just
   approved), read for a whole batch of leads in one query.
 
@@ -15,7 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from leads.erasure import ERASED
-from outreach import stopping
+from outreach import nurture, stopping
 from outreach.models import EmailDraft, Suppression
 from outreach.suppression import address_hash
 
@@ -28,6 +29,11 @@ def stop_after_outcome(sender: Any, feedback: Any, lead: Any, actor: Any, status
     """`outcome_recorded`: no more automatic follow-ups once the outcome moves the lead on."""
     if status:
         stopping.stop(lead, feedback.get_outcome_display().lower(), actor=actor, cancel="all")
+
+
+def route_after_scoring(sender: Any, changes: list[dict[str, Any]], **kwargs: Any) -> None:
+    """`leads_scored` (after the batch committed): nurture for held leads, the normal route for promoted ones."""
+    nurture.after_scoring(changes)
 
 
 def forget_person(sender: Any, lead: Any, email: str, actor: Any, reason: str, **kwargs: Any) -> None:

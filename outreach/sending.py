@@ -86,16 +86,18 @@ def where_it_stands(draft: EmailDraft) -> str:
     if draft.state == State.SENDING:
         return "Approved: it is being sent now."
     now = timezone.now()
+    window = quotas.Window.for_lead(draft.lead)
     if draft.send_after and draft.send_after > now:
         until, reason = draft.send_after, draft.deferred_reason
     else:
         # The send task has not run yet (a worker picks it up): say now whether a quota or the window will hold it.
         deferral = quotas.check(draft.recipient, draft.lead_id, now, draft.mailbox or mailboxes.for_lead(draft.lead),
-                                within_window=draft.window_waived_by_id is None)
+                                within_window=draft.window_waived_by_id is None, window=window)
         if deferral is None:
             return "Approved: the email goes out in a moment."
         until, reason = deferral.until, deferral.reason
-    zone = quotas.Window.current().zone
+    # In the recipient's time, which the window keeps.
+    zone = window.zone
     return (f"Approved. It waits until {timezone.localtime(until, zone):%a %d %b %H:%M %Z}: "
             f"{reason[:1].lower()}{reason[1:]}.")
 
@@ -160,7 +162,8 @@ def send(draft_id: Any) -> str:
     with transaction.atomic():
         locks.hold_mailbox_lock()
         now = timezone.now()
-        deferral = quotas.check(to_email, draft.lead_id, now, mailbox, within_window=draft.window_waived_by_id is None)
+        deferral = quotas.check(to_email, draft.lead_id, now, mailbox, within_window=draft.window_waived_by_id is None,
+                                window=quotas.Window.for_lead(draft.lead))
         if deferral:
             EmailDraft.objects.filter(pk=draft.pk, state=State.APPROVED).update(
                 send_after=deferral.until, deferred_reason=deferral.reason[:200]
@@ -234,8 +237,10 @@ def _after_sent(draft: EmailDraft, sent_at: Any) -> None:
         Lead.objects.filter(pk=lead.pk, status=previous).update(status=Lead.Status.CONTACTED, updated_at=sent_at)
         ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED,
                            payload={"from": previous, "to": Lead.Status.CONTACTED, "reason": "email sent"})
-    if draft.variant == EmailDraft.Variant.FIRST_TOUCH:
-        sequences.enroll(lead, sent_at)
+    if draft.enrollment_id:
+        sequences.step_sent(draft, sent_at)
+    elif draft.variant == EmailDraft.Variant.FIRST_TOUCH:
+        sequences.enroll(lead, sent_at, first_touch=draft)
 
 
 def _handle_smtp_error(draft: EmailDraft, to_email: str, error: Exception) -> str:

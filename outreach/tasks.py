@@ -49,7 +49,8 @@ def recover_interrupted_sends() -> int:
 def draft_due_follow_ups() -> int:
     """Beat: draft the follow-up steps that are due, then let approval pass those that need no person."""
     drafts = sequences.draft_due_steps()
-    approval.auto_approve_follow_ups(drafts)
+    # A first touch (a promoted nurture lead's first step) always waits for a person, like the pipeline's.
+    approval.auto_approve_follow_ups([draft for draft in drafts if draft.variant != EmailDraft.Variant.FIRST_TOUCH])
     return len(drafts)
 
 

@@ -24,6 +24,7 @@ NAV = [
     ("leads:assignment_rules", "Assignment", True),
     ("integrations:api_tokens", "Integrations", True),
     ("outreach:mailboxes", "Mailboxes", True),
+    ("outreach:sequences", "Sequences", True),
     ("admin:index", "Admin", True),
 ]
 

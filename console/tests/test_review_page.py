@@ -159,7 +159,8 @@ def test_approving_outside_the_send_window_says_when_the_email_will_go_out(
     with time_machine.travel(SATURDAY_EVENING, tick=False), django_capture_on_commit_callbacks(execute=True):
         html = rep_client.post(f"/drafts/{draft.pk}/approve/", {"from": "review"}, **htmx_headers).content.decode()
     assert "on its way" not in html
-    assert "It waits until Mon 23 Nov 08:00 UTC: outside the send window" in html
+    # The window keeps the recipient's hours (the lead is in the US: New York), and says them in their time.
+    assert "It waits until Mon 23 Nov 08:00 EST: outside the send window" in html
     draft.refresh_from_db()
     assert draft.state == EmailDraft.State.APPROVED and draft.sent_at is None
 

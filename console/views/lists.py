@@ -126,7 +126,10 @@ def _enrol(request: HtmxHttpRequest, leads) -> None:  # type: ignore[no-untyped-
     started = 0
     now = timezone.now()
     for lead in ready[:ENROL_LIMIT]:
-        started += sequences.enroll(lead, now) is not None
+        # The first touch already sent is the sequence's first step; without one, the sequence starts with it.
+        first_touch = lead.drafts.filter(state=EmailDraft.State.SENT,
+                                         variant=EmailDraft.Variant.FIRST_TOUCH).order_by("sent_at").first()
+        started += sequences.enroll(lead, now, first_touch=first_touch) is not None
     others = total - started
     messages.success(request, f"Follow-ups started for {started} lead{'s' if started != 1 else ''}." + (
         f" {others} not: already in a sequence, finished, or their first email has not gone out yet "

@@ -26,7 +26,8 @@ HISTORY_LIMIT = 20
 # Run-time settings that hold weekdays: a checkbox per day.
 WEEKDAY_SETTINGS = ("SEND_WINDOW_DAYS",)
 
-WINDOW_SETTINGS = {"SEND_WINDOW_DAYS", "SEND_WINDOW_HOURS", "SEND_TIMEZONE"}
+WINDOW_SETTINGS = {"SEND_WINDOW_DAYS", "SEND_WINDOW_HOURS", "SEND_TIMEZONE", "SEND_IN_RECIPIENT_TIMEZONE",
+                   "SEND_SKIP_HOLIDAYS"}
 
 
 def _runtime_fields(values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from leadops.roles import is_manager
 from leads.addresses import email_address
 from leads.signals import announce_leads_changed
+from leads.time_zones import validate_time_zone
 
 # "Highest score" sorts by label, then score: each scoring version cuts its own labels, and a learned
 # version's scores are chances in percent where a rules version's are points, so a closed lead's old
@@ -117,7 +118,7 @@ class Lead(TimeStamped):
     # those are what the lead or their system said, kept as given.
     EDITABLE_FIELDS = (
         "first_name", "last_name", "email", "phone", "company_name", "website", "job_title", "industry",
-        "company_size", "country", "source", "budget_range", "urgency", "pain_point",
+        "company_size", "country", "time_zone", "source", "budget_range", "urgency", "pain_point",
     )
     # What a qualification reads: a change to any of them means the lead is qualified again.
     QUALIFICATION_INPUT_FIELDS = (
@@ -164,6 +165,9 @@ class Lead(TimeStamped):
     industry = models.CharField(max_length=100, blank=True)
     company_size = models.CharField(max_length=20, choices=SizeBand.choices, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    # Where the person works, for their send window; blank = the main zone of their country (leads.time_zones).
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone],
+                                 help_text="An IANA name such as Asia/Tokyo; blank = from the country")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB_FORM)
     budget_range = models.CharField(max_length=100, blank=True, help_text="As the lead gave it")
     budget_amount = models.PositiveIntegerField(

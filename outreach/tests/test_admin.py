@@ -83,7 +83,7 @@ def test_marking_a_second_sequence_default_names_the_current_default_in_words(ad
     current = (Sequence.objects.filter(is_default=True).first()
                or Sequence.objects.create(name="Standard", is_default=True))
     html = admin_client.post("/admin/outreach/sequence/add/", {
-        "name": "Enterprise", "is_default": "on", "is_active": "on",
+        "name": "Enterprise", "purpose": "follow_up", "is_default": "on", "is_active": "on",
         "steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "5",
     }).content.decode()
     assert f"“{current.name}” is the default sequence; untick Default there first." in html
@@ -92,29 +92,37 @@ def test_marking_a_second_sequence_default_names_the_current_default_in_words(ad
 
 
 def _sequence_form(**step: str) -> dict[str, str]:
-    return {"name": "Short", "is_active": "on", "steps-TOTAL_FORMS": "2", "steps-INITIAL_FORMS": "0",
-            "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "5",
-            "steps-0-position": "1", "steps-0-variant": "first_touch", "steps-0-delay_days": "0",
-            "steps-1-position": "2", "steps-1-delay_days": "3",
+    return {"name": "Short", "purpose": "follow_up", "is_active": "on", "steps-TOTAL_FORMS": "2",
+            "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "5",
+            "steps-0-position": "1", "steps-0-kind": "email", "steps-0-variant": "first_touch",
+            "steps-0-wait_business_days": "0", "steps-0-template_keys": "first_touch",
+            "steps-1-position": "2", "steps-1-kind": "email", "steps-1-variant": "follow_up_1",
+            "steps-1-wait_business_days": "3",
             **{f"steps-1-{key}": value for key, value in step.items()}}
 
 
-def test_admin_refuses_a_sequence_step_whose_variant_has_no_email_template(admin_client):
-    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form(variant="follow_up_3"))
+def test_admin_refuses_a_sequence_step_whose_template_does_not_exist(admin_client):
+    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form(template_keys="no_such_template"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "has no email template" in html and "Follow-up 1" in html
+    assert "“no_such_template” is not a template; choose from the list." in html
     assert not Sequence.objects.filter(name="Short").exists()
 
 
-def test_admin_offers_only_the_variants_a_step_can_send(admin_client):
+def test_admin_refuses_an_email_step_without_a_template(admin_client):
+    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form())
+    assert "Choose at least one template for an email step." in response.content.decode()
+    assert not Sequence.objects.filter(name="Short").exists()
+
+
+def test_admin_offers_only_the_templates_a_step_can_send(admin_client):
     html = admin_client.get("/admin/outreach/sequence/add/").content.decode()
-    assert 'value="follow_up_1"' in html and 'value="breakup"' in html
-    assert 'value="follow_up_3"' not in html and 'value="clarifying_question"' not in html
+    assert 'value="follow_up_1"' in html and 'value="demo_invite"' in html and 'value="nurture_1"' in html
+    assert 'value="clarifying_question"' not in html
 
 
 def test_admin_saves_a_sequence_whose_steps_all_have_templates(admin_client):
-    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form(variant="follow_up_1"))
+    response = admin_client.post("/admin/outreach/sequence/add/", _sequence_form(template_keys="follow_up_1"))
     assert response.status_code == 302
     assert list(Sequence.objects.get(name="Short").steps.values_list("variant", flat=True)) == [
         "first_touch", "follow_up_1"]

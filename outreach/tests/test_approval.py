@@ -118,9 +118,12 @@ def test_bulk_approve_skips_gated_drafts_and_says_why(draft_factory, rep):
     assert result.skipped[1][1].startswith("Body is 9 characters; it needs at least 50.")
 
 
-def test_the_default_sequence_is_first_touch_then_three_follow_ups(db):
-    steps = Sequence.objects.get(is_default=True).steps.values_list("variant", "delay_days")
-    assert list(steps) == [("first_touch", 0), ("follow_up_1", 3), ("follow_up_2", 7), ("breakup", 14)]
+def test_the_default_sequence_is_the_five_steps_of_the_seed_strategy_with_a_demo_invite_variant(db):
+    steps = Sequence.objects.get(is_default=True).steps.values_list("name", "wait_business_days", "template_keys")
+    assert list(steps) == [("Introduction", 0, ["first_touch"]),
+                           ("Value proposition", 2, ["value_proposition", "demo_invite"]),
+                           ("Case study or proof", 3, ["case_study"]), ("Soft reminder", 3, ["soft_reminder"]),
+                           ("Break-up", 5, ["breakup"])]
 
 
 def test_needs_info_turns_the_draft_into_a_clarifying_question(draft_factory, rep):

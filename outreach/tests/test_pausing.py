@@ -13,7 +13,7 @@ from outreach.models import EmailDraft, Enrollment
 def _enrolled(draft_factory):  # type: ignore[no-untyped-def]
     """A lead in the default sequence (its follow-ups as migrated), its first touch sent now."""
     first_touch = draft_factory(state=EmailDraft.State.SENT)
-    return sequences.enroll(first_touch.lead, timezone.now())
+    return sequences.enroll(first_touch.lead, timezone.now(), first_touch=first_touch)
 
 
 def test_a_paused_enrollment_drafts_nothing_when_due_and_drafts_its_step_once_resumed(draft_factory, rep):

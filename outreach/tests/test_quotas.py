@@ -71,6 +71,7 @@ def test_outside_the_send_window_it_waits_for_monday_morning_in_the_configured_t
     settings.SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri"]
     settings.SEND_WINDOW_HOURS = "09:00-17:00"
     settings.SEND_TIMEZONE = "Europe/Berlin"
+    settings.SEND_IN_RECIPIENT_TIMEZONE = False  # the team's zone for every recipient
     berlin = ZoneInfo("Europe/Berlin")
     with time_machine.travel(now_in_berlin.replace(tzinfo=berlin), tick=False):
         draft = _approved(draft_factory)
@@ -87,6 +88,7 @@ def test_outside_the_send_window_it_waits_for_monday_morning_in_the_configured_t
 def test_a_quota_slot_that_falls_outside_the_window_moves_to_the_next_opening(draft_factory, settings):
     settings.SEND_PER_MINUTE = 1
     settings.SEND_WINDOW_HOURS = "08:00-10:00"
+    settings.SEND_IN_RECIPIENT_TIMEZONE = False
     with time_machine.travel(WEDNESDAY_10 - timedelta(seconds=30), tick=False):
         sent, waiting = _approved(draft_factory), _approved(draft_factory)
         assert [sending.send(d.pk) for d in (sent, waiting)] == ["sent", "deferred"]

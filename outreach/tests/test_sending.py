@@ -73,7 +73,9 @@ def test_a_sent_first_touch_marks_the_lead_contacted_and_enrolls_it(approved):
     approved.lead.refresh_from_db()
     assert approved.lead.status == Lead.Status.CONTACTED
     enrollment = Enrollment.objects.get(lead=approved.lead)
-    assert enrollment.next_due_at == approved.lead.drafts.get().sent_at + timezone.timedelta(days=3)
+    # The value proposition waits two working days (the tests' send window opens every day).
+    assert enrollment.next_due_at == approved.lead.drafts.get().sent_at + timezone.timedelta(days=2)
+    assert (enrollment.last_step_position, approved.lead.drafts.get().sequence_step.position) == (1, 1)
 
 
 def test_sending_twice_sends_once(approved, smtp_mode):

@@ -19,10 +19,12 @@ WEDNESDAY_7 = datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def _always_open_send_window(settings) -> None:  # type: ignore[no-untyped-def]
-    """These tests are about the window: weekdays 08:00-18:00 UTC (in place of the package's always-open one)."""
+    """These tests are about the team's window: weekdays 08:00-18:00 UTC (in place of the package's always-open
+    one), for every recipient (test_recipient_window.py has the recipient's own zone)."""
     settings.SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri"]
     settings.SEND_WINDOW_HOURS = "08:00-18:00"
     settings.SEND_TIMEZONE = "UTC"
+    settings.SEND_IN_RECIPIENT_TIMEZONE = False
 
 
 def _held_by_the_window(draft_factory):  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.models import ActivityLog, Company, Lead
+from leads.signals import leads_scored
 from outreach import drafting, gates
 from outreach.models import EmailDraft, Suppression
 from scoring.models import Trace
@@ -208,6 +209,7 @@ class _Writes:
         self.suppressions: list[Suppression] = []
         self.updated: list[Lead] = []
         self.traces: list[Trace] = []
+        self.scored: list[dict[str, Any]] = []
 
     def note(self, lead: Lead, kind: str, payload: dict[str, Any]) -> None:
         self.activities.append(
@@ -220,6 +222,7 @@ class _Writes:
 
     def result(self, state: QualificationState, lead: Lead, companies: dict[str, Company]) -> None:
         started = time.perf_counter()
+        label_before = lead.score_label
         previous = _apply(state, lead, companies, self.now)
         self.updated.append(lead)
         decision, score = state.decision, state.score
@@ -230,6 +233,8 @@ class _Writes:
             "version": score.config_version, "action": decision.action, "reason": decision.reason,
             "needs_approval": lead.needs_approval,
         })
+        self.scored.append({"lead_id": lead.pk, "label_before": label_before, "label": score.label,
+                            "action": decision.action, "reason": decision.reason})
         if lead.status != previous:
             self.note(lead, ActivityLog.Type.STATUS_CHANGED,
                       {"from": previous, "to": lead.status, "reason": decision.reason})
@@ -281,6 +286,8 @@ class _Writes:
         qualified = [lead.pk for lead in self.updated if lead.status == Lead.Status.QUALIFIED]
         if qualified:
             transaction.on_commit(partial(leads_qualified.send, sender=None, lead_ids=qualified))
+        if self.scored:
+            transaction.on_commit(partial(leads_scored.send, sender=None, changes=self.scored))
 
 
 def _supersede_pending_drafts(

@@ -14,7 +14,7 @@ from leadops import runtime
 from leads import lists, rep_tasks
 from leads.models import AssignmentRule, ImportJob, Lead, Task
 from outreach import approval
-from outreach.models import EmailDraft
+from outreach.models import EmailDraft, Sequence, SequenceStep
 from tests.e2e.browsing import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -87,6 +87,11 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
     vera_list = lists.save_list("Open leads", manager, filters={"status": "open"}, shared=True)
     rule = AssignmentRule.objects.create(name="Inbound", cap=20)
     rule.reps.set([rep, manager])
+    # The sequence designer, and an A/B step (an earlier transactional test may have flushed the seeded ones).
+    default_sequence, _ = Sequence.objects.get_or_create(name="Default follow-up", defaults={"is_default": True})
+    ab_step, _ = SequenceStep.objects.get_or_create(
+        sequence=default_sequence, position=2,
+        defaults={"variant": "follow_up_1", "template_keys": ["value_proposition", "demo_invite"]})
 
     for name, url in (
         ("today", "/today/"),
@@ -109,6 +114,9 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
         ("template-edit", "/templates/first_touch/"),
         ("template-new", "/templates/new/"),
         ("template-version", "/templates/first_touch/versions/1/"),
+        ("sequences", "/sequences/"),
+        ("sequence", f"/sequences/{default_sequence.pk}/"),
+        ("sequence-step", f"/sequences/steps/{ab_step.pk}/"),
         ("api-tokens", "/settings/api-tokens/"),
         ("webhooks", "/settings/webhooks/"),
         ("website-forms", "/settings/forms/"),

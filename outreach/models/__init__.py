@@ -1,4 +1,4 @@
-"""Drafts and their sending outbox, follow-up sequences and the do-not-contact list."""
+"""Drafts and their sending outbox, the do-not-contact list, mailboxes; sequences in `outreach.models.sequence`."""
 
 import uuid
 
@@ -8,11 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach.subscription_models import ReportSubscription  # noqa: F401
-
 # Models of this app kept in modules of their own; their modules explain them.
-from outreach.template_models import EmailTemplate, EmailTemplateVersion  # noqa: F401
-from outreach.tracking_models import TrackingEvent  # noqa: F401
+from outreach.models.sequence import Enrollment, Sequence, SequenceRule, SequenceStep
+from outreach.models.variants import Variant
+from outreach.subscription_models import ReportSubscription
+from outreach.template_models import EmailTemplate, EmailTemplateVersion
+from outreach.tracking_models import TrackingEvent
 
 
 class EmailDraft(models.Model):
@@ -23,13 +24,8 @@ class EmailDraft(models.Model):
     Transitions live in outreach.sending / outreach.approval and are logged on the lead.
     """
 
-    class Variant(models.TextChoices):
-        FIRST_TOUCH = "first_touch", "First touch"
-        FOLLOW_UP_1 = "follow_up_1", "Follow-up 1"
-        FOLLOW_UP_2 = "follow_up_2", "Follow-up 2"
-        FOLLOW_UP_3 = "follow_up_3", "Follow-up 3"
-        BREAKUP = "breakup", "Break-up"
-        CLARIFYING_QUESTION = "clarifying_question", "Clarifying question"
+    # Its own module: the sequence models read it too (outreach.models.sequence).
+    Variant = Variant
 
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -151,94 +147,6 @@ class EmailDraft(models.Model):
 # Drafts only a manager may approve (EmailDraft.gated as a filter). Once a manager clears the gate on the
 # lead page (Lead.clear_approval_gate), the lead's waiting drafts are a rep's to approve.
 GATED_FOR_MANAGER = Q(lead__needs_approval=True) | (Q(needs_approval=True) & Q(lead__approved_at__isnull=True))
-
-
-class Sequence(models.Model):
-    """An ordered set of follow-up steps a lead is enrolled in when its first touch is sent."""
-
-    name = models.CharField(max_length=100, unique=True)
-    is_default = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_sequence"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        # Said in words here; the constraint's own message names only the constraint.
-        if self.is_default:
-            other = Sequence.objects.filter(is_default=True).exclude(pk=self.pk).first()
-            if other is not None:
-                raise ValidationError({"is_default": f"“{other}” is the default sequence; untick Default there first."})
-
-
-class SequenceStep(models.Model):
-    MAX_STEPS = 5
-
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    variant = models.CharField(max_length=20, choices=EmailDraft.Variant.choices)
-    delay_days = models.PositiveSmallIntegerField(help_text="Days after the first touch was sent")
-
-    class Meta:
-        ordering = ["sequence", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["sequence", "position"], name="sequence_step_position_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sequence} · step {self.position}: {self.get_variant_display()} (day {self.delay_days})"
-
-
-class Enrollment(models.Model):
-    """A lead working through a sequence. Stops on reply, meeting, unsubscribe, bounce, disqualify or close."""
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        STOPPED = "stopped", "Stopped"
-        FINISHED = "finished", "Finished"
-
-    # Still under way: a paused enrollment (waiting for a rep's task) resumes, so the lead is still in it.
-    OPEN_STATUSES = (Status.ACTIVE, Status.PAUSED)
-
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="enrollments")
-    sequence = models.ForeignKey(Sequence, on_delete=models.PROTECT, related_name="enrollments")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    started_at = models.DateTimeField(default=timezone.now)
-    # Position of the last step drafted; the next due step is the one after it.
-    last_step_position = models.PositiveSmallIntegerField(default=1)
-    next_due_at = models.DateTimeField(null=True, blank=True)
-    stop_reason = models.CharField(max_length=200, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    # Why and since when the steps wait (outreach.pausing): blank unless paused.
-    paused_reason = models.CharField(max_length=200, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            # A paused enrollment resumes, so it counts as the lead's one open enrollment.
-            models.UniqueConstraint(
-                fields=["lead"], condition=Q(status__in=["active", "paused"]), name="one_open_enrollment_per_lead"
-            ),
-        ]
-        indexes = [
-            # The beat task's scan for due steps.
-            models.Index(fields=["next_due_at"], condition=Q(status="active"), name="enrollment_due_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lead} in {self.sequence} ({self.get_status_display()})"
 
 
 class Suppression(models.Model):
@@ -402,3 +310,6 @@ class InboundMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} from {self.sender} ({self.get_status_display()})"
 
+
+__all__ = ["GATED_FOR_MANAGER", "EmailDraft", "EmailTemplate", "EmailTemplateVersion", "Enrollment", "InboundMessage",
+           "Mailbox", "ReportSubscription", "Sequence", "SequenceRule", "SequenceStep", "Suppression", "TrackingEvent"]
