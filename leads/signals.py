@@ -27,7 +27,8 @@ person_erased = Signal()
 
 # A qualification run saved a new score and decision for leads. `changes` is a list of dicts, one per lead:
 # lead_id, label_before ("" when never scored), label, action (Lead.Action) and reason (the decision's words).
-# Sent by scoring once the batch committed; outreach moves held leads into nurture and promoted ones out.
+# Sent by scoring once the batch committed, for every lead the run saved: scoring gives new leads an owner and
+# call tasks (scoring.rep_work), outreach moves held leads into nurture and promoted ones out.
 leads_scored = Signal()
 
 # New leads were written (`lead_ids`, a list): sent once the transaction that wrote them has committed.

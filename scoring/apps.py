@@ -9,10 +9,10 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the app registry is ready: the receivers reach the models through the tasks.
+        from leads.signals import leads_scored
         from scoring import receivers, rep_work
-        from scoring.signals import leads_saved
 
         qualification_wanted.connect(receivers.qualify_wanted_leads, dispatch_uid="scoring.qualify_wanted")
         outcome_recorded.connect(receivers.retrain_after_outcome, dispatch_uid="scoring.retrain_after")
         person_erased.connect(receivers.forget_person, dispatch_uid="scoring.forget_person")
-        leads_saved.connect(rep_work.after_qualifying, dispatch_uid="scoring.after_qualifying")
+        leads_scored.connect(rep_work.after_scoring, dispatch_uid="scoring.after_qualifying")

@@ -1,5 +1,5 @@
-"""A rep's work that follows a qualification run (`scoring.signals.leads_saved`): the assignment rules give new
-leads an owner, then a HOT lead with no email address gets a call task for that owner.
+"""A rep's work that follows a qualification run (`leads.signals.leads_scored`, every lead a run saved): the
+assignment rules give new leads an owner, then a HOT lead with no email address gets a call task for that owner.
 
 "HOT" here is the score, not only the label: the rules hold a lead without an address back to WARM (an email is
 required for the HOT label), so a lead whose score reached its version's HOT cut-off counts too.
@@ -31,6 +31,10 @@ def hot_without_email(lead_ids: list[Any]) -> list[Lead]:
                for config in ScoringConfig.objects.filter(version__in=versions)}
     return [lead for lead in leads if lead.score_label == Lead.Label.HOT
             or lead.score_value >= cutoffs.get(lead.score_version, DEFAULT_THRESHOLDS["hot"])]
+
+
+def after_scoring(sender: Any, changes: list[dict[str, Any]], **kwargs: Any) -> None:
+    after_qualifying(sender, [change["lead_id"] for change in changes])
 
 
 def after_qualifying(sender: Any, lead_ids: list[Any], **kwargs: Any) -> None:

@@ -4,7 +4,4 @@ from django.dispatch import Signal
 
 # A qualification run saved these leads as QUALIFIED (`lead_ids`, a list); sent once the batch committed.
 leads_qualified = Signal()
-# A qualification run saved these leads (`lead_ids`, a list), whatever it decided; sent once the batch committed.
-# The apps above hang a rep's work on it (an owner by the assignment rules, a call task for a HOT lead without an
-# email address).
-leads_saved = Signal()
+# Every lead a run saved, whatever it decided, is announced by `leads.signals.leads_scored`.

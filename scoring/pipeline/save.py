@@ -26,7 +26,7 @@ from scoring.models import Trace
 from scoring.pipeline import writes
 from scoring.pipeline.batch import PIPELINE_VARIANTS, LockedBatch, Write
 from scoring.pipeline.state import Decision, NodeEvent, QualificationState
-from scoring.signals import leads_qualified, leads_saved
+from scoring.signals import leads_qualified
 
 NODE_NAME = "log_to_crm"
 RESULT_FIELDS = [
@@ -281,8 +281,6 @@ class _Writes:
             Write(ActivityLog, self.activities),
             Write(Trace, self.traces),
         ])
-        if self.updated:
-            transaction.on_commit(partial(leads_saved.send, sender=None, lead_ids=[lead.pk for lead in self.updated]))
         qualified = [lead.pk for lead in self.updated if lead.status == Lead.Status.QUALIFIED]
         if qualified:
             transaction.on_commit(partial(leads_qualified.send, sender=None, lead_ids=qualified))

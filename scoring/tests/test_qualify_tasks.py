@@ -11,10 +11,11 @@ from django.db import OperationalError
 
 from conftest import LeadFactory, wait_for
 from leads.models import ActivityLog, Lead
+from leads.signals import leads_scored
 from scoring import tasks
 from scoring.models import Trace
 from scoring.pipeline import runner
-from scoring.signals import leads_qualified, leads_saved
+from scoring.signals import leads_qualified
 from scoring.tests.test_pipeline import HOT_LEAD
 
 
@@ -42,7 +43,7 @@ def test_ids_are_sent_in_batches_only_once_the_transaction_commits(
 
     # One a batch, each queued only once the transaction commits (each batch also announces its saved and its
     # qualified leads).
-    announcements = (leads_qualified.send, leads_saved.send)
+    announcements = (leads_qualified.send, leads_scored.send)
     queued = [callback for callback in callbacks if getattr(callback, "func", None) not in announcements]
     assert len(queued) == 3
     assert [len(batch) for batch in sent] == [2, 2, 1]
