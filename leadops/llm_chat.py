@@ -8,13 +8,14 @@ Two ways a model picks a tool (ASSISTANT_TOOL_MODE):
   tool names (or "answer"); for servers whose tool calling is unreliable, such as small local models on
   llama.cpp, whose grammar sampler enforces the schema.
 
-`turn(...)` streams: text deltas are handed to `on_text` as they arrive, and tool-call deltas are put
-together, so the caller sees the words of the final answer while the model writes them.
+`stream(...)` is a generator: it yields the text deltas as they arrive, puts the tool-call deltas together
+and returns the whole reply, so the caller shows the words of the answer while the model writes them;
+`turn(...)` is the same call read to its end.
 """
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +49,19 @@ def _arguments(raw: str) -> tuple[dict[str, Any], str]:
     return (parsed, "") if isinstance(parsed, dict) else ({}, raw)
 
 
-def turn(purpose: str, prompt_version: str, messages: list[dict[str, Any]], *,
-         tools: list[dict[str, Any]] | None = None, schema: dict[str, Any] | None = None,
-         on_text: Callable[[str], None] | None = None, max_tokens: int | None = None) -> ChatReply:
+def turn(purpose: str, prompt_version: str, messages: list[dict[str, Any]], **options: Any) -> ChatReply:
+    """`stream` read to its end: the whole reply."""
+    call = stream(purpose, prompt_version, messages, **options)
+    while True:
+        try:
+            next(call)
+        except StopIteration as finished:
+            return finished.value
+
+
+def stream(purpose: str, prompt_version: str, messages: list[dict[str, Any]], *,
+           tools: list[dict[str, Any]] | None = None, schema: dict[str, Any] | None = None,
+           max_tokens: int | None = None) -> Generator[str, None, ChatReply]:
     """One chat completion: with `tools` (native tool calling), or with `schema` (a JSON reply), or plain text.
 
     Raises `llm.LLMUnavailable` when no call is made and `llm.LLMError` when the call fails.
@@ -79,7 +90,7 @@ def turn(purpose: str, prompt_version: str, messages: list[dict[str, Any]], *,
             raise llm.LLMUnavailable(record.error, record)
         started = time.monotonic()
         try:
-            reply = _stream_with_retries(provider, request, record, on_text)
+            reply = yield from _stream_with_retries(provider, request, record)
         except llm.LLMError as error:
             record.error = str(error)
             traffic.record_failure(purpose, record.error)
@@ -94,8 +105,8 @@ def turn(purpose: str, prompt_version: str, messages: list[dict[str, Any]], *,
     return reply
 
 
-def _stream_with_retries(provider: str, request: dict[str, Any], record: llm.CallRecord,
-                         on_text: Callable[[str], None] | None) -> ChatReply:
+def _stream_with_retries(provider: str, request: dict[str, Any], record: llm.CallRecord
+                         ) -> Generator[str, None, ChatReply]:
     openai = llm._sdk()
     client = llm._client(provider)
     for attempt in range(settings.LLM_MAX_RETRIES + 1):
@@ -118,9 +129,8 @@ def _stream_with_retries(provider: str, request: dict[str, Any], record: llm.Cal
                 delta = choice.delta
                 if delta.content:
                     text.append(delta.content)
-                    if on_text:
-                        written = True
-                        on_text(delta.content)
+                    written = True
+                    yield delta.content
                 for part in delta.tool_calls or []:
                     call = calls.setdefault(part.index or 0, {"id": "", "name": "", "arguments": ""})
                     call["id"] = part.id or call["id"]

@@ -9,24 +9,14 @@ the user confirms.
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from pydantic import BaseModel, ValidationError
 
+from assistant.context import Context, ToolProblem
 
-@dataclass
-class Context:
-    """Who asks, what they asked, and what "those leads" meant in the previous answer."""
-
-    user: AbstractBaseUser
-    question: str = ""
-    previous_lead_ids: list[str] = field(default_factory=list)
-    # The assistant message the answer becomes (proposals hang off it); None outside a conversation (MCP).
-    message: Any = None
-    # The question asks for contact details: lead rows may carry the address and phone number.
-    reveal_contacts: bool = False
+__all__ = ["REGISTRY", "Context", "Outcome", "Tool", "ToolProblem", "openai_tools", "run", "step_schema", "tool"]
 
 
 @dataclass
@@ -49,10 +39,6 @@ def tool(name: str, description: str, arguments: type[BaseModel], *, proposes: b
         return run
 
     return register
-
-
-class ToolProblem(Exception):
-    """The tool cannot answer as asked; the message says why in words the model can pass on."""
 
 
 @dataclass
