@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import localtime
 
-from leads.models import ActivityLog, Feedback, Lead
+from leads.models import ActivityLog, Feedback, Lead, Task
 from outreach.models import EmailDraft
 from outreach.replies import Classification
 
@@ -23,7 +23,8 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _HIDDEN = {"run_id", "message_id", "message", "draft", "draft_id", "replaces", "import_job", "mode", "event",
            "version", "edited", "needs_approval", "hard", "variant", "generated_by", "subject", "to", "from",
            "label", "value", "action", "reason", "classification", "sequence", "step", "next_due_at", "error",
-           "outcome", "notes", "cancelled_drafts", "warnings", "source", "questions", "instruction"}
+           "outcome", "notes", "cancelled_drafts", "warnings", "source", "questions", "instruction",
+           "task", "kind", "title", "due_at", "assignee"}
 # Every choice label the payloads may carry as a code, looked up once.
 _LABELS: dict[str, str] = {
     **dict(Lead.Status.choices), **dict(Lead.Action.choices), **dict(Lead.Source.choices),
@@ -107,7 +108,15 @@ def _sentence(type: str, payload: dict[str, Any]) -> str:
         return f"An email {hard}bounced{because}."
     if type == Type.UNSUBSCRIBED:
         return f"The person asked not to be contacted{because}."
+    if type == Type.OWNER_CHANGED:
+        return _owner_sentence(payload, because)
+    if type == Type.TASK:
+        return _task_sentence(payload, because)
     if type == Type.SEQUENCE:
+        if payload.get("event") == "paused":
+            return f"Follow-ups paused{because}."
+        if payload.get("event") == "resumed":
+            return f"Follow-ups resumed{because}."
         if payload.get("event") == "enrolled":
             due = f"; the next step is due {words(payload['next_due_at'])}" if payload.get("next_due_at") else ""
             return f"Follow-ups started ({payload.get('sequence', 'default')} sequence){due}."
@@ -123,6 +132,29 @@ def _sentence(type: str, payload: dict[str, Any]) -> str:
         source = f" from {words(payload['source']).lower()}" if payload.get("source") else ""
         return f"The lead came in{source}."
     return ""
+
+
+def _owner_sentence(payload: dict[str, Any], because: str) -> str:
+    before, after = payload.get("from") or "", payload.get("to") or ""
+    if not after:
+        return f"{before} is no longer the owner{because}." if before else f"The lead has no owner{because}."
+    return f"Owner changed from {before} to {after}{because}." if before else f"Assigned to {after}{because}."
+
+
+_TASK_KINDS = {Task.Kind.CALL: "Call task", Task.Kind.EMAIL: "Email task", Task.Kind.LINKEDIN: "LinkedIn task",
+               Task.Kind.CUSTOM: "To-do"}
+_TASK_EVENTS = {"created": "added", "done": "done", "rescheduled": "moved", "cancelled": "cancelled"}
+
+
+def _task_sentence(payload: dict[str, Any], because: str) -> str:
+    kind = _TASK_KINDS.get(payload.get("kind", ""), "Task")
+    title = f" “{payload['title']}”" if payload.get("title") else ""
+    event = payload.get("event", "")
+    due = f" (due {words(payload['due_at'])})" if payload.get("due_at") and event in ("created", "rescheduled") else ""
+    who = f" for {payload['assignee']}" if payload.get("assignee") else ""
+    if event == "rescheduled" and not payload.get("due_at"):
+        due = " (no due date now)"
+    return f"{kind}{title} {_TASK_EVENTS.get(event, 'changed')}{who}{due}{because}."
 
 
 def describe(type: str, payload: dict[str, Any]) -> Described:

@@ -41,3 +41,7 @@ def announce_leads_changed() -> None:
 def ask_for_qualification(lead_ids: list[Any]) -> None:
     """Qualify these leads again (a person or a program asked): `qualification_wanted` once this commits."""
     transaction.on_commit(partial(qualification_wanted.send, sender=None, lead_ids=list(lead_ids)))
+
+# A task (`task`, a leads.Task) was marked done. Sent once the transaction that completed it has committed
+# (sender=Task), so a receiver (a sequence waiting on it) reads the task as done.
+task_completed = Signal()

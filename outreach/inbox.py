@@ -243,6 +243,6 @@ def _colleague_replied(message: replies.InboundEmail) -> None:
     domain = email_domain(addresses[0]) if addresses else ""
     if not domain or is_free_mail(domain):
         return
-    colleagues = Lead.objects.filter(email__iendswith="@" + domain, enrollments__status=Enrollment.Status.ACTIVE)
+    colleagues = Lead.objects.filter(email__iendswith="@" + domain, enrollments__status__in=Enrollment.OPEN_STATUSES)
     for lead in colleagues.distinct():
         stop(lead, f"{addresses[0]}, at the same company, replied")

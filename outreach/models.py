@@ -188,8 +188,12 @@ class Enrollment(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
         STOPPED = "stopped", "Stopped"
         FINISHED = "finished", "Finished"
+
+    # Still under way: a paused enrollment (waiting for a rep's task) resumes, so the lead is still in it.
+    OPEN_STATUSES = (Status.ACTIVE, Status.PAUSED)
 
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="enrollments")
     sequence = models.ForeignKey(Sequence, on_delete=models.PROTECT, related_name="enrollments")
@@ -200,14 +204,18 @@ class Enrollment(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=200, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    # Why and since when the steps wait (outreach.pausing): blank unless paused.
+    paused_reason = models.CharField(max_length=200, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # A paused enrollment resumes, so it counts as the lead's one open enrollment.
             models.UniqueConstraint(
-                fields=["lead"], condition=Q(status="active"), name="one_active_enrollment_per_lead"
+                fields=["lead"], condition=Q(status__in=["active", "paused"]), name="one_open_enrollment_per_lead"
             ),
         ]
         indexes = [

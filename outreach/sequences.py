@@ -38,7 +38,7 @@ def _step_after(enrollment: Enrollment, position: int) -> SequenceStep | None:
 def enroll(lead: Lead, started_at: datetime) -> Enrollment | None:
     """Start the default sequence for a lead whose first touch just went out (once per lead)."""
     sequence = Sequence.objects.filter(is_default=True, is_active=True).first()
-    if sequence is None or Enrollment.objects.filter(lead=lead, status=Enrollment.Status.ACTIVE).exists():
+    if sequence is None or Enrollment.objects.filter(lead=lead, status__in=Enrollment.OPEN_STATUSES).exists():
         return None
     first = sequence.steps.order_by("position").first()
     position = first.position if first else 0

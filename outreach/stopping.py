@@ -22,7 +22,7 @@ def stop(lead: Lead, reason: str, *, actor: Any = None, cancel: Literal["follow_
     close); a reply only cancels the pending follow-ups.
     """
     now = timezone.now()
-    stopped = bool(Enrollment.objects.filter(lead=lead, status=Enrollment.Status.ACTIVE).update(
+    stopped = bool(Enrollment.objects.filter(lead=lead, status__in=Enrollment.OPEN_STATUSES).update(
         status=Enrollment.Status.STOPPED, stop_reason=reason[:200], stopped_at=now, next_due_at=None, updated_at=now,
     ))
     unsent = EmailDraft.objects.filter(lead=lead, state__in=(EmailDraft.State.DRAFT, EmailDraft.State.APPROVED))

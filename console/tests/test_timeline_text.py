@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from console.timeline_text import describe
 from leads.models import ActivityLog
 from outreach.models import EmailDraft
 
@@ -41,3 +42,20 @@ def test_written_by_reads_as_words(rep_client, draft_factory):
     draft = draft_factory(generated_by=EmailDraft.GeneratedBy.PERSON)
     html = rep_client.get(draft.lead.get_absolute_url()).content.decode()
     assert "written by a person" in html and "written by Written" not in html
+
+
+def test_owner_changes_tasks_and_pauses_read_as_sentences():
+    Type = ActivityLog.Type
+    assert describe(Type.OWNER_CHANGED, {"from": "", "to": "Rita Reyes", "reason": "round robin"}).sentence == (
+        "Assigned to Rita Reyes: round robin.")
+    assert describe(Type.OWNER_CHANGED, {"from": "Rita Reyes", "to": "Max", "reason": ""}).sentence == (
+        "Owner changed from Rita Reyes to Max.")
+    assert describe(Type.OWNER_CHANGED, {"from": "Max", "to": ""}).sentence == "Max is no longer the owner."
+    created = describe(Type.TASK, {"event": "created", "task": 7, "kind": "CALL", "title": "Call Ada",
+                                   "assignee": "rita-rep", "source": "PIPELINE", "due_at": None})
+    assert created.sentence == "Call task “Call Ada” added for rita-rep."
+    assert created.details == []
+    assert describe(Type.TASK, {"event": "done", "kind": "CUSTOM", "title": "Send the deck"}).sentence == (
+        "To-do “Send the deck” done.")
+    assert describe(Type.SEQUENCE, {"event": "paused", "reason": "waiting for a call"}).sentence == (
+        "Follow-ups paused: waiting for a call.")

@@ -307,6 +307,8 @@ class ActivityLog(models.Model):
         NOTE = "NOTE", "Note"
         ERROR = "ERROR", "Error"
         ERASED = "ERASED", "Personal data erased"
+        OWNER_CHANGED = "OWNER_CHANGED", "Owner changed"
+        TASK = "TASK", "Task"
 
     # Not indexed alone: activity_lead_created_idx starts with it.
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities", db_index=False)
