@@ -258,7 +258,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outreach-send-due-drafts": {"task": "outreach.tasks.send_due_drafts", "schedule": 60.0},
     "outreach-draft-due-follow-ups": {"task": "outreach.tasks.draft_due_follow_ups", "schedule": 15 * 60.0},
     "outreach-recover-interrupted-sends": {"task": "outreach.tasks.recover_interrupted_sends", "schedule": 5 * 60.0},
-    "outreach-daily-briefing": {"task": "outreach.tasks.send_daily_briefing", "schedule": crontab(hour=7, minute=0)},
+    # Each user's daily or weekly report email at the hour they chose (outreach.report_subscriptions).
+    "outreach-send-due-reports": {"task": "outreach.tasks.send_due_reports", "schedule": 5 * 60.0},
     "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30.0},  # due retries
     "scoring-requalify-stranded": {"task": "scoring.tasks.requalify_stranded", "schedule": 10 * 60.0},
     "scoring-requalify-fallen-back": {"task": "scoring.tasks.requalify_fallen_back", "schedule": 5 * 60.0},

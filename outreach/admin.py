@@ -7,7 +7,16 @@ from django.http import HttpRequest
 from leads.admin import AdminOnlyDelete
 from outreach import drafting
 from outreach.mailbox_form import MailboxForm
-from outreach.models import EmailDraft, Enrollment, InboundMessage, Mailbox, Sequence, SequenceStep, Suppression
+from outreach.models import (
+    EmailDraft,
+    Enrollment,
+    InboundMessage,
+    Mailbox,
+    ReportSubscription,
+    Sequence,
+    SequenceStep,
+    Suppression,
+)
 from outreach.stopping import stop_contacting
 
 
@@ -120,3 +129,11 @@ class InboundMessageAdmin(AdminOnlyDelete, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("user", "cadence", "weekday", "hour", "timezone", "enabled", "last_sent_at")
+    list_filter = ("cadence", "enabled")
+    raw_id_fields = ("user",)
+    readonly_fields = ("last_sent_at",)

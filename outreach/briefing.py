@@ -1,10 +1,10 @@
-"""The daily briefing email to managers: what happened in the last day, in plain numbers.
+"""The briefing sections of the scheduled report email (outreach.report_subscriptions): what happened in the
+period, in plain numbers, for the team and for one user's own leads.
 
 The numbers are always there. When the LLM is on, a two- or three-sentence summary written from
 those numbers alone (no lead data is sent) opens the email; if the call fails, or the summary points
 at something its numbers do not show (the review queue when no draft waits, a figure that is not one
-of them), the email goes out with the numbers only. It goes out through the same mode as lead emails
-(mock: logged, never sent), once per day even if beat fires twice (a cache key taken with `add`).
+of them), the email goes out with the numbers only.
 """
 
 import logging
@@ -12,19 +12,13 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.core.mail import EmailMessage
-from django.db.models import Q
+from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadops import llm, mail, prompts
+from leadops import llm, prompts
 from leadops.grounding import unsupported_figures
-from leadops.roles import MANAGER
 from leads.models import ActivityLog, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
@@ -94,9 +88,10 @@ def unsupported_claims(summary: str, numbers: dict[str, int]) -> list[str]:
     return claims
 
 
-def build(now: datetime | None = None) -> Briefing:
+def build(now: datetime | None = None, days: int = 1) -> Briefing:
+    """The team's numbers for the `days` before `now` (the drafts waiting are counted as they stand now)."""
     until = now or timezone.now()
-    since = until - timedelta(days=1)
+    since = until - timedelta(days=days)
     waiting = EmailDraft.objects.filter(state=EmailDraft.State.DRAFT)
     recent = ActivityLog.objects.filter(created_at__gt=since, created_at__lte=until)
     replies = recent.filter(type=ActivityLog.Type.REPLY_RECEIVED)
@@ -116,21 +111,39 @@ def build(now: datetime | None = None) -> Briefing:
     )
 
 
-def recipients() -> list[str]:
-    users = get_user_model().objects.filter(Q(groups__name=MANAGER) | Q(is_superuser=True), is_active=True)
-    return sorted({user.email for user in users.exclude(email="")})
+@dataclass
+class OwnBriefing:
+    """One user's own leads and queue: what the "Your leads and your queue" section says."""
+
+    new_leads: int
+    new_hot_leads: int
+    open_leads: int
+    drafts_waiting: int
+    replies: int
+    interested_replies: int
 
 
-def send_briefing(now: datetime | None = None) -> int:
-    """Email the briefing to every manager with an address; returns how many it went to."""
-    briefing = build(now)
-    to = recipients()
-    if not to or not cache.add(f"outreach:briefing:{briefing.until:%Y-%m-%d}", True, timeout=36 * 3600):
-        return 0
-    body = render_to_string("emails/briefing.txt", {**asdict(briefing), "summary": llm_summary(briefing),
-                                                    "dashboard_url": settings.SITE_URL + reverse("leads:dashboard")})
-    message = EmailMessage(subject=f"LeadOps daily briefing, {briefing.until:%a %d %b}", body=body,
-                           from_email=settings.DEFAULT_FROM_EMAIL, to=to)
-    if mail.deliver(message) == mail.MOCK:
-        logger.info("Daily briefing (mock mode, not sent) to %s:\n%s", ", ".join(to), body)
-    return len(to)
+def build_for(user: AbstractBaseUser, since: datetime, until: datetime) -> OwnBriefing:
+    """`user`'s leads (Lead.owner): new ones in the period, those still open, their drafts waiting, their replies."""
+    leads = Lead.objects.filter(owner=user)
+    new = leads.filter(created_at__gt=since, created_at__lte=until)
+    replies = ActivityLog.objects.filter(lead__owner=user, type=ActivityLog.Type.REPLY_RECEIVED,
+                                         created_at__gt=since, created_at__lte=until)
+    return OwnBriefing(
+        new_leads=new.count(),
+        new_hot_leads=new.filter(score_label=Lead.Label.HOT).count(),
+        open_leads=leads.exclude(status__in=Lead.FINISHED_STATUSES).count(),
+        drafts_waiting=EmailDraft.objects.filter(lead__owner=user, state=EmailDraft.State.DRAFT).count(),
+        replies=replies.count(),
+        interested_replies=replies.filter(payload__classification="interested").count(),
+    )
+
+
+def team_section(user: AbstractBaseUser, since: datetime, until: datetime) -> str:
+    """The team's numbers, opened by the LLM's summary when it is on and its summary holds up."""
+    numbers = build(until, days=max((until - since).days, 1))
+    return render_to_string("emails/briefing.txt", {**asdict(numbers), "summary": llm_summary(numbers)})
+
+
+def own_section(user: AbstractBaseUser, since: datetime, until: datetime) -> str:
+    return render_to_string("emails/own_briefing.txt", asdict(build_for(user, since, until)))

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from outreach.subscription_models import ReportSubscription  # noqa: F401  (a model of this app, kept in its own module)
+
 
 class EmailDraft(models.Model):
     """An email to one lead, from draft to sent. Also the outbox row the send task claims.
@@ -387,3 +389,4 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} from {self.sender} ({self.get_status_display()})"
+

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach import approval, briefing, inbox, quotas, sending, sequences
+from outreach import approval, inbox, quotas, report_subscriptions, sending, sequences
 from outreach.models import EmailDraft, Mailbox
 from outreach.replies import read_reply_with_llm  # noqa: F401  (the worker registers it from here)
 from outreach.sending import send_draft
@@ -54,8 +54,9 @@ def draft_due_follow_ups() -> int:
 
 
 @shared_task(ignore_result=True)
-def send_daily_briefing() -> int:
-    return briefing.send_briefing()
+def send_due_reports() -> int:
+    """Beat: the scheduled report emails whose hour has come (outreach.report_subscriptions)."""
+    return report_subscriptions.send_due()
 
 
 @shared_task(ignore_result=True)

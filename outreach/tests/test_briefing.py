@@ -2,8 +2,9 @@ from django.utils import timezone
 
 from conftest import LeadFactory
 from leads.models import ActivityLog, Lead
-from outreach import briefing
+from outreach import briefing, report_subscriptions
 from outreach.models import EmailDraft
+from outreach.tests.test_report_subscriptions import subscribed
 
 
 def _a_busy_day(draft_factory) -> None:  # type: ignore[no-untyped-def]
@@ -25,18 +26,21 @@ def test_the_briefing_counts_the_last_day(draft_factory):
     assert (numbers.sends, numbers.replies, numbers.interested_replies, numbers.bounces) == (1, 2, 1, 1)
 
 
-def test_managers_get_the_briefing_by_email_once_a_day(draft_factory, manager, rep, smtp_mode):
+def test_a_users_own_briefing_counts_only_the_leads_they_own(draft_factory, rep, manager):
+    mine = draft_factory(lead=LeadFactory(owner=rep, score_label=Lead.Label.HOT)).lead
+    draft_factory(lead=LeadFactory(owner=manager))
+    ActivityLog.record(mine, ActivityLog.Type.REPLY_RECEIVED, payload={"classification": "interested"})
+    now = timezone.now()
+    own = briefing.build_for(rep, now - timezone.timedelta(days=1), now)
+    assert (own.new_leads, own.new_hot_leads, own.open_leads, own.drafts_waiting) == (1, 1, 1, 1)
+    assert (own.replies, own.interested_replies) == (1, 1)
+
+
+def test_a_subscribed_manager_gets_the_team_briefing_by_email(draft_factory, manager, rep, smtp_mode):
     _a_busy_day(draft_factory)
-    assert briefing.send_briefing() == 1
-    assert briefing.send_briefing() == 0
+    subscribed(manager, ["team"])
+    assert report_subscriptions.send_due() == 1
     [message] = smtp_mode.recorder.messages
     assert message["To"] == manager.email
     text = message.get_content()
     assert "New HOT leads:             1" in text and "Replies:                   2 (1 interested)" in text
-
-
-def test_in_mock_mode_the_briefing_is_logged_not_sent(draft_factory, manager, smtp_server, caplog):
-    caplog.set_level("INFO", logger="outreach.briefing")
-    assert briefing.send_briefing() == 1
-    assert smtp_server.recorder.messages == []
-    assert "Daily briefing (mock mode, not sent)" in caplog.text

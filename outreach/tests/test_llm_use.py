@@ -5,8 +5,9 @@ import json
 import pytest
 
 from leads.models import ActivityLog
-from outreach import briefing, replies
+from outreach import replies, report_subscriptions
 from outreach.models import Suppression
+from outreach.tests.test_report_subscriptions import subscribed
 from scoring.tests.fake_openai import Reply, lead_data
 
 
@@ -93,7 +94,8 @@ def test_when_the_llm_fails_the_rules_reading_stands_with_the_error(
 def test_the_briefing_opens_with_the_llm_summary_written_from_numbers_only(draft_factory, manager, smtp_mode, llm_on):
     draft_factory()
     llm_on.then(Reply(content={"summary": "One draft is waiting: clear the review queue first."}))
-    assert briefing.send_briefing() == 1
+    subscribed(manager, ["team"])
+    assert report_subscriptions.send_due() == 1
     [message] = smtp_mode.recorder.messages
     assert "One draft is waiting: clear the review queue first." in message.get_content()
     sent = lead_data(llm_on.requests[0])
@@ -102,14 +104,16 @@ def test_the_briefing_opens_with_the_llm_summary_written_from_numbers_only(draft
 
 def test_the_briefing_keeps_its_numbers_when_the_llm_fails(manager, smtp_mode, llm_on):
     llm_on.then(Reply(content="not json"))
-    assert briefing.send_briefing() == 1
+    subscribed(manager, ["team"])
+    assert report_subscriptions.send_due() == 1
     assert "Drafts waiting for review: 0" in smtp_mode.recorder.messages[0].get_content()
 
 
 def test_a_briefing_summary_its_numbers_do_not_support_is_left_out(manager, smtp_mode, llm_on):
     llm_on.then(Reply(content={"summary": "Bounces are up: 12 addresses failed. Clean the list first."}))
 
-    assert briefing.send_briefing() == 1
+    subscribed(manager, ["team"])
+    assert report_subscriptions.send_due() == 1
 
     content = smtp_mode.recorder.messages[0].get_content()
     assert "Bounces are up" not in content and "Drafts waiting for review: 0" in content

@@ -4,15 +4,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from outreach import briefing, sending, tasks
+from outreach import report_subscriptions, sending, tasks
 from outreach.models import EmailDraft
 
 
 class Command(BaseCommand):
-    help = "Send due and deferred emails, draft due follow-ups, close out interrupted sends (optionally the briefing)."
+    help = "Send due and deferred emails, draft due follow-ups, close out interrupted sends (optionally reports)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--briefing", action="store_true", help="Also send today's manager briefing.")
+        parser.add_argument("--reports", action="store_true", help="Also send the scheduled report emails now due.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         interrupted = tasks.recover_interrupted_sends()
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "nothing due"
         self.stdout.write(f"Sends: {summary}. Follow-ups drafted: {drafted}. Interrupted sends closed: {interrupted}.")
-        if options["briefing"]:
-            self.stdout.write(f"Briefing sent to {briefing.send_briefing()} manager(s).")
+        if options["reports"]:
+            self.stdout.write(f"Report emails sent: {report_subscriptions.send_due()}.")
