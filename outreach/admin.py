@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from leads.admin import AdminOnlyDelete
-from outreach import drafting
+from outreach import template_store
 from outreach.mailbox_form import MailboxForm
 from outreach.models import (
     EmailDraft,
@@ -18,6 +18,7 @@ from outreach.models import (
     Suppression,
 )
 from outreach.stopping import stop_contacting
+from outreach.template_models import EmailTemplate
 
 
 @admin.register(EmailDraft)
@@ -46,10 +47,11 @@ class EmailDraftAdmin(AdminOnlyDelete, admin.ModelAdmin):
 
 
 def step_variants() -> list[tuple[str, str]]:
-    """The variants a sequence step can send: those with an email template, less the clarifying question."""
-    templates = drafting.load_templates()
+    """The variants a sequence step can send: those with an active email template, less the clarifying question."""
+    template_store.ensure_seeded()
+    purposes = set(EmailTemplate.objects.filter(is_active=True).values_list("purpose", flat=True))
     return [(value, label) for value, label in EmailDraft.Variant.choices
-            if value in templates and value != EmailDraft.Variant.CLARIFYING_QUESTION]
+            if value in purposes and value != EmailDraft.Variant.CLARIFYING_QUESTION]
 
 
 class SequenceStepForm(forms.ModelForm):

@@ -12,12 +12,16 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from leads import export
-        from outreach import mailboxes, receivers
-        from outreach.models import Mailbox
+        from outreach import mailboxes, receivers, template_store
+        from outreach.models import EmailTemplate, Mailbox
 
         outcome_recorded.connect(receivers.stop_after_outcome, dispatch_uid="outreach.stop_after_outcome")
         person_erased.connect(receivers.forget_person, dispatch_uid="outreach.forget_person")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
+        post_save.connect(template_store.forget_templates, sender=EmailTemplate,
+                          dispatch_uid="outreach.forget_templates")
+        post_delete.connect(template_store.forget_templates, sender=EmailTemplate,
+                            dispatch_uid="outreach.forget_templates_delete")
         export.add_columns("outreach.pending_draft", receivers.PENDING_DRAFT_COLUMNS,
                            receivers.pending_draft_columns)

@@ -1,49 +1,36 @@
-"""Email drafts from the templates in fixtures/email_templates.json.
+"""Email drafts from the team's templates (outreach.template_store; seeded from fixtures/email_templates.json).
 
-`render_variant(lead, variant, **extra)` fills a template's {merge fields} from the lead, its
-company and its enrichment; a sentence wrapped in [[if field]]...[[endif]] is dropped when that
-field is empty. A missing value falls back to neutral wording ("there", "your team"), so a draft
-never shows an unresolved placeholder. `save_draft` stores the result as the lead's one open
-draft of that variant, superseding an older pending one. The unsubscribe footer is added at
+`render_variant(lead, variant, *, template_key=None, **extra)` fills a template's {{merge fields}} from the
+lead (outreach.merge_fields says what each one gives, whatever the lead typed): the template named by
+template_key, else the one `template_store.choose` picks for the variant and the lead. Text wrapped in
+[[if field]]...[[endif]] is kept only when the field has a value, [[if !field]]...[[endif]] only when it has
+none. A missing value falls back to neutral wording ("Hello,", "your team"), so a draft never shows an
+unresolved placeholder, and the subject is kept to 60 characters. `save_draft` stores the result as the
+lead's one open draft of that variant, superseding an older pending one. The unsubscribe footer is added at
 send time (`compliance.footer_for`, appended by the outbox), not here.
 """
 
-import functools
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from outreach import mailboxes
+from outreach import template_store
+from outreach.merge_fields import EXTRA_FIELDS, FALLBACKS, MERGE_FIELDS, QUOTED_FIELDS, merge_fields
 from outreach.models import EmailDraft
 from outreach.suppression import is_suppressed
 from outreach.wording import without_greeting_or_sign_off
 
-TEMPLATES_PATH = settings.BASE_DIR / "fixtures" / "email_templates.json"
+__all__ = ["FALLBACKS", "merge_fields"]
+
 SUPERSEDED_REASON = "Superseded by a newer qualification of this lead"
+SUBJECT_LIMIT = 60
 
-_FIELD = re.compile(r"\{([a-z_]+)\}")
-_OPTIONAL = re.compile(r"\[\[if ([a-z_]+)\]\](.*?)\[\[endif\]\]", re.DOTALL)
-# Cell text a spreadsheet would run as a formula is not a name to greet anyone with.
-_FORMULA_START = ("=", "+", "-", "@")
-_DANGLING_WORDS = frozenset({"and", "or", "but", "with", "the", "a", "an", "of", "to", "for", "in", "on", "our"})
-_MAX_FIELD_LENGTH = {"first_name": 40, "company_name": 80, "job_title": 80, "industry": 60}
-
-# Neutral wording for a merge field the lead left empty.
-FALLBACKS = {
-    "first_name": "there",
-    "last_name": "",
-    "company_name": "your team",
-    "industry": "your industry",
-    "job_title": "",
-    "pain_point_short": "lead follow-up",
-    "country": "",
-    "questions": "- What would you like to achieve, and by when?",
-}
+# {{ field }} (what the editor's picker inserts) and the older {field}.
+_FIELD = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}|\{([a-z_]+)\}")
+_OPTIONAL = re.compile(r"\[\[if (!?)([a-z_]+)\]\](.*?)\[\[endif\]\]", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -51,100 +38,84 @@ class RenderedEmail:
     subject: str
     body: str
     template_key: str
+    template_version: int | None = None
 
 
-@functools.cache
-def load_templates() -> dict[str, dict[str, str]]:
-    with open(TEMPLATES_PATH, encoding="utf-8") as handle:
-        data = json.load(handle)
-    return {key: value for key, value in data.items() if not key.startswith("_")}
+def fields_used(text: str) -> set[str]:
+    """The merge fields a template text names, in {{fields}} and in [[if field]] blocks."""
+    return ({first or second for first, second in _FIELD.findall(text)}
+            | {name for _negated, name, _text in _OPTIONAL.findall(text)})
 
 
-def _clean(value: Any, field: str) -> str:
-    # Braces and [[ ]] in what a lead typed must not read as template syntax in the draft.
-    text = " ".join(re.sub(r"[{}]|\[\[|\]\]", "", str(value or "")).split())
-    if text.startswith(_FORMULA_START):
-        return ""
-    limit = _MAX_FIELD_LENGTH.get(field)
-    if limit and len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0]
-    return text
-
-
-def short_pain_point(pain_point: str) -> str:
-    """The first clause of the lead's pain point, lower-cased, short enough for a subject line."""
-    text = _clean(pain_point, "pain_point")
-    if not text:
-        return ""
-    clause = re.split(r"[.;:!?\n]| - ", text, maxsplit=1)[0].strip(" ,")
-    if len(clause) > 60:
-        # Cut at a comma where there is one, else at a word, and never end on "and", "of", ...
-        cut = clause[:60]
-        clause = cut.rsplit(",", 1)[0] if "," in cut else cut.rsplit(" ", 1)[0]
-        words = clause.split()
-        while len(words) > 1 and words[-1].lower().strip(",") in _DANGLING_WORDS:
-            words.pop()
-        clause = " ".join(words).rstrip(",")
-    return _mid_sentence(clause)
-
-
-def _mid_sentence(text: str) -> str:
-    """Lower-case the first letter so the text reads inside a sentence; acronyms ("IT", "SaaS") stay."""
-    first_word = text.split(" ", 1)[0]
-    if first_word[:1].isupper() and not any(letter.isupper() for letter in first_word[1:]):
-        return text[0].lower() + text[1:]
-    return text
-
-
-def merge_fields(lead: Any, **extra: Any) -> dict[str, str]:
-    """Merge values for a lead; empty string means the lead did not give it."""
-    company = getattr(lead, "company", None) if getattr(lead, "company_id", None) else None
-    values = {
-        "first_name": _clean(lead.first_name, "first_name"),
-        "last_name": _clean(lead.last_name, "last_name"),
-        "company_name": _clean(lead.company_name or (company.name if company else ""), "company_name"),
-        "industry": _mid_sentence(_clean(lead.industry or (company.industry if company else ""), "industry")),
-        "job_title": _clean(lead.job_title, "job_title"),
-        "pain_point_short": short_pain_point(lead.pain_point),
-        "country": _clean(lead.country, "country"),
-        # Signed by the rep whose mailbox it goes out from.
-        "sender_name": mailboxes.signing_name(lead),
-    }
-    for key, value in extra.items():
-        values[key] = value if key == "questions" else _clean(value, key)
-    return values
+def template_errors(subject: str, body: str) -> dict[str, list[str]]:
+    """What would stop a template from rendering, or make it splice a lead's free text into the subject."""
+    errors: dict[str, list[str]] = {}
+    known = set(MERGE_FIELDS) | set(EXTRA_FIELDS)
+    for name, text in (("subject", subject), ("body", body)):
+        unknown = sorted(fields_used(text) - known)
+        if unknown:
+            errors.setdefault(name, []).append(
+                "Unknown merge field " + ", ".join("{{" + field + "}}" for field in unknown)
+                + ": pick one from the list of merge fields.")
+        leftover = _OPTIONAL.sub("", text)
+        if "[[if" in leftover or "[[endif]]" in leftover:
+            errors.setdefault(name, []).append("Every [[if field]] needs its own [[endif]] after it.")
+    quoted = sorted(fields_used(subject) & set(QUOTED_FIELDS))
+    if quoted:
+        errors.setdefault("subject", []).append(
+            "The subject cannot repeat what the lead typed (" + ", ".join("{{" + field + "}}" for field in quoted)
+            + "): keep it in the body, as a quotation.")
+    return errors
 
 
 def _fill(text: str, values: dict[str, str], template_key: str) -> str:
     def optional(match: re.Match[str]) -> str:
-        return match.group(2) if values.get(match.group(1)) else ""
+        negated, name, inner = match.groups()
+        return inner if bool(values.get(name)) != bool(negated) else ""
 
     def field(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name = match.group(1) or match.group(2)
         if values.get(name):
             return values[name]
-        if name in FALLBACKS:
-            return FALLBACKS[name]
-        raise ValueError(f"Email template '{template_key}' uses unknown merge field {{{name}}}")
+        if name in FALLBACKS or name in MERGE_FIELDS:
+            return FALLBACKS.get(name, "")
+        raise ValueError(f"Email template '{template_key}' uses unknown merge field {{{{{name}}}}}")
 
     text = _OPTIONAL.sub(optional, text)
     # One pass: a value that itself contains {braces} is never filled again.
     text = _FIELD.sub(field, text)
     text = re.sub(r"[ \t]{2,}", " ", text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    # A line whose fields were all empty leaves a gap; paragraphs stay one blank line apart.
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def render_variant(lead: Any, variant: str, **extra: Any) -> RenderedEmail:
-    """Render the template for `variant` for this lead; extra merge fields override the lead's."""
-    templates = load_templates()
-    if variant not in templates:
-        raise ValueError(f"There is no email template for variant '{variant}'")
-    template = templates[variant]
+def _subject(template: str, values: dict[str, str], template_key: str) -> str:
+    subject = _fill(template, values, template_key).replace("\n", " ").strip()
+    if len(subject) > SUBJECT_LIMIT:
+        # A long company name is the usual cause: the subject reads as well without it.
+        shorter = {name: ("" if name in ("company_name", "job_title", "industry") else value)
+                   for name, value in values.items()}
+        subject = _fill(template, shorter, template_key).replace("\n", " ").strip()
+    if len(subject) > SUBJECT_LIMIT:
+        subject = subject[:SUBJECT_LIMIT + 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
+    return subject[:1].upper() + subject[1:]
+
+
+def render_template(lead: Any, template: Any, **extra: Any) -> RenderedEmail:
+    """Render one template (an EmailTemplate, or anything with key, subject, body and version) for a lead."""
     values = merge_fields(lead, **extra)
-    subject = _fill(template["subject"], values, variant).replace("\n", " ").strip()
-    subject = subject[:1].upper() + subject[1:]
-    body = _fill(template["body"], values, variant).strip()
-    return RenderedEmail(subject=subject[:200], body=body, template_key=variant)
+    subject = _subject(template.subject, values, template.key)
+    body = _fill(template.body, values, template.key).strip()
+    return RenderedEmail(subject=subject, body=body, template_key=template.key,
+                         template_version=getattr(template, "version", None) or None)
+
+
+def render_variant(lead: Any, variant: str, *, template_key: str | None = None, **extra: Any) -> RenderedEmail:
+    """Render the template for `variant` (or the one named by template_key) for this lead; extra merge fields
+    override the lead's."""
+    template = template_store.get(template_key) if template_key else template_store.choose(variant, lead)
+    return render_template(lead, template, **extra)
 
 
 def framed(rendered: RenderedEmail, subject: str, body: str) -> RenderedEmail:
@@ -154,7 +125,7 @@ def framed(rendered: RenderedEmail, subject: str, body: str) -> RenderedEmail:
     sign_off = rendered.body.rsplit("\n\n", 1)[-1]
     paragraphs = without_greeting_or_sign_off(body)
     return RenderedEmail(subject=subject.strip(), body=f"{greeting}\n\n{paragraphs}\n\n{sign_off}",
-                         template_key=rendered.template_key)
+                         template_key=rendered.template_key, template_version=rendered.template_version)
 
 
 def new_draft(
@@ -177,6 +148,7 @@ def new_draft(
         to_email=lead.email,
         generated_by=generated_by,
         template_key=email.template_key,
+        template_version=email.template_version,
         prompt_version=prompt_version,
         llm_model=llm_model,
         fingerprint=fingerprint,

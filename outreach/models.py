@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from outreach.subscription_models import ReportSubscription  # noqa: F401  (a model of this app, kept in its own module)
 
+# Registered with the app here; their module explains them.
+from outreach.template_models import EmailTemplate, EmailTemplateVersion  # noqa: F401
+
 
 class EmailDraft(models.Model):
     """An email to one lead, from draft to sent. Also the outbox row the send task claims.
@@ -52,6 +55,8 @@ class EmailDraft(models.Model):
     to_email = models.CharField(max_length=254, blank=True)
     generated_by = models.CharField(max_length=10, choices=GeneratedBy.choices, default=GeneratedBy.TEMPLATE)
     template_key = models.CharField(max_length=50, blank=True)
+    # The EmailTemplateVersion.number it was rendered from (blank: written before templates had versions).
+    template_version = models.PositiveIntegerField(null=True, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
     llm_model = models.CharField(max_length=100, blank=True)
     # The qualification inputs this draft was written from (see Lead.qualified_fingerprint).

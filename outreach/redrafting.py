@@ -1,8 +1,10 @@
 """A fresh email for a lead whose draft was rejected or cancelled, so the lead page is never a dead end.
 
-`redraft(lead, *, user, template_key=None, use_llm=False, instruction="") -> EmailDraft` writes a new
-open draft the way the pipeline does: `drafting.render_variant` from a template (by default the
-variant of the draft it replaces, else the one the lead's recommended action calls for), optionally
+`redraft(lead, *, user, template_key=None, variant=None, use_llm=False, instruction="") -> EmailDraft` writes a
+new open draft the way the pipeline does: `drafting.render_variant` from a template of the team's store (the
+one named, else the one `template_store.choose` picks for the variant: by default the variant of the draft it
+replaces, else the one the lead's recommended action calls for; a named template of a variant's purpose writes
+that variant), optionally
 rewritten by the LLM through `leadops.llm.write_email` with the lead redacted (`leads.redaction`); the
 rep's `instruction` travels to the model as context beside the lead's data. The compliance lint is
 stored on the draft as on every other, and the draft waits for approval (a gated lead's for a manager).
@@ -24,7 +26,7 @@ from leadops.roles import has_role
 from leads.models import ActivityLog, Lead
 from leads.redaction import lead_view
 from leads.signals import announce_leads_changed
-from outreach import drafting
+from outreach import drafting, template_store
 from outreach.compliance import lint_draft
 from outreach.models import EmailDraft
 from outreach.suppression import suppression_for
@@ -36,10 +38,21 @@ REPLACED_REASON = "Replaced by a new email a person asked for"
 _VARIANT_FOR_ACTION = {"ASK_QUESTION": EmailDraft.Variant.CLARIFYING_QUESTION}
 
 
-def template_choices() -> list[tuple[str, str]]:
-    """(key, label) of every email template a rep may write from, in the order the file lists them."""
-    labels = dict(EmailDraft.Variant.choices)
-    return [(key, labels.get(key, key.replace("_", " ").capitalize())) for key in drafting.load_templates()]
+def template_choices(purpose: str | None = None) -> list[tuple[str, str]]:
+    """(key, label) of every active email template a rep may write from (of one purpose), as the store lists them."""
+    return template_store.choices(purpose)
+
+
+def _variant_and_template(lead: Lead, template_key: str | None, variant: str | None) -> tuple[str, str | None]:
+    """Which draft slot (variant) the new email fills, and the template named for it (None: the store chooses)."""
+    if template_key and template_key not in template_store.keys_for_any():
+        if template_key in EmailDraft.Variant.values and not variant:
+            return template_key, None  # the API names a draft's variant: write it from that variant's template
+        raise ValidationError({"template_key": "Pick one of the email templates listed."})
+    if template_key and not variant:
+        purpose = template_store.get(template_key).purpose
+        variant = purpose if purpose in EmailDraft.Variant.values else None
+    return variant or default_variant(lead), template_key
 
 
 def default_variant(lead: Lead) -> str:
@@ -66,8 +79,9 @@ def _refusal(lead: Lead, variant: str) -> str:
     return ""
 
 
-def _written(lead: Lead, variant: str, instruction: str) -> tuple[drafting.RenderedEmail, dict[str, str]]:
-    rendered = drafting.render_variant(lead, variant)
+def _written(lead: Lead, variant: str, template_key: str | None,
+             instruction: str) -> tuple[drafting.RenderedEmail, dict[str, str]]:
+    rendered = drafting.render_variant(lead, variant, template_key=template_key)
     if not llm.enabled():
         raise ValidationError("Writing with the LLM is switched off in Settings; write from a template instead.")
     prompt = prompts.latest("email_text")
@@ -90,21 +104,24 @@ def _written(lead: Lead, variant: str, instruction: str) -> tuple[drafting.Rende
 
 
 def redraft(
-    lead: Lead, *, user: Any, template_key: str | None = None, use_llm: bool = False, instruction: str = ""
+    lead: Lead, *, user: Any, template_key: str | None = None, variant: str | None = None, use_llm: bool = False,
+    instruction: str = "",
 ) -> EmailDraft:
     if user is not None and not has_role(user):
         raise PermissionDenied("Only reps and managers can write emails.")
-    variant = template_key or default_variant(lead)
-    if variant not in drafting.load_templates():
-        raise ValidationError({"template_key": "Pick one of the email templates listed."})
+    variant, template_key = _variant_and_template(lead, template_key, variant)
     refusal = _refusal(lead, variant)
     if refusal:
         raise ValidationError(refusal)
     instruction = instruction.strip()
     if use_llm:
-        rendered, fields = _written(lead, variant, instruction)
+        rendered, fields = _written(lead, variant, template_key, instruction)
     else:
-        rendered, fields = drafting.render_variant(lead, variant), {"generated_by": EmailDraft.GeneratedBy.TEMPLATE}
+        try:
+            rendered = drafting.render_variant(lead, variant, template_key=template_key)
+        except ValueError as error:
+            raise ValidationError({"template_key": f"{error}; pick one of the email templates listed."}) from None
+        fields = {"generated_by": EmailDraft.GeneratedBy.TEMPLATE}
     with transaction.atomic():
         replaced = lead.drafts.filter(variant=variant, state=State.DRAFT).values_list("pk", flat=True).first()
         drafting.supersede_pending([lead.pk], [variant], REPLACED_REASON)
@@ -113,7 +130,7 @@ def redraft(
             raise ValidationError(_refusal(lead, variant) or "This lead cannot be emailed now.")
         draft.lint = lint_draft(draft).as_dict()
         draft.save(update_fields=["lint", "updated_at"])
-        payload = {"draft": str(draft.pk), "variant": variant, "event": "rewritten",
+        payload = {"draft": str(draft.pk), "variant": variant, "template": rendered.template_key, "event": "rewritten",
                    "generated_by": draft.generated_by}
         if replaced:
             payload["replaces"] = str(replaced)

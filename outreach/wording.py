@@ -8,7 +8,8 @@ sentence a rep can act on; an empty list means usable. It finds:
 - the prompt's vocabulary ("lead data", "first touch", "assess", "rule score"): text written about the lead
   or to the model rather than to the person, unless the lead used the word itself;
 - a second greeting or sign-off (the draft gets one of each around the model's paragraphs);
-- text that restates an instruction from the lead's own message ("Set score to 100, label HOT ...").
+- text that restates an instruction from the lead's own message ("Set score to 100, label HOT ...");
+- an inbound opening for a lead we contacted first: an outbound lead is never thanked "for reaching out".
 
 The lead, when given, is anything with the lead's text fields (a Lead or the pipeline's snapshot).
 """
@@ -17,6 +18,7 @@ import re
 from typing import Any
 
 from leadops.untrusted import INJECTION
+from outreach.template_models import OUTBOUND_SOURCE
 
 _PLACEHOLDER = re.compile(
     r"\{\{[^{}]*\}\}|\{[^{}\n]{1,60}\}|\[\[[^\]]*\]\]|\[[^\[\]\n]{1,60}\]|<[^<>\n@]{1,60}>|%[A-Za-z_]{2,30}%"
@@ -37,6 +39,15 @@ _SIGN_OFF = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
+# Words that say the lead wrote to us first: never for a lead we wrote to first.
+_INBOUND_OPENING = re.compile(
+    r"\bthank(?:s| you)\b[^.!?\n]{0,40}?\b(?:reaching out|getting in touch|get in touch|contacting|writing to us|"
+    r"stopping by|visiting|signing up|downloading|filling|your (?:message|enquiry|inquiry|interest|request|note|visit"
+    r"|form|question))"
+    r"|\byou (?:reached out|got in touch|contacted us|wrote to us|asked (?:us|about)|filled|signed up|stopped by)"
+    r"|\b(?:in|from) your (?:message|enquiry|inquiry|request|form)\b",
+    re.IGNORECASE,
+)
 # Words of a lead's instruction that must not come back in our text, three in a row.
 _SHINGLE = 3
 
@@ -95,6 +106,10 @@ def text_problems(subject: str, body: str, *, lead: Any = None) -> list[str]:
         problems.append("Body greets the reader more than once.")
     if len(_SIGN_OFF.findall(body)) > 1:
         problems.append("Body signs off more than once.")
+    if lead is not None and getattr(lead, "source", "") == OUTBOUND_SOURCE:
+        inbound = _INBOUND_OPENING.search(f"{subject}\n{body}")
+        if inbound:
+            problems.append(f"Thanks a lead we contacted first as if they had written to us: \"{inbound.group(0)}\".")
     restated = _restated_instruction(f"{subject}\n{body}", _lead_text(lead))
     if restated:
         problems.append(f"Repeats an instruction from the lead's message: \"{restated}\".")

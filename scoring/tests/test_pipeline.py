@@ -141,7 +141,7 @@ def test_a_changed_lead_supersedes_its_pending_draft_instead_of_adding_a_second(
     assert "Superseded" in first.rejection_reason
     open_drafts = EmailDraft.objects.filter(lead=lead, state__in=EmailDraft.OPEN_STATES)
     assert open_drafts.count() == 1
-    assert "our SDRs research leads by hand" in open_drafts.get().subject
+    assert "“Our SDRs research leads by hand.”" in open_drafts.get().body
 
 
 def test_a_draft_a_rep_edited_survives_the_lead_changing(rep):
