@@ -6,10 +6,12 @@ leads and the change; `confirm` checks again (as the person confirming, who must
 to) and runs it. No kind sends an email: a follow-up lands in the review queue, where gates and quotas apply.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -19,8 +21,13 @@ from assistant.context import Context, ToolProblem
 from assistant.models import ProposedAction
 from leadops import llm
 from leadops.roles import has_role, is_manager
-from leads.models import Lead
+from leads.assignment import assign
+from leads.lists import add_to_list, save_list, visible_lists
+from leads.models import Lead, Task
+from leads.rep_tasks import create_task
+from outreach.pausing import pause
 from outreach.redrafting import redraft
+from outreach.report_subscriptions import SECTIONS, sections_for, subscribe
 from outreach.stopping import stop
 from scoring.pipeline.tasks import requalify
 
@@ -142,3 +149,77 @@ def stop_sequences(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> 
 def requalify_leads(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
     queued = requalify([lead.pk for lead in leads])
     return f"{queued} leads queued for enrichment and qualification; finished leads are left as they are."
+
+
+@kind("pause_sequences", any_role)
+def pause_sequences(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    paused = pause(leads, parameters.get("reason") or "Paused from the assistant", by=user)
+    return f"{paused} sequences paused; they resume when someone resumes them."
+
+
+def _assignee(parameters: dict[str, Any], user: Any) -> Any:
+    name = parameters.get("owner_username", "")
+    if name in ("", "me"):
+        return user
+    if name == "nobody":
+        return None
+    return get_user_model().objects.filter(username__iexact=name, is_active=True).first()
+
+
+def assignment_refusal(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    """A manager assigns anyone's leads to anyone; a rep may only take leads nobody owns."""
+    if not has_role(user):
+        return "Only reps and managers can do this."
+    name = parameters.get("owner_username", "")
+    owner = _assignee(parameters, user)
+    if owner is None and name != "nobody":
+        return f"There is no active user named '{name}'."
+    if is_manager(user):
+        return ""
+    if owner != user:
+        return "Only a manager can give leads to someone else; you can take unassigned leads yourself."
+    taken = [lead for lead in leads if lead.owner_id not in (None, user.pk)]
+    if taken:
+        return f"Only a manager can take leads another rep owns ({taken[0]} is {taken[0].owner}'s)."
+    return ""
+
+
+@kind("assign_owner", assignment_refusal)
+def assign_owner(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    owner = _assignee(parameters, user)
+    changed = assign(leads, owner, user, reason="Asked for in the assistant")
+    return f"{changed} leads now belong to {owner.get_username() if owner else 'nobody'}."
+
+
+@kind("create_task", any_role)
+def create_tasks(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    days = parameters.get("due_in_days")
+    due = timezone.now() + datetime.timedelta(days=days) if days is not None else None
+    for lead in leads:
+        create_task(lead, kind=parameters.get("kind") or Task.Kind.CUSTOM, title=parameters["title"], due_at=due,
+                    created_by=user, source=Task.Source.ASSISTANT, notes=parameters.get("notes", ""))
+    return f"{len(leads)} tasks created: {parameters['title']}."
+
+
+@kind("add_to_list", any_role)
+def add_leads_to_list(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    name = parameters["list_name"]
+    lead_list = visible_lists(user).filter(owner=user, name__iexact=name).first() or save_list(name, user)
+    added = add_to_list(lead_list, leads, user)
+    return f"{added} leads added to your list “{lead_list.name}” ({len(leads) - added} were in it already)."
+
+
+def report_refusal(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    if not has_role(user):
+        return "Only reps and managers can do this."
+    refused = [SECTIONS.get(key, key) for key in parameters.get("sections", []) if key not in sections_for(user)]
+    return f"Only a manager's report can have: {', '.join(refused)}." if refused else ""
+
+
+@kind("schedule_report", report_refusal, needs_leads=False)
+def schedule_report(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
+    subscription = subscribe(user, sections=parameters["sections"], cadence=parameters["cadence"],
+                             hour=parameters["hour"], weekday=parameters.get("weekday"),
+                             timezone_name=parameters.get("timezone") or timezone.get_current_timezone_name())
+    when = f"{subscription.hour:02d}:00 {subscription.timezone}"
+    return f"Your {subscription.get_cadence_display().lower()} report is scheduled for {when}."
