@@ -116,7 +116,7 @@ def _run_tool(name: str, arguments: dict[str, Any], context: tools.Context, call
               ) -> Generator[Event, None, dict[str, Any]]:
     outcome = tools.run(name, context, arguments)
     calls.append({"name": name, "arguments": arguments, "result": outcome.result, "error": outcome.error,
-                  "duration_ms": outcome.duration_ms})
+                  "duration_ms": outcome.duration_ms, "lead_ids": outcome.lead_ids})
     yield "tool", {"name": name, "error": outcome.error}
     return outcome.result
 
@@ -192,7 +192,8 @@ def _save(answer: Message, text: str, calls: list[dict[str, Any]], previous_ids:
     answer.status = Message.Status.FAILED if failed else Message.Status.DONE
     sources = [call["result"] for call in calls] + [question, f"{timezone.localdate():%Y-%m-%d}"]
     answer.unsupported = [] if failed or not calls and answer.mode == "none" else unsupported_figures(text, sources)
-    answer.lead_ids = listed_lead_ids(call["result"] for call in calls) or previous_ids
+    answer.lead_ids = list(dict.fromkeys(lead_id for call in calls for lead_id in call.pop("lead_ids"))) \
+        or previous_ids
     answer.prompt_tokens = sum(record.prompt_tokens for record in records)
     answer.completion_tokens = sum(record.completion_tokens for record in records)
     answer.duration_ms = int((time.monotonic() - started) * 1000)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant import actions
 from assistant.tools.registry import Context, tool
 from assistant.tools.selection import Selection, matching
+from leads.models import Lead
 from outreach.report_subscriptions import OWN_WORK, SECTIONS
 
 
@@ -46,7 +47,8 @@ class RequalifyArguments(Selection):
 @tool("propose_requalify", "Propose enriching and qualifying these leads again (research them): e.g. the 10 "
       "newest leads.", RequalifyArguments, proposes=True)
 def propose_requalify(context: Context, arguments: RequalifyArguments) -> dict[str, Any]:
-    leads = matching(context, arguments).order_by("-created_at")
+    # Only leads still being worked are qualified again (Lead.RESCORED_STATUSES): the proposal counts just those.
+    leads = matching(context, arguments).filter(status__in=Lead.RESCORED_STATUSES).order_by("-created_at")
     if arguments.newest:
         leads = leads.model.objects.filter(pk__in=list(leads.values_list("pk", flat=True)[: arguments.newest]))
     return actions.propose(context, "requalify", f"Enrich and qualify {_leads_text(leads.count())} again",

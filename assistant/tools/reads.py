@@ -6,7 +6,8 @@ from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.tools.registry import Context, ToolProblem, tool
+from assistant.actions import ACTION_LIMIT
+from assistant.tools.registry import REMEMBER, Context, ToolProblem, tool
 from assistant.tools.selection import Selection, lead_row, matching, one_lead, quoted_text, rows
 from leads.models import ActivityLog, Lead
 from outreach.gates import QUEUE_ORDER, waiting_drafts
@@ -27,8 +28,10 @@ def search_leads(context: Context, arguments: SearchArguments) -> dict[str, Any]
     order = ["-score_value", "-created_at"] if arguments.sort == "score" else ["-created_at"]
     if arguments.sort == "score":
         leads = leads.exclude(score_value__isnull=True)
-    listed = rows(leads.order_by(*order), context, arguments.limit)
-    return {"matching": leads.count(), "shown": len(listed), "leads": listed}
+    ordered = leads.order_by(*order)
+    listed = rows(ordered, context, arguments.limit)
+    return {"matching": leads.count(), "shown": len(listed), "leads": listed,
+            REMEMBER: [str(pk) for pk in ordered.values_list("pk", flat=True)[:ACTION_LIMIT]]}
 
 
 class LeadArguments(Selection):
@@ -86,6 +89,7 @@ def company_history(context: Context, arguments: CompanyArguments) -> dict[str, 
         "outcomes_recorded": counts.get(ActivityLog.Type.FEEDBACK, 0),
         "active_sequences": Enrollment.objects.filter(lead__in=leads, status=Enrollment.Status.ACTIVE).count(),
         "leads": rows(leads.order_by("-created_at"), context, LIST_LIMIT),
+        REMEMBER: [str(pk) for pk in leads.order_by("-created_at").values_list("pk", flat=True)[:ACTION_LIMIT]],
     }
 
 

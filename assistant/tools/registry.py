@@ -9,7 +9,7 @@ the user confirms.
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -41,11 +41,18 @@ def tool(name: str, description: str, arguments: type[BaseModel], *, proposes: b
     return register
 
 
+# A result's key for every lead a list matched (not only those shown): what "those leads" means next. The model
+# never reads it: `run` takes it out of the result.
+REMEMBER = "_remember_lead_ids"
+
+
 @dataclass
 class Outcome:
     result: dict[str, Any]
     error: str = ""
     duration_ms: int = 0
+    # The leads the result is about, in order: the ones it matched, else the ones it lists.
+    lead_ids: list[str] = field(default_factory=list)
 
 
 def schema(arguments: type[BaseModel]) -> dict[str, Any]:
@@ -71,7 +78,10 @@ def run(name: str, context: Context, arguments: dict[str, Any]) -> Outcome:
         result, error = {"error": f"Arguments not valid: {words}"}, words
     except ToolProblem as problem:
         result, error = {"error": str(problem)}, str(problem)
-    return Outcome(result, error=error[:300], duration_ms=int((time.monotonic() - started) * 1000))
+    remembered = result.pop(REMEMBER, None)
+    listed = [str(row["id"]) for row in result.get("leads", []) if isinstance(row, dict) and row.get("id")]
+    return Outcome(result, error=error[:300], duration_ms=int((time.monotonic() - started) * 1000),
+                   lead_ids=list(dict.fromkeys(remembered if remembered is not None else listed)))
 
 
 def openai_tools() -> list[dict[str, Any]]:
@@ -97,5 +107,13 @@ def step_schema() -> dict[str, Any]:
 
 
 def catalogue() -> str:
-    """One line per tool, for the system prompt of the JSON-schema mode (which has no `tools` parameter)."""
-    return "\n".join(f"- {item.name}: {item.description}" for item in REGISTRY.values())
+    """One line per tool with its argument names, for the JSON-schema mode's system prompt (which has no `tools`
+    parameter: the grammar holds the arguments to their schema, this line tells the model what they mean)."""
+    lines = []
+    for item in REGISTRY.values():
+        fields = []
+        for name, spec in schema(item.arguments).get("properties", {}).items():
+            options = spec.get("enum") or [choice.get("const") for choice in spec.get("anyOf", []) if "const" in choice]
+            fields.append(f"{name}={'|'.join(str(option) for option in options if option)}" if options else name)
+        lines.append(f"- {item.name}({', '.join(fields)}): {item.description}")
+    return "\n".join(lines)

@@ -15,7 +15,8 @@ STEP_SCHEMA_NAME = "assistant_step"
 
 def _company(question: str) -> str:
     match = re.search(r"\b(?:from|for|at|of|with) ([A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*)", question)
-    return match.group(1) if match else ""
+    name = match.group(1) if match else ""
+    return "" if name.upper() in ("HOT", "WARM", "COLD", "I") else name
 
 
 def plan(question: str) -> tuple[str, dict[str, Any]] | None:
@@ -34,27 +35,33 @@ def plan(question: str) -> tuple[str, dict[str, Any]] | None:
     if "sequence step" in text:
         group = "sequence_step"
     number = re.search(r"\b(\d+)\b", text)
+    filters = _filters(text, company)
+    target = selection or filters
+    if "review queue" in text or "waiting for review" in text or "to review" in text:
+        return "review_queue", {}
     if "add" in text and "list" in text:
         name = re.search(r"list (?:called|named) ['\"“]?([\w ]+?)['\"”]?$", question.strip().rstrip("?."))
-        return "propose_add_to_list", selection | {"list_name": name.group(1) if name else "My list"}
+        return "propose_add_to_list", target | {"list_name": name.group(1) if name else "My list"}
     if "pause" in text:
-        return "propose_pause_sequences", selection or {"search": company}
+        return "propose_pause_sequences", target
     if "stop" in text and "sequence" in text:
-        return "propose_stop_sequences", selection or {"search": company}
+        return "propose_stop_sequences", target
     if "report" in text and ("every" in text or "schedule" in text or "send me" in text):
         hour = re.search(r"(\d{1,2})\s*(am|pm)", text)
         value = int(hour.group(1)) % 12 + (12 if hour and hour.group(2) == "pm" else 0) if hour else 9
-        return "propose_report", {"cadence": "weekly" if "week" in text else "daily", "hour": value}
+        weekly = "week" in text or "monday" in text
+        return "propose_report", {"cadence": "weekly" if weekly else "daily", "hour": value,
+                                  **({"weekday": 0} if weekly else {})}
     if "research" in text or "qualify" in text or "re-run" in text:
-        return "propose_requalify", selection or {"newest": int(number.group(1)) if number else 10, "status": "all"}
+        return "propose_requalify", selection or {"newest": int(number.group(1)) if number else 10}
     if "assign" in text:
         owner = re.search(r"\bto (\w+)", question)
-        return "propose_assign_owner", selection | {"owner_username": owner.group(1) if owner else "me"}
-    if "task" in text or "remind" in text or ("call" in text and "schedule" in text):
-        return "propose_task", selection | {"title": "Call back", "due_in_days": 1}
+        return "propose_assign_owner", target | {"owner_username": owner.group(1) if owner else "me"}
+    if "task" in text or "remind" in text:
+        kind = "CALL" if "call" in text else "EMAIL" if "email" in text else "CUSTOM"
+        return "propose_task", target | {"title": "Follow up", "kind": kind, "due_in_days": 1}
     if "follow-up" in text or "follow up" in text or "draft" in text:
-        target = selection or ({"replied": "interested"} if "interested" in text else {"search": company})
-        return "propose_follow_up", target
+        return "propose_follow_up", selection or ({"replied": "interested"} if "interested" in text else filters)
     if "focus" in text:
         return "focus_today", {}
     if "likely to convert" in text or "best leads" in text:
@@ -63,8 +70,6 @@ def plan(question: str) -> tuple[str, dict[str, Any]] | None:
         return "won_deal_patterns", {}
     if "sequence" in text:
         return "sequence_performance", {}
-    if "review queue" in text or "waiting for review" in text or "to review" in text:
-        return "review_queue", {}
     if "pipeline" in text or "funnel" in text:
         return "pipeline_report", {}
     if "history" in text and company:
@@ -77,7 +82,14 @@ def plan(question: str) -> tuple[str, dict[str, Any]] | None:
                          ("meeting", "meetings"), ("won", "won_deals")):
         if words in text and ("how many" in text or "count" in text or "rate" in text or group):
             return "count_events", {"event": event, "period": period, **({"group_by": group} if group else {})}
-    arguments: dict[str, Any] = dict(selection)
+    if "mine" in text or "my leads" in text:
+        filters["owner"] = "me"
+    return "search_leads", selection or filters
+
+
+def _filters(text: str, company: str) -> dict[str, Any]:
+    """The lead filters a question names: label, source, uncontacted, company."""
+    arguments: dict[str, Any] = {}
     for label in ("hot", "warm", "cold"):
         if re.search(rf"\b{label}\b", text):
             arguments["label"] = label.upper()
@@ -86,11 +98,9 @@ def plan(question: str) -> tuple[str, dict[str, Any]] | None:
             arguments["source"] = source
     if "contacted" in text and ("not" in text or "n't" in text):
         arguments["status"] = "uncontacted"
-    if "mine" in text or "my leads" in text:
-        arguments["owner"] = "me"
-    if company and "search" not in arguments and not previous:
+    if company:
         arguments["search"] = company
-    return "search_leads", arguments
+    return arguments
 
 
 def _question(messages: list[dict[str, Any]]) -> str:
