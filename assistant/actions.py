@@ -117,11 +117,9 @@ def cancel(action: ProposedAction, user: Any) -> ProposedAction:
     return action
 
 
-def _tally(done: int, what: str, skipped: list[str]) -> str:
-    text = f"{done} {what}."
-    if skipped:
-        text += f" {len(skipped)} skipped: " + "; ".join(skipped[:3])
-    return text
+def counted(count: int, noun: str) -> str:
+    """"1 lead", "3 leads": how the assistant says how many."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @kind("draft_follow_up", any_role)
@@ -135,26 +133,27 @@ def draft_follow_ups(user: Any, leads: list[Lead], parameters: dict[str, Any]) -
             done += 1
         except ValidationError as error:
             skipped.append(f"{lead}: {' '.join(error.messages)}")
-    return _tally(done, "follow-up emails drafted and waiting in the review queue", skipped)
+    text = f"{counted(done, 'follow-up email')} drafted, waiting in the review queue."
+    return text + (f" {len(skipped)} skipped: " + "; ".join(skipped[:3]) if skipped else "")
 
 
 @kind("stop_sequences", any_role)
 def stop_sequences(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
     reason = parameters.get("reason") or "Stopped from the assistant"
     stopped = sum(stop(lead, reason, actor=user) for lead in leads)
-    return f"{stopped} sequences stopped; their unsent follow-ups were cancelled."
+    return f"{counted(stopped, 'sequence')} stopped; their unsent follow-ups were cancelled."
 
 
 @kind("requalify", managers_only)
 def requalify_leads(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
     queued = requalify([lead.pk for lead in leads])
-    return f"{queued} leads queued for enrichment and qualification; finished leads are left as they are."
+    return f"{counted(queued, 'lead')} queued for enrichment and qualification; finished leads are left as they are."
 
 
 @kind("pause_sequences", any_role)
 def pause_sequences(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
     paused = pause(leads, parameters.get("reason") or "Paused from the assistant", by=user)
-    return f"{paused} sequences paused; they resume when someone resumes them."
+    return f"{counted(paused, 'sequence')} paused; they go on when someone resumes them."
 
 
 def _assignee(parameters: dict[str, Any], user: Any) -> Any:
@@ -188,7 +187,7 @@ def assignment_refusal(user: Any, leads: list[Lead], parameters: dict[str, Any])
 def assign_owner(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
     owner = _assignee(parameters, user)
     changed = assign(leads, owner, user, reason="Asked for in the assistant")
-    return f"{changed} leads now belong to {owner.get_username() if owner else 'nobody'}."
+    return f"{counted(changed, 'lead')} now owned by {owner.get_username() if owner else 'nobody'}."
 
 
 @kind("create_task", any_role)
@@ -198,7 +197,7 @@ def create_tasks(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> st
     for lead in leads:
         create_task(lead, kind=parameters.get("kind") or Task.Kind.CUSTOM, title=parameters["title"], due_at=due,
                     created_by=user, source=Task.Source.ASSISTANT, notes=parameters.get("notes", ""))
-    return f"{len(leads)} tasks created: {parameters['title']}."
+    return f"{counted(len(leads), 'task')} created: {parameters['title']}."
 
 
 @kind("add_to_list", any_role)
@@ -206,7 +205,7 @@ def add_leads_to_list(user: Any, leads: list[Lead], parameters: dict[str, Any]) 
     name = parameters["list_name"]
     lead_list = visible_lists(user).filter(owner=user, name__iexact=name).first() or save_list(name, user)
     added = add_to_list(lead_list, leads, user)
-    return f"{added} leads added to your list “{lead_list.name}” ({len(leads) - added} were in it already)."
+    return f"{counted(added, 'lead')} added to your list “{lead_list.name}” ({len(leads) - added} were in it already)."
 
 
 def report_refusal(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:

@@ -60,13 +60,19 @@ def panel(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, f"{TEMPLATE}#panel", context)
 
 
+def _conversation_asked(request: HtmxHttpRequest) -> Conversation:
+    """The conversation the question continues (the user's own), or a new one."""
+    try:
+        return _own(request, uuid.UUID(request.POST.get("conversation", "")))
+    except ValueError:
+        return Conversation.objects.create(user=request.user)
+
+
 @role_required
 @require_POST
 def ask(request: HtmxHttpRequest) -> HttpResponse:
     question = request.POST.get("question", "").strip()
-    conversation_id = request.POST.get("conversation", "")
-    conversation = (_own(request, uuid.UUID(conversation_id)) if conversation_id[:36].count("-") == 4
-                    else Conversation.objects.create(user=request.user))
+    conversation = _conversation_asked(request)
     if not question:
         context = _context(request, conversation) | {"error": "Type a question first."}
         return render(request, f"{TEMPLATE}#ask-form" if request.htmx else TEMPLATE, context, status=422)

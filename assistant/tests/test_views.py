@@ -64,7 +64,7 @@ def test_confirming_in_the_panel_runs_the_action_and_says_what_happened(assistan
     page = rep_client.get(action.message.conversation.get_absolute_url()).content.decode()
     assert "Stop the sequences of 1 lead" in page and reverse("assistant:confirm", args=[action.pk]) in page
     response = rep_client.post(reverse("assistant:confirm", args=[action.pk]), **htmx_headers)
-    assert "Done: 1 sequences stopped" in response.content.decode()
+    assert "Done: 1 sequence stopped" in response.content.decode()
     assert Enrollment.objects.get(lead=lead).status == Enrollment.Status.STOPPED
 
 

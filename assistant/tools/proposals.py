@@ -12,7 +12,7 @@ from outreach.report_subscriptions import OWN_WORK, SECTIONS
 
 
 def _leads_text(count: int) -> str:
-    return f"{count} lead{'s' if count != 1 else ''}"
+    return actions.counted(count, "lead")
 
 
 class FollowUpArguments(Selection):

@@ -34,7 +34,7 @@ def test_a_rep_asks_a_question_and_confirms_an_action_in_the_panel(page, rep, ll
     assert Enrollment.objects.get(lead=lead).status == Enrollment.Status.ACTIVE
     screenshot(page, screenshots, "assistant-proposal")
     page.click("#assistant-panel >> button:has-text('Confirm')")
-    page.wait_for_selector("#assistant-panel >> text=1 sequences stopped")
+    page.wait_for_selector("#assistant-panel >> text=1 sequence stopped")
     assert Enrollment.objects.get(lead=lead).status == Enrollment.Status.STOPPED
     # The answer links to the lead it is about.
     page.click("#assistant-panel >> a:has-text('Ines Ito')")
