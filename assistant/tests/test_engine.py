@@ -2,10 +2,11 @@
 
 import datetime
 
+import jsonschema
 import pytest
 from django.utils import timezone
 
-from assistant import engine
+from assistant import engine, tools
 from assistant.models import Message, ToolCall
 from leads.models import ActivityLog, Lead
 from scoring.tests.fake_openai import Reply
@@ -83,3 +84,13 @@ def test_both_tool_modes_answer_from_the_tools(assistant_on, settings, rep, lead
     if mode == "json_schema":
         step = assistant_on.requests[0]["response_format"]
         assert "search_leads" in str(step) and "tools" not in assistant_on.requests[0]
+
+
+def test_the_json_schema_step_is_a_valid_schema_that_holds_a_tool_to_its_arguments(db):
+    schema = tools.step_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert validator.is_valid({"tool": "count_events", "arguments": {"event": "replies", "period": "this_week"}})
+    assert validator.is_valid({"tool": "answer"})
+    assert not validator.is_valid({"tool": "count_events", "arguments": {"event": "mark_everyone_hot"}})
+    assert not validator.is_valid({"tool": "set_score", "arguments": {}})

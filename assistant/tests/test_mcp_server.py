@@ -64,8 +64,11 @@ def test_a_read_only_token_cannot_propose_and_a_proposal_waits_for_confirmation(
     _, writer = ApiToken.issue("writer", owner=rep, scopes=["read", "write"])
     _, refused = anyio.run(_session_calls, _stdio(reader), [("propose_stop_sequences", {"search": "Initech"})])
     assert refused[0]["error"] == "This token lacks the 'write' scope."
-    _, (proposed,) = anyio.run(_session_calls, _stdio(writer), [("propose_stop_sequences", {"search": "Initech"})])
+    _, (proposed, managers_only) = anyio.run(_session_calls, _stdio(writer), [
+        ("propose_stop_sequences", {"search": "Initech"}), ("propose_requalify", {"newest": 1})])
     assert proposed["proposed_action"]["leads_affected"] == 1
+    # The token acts as its owner, a rep: what a rep cannot do in the pages it cannot do here.
+    assert managers_only["error"] == "Only a manager can do this (as on the Scoring model page)."
     assert Enrollment.objects.get(lead=lead).status == Enrollment.Status.ACTIVE
     action_id = proposed["proposed_action"]["action_id"]
     _, (confirmed,) = anyio.run(_session_calls, _stdio(writer), [("confirm_action", {"action_id": action_id})])
