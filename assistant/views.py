@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,8 +33,11 @@ def _context(request: HtmxHttpRequest, conversation: Conversation | None) -> dic
 
 def fallback_links() -> list[tuple[str, str]]:
     """The saved searches and reports that answer the common questions without the assistant."""
-    return [("HOT leads not yet contacted", "/?label=HOT&status=QUALIFIED"), ("The review queue", "/review/"),
-            ("New leads from events", "/?source=event&status=NEW"), ("Every lead, newest first", "/?status=all")]
+    dashboard = reverse("leads:dashboard")
+    return [("HOT leads not yet contacted", f"{dashboard}?label=HOT&status=QUALIFIED"),
+            ("The review queue", reverse("outreach:review")),
+            ("New leads from events", f"{dashboard}?source=event&status=NEW"),
+            ("Every lead, newest first", f"{dashboard}?status=all")]
 
 
 def _own(request: HtmxHttpRequest, conversation_id: uuid.UUID) -> Conversation:
@@ -45,7 +49,7 @@ def _own(request: HtmxHttpRequest, conversation_id: uuid.UUID) -> Conversation:
 def assistant_page(request: HtmxHttpRequest, conversation_id: uuid.UUID | None = None) -> HttpResponse:
     conversation = _own(request, conversation_id) if conversation_id else None
     context = _context(request, conversation)
-    if request.htmx and request.htmx.target == "assistant-panel":
+    if request.htmx and request.htmx.target == "assistant-panel-content":
         return render(request, f"{TEMPLATE}#panel", context | {"in_panel": True})
     return render(request, TEMPLATE, context)
 

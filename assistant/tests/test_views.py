@@ -90,3 +90,11 @@ def test_the_panel_shows_new_notifications_once(assistant_on, rep, rep_client, h
     panel = rep_client.get(reverse("assistant:panel"), **htmx_headers).content.decode()
     assert "New HOT lead: Ada Byron" in panel and "<html" not in panel
     assert "New HOT lead" not in rep_client.get(reverse("assistant:panel"), **htmx_headers).content.decode()
+
+
+def test_a_conversation_opened_into_the_panel_gets_only_the_panel(assistant_on, rep, rep_client):
+    conversation = Conversation.objects.create(user=rep, title="Replies")
+    engine.ask(conversation, "How many leads replied this week?")
+    body = rep_client.get(conversation.get_absolute_url(), HTTP_HX_REQUEST="true",
+                          HTTP_HX_TARGET="assistant-panel-content").content.decode()
+    assert "<html" not in body and "How many leads replied this week?" in body and "Open full page" in body
