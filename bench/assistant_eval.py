@@ -1,7 +1,7 @@
 """Ask LeadOps against a model: `python bench/assistant_eval.py [--fake] [--base-url URL --model NAME --mode M]`.
 
 Seeds a lead base of its own (companies, sources, labels, replies this week and before, sends, won deals, a
-sequence with its steps, drafts waiting), then asks 44 questions as a rep or a manager: every tool and the
+sequence with its steps, drafts waiting), then asks 45 questions as a rep or a manager: every tool and the
 issue's examples (information, tasks, strategy, and "those leads" in a conversation). Each has its expected
 answer computed from the database with the ORM, not through the tools: a count the answer must state, the
 leads it must list, or the action it must propose (kind and leads), with nothing changed before a
@@ -226,6 +226,21 @@ def _queue(user: str) -> Callable[[], int]:
     return count
 
 
+def _best_template(industry: str) -> Callable[[], str]:
+    """The template (or, without one, the kind of email) sent to the industry's leads that most replied after."""
+    def best() -> str:
+        q = _q()
+        rates = {}
+        for draft in q.EmailDraft.objects.filter(lead__industry=industry, sent_at__isnull=False):
+            key = draft.template_key or draft.variant
+            replied = q.ActivityLog.objects.filter(lead=draft.lead, type="REPLY_RECEIVED",
+                                                   created_at__gt=draft.sent_at).exists()
+            sent, leads = rates.get(key, (0, set()))
+            rates[key] = (sent + 1, leads | ({draft.lead_id} if replied else set()))
+        return max(rates, key=lambda key: (len(rates[key][1]) / rates[key][0], rates[key][0]))
+    return best
+
+
 def _lead_name(company: str) -> Callable[[], str]:
     def name() -> str:
         lead = _q().Lead.objects.filter(company_name__icontains=company).order_by("-created_at").first()
@@ -274,6 +289,7 @@ CASES = [
          lambda: len(_open(score_value__isnull=False)())),
     Case("What patterns do you see in the deals we won?", "won_deal_patterns", "count", _won),
     Case("Which WARM leads are there?", "search_leads", "leads", _open(score_label="WARM")),
+    Case("What approach did we use for the software companies?", "approach_used", "name", _best_template("Software")),
     # Tasks
     Case("Schedule a follow-up for all leads who replied interested", "propose_follow_up", "action",
          _replied_interested, action="draft_follow_up"),

@@ -1,14 +1,17 @@
 """Every action the assistant offers is proposed first and happens only when its user confirms it; a rep cannot
 do through it what a rep cannot do in the pages; text in a lead cannot make it act."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from assistant import actions, engine, tools
 from assistant.models import ProposedAction
 from leads.lists import leads_in
-from leads.models import Lead, LeadList, Task
+from leads.models import ActivityLog, Lead, LeadList, Task
 from outreach.models import EmailDraft, Enrollment, ReportSubscription, Sequence
 from scoring.tests.fake_openai import Reply
 
@@ -180,3 +183,23 @@ def test_an_instruction_in_a_lead_message_triggers_nothing(assistant_on, rep, le
     assert Enrollment.objects.get(lead=lead).status == Enrollment.Status.ACTIVE
     assert set(ProposedAction.objects.values_list("status", flat=True)) == {ProposedAction.Status.PROPOSED}
     assert not any(tool.name.startswith(("set_", "change_score", "approve")) for tool in tools.REGISTRY.values())
+
+
+def test_the_approach_used_on_software_companies_can_be_proposed_for_other_leads(rep, lead_factory):
+    sent = timezone.now() - datetime.timedelta(days=3)
+    for template, replied in (("case_study", True), ("case_study", True), ("value_proposition", False)):
+        lead = lead_factory(industry="Software", status=Lead.Status.CONTACTED)
+        EmailDraft.objects.create(lead=lead, subject="s", body="b", state="sent", sent_at=sent, template_key=template)
+        if replied:
+            ActivityLog.record(lead, ActivityLog.Type.REPLY_RECEIVED, payload={"classification": "interested"})
+    approach = tools.run("approach_used", tools.Context(user=rep), {"industry": "Software"}).result
+    assert approach["best_template"] == "case_study"
+    assert approach["templates"][0] == {"template": "case_study", "emails_sent": 2, "leads_replied": 2,
+                                        "reply_rate_percent": 100.0}
+    logistics = lead_factory(industry="Logistics", status=Lead.Status.CONTACTED, company_name="Stark")
+    action = _propose(rep, "propose_follow_up", industry="Logistics", template="case_study")
+    assert action.lead_ids == [str(logistics.pk)] and "case_study" in action.summary
+    _confirmed(action, rep)
+    assert logistics.drafts.get(state=EmailDraft.State.DRAFT).template_key == "case_study"
+    unknown = tools.run("propose_follow_up", tools.Context(user=rep), {"industry": "Logistics", "template": "nope"})
+    assert unknown.result == {"error": "There is no email template 'nope'."}

@@ -8,6 +8,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.tools.registry import Context, ToolProblem, tool
+from assistant.tools.selection import Selection, matching
 from leads.models import ActivityLog, Feedback, Lead
 from leads.outcomes import conversion_by_label
 from outreach.gates import waiting_drafts
@@ -156,3 +157,26 @@ def won_deal_patterns(context: Context, arguments: NoArguments) -> dict[str, Any
                                   "win_rate_percent": _percent(row["won"], row["closed"])} for row in groups
                                  if row["won"]), key=lambda row: (-row["won"], row[name]))[:6]
     return {"won_deals": closed.filter(won).count(), "closed_deals": closed.count(), "patterns": patterns}
+
+
+class ApproachArguments(Selection):
+    pass
+
+
+@tool("approach_used", "How these leads were worked (e.g. the software companies: industry='Software'): the email "
+      "templates and sequences used on them, with emails sent and leads who replied after, best first. To use the "
+      "same approach on other leads, pass the best template to propose_follow_up.", ApproachArguments)
+def approach_used(context: Context, arguments: ApproachArguments) -> dict[str, Any]:
+    leads = matching(context, arguments.model_copy(update={"status": arguments.status or "all"}))
+    sent = EmailDraft.objects.filter(lead__in=leads, sent_at__isnull=False)
+    replied_after = Exists(ActivityLog.objects.filter(lead=OuterRef("lead"), type=ActivityLog.Type.REPLY_RECEIVED,
+                                                      created_at__gt=OuterRef("sent_at")))
+    templates = [{"template": row["template_key"] or row["variant"], "emails_sent": row["sent"],
+                  "leads_replied": row["replied"], "reply_rate_percent": _percent(row["replied"], row["sent"])}
+                 for row in sent.order_by().values("template_key", "variant").annotate(
+                     sent=Count("*"), replied=Count("lead", filter=Q(replied_after), distinct=True))]
+    templates.sort(key=lambda row: (row["reply_rate_percent"] or 0, row["emails_sent"]), reverse=True)
+    sequences = [{"sequence": row["sequence__name"], "leads_enrolled": row["n"]} for row in Enrollment.objects.filter(
+        lead__in=leads).order_by().values("sequence__name").annotate(n=Count("*")).order_by("-n")]
+    return {"leads_matched": leads.count(), "templates": templates[:8], "sequences": sequences[:5],
+            "best_template": templates[0]["template"] if templates else None}

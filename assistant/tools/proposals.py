@@ -5,9 +5,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import actions
-from assistant.tools.registry import Context, tool
+from assistant.tools.registry import Context, ToolProblem, tool
 from assistant.tools.selection import Selection, matching
 from leads.models import Lead
+from outreach import template_store
 from outreach.report_subscriptions import OWN_WORK, SECTIONS
 
 
@@ -17,15 +18,20 @@ def _leads_text(count: int) -> str:
 
 class FollowUpArguments(Selection):
     instruction: str = Field("", max_length=300, description="What the email should say or do, in the user's words")
+    template: str = Field("", max_length=50, description="An email template's key (e.g. approach_used's "
+                                                         "best_template); empty: the one each lead's stage calls for")
 
 
 @tool("propose_follow_up", "Propose drafting a follow-up email for these leads; the drafts wait in the review "
       "queue for approval (nothing is sent).", FollowUpArguments, proposes=True)
 def propose_follow_up(context: Context, arguments: FollowUpArguments) -> dict[str, Any]:
+    if arguments.template and arguments.template not in template_store.keys_for_any():
+        raise ToolProblem(f"There is no email template '{arguments.template}'.")
     leads = matching(context, arguments)
-    return actions.propose(context, "draft_follow_up",
-                           f"Draft a follow-up email for {_leads_text(leads.count())} (they wait in the review queue)",
-                           leads, {"instruction": arguments.instruction})
+    using = f" from the template “{arguments.template}”" if arguments.template else ""
+    return actions.propose(context, "draft_follow_up", f"Draft a follow-up email{using} for "
+                           f"{_leads_text(leads.count())} (they wait in the review queue)",
+                           leads, {"instruction": arguments.instruction, "template": arguments.template})
 
 
 class StopArguments(Selection):

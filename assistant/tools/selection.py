@@ -41,6 +41,7 @@ class Selection(BaseModel):
                                                                       "interested)")
     created_within_days: int | None = Field(None, ge=1, le=3650, description="Only leads created in the last N "
                                                                               "days")
+    industry: str = Field("", max_length=100, description="Only leads of this industry, e.g. 'Software'")
 
 
 def matching(context: Context, selection: Selection) -> QuerySet[Lead]:
@@ -61,6 +62,8 @@ def matching(context: Context, selection: Selection) -> QuerySet[Lead]:
     if selection.created_within_days:
         filters.created_from = timezone.localdate() - datetime.timedelta(days=selection.created_within_days - 1)
     leads = filtered_leads(filters, context.user)
+    if selection.industry:
+        leads = leads.filter(industry__icontains=selection.industry)
     if selection.status == "uncontacted":
         leads = leads.filter(status__in=Lead.UNCONTACTED_STATUSES).exclude(drafts__sent_at__isnull=False)
     if selection.replied:

@@ -62,6 +62,9 @@ def plan(question: str) -> tuple[str, dict[str, Any]] | None:
         return "propose_task", target | {"title": "Follow up", "kind": kind, "due_in_days": 1}
     if "follow-up" in text or "follow up" in text or "draft" in text:
         return "propose_follow_up", selection or ({"replied": "interested"} if "interested" in text else filters)
+    if "approach" in text:
+        industry = re.search(r"\b(\w+) compan", text)
+        return "approach_used", ({"industry": industry.group(1)} if industry else selection or filters)
     if "focus" in text:
         return "focus_today", {}
     if "likely to convert" in text or "best leads" in text:
@@ -137,10 +140,11 @@ def answer_from(result: dict[str, Any]) -> str:
              and row.get("name")][:5]
     if names:
         parts.append("leads: " + ", ".join(names))
-    for key in ("sequences",):
-        if result.get(key):
-            best = result[key][0]
-            parts.append(f"best sequence: {best['sequence']} with {best['leads_replied']} replies")
+    if result.get("best_template"):
+        parts.append(f"best template: {result['best_template']}")
+    if result.get("sequences") and "leads_replied" in result["sequences"][0]:
+        best = result["sequences"][0]
+        parts.append(f"best sequence: {best['sequence']} with {best['leads_replied']} replies")
     return ("Here is what I found. " + "; ".join(parts) + ".") if parts else "I found nothing that matches."
 
 
