@@ -388,6 +388,7 @@ def main() -> None:
     parser.add_argument("--structured", default="json_schema", choices=("json_schema", "json_object"))
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/leadops_assistanteval")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--every", type=int, default=1, help="only every Nth question (a quick sample)")
     arguments = parser.parse_args()
     fake = None
     base_url, model = arguments.base_url, arguments.model
@@ -398,6 +399,7 @@ def main() -> None:
         base_url, model = fake.base_url, "fake-model"
     mode = arguments.mode or ("native" if arguments.fake else "json_schema")
     setup(arguments.database_url, base_url, model, mode, arguments.structured)
+    CASES[:] = CASES[:: arguments.every]
     if arguments.limit:
         del CASES[arguments.limit:]
     print(f"model {model} at {base_url}, ASSISTANT_TOOL_MODE={mode}", flush=True)
