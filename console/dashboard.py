@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +23,8 @@ from leadops.roles import MANAGER, REP
 from leads import next_steps
 from leads.assignment import person_name
 from leads.filters import LeadFilters, filtered_leads, keyset_page
-from leads.models import Feedback, Lead
+from leads.models import Lead
+from leads.outcomes import conversion_by_label
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 from scoring.models import ScoringConfig
 
@@ -119,25 +120,6 @@ def page_of_leads(filters: LeadFilters, user: User, matching: int | None = None)
                 is_first=page.is_first, previous_cursor=page.previous_cursor, number=number)
 
 
-def conversion_by_label() -> list[dict[str, Any]]:
-    """Of the leads with a recorded outcome, by the label they carry: how many booked a demo or closed won.
-
-    The one definition of "HOT converts N %": the dashboard's chart and the Scoring model page both show it.
-    """
-    conversion = []
-    rows = {
-        row["lead__score_label"]: row
-        for row in Feedback.objects.order_by().values("lead__score_label").annotate(
-            leads=Count("lead", distinct=True),
-            converted=Count("lead", filter=Q(outcome__in=Feedback.POSITIVE), distinct=True),
-        )
-    }
-    for label in Lead.Label:
-        row = rows.get(label.value)
-        if row and row["leads"]:
-            conversion.append({"label": label.value, "leads": row["leads"], "converted": row["converted"],
-                               "rate": round(100 * row["converted"] / row["leads"])})
-    return conversion
 
 
 def compute_kpis() -> dict[str, Any]:

@@ -314,16 +314,21 @@ def _create_with_retries(provider: str, record: CallRecord, reply_model: type[Ba
     raise AssertionError("unreachable: the loop returns or raises")
 
 
+def cost_usd(prompt_tokens: int, completion_tokens: int) -> float:
+    """What a call's tokens cost at the configured prices."""
+    return float(
+        Decimal(str(prompt_tokens)) / 1000 * Decimal(str(settings.LLM_PRICE_PER_1K_INPUT))
+        + Decimal(str(completion_tokens)) / 1000 * Decimal(str(settings.LLM_PRICE_PER_1K_OUTPUT))
+    )
+
+
 def _parse(completion: Any, record: CallRecord, reply_model: type[Model]) -> Model:
     usage = getattr(completion, "usage", None)
     if usage:
         record.prompt_tokens = usage.prompt_tokens or 0
         record.completion_tokens = usage.completion_tokens or 0
         record.cached_tokens = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0
-        record.cost_usd = float(
-            Decimal(str(record.prompt_tokens)) / 1000 * Decimal(str(settings.LLM_PRICE_PER_1K_INPUT))
-            + Decimal(str(record.completion_tokens)) / 1000 * Decimal(str(settings.LLM_PRICE_PER_1K_OUTPUT))
-        )
+        record.cost_usd = cost_usd(record.prompt_tokens, record.completion_tokens)
     if not completion.choices:
         raise LLMError("reply had no choices")
     choice = completion.choices[0]

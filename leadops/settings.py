@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "webhooks",
     "console",
     "api",
+    "assistant",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.navigation",
+                "assistant.context_processors.unread",
             ],
         },
     }
@@ -338,6 +340,11 @@ LLM_SERVER_SLOTS = _positive("LLM_SERVER_SLOTS", 1)
 LLM_SLOT_WAIT, LLM_REQUALIFY_LIMIT = _positive("LLM_SLOT_WAIT", 120), _positive("LLM_REQUALIFY_LIMIT", 50)
 LLM_PRICE_PER_1K_INPUT = _setting("LLM_PRICE_PER_1K_INPUT", env.float, 0.00015)
 LLM_PRICE_PER_1K_OUTPUT = _setting("LLM_PRICE_PER_1K_OUTPUT", env.float, 0.0006)
+# Ask LeadOps (assistant/): how the model picks tools (README: which with which server), its answer's length and
+# steps per question, and an optional Slack-compatible webhook for HOT-lead and interested-reply notices.
+ASSISTANT_TOOL_MODE = _setting("ASSISTANT_TOOL_MODE", env.str, "native", choices=("native", "json_schema"))
+ASSISTANT_MAX_TOKENS, ASSISTANT_MAX_STEPS = _positive("ASSISTANT_MAX_TOKENS", 600), _positive("ASSISTANT_MAX_STEPS", 4)
+ASSISTANT_SLACK_WEBHOOK_URL = _setting("ASSISTANT_SLACK_WEBHOOK_URL", env.str, "")
 if LLM_PROVIDER == "azure_openai" and not AZURE_OPENAI_ENDPOINT:
     raise ImproperlyConfigured("LLM_PROVIDER=azure_openai needs AZURE_OPENAI_ENDPOINT")
 

@@ -50,6 +50,7 @@ urlpatterns = [
     # django-ninja reverses its own top-level namespace ("api-v1"), so it is not nested in "api".
     path("api/v1/", include("api.v1.urls", namespace="api-v1")),
     path("", include("api.urls")),
+    path("", include("assistant.urls")),
     path("", include("console.urls")),
 ]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 
 from leads.models import ActivityLog, Feedback, Lead
 from leads.signals import announce_leads_changed, outcome_recorded
@@ -51,3 +52,24 @@ def set_status(lead: Lead, status: str, user: Any, reason: str) -> None:
     lead.save(update_fields=["status", "updated_at"])
     ActivityLog.record(lead, ActivityLog.Type.STATUS_CHANGED, actor=user,
                        payload={"from": previous, "to": status, "reason": reason})
+
+
+def conversion_by_label() -> list[dict[str, Any]]:
+    """Of the leads with a recorded outcome, by the label they carry: how many booked a demo or closed won.
+
+    The one definition of "HOT converts N %": the dashboard's chart and the Scoring model page both show it.
+    """
+    conversion = []
+    rows = {
+        row["lead__score_label"]: row
+        for row in Feedback.objects.order_by().values("lead__score_label").annotate(
+            leads=Count("lead", distinct=True),
+            converted=Count("lead", filter=Q(outcome__in=Feedback.POSITIVE), distinct=True),
+        )
+    }
+    for label in Lead.Label:
+        row = rows.get(label.value)
+        if row and row["leads"]:
+            conversion.append({"label": label.value, "leads": row["leads"], "converted": row["converted"],
+                               "rate": round(100 * row["converted"] / row["leads"])})
+    return conversion

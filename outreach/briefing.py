@@ -18,6 +18,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadops import llm, prompts
+from leadops.grounding import unsupported_figures
 from leads.models import ActivityLog, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
@@ -82,9 +83,8 @@ def unsupported_claims(summary: str, numbers: dict[str, int]) -> list[str]:
     lowered = summary.lower()
     claims = [f"mentions {name.replace('_', ' ')} but there were none" for pattern, name in _TOPICS.items()
               if re.search(pattern, lowered) and not numbers.get(name)]
-    given = {str(value) for value in numbers.values()}
-    claims += [f"gives {figure}, which is none of the numbers" for figure in re.findall(r"\d+", summary)
-               if figure not in given]
+    claims += [f"gives {figure}, which is none of the numbers"
+               for figure in unsupported_figures(summary, numbers.values())]
     return claims
 
 

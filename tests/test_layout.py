@@ -12,7 +12,7 @@ import grimp
 from importlinter import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("leadops", "leads", "outreach", "scoring", "webhooks", "console", "api")
+APPS = ("leadops", "leads", "outreach", "scoring", "webhooks", "console", "api", "assistant")
 MAX_LINES = 400
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from leadops import jobs, llm
+from leads.models import Lead
 from scoring import requalification
 from scoring.models import ScoringConfig
 from scoring.pipeline import runner
@@ -49,6 +50,19 @@ def enqueue_qualification(lead_ids: Iterable[UUID | str], job_id: str | None = N
         size = min(size, settings.LLM_SERVER_SLOTS)
     for start in range(0, len(ids), size):
         qualify_batch.delay_on_commit(ids[start:start + size], job_id=job_id)
+
+
+def requalify(lead_ids: Iterable[UUID | str]) -> int:
+    """Enrich and qualify these leads again although their inputs did not change (a person asked for it).
+
+    Forgetting the fingerprint their last run was filed under makes the runner do them rather than call
+    them unchanged. Returns how many leads were queued.
+    """
+    leads = Lead.objects.filter(pk__in=list(lead_ids), status__in=Lead.RESCORED_STATUSES)
+    ids = [str(lead_id) for lead_id in leads.values_list("pk", flat=True)]
+    leads.update(qualified_fingerprint="")
+    enqueue_qualification(ids)
+    return len(ids)
 
 
 @shared_task(name="scoring.tasks.qualify_batch", **RETRY)

@@ -6,6 +6,10 @@ model: a lead assessment that agrees with the rule score it was shown, or a shor
 queues scripted replies with `then(...)`: malformed JSON, schema-violating JSON, a slow reply,
 a 429 or 500 status, finish_reason "length", custom token usage. Every request is kept in
 `requests` so a test can check what was sent, and `most_in_flight` says how many it answered at once.
+
+It also speaks tool calls and streaming: a request with `stream: true` gets server-sent chunks (text deltas,
+tool-call deltas, a usage chunk when asked), a scripted `Reply(tool_calls=[...])` calls tools, and the
+assistant's requests get a literal model's answers by default (fake_assistant.py).
 """
 
 import json
@@ -16,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from scoring.tests import fake_assistant
+
 
 @dataclass
 class Reply:
@@ -24,6 +30,8 @@ class Reply:
     delay: float = 0.0
     finish_reason: str = "stop"
     usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 120, "completion_tokens": 40})
+    # [{"name": ..., "arguments": {...}}]: the reply calls these tools (native tool calling).
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 def lead_data(request: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +146,19 @@ class FakeOpenAI:
                         {"Retry-After": "0"},
                     )
                     return
-                content = reply.content if reply.content is not None else default_content(request)
+                calls = reply.tool_calls or []
+                if reply.content is not None:
+                    content: Any = reply.content
+                elif reply.tool_calls is not None:
+                    content = ""
+                elif fake_assistant.is_assistant(request):
+                    content, calls = fake_assistant.reply(request)
+                else:
+                    content = default_content(request)
                 text = content if isinstance(content, str) else json.dumps(content)
+                if request.get("stream"):
+                    self._stream(request, reply, text, calls)
+                    return
                 self._send(
                     200,
                     {
@@ -158,6 +177,38 @@ class FakeOpenAI:
                     },
                 )
 
+            def _stream(self, request: dict[str, Any], reply: Reply, text: str, calls: list[dict[str, Any]]) -> None:
+                """Server-sent chunks as the openai SDK reads them: text in a few pieces, each tool call whole."""
+                base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+                        "model": request.get("model", "fake")}
+                chunks = [base | {"choices": [{"index": 0, "delta": {"role": "assistant", "content": piece},
+                                                "finish_reason": None}]}
+                          for piece in _pieces(text)]
+                if calls:
+                    deltas = [{"index": index, "id": f"call_{index}", "type": "function",
+                               "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])}}
+                              for index, call in enumerate(calls)]
+                    chunks.append(base | {"choices": [{"index": 0, "delta": {"tool_calls": deltas},
+                                                       "finish_reason": None}]})
+                finish = "tool_calls" if calls and reply.finish_reason == "stop" else reply.finish_reason
+                chunks.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+                if (request.get("stream_options") or {}).get("include_usage"):
+                    chunks.append(base | {"choices": [], "usage": reply.usage | {
+                        "total_tokens": sum(reply.usage.values())}})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    for chunk in chunks:
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
+
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 payload = json.dumps(body).encode()
                 try:
@@ -172,3 +223,8 @@ class FakeOpenAI:
                     pass  # the client gave up (a timeout test)
 
         return Handler
+
+
+def _pieces(text: str, size: int = 24) -> list[str]:
+    """The text in a few pieces, as a model streams it (at least one, so an empty reply still has a chunk)."""
+    return [text[start:start + size] for start in range(0, len(text), size)] or [""]

@@ -126,9 +126,15 @@ def test_every_page_passes_axe_core_and_fits_a_phone(page, rep, manager, tmp_pat
         ("report-health", "/reports/health/"),
         ("report-emails", "/reports/emails/"),
         ("not-found", "/leads/00000000-0000-0000-0000-000000000000/"),
+        ("assistant", "/assistant/"),
     ):
         page.goto(url)
         problems += _check(page, screenshots, name)
+    # The assistant's panel, opened over a page with its keyboard shortcut.
+    page.goto("/")
+    page.keyboard.press("Alt+K")
+    page.wait_for_selector("#assistant-panel:not([hidden]) textarea")
+    problems += _check(page, screenshots, "assistant-panel")
 
     assert problems == [], "\n".join(problems)
 

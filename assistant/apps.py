@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AssistantConfig(AppConfig):
+    """Ask LeadOps: a door beside the staff pages and the API. Its tools call the domain apps' functions."""
+
+    name = "assistant"
+
+    def ready(self) -> None:
+        from assistant import notifications
+
+        notifications.connect()
