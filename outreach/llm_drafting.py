@@ -22,6 +22,7 @@ from django.conf import settings
 
 from leadops import llm, prompts, untrusted
 from leads.countries import NAMES as COUNTRY_NAMES
+from leads.models import Lead
 from leads.redaction import lead_view
 from outreach import mailboxes
 from outreach.drafting import RenderedEmail, framed
@@ -65,8 +66,6 @@ def _history(lead: Any, memory: Any) -> str:
         company_id = getattr(lead, "company_id", None)
         if not company_id or not getattr(lead, "pk", None):
             return ""
-        from leads.models import Lead
-
         others = Lead.objects.filter(company_id=company_id).exclude(pk=lead.pk)
         earlier, won = others.count(), others.filter(status=Lead.Status.CLOSED_WON).count()
     else:

@@ -1,9 +1,10 @@
 """The email line (scoring.email_line): the LLM's score past it waits for a person, who approves or declines."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from leads.models import ActivityLog, Lead
+from leads.models import ActivityLog, ApiToken, Lead
 from outreach.models import EmailDraft
 from scoring import email_line
 from scoring.tests.fake_openai import Reply
@@ -91,3 +92,17 @@ def test_deciding_needs_login_and_a_role(held, client, outsider_client):
     assert outsider_client.post(url).status_code == 403
     held.refresh_from_db()
     assert email_line.pending(held) is not None
+
+
+def test_the_api_decides_the_same_way_and_answers_409_once_decided(held, rep):
+    _, token = ApiToken.issue("tests", owner=rep, scopes=["read", "write"])
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    url = f"/api/v1/leads/{held.pk}/llm-suggestion"
+    assert api.get(f"/api/v1/leads/{held.pk}").json()["enrichment"]["llm_would"]["action"] == "SEND_EMAIL"
+
+    answer = api.post(url, {"decision": "approve"}, content_type="application/json")
+
+    assert answer.status_code == 200 and answer.json()["recommended_action"] == "SEND_EMAIL"
+    assert EmailDraft.objects.filter(lead=held, state=EmailDraft.State.DRAFT).count() == 1
+    again = api.post(url, {"decision": "decline"}, content_type="application/json")
+    assert again.status_code == 409 and "no LLM suggestion waiting" in again.content.decode()
