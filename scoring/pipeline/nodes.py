@@ -146,7 +146,25 @@ def score_lead(state: QualificationState, context: RunContext) -> str:
         # A model that is not asked cannot obey: text that tries to steer it means the rules decide alone.
         state.score.rationale += f" {RULES_ONLY_INJECTION}"
         return f"{summary}; {RULES_ONLY_INJECTION}"
+    settled = _settled_by_rules(state, context)
+    if settled:
+        return f"{summary}; the LLM was not asked: {settled}"
     return summary + "; " + _llm_adjustment(state, context, result.missing_for_hot)
+
+
+def _settled_by_rules(state: QualificationState, context: RunContext) -> str:
+    """Why the lead's route cannot depend on its score (a hard stop, or a low fit the rules judge), else "".
+
+    The model's nudge could not change what happens to such a lead, so it is not worth a call's tens of seconds.
+    """
+    stop = routing.hard_stop(state)
+    if stop:
+        return stop[0]
+    assert state.score is not None
+    floor = context.rules.thresholds["disqualify"]
+    if state.lead.email and not routing.missing_information(state) and state.score.rule_value < floor:
+        return f"low fit (rule score {state.score.rule_value} is below {floor})"
+    return ""
 
 
 def _bounded(value: int, wanted: int, limit: int, cutoffs: dict[str, int], *, line_holds: bool = True) -> int:
