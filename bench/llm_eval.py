@@ -295,8 +295,9 @@ def report(rules: dict[str, tuple[str, str]], with_llm: dict[str, tuple[str, str
     per_call = prompt_tokens / len(calls) if calls else 0
     cached = sum(output.get("cached_tokens", 0) for output in calls)
     evaluated = (prompt_tokens - cached) / len(calling) if calling else 0
-    print(f"prompt tokens: {per_lead:.0f} a lead that called the model ({evaluated:.0f} evaluated, the rest from "
-          f"the server's prefix cache), {per_call:.0f} a call (goal <= 400 a lead)")
+    print(f"prompt tokens: {per_lead:.0f} a lead that called the model ({len(calling)} of {len(ids)}; {evaluated:.0f} "
+          f"evaluated, the rest from the server's prefix cache), {prompt_tokens / len(ids):.0f} averaged over all "
+          f"{len(ids)} leads, {per_call:.0f} a call (goal <= 400 a lead)")
     print(f"leads per minute with the LLM: {len(ids) / elapsed * 60:.2f} ({len(ids)} leads in {elapsed:.1f} s; "
           f"goal >= 9.70)")
     rules_right = sum(got == expected for got, (_text, expected) in zip(rules_replies, REPLIES, strict=True))
