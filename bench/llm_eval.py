@@ -9,6 +9,7 @@ then reads 12 replies both ways. It prints:
 - injections that changed a route or a label against the rules (goal 0);
 - drafts in the review queue with any bracketed or braced token or redaction marker (goal 0), checked
   with this script's own pattern rather than the product's;
+- LLM drafts the fact check sent back to the template (a number or proper noun no input holds), with why;
 - the share of LLM assessments used (goal >= 90 %);
 - prompt tokens per lead and per call (goal <= 400 a lead on average);
 - leads per minute with the LLM (goal: twice 4.85 on the same 2 cores);
@@ -274,6 +275,12 @@ def report(rules: dict[str, tuple[str, str]], with_llm: dict[str, tuple[str, str
           f"({by_llm} written by the LLM) (goal 0)")
     for draft in leftovers[:5]:
         print(f"  {draft.subject!r}: {LEFTOVER.findall(draft.subject + ' ' + draft.body)[:3]}")
+    drafts = [output for output in calls if output["purpose"] == "email_text"]
+    caught = [output for output in drafts if output["error"].startswith("fact check")]
+    print(f"LLM drafts the fact check sent back to the template: {len(caught)} of {len(drafts)} "
+          "(a number or name the inputs do not hold)")
+    for output in caught[:4]:
+        print(f"  {output['error'][:110]}")
     share = f"{len(used) / len(assessments):.0%}" if assessments else "n/a"
     print(f"LLM assessments used: {len(used)}/{len(assessments)} ({share}) (goal >= 90 %)")
     answered = [output for output in calls if output["reply"] is not None]
@@ -288,8 +295,9 @@ def report(rules: dict[str, tuple[str, str]], with_llm: dict[str, tuple[str, str
     per_call = prompt_tokens / len(calls) if calls else 0
     cached = sum(output.get("cached_tokens", 0) for output in calls)
     evaluated = (prompt_tokens - cached) / len(calling) if calling else 0
-    print(f"prompt tokens: {per_lead:.0f} a lead that called the model ({evaluated:.0f} evaluated, the rest from "
-          f"the server's prefix cache), {per_call:.0f} a call (goal <= 400 a lead)")
+    print(f"prompt tokens: {per_lead:.0f} a lead that called the model ({len(calling)} of {len(ids)}; {evaluated:.0f} "
+          f"evaluated, the rest from the server's prefix cache), {prompt_tokens / len(ids):.0f} averaged over all "
+          f"{len(ids)} leads, {per_call:.0f} a call (goal <= 400 a lead)")
     print(f"leads per minute with the LLM: {len(ids) / elapsed * 60:.2f} ({len(ids)} leads in {elapsed:.1f} s; "
           f"goal >= 9.70)")
     rules_right = sum(got == expected for got, (_text, expected) in zip(rules_replies, REPLIES, strict=True))

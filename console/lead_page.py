@@ -22,6 +22,7 @@ from outreach import gates
 from outreach.models import EmailDraft
 from outreach.redrafting import template_choices
 from outreach.replies import Classification
+from scoring import email_line
 from scoring.models import Trace
 from scoring.requalification import STRANDED_AFTER
 
@@ -225,6 +226,8 @@ def context(
         "regenerate_templates": template_choices(current.variant) if current else [],
         "redraft_default": next((draft.variant for draft in drafts), ""),
         "llm_on": llm.enabled(),
+        # The LLM's score lies across the email line: a rep or manager approves or declines (scoring.email_line).
+        "llm_would": email_line.pending(lead),
         "company_history": company_history,
         **timeline(lead, full=full_timeline),
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from leadops.models import DeferredTask, RuntimeSetting, SettingChange
+from leadops.models import DeferredTask, LLMCall, RuntimeSetting, SettingChange
 
 
 @admin.register(RuntimeSetting)
@@ -33,6 +33,19 @@ class DeferredTaskAdmin(admin.ModelAdmin):
 
     list_display = ("created_at", "name", "error")
     readonly_fields = ("task_id", "name", "args", "kwargs", "error", "created_at")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(LLMCall)
+class LLMCallAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "purpose", "model", "prompt_tokens", "completion_tokens", "cost_usd", "duration_ms",
+                    "error")
+    list_filter = ("purpose",)
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False

@@ -59,7 +59,7 @@ class LeadAssessment(BaseModel):
 
     score: int = Field(ge=0, le=100, description="Your score for the lead, 0-100")
     # Short bounds: a small local model writes to the limit, and each token of the answer costs most.
-    rationale: str = Field(max_length=100, description="At most 12 words on why")
+    rationale: str = Field(max_length=100, description="At most 8 words on why")
 
 
 class EmailText(BaseModel):
@@ -69,7 +69,8 @@ class EmailText(BaseModel):
 
     subject: str = Field(min_length=3, max_length=80)
     body: str = Field(
-        min_length=20, max_length=600, description="Plain text paragraphs, without greeting or sign-off"
+        min_length=20, max_length=600,
+        description="Plain text paragraphs without greeting or sign-off, as long as the guidance says",
     )
 
 

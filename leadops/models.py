@@ -1,7 +1,9 @@
 """Settings a manager can change at run time from the Settings page, the log of every change, the tasks
-waiting for the broker, and the progress of long background jobs."""
+waiting for the broker, the progress of long background jobs, and the LLM calls no other row records."""
 
 import uuid
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -124,3 +126,38 @@ class Job(models.Model):
     @property
     def seconds_left(self) -> float | None:
         return None if self.is_finished else progress.seconds_left(self.done, self.total, self.elapsed_seconds)
+
+
+class LLMCall(models.Model):
+    """One LLM call a feature made outside qualification and reply reading (which keep theirs on the Trace and
+    the timeline entry): its purpose, prompt version, model, tokens, cost, latency and how it ended."""
+
+    purpose = models.CharField(max_length=50)
+    prompt_version = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    duration_ms = models.FloatField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True, help_text="Empty when the call gave a usable answer")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "LLM call"
+
+    def __str__(self) -> str:
+        return f"{self.purpose} ({self.model}) at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def store(cls, record: Any) -> "LLMCall":
+        """Keep a `leadops.llm.CallRecord` (answered or not) as a row."""
+        return cls.objects.create(
+            purpose=record.purpose[:50], prompt_version=record.prompt_version[:100], model=record.model[:100],
+            prompt_tokens=record.prompt_tokens, cached_tokens=record.cached_tokens,
+            completion_tokens=record.completion_tokens,
+            cost_usd=Decimal(str(record.cost_usd)).quantize(Decimal("1e-6")),
+            duration_ms=round(record.duration_ms, 1), attempts=record.attempts, error=record.error[:500],
+        )

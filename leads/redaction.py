@@ -14,21 +14,19 @@ from leadops.untrusted import email_hash, scrub
 __all__ = ["MESSAGE_LIMIT", "email_hash", "lead_view", "scrub"]
 
 # Long messages are cut: the model needs the gist, and tokens cost money and time.
-MESSAGE_LIMIT = 1200
+MESSAGE_LIMIT = 600
 
 
 def lead_view(lead: Any, *, web_description: str = "") -> dict[str, Any]:
     names = [part for part in (lead.first_name, lead.last_name) if part.strip()]
     company = lead.company_name.strip()
     keep = [company] if company else []
-    # What the person said and what they work at; the rules' own readings (seniority, domain) go to the
-    # model as the factors they produced, not again here.
+    # What the person said and what they work at. The rules' readings of the rest (industry, size, country,
+    # seniority, domain) reach the model as the factors they produced, and the email's template has them merged
+    # in: every field here is paid for in each call's prompt.
     view: dict[str, Any] = {
         "company": company,
         "job_title": scrub(lead.job_title, names, keep=keep),
-        "industry": lead.industry,
-        "company_size": lead.company_size,
-        "country": lead.country,
         "budget": lead.budget_range,
         "urgency": lead.urgency,
         "pain_point": scrub(lead.pain_point[:MESSAGE_LIMIT], names, keep=keep),

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadops import llm, prompts
 from leadops.grounding import unsupported_figures
+from leadops.models import LLMCall
 from leads.models import ActivityLog, Lead
 from outreach.models import GATED_FOR_MANAGER, EmailDraft
 
@@ -69,13 +70,16 @@ def llm_summary(briefing: Briefing) -> str:
         result = llm.call("briefing_summary", prompts.latest("briefing_summary"), numbers, BriefingSummary)
     except llm.LLMError as error:
         logger.warning("Briefing summary not written by the LLM: %s", error)
+        if error.record is not None:
+            LLMCall.store(error.record)
         return ""
     summary = result.value.summary.strip()
     unsupported = unsupported_claims(summary, numbers)
     if unsupported:
-        logger.warning("Briefing summary left out: %s", "; ".join(unsupported))
-        return ""
-    return summary
+        result.record.error = f"left out: {'; '.join(unsupported)}"
+        logger.warning("Briefing summary %s", result.record.error)
+    LLMCall.store(result.record)
+    return "" if unsupported else summary
 
 
 def unsupported_claims(summary: str, numbers: dict[str, int]) -> list[str]:

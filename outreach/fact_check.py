@@ -26,8 +26,9 @@ _NUMBER_WORDS = {
 }
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-# Words English capitalises at the start of a sentence or in a title; never a name on their own.
-_ALWAYS_ORDINARY = frozenset({"i", "i'm", "i'd", "i'll", "i've", "ok", "okay"})
+# Words that are capitalised but name nothing about anyone: the pronoun, and sales teams' everyday acronyms.
+_ALWAYS_ORDINARY = frozenset({"i", "i'm", "i'd", "i'll", "i've", "ok", "okay", "ai", "api", "crm", "csv", "faq",
+                              "kpi", "kpis", "roi", "saas", "sdr", "sdrs", "sso"})
 # Where a sentence starts: after its end mark, or at the start of a line after a bullet or an opening quote.
 _SENTENCE_END = re.compile(r"([.!?]|^|\n)[\s\-•*\"“‘'(]*$")
 

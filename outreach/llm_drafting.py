@@ -31,7 +31,7 @@ from outreach.wording import text_problems, without_greeting_or_sign_off
 
 INJECTED = "the lead's text reads like instructions to the AI, so the AI was not asked"
 # How long and in what voice when the step gives no guidance: short answers are most of a local model's time.
-DEFAULT_GUIDANCE = "plain and friendly, at most 50 words"
+DEFAULT_GUIDANCE = "plain and friendly, at most 40 words"
 _LEAD_TEXT = ("first_name", "last_name", "company_name", "job_title", "industry", "company_size", "country",
               "budget_range", "pain_point", "lead_message", "website", "email")
 

@@ -185,6 +185,22 @@ def classify(text: str, *, sender: str = "", subject: str = "", headers: dict[st
     return Classification.OTHER
 
 
+# What a reply the LLM calls interested must talk about: buying from us, meeting us, what the offer is or costs.
+# A question about anything else ("What is the capital of France?") is not interest, however the model reads it.
+_ABOUT_THE_OFFER = re.compile(
+    r"\b(pric\w*|costs?|quotes?|budget\w*|plans?|seats?|licen[cs]\w*|subscri\w*|trial|pilot|demo\w*|calls?|"
+    r"meet\w*|calendar|schedul\w*|book\w*|talk|chat|speak|discuss\w*|proposal|contract|onboard\w*|integrat\w*|"
+    r"features?|product|tool|platform|software|service|solution|offer\w*|details|information|brochure|"
+    r"case stud\w*|users?|reps?|leads?|crm|pipeline|sales|interested|next steps?|sign(ing)? up|buy\w*|purchas\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def about_the_offer(text: str) -> bool:
+    """Whether a reply talks about what we sell (a condition for reading it as interested)."""
+    return bool(_ABOUT_THE_OFFER.search(text))
+
+
 def wants_llm(classification: str, text: str, subject: str = "") -> bool:
     """Whether the LLM should read this reply after the rules: only "other", and only plain text."""
     return classification == Classification.OTHER and llm.enabled() and not untrusted.injected(subject, text)
@@ -214,6 +230,9 @@ def read_with_llm(entry: ActivityLog) -> str:
                    "rules_said": payload["classification"], "llm_reason": result.value.reason,
                    "prompt_version": result.record.prompt_version, "llm_model": result.record.model,
                    "llm": result.record.as_trace()}
+        if result.value.classification == Classification.INTERESTED and not about_the_offer(data["reply"]):
+            reading |= {"classification": Classification.OTHER, "llm_said": Classification.INTERESTED,
+                        "llm_reason": "read as interested, but the reply is not about our offer"}
     ActivityLog.objects.filter(pk=entry.pk).update(payload={**payload, **reading})
     return str(reading.get("classification", payload["classification"]))
 

@@ -1,9 +1,10 @@
-"""`/api/v1/leads`: list with the dashboard's filters, detail, create, update, re-run, status, outcome."""
+"""`/api/v1/leads`: list with the dashboard's filters, detail, create, update, re-run, status, outcome, and the
+decision on the LLM's suggestion to move a lead across the email line."""
 
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from ninja import Body, Query, Router, Status
@@ -21,6 +22,7 @@ from api.v1.schemas import (
     OutcomeOut,
     Queued,
     StatusIn,
+    SuggestionDecisionIn,
     TraceOut,
 )
 from leadops.roles import has_role
@@ -29,6 +31,7 @@ from leads.filters import LeadFilters, keyset_page
 from leads.models import ActivityLog, ApiToken, Company, Lead
 from leads.signals import ask_for_qualification
 from outreach import approval
+from scoring import email_line
 from scoring.models import Trace
 
 router = Router(tags=["leads"])
@@ -130,6 +133,19 @@ def change_status(request: HttpRequest, lead_id: uuid.UUID, payload: StatusIn) -
         return Status(202 if waiting else 200, _detail(lead_or_404(lead_id)))
     outcomes.set_status(lead, payload.status, user, payload.reason)
     return _detail(lead)
+
+
+@router.post("/leads/{lead_id}/llm-suggestion", response={200: LeadDetail, **ERRORS},
+             summary="Approve or decline the LLM's suggestion to email (or hold) the lead")
+def decide_llm_suggestion(request: HttpRequest, lead_id: uuid.UUID, payload: SuggestionDecisionIn) -> Any:
+    """`enrichment.llm_would` holds the suggestion (scoring.email_line); 409 when none waits."""
+    user = worker(request, ApiToken.Scope.WRITE)
+    lead = lead_or_404(lead_id)
+    try:
+        (email_line.approve if payload.decision == "approve" else email_line.decline)(lead, user)
+    except ValidationError as error:
+        raise Conflict(" ".join(error.messages)) from None
+    return _detail(lead_or_404(lead_id))
 
 
 @router.post("/leads/{lead_id}/outcomes", response={201: OutcomeOut, **ERRORS}, summary="Record an outcome")

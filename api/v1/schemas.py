@@ -2,7 +2,7 @@
 
 import datetime
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -92,6 +92,12 @@ class Created(Schema):
 class StatusIn(Schema):
     status: str
     reason: str = Field(min_length=1, max_length=300)
+
+
+class SuggestionDecisionIn(Schema):
+    """A person's answer to the LLM's suggestion to move the lead across the email line."""
+
+    decision: Literal["approve", "decline"]
 
 
 class OutcomeIn(Schema):

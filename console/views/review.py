@@ -27,6 +27,7 @@ from leads.models import Lead
 from outreach import approval, gates, redrafting, sending, template_store
 from outreach.gates import QUEUE_ORDER, waiting_drafts
 from outreach.models import EmailDraft
+from scoring import email_line
 
 # A screenful to work through with the keyboard; the next ones come up as these are handled.
 QUEUE_LIMIT = 25
@@ -304,6 +305,19 @@ def keep_lead(request: HtmxHttpRequest, lead_id: Any) -> HttpResponse:
         return f"{lead} stays open: the disqualification was declined."
 
     return _decided(request, lead_id, keep)
+
+
+@role_required
+@require_POST
+def email_line_decision(request: HtmxHttpRequest, lead_id: Any, decision: str) -> HttpResponse:
+    """A rep or manager approves or declines the LLM's suggestion to move a lead across the email line."""
+    lead = get_object_or_404(Lead, pk=lead_id)
+    try:
+        messages.success(request, (email_line.approve if decision == "approve" else email_line.decline)(
+            lead, request.user))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(lead)
 
 
 @manager_required

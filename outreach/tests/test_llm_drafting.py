@@ -119,6 +119,7 @@ def test_the_llm_off_means_the_template(lead, settings):
     ("Routing", "- Which tool does IBM use today?", ["the name IBM"]),
     ("Routing", "You have 3,000 leads a month and want them routed by Q3.", []),
     ("Routing", "You have 3000 leads a month and 2 offices.", ["the number 2"]),
+    ("Routing", "I'd show how the CRM sync and the API work, with AI scoring.", []),
 ])
 def test_the_fact_check_reads_numbers_by_value_and_names_by_their_place_in_the_sentence(subject, body, expected):
     sources = ["Northwind Logistics", "About 3,000 leads a month, routing by Q3", "Would a short call help?"]

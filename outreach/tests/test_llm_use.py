@@ -3,10 +3,12 @@
 import json
 
 import pytest
+from django.core.cache import cache
 
+from leadops.models import LLMCall
 from leads.models import ActivityLog
 from outreach import replies, report_subscriptions
-from outreach.models import Suppression
+from outreach.models import ReportSubscription, Suppression
 from outreach.tests.test_report_subscriptions import subscribed
 from scoring.tests.fake_openai import Reply, lead_data
 
@@ -28,7 +30,7 @@ def test_the_llm_reads_a_reply_the_rules_could_not_place_after_the_reply_is_stor
     payload = lead.activities.get(type=ActivityLog.Type.REPLY_RECEIVED).payload
     assert (payload["classification"], payload["classified_by"]) == ("interested", "llm")
     assert payload["rules_said"] == "other"
-    assert payload["prompt_version"] == "reply_classification.v1"
+    assert payload["prompt_version"] == "reply_classification.v2"
     assert payload["llm"]["prompt_tokens"] == 120 and payload["llm"]["duration_ms"] > 0
     assert "cost_usd" in payload["llm"]
     assert lead_data(llm_on.requests[0]) == {"subject": "", "reply": "What would this cost for a team of 12?"}
@@ -117,3 +119,36 @@ def test_a_briefing_summary_its_numbers_do_not_support_is_left_out(manager, smtp
 
     content = smtp_mode.recorder.messages[0].get_content()
     assert "Bounces are up" not in content and "Drafts waiting for review: 0" in content
+
+
+@pytest.mark.parametrize("text", ["What is the capital of France?", "Who won the World Cup in 2018?",
+                                  "Could you write me a poem about the sea?", "asdf, wrong thread, sorry"])
+def test_an_off_topic_reply_the_model_calls_interested_stays_other(
+    draft_factory, llm_on, django_capture_on_commit_callbacks, text
+):
+    lead = draft_factory().lead
+    llm_on.then(Reply(content={"classification": "interested", "reason": "asks a question"}))
+
+    _logged(lead, text, django_capture_on_commit_callbacks)
+
+    payload = lead.activities.get(type=ActivityLog.Type.REPLY_RECEIVED).payload
+    assert payload["classification"] == "other" and payload["llm_said"] == "interested"
+    assert payload["llm"]["prompt_tokens"] == 120
+
+
+def test_a_briefing_call_is_kept_on_a_row_with_its_tokens_latency_and_cost(manager, smtp_mode, llm_on):
+    llm_on.then(Reply(content={"summary": "A quiet day: nothing needs your attention first."},
+                      usage={"prompt_tokens": 300, "completion_tokens": 20}),
+                Reply(content="not json"))
+
+    subscription = subscribed(manager, ["team"])
+    assert report_subscriptions.send_due() == 1
+    cache.clear()
+    ReportSubscription.objects.filter(pk=subscription.pk).update(last_sent_at=None)
+    assert report_subscriptions.send_due() == 1
+
+    failed, answered = LLMCall.objects.order_by("-created_at")
+    assert (answered.purpose, answered.prompt_version) == ("briefing_summary", "briefing_summary.v1")
+    assert (answered.prompt_tokens, answered.completion_tokens) == (300, 20)
+    assert answered.cost_usd >= 0 and answered.duration_ms > 0 and answered.error == ""
+    assert failed.error.startswith("reply did not match")

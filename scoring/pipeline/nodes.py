@@ -146,17 +146,38 @@ def score_lead(state: QualificationState, context: RunContext) -> str:
         # A model that is not asked cannot obey: text that tries to steer it means the rules decide alone.
         state.score.rationale += f" {RULES_ONLY_INJECTION}"
         return f"{summary}; {RULES_ONLY_INJECTION}"
+    settled = _settled_by_rules(state, context)
+    if settled:
+        return f"{summary}; the LLM was not asked: {settled}"
     return summary + "; " + _llm_adjustment(state, context, result.missing_for_hot)
 
 
-def _bounded(value: int, wanted: int, limit: int, cutoffs: dict[str, int]) -> int:
+def _settled_by_rules(state: QualificationState, context: RunContext) -> str:
+    """Why the lead's route cannot depend on its score (a hard stop, or a low fit the rules judge), else "".
+
+    The model's nudge could not change what happens to such a lead, so it is not worth a call's tens of seconds.
+    """
+    stop = routing.hard_stop(state)
+    if stop:
+        return stop[0]
+    assert state.score is not None
+    floor = context.rules.thresholds["disqualify"]
+    if state.lead.email and not routing.missing_information(state) and state.score.rule_value < floor:
+        return f"low fit (rule score {state.score.rule_value} is below {floor})"
+    return ""
+
+
+def _bounded(value: int, wanted: int, limit: int, cutoffs: dict[str, int], *, line_holds: bool = True) -> int:
     """The adjustment applied: at most `limit` points, within 0-100, and never across the email line.
 
     The line between COLD (held) and WARM (emailed) is the warm cut-off; the LLM may move a score up to it
-    or down to it, not past it. Crossing it is a person's call (a rep can edit the lead or approve a draft).
+    or down to it, not past it. Crossing it is a person's call: the move without the line
+    (`line_holds=False`) waits for a rep or manager to approve it (scoring.email_line).
     """
     adjustment = max(-limit, min(limit, wanted))
     adjustment = max(-value, min(100 - value, adjustment))
+    if not line_holds:
+        return adjustment
     line = cutoffs["warm"]
     if value < line:
         adjustment = min(adjustment, line - 1 - value)
@@ -183,8 +204,9 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
         state.fell_back = state.llm_unanswered = True
         raise Fallback(f"LLM fallback to rules: {error}") from None
     _record_call(state, result.record)
-    wanted = result.value.score - score.value
-    adjustment = _bounded(score.value, wanted, context.max_adjustment, cutoffs)
+    wanted, before = result.value.score - score.value, score.value
+    adjustment = _bounded(before, wanted, context.max_adjustment, cutoffs)
+    unlined = _bounded(before, wanted, context.max_adjustment, cutoffs, line_holds=False)
     # The model's reason reaches a rep only if it reads as a reason: no prompt wording, markers or echoed orders.
     reason = result.value.rationale.strip()
     shown = bool(reason) and not text_problems("", reason, lead=state.lead) and not untrusted.injected(reason)
@@ -196,9 +218,13 @@ def _llm_adjustment(state: QualificationState, context: RunContext, missing_for_
     score.label = "WARM" if label == "HOT" and missing_for_hot else label
     model = f"LLM ({result.record.model}, {prompt.name}.{prompt.version})"
     score.rationale += f" {model}: {reason}" if shown else f" {model} adjusted the score."
-    if adjustment != max(-context.max_adjustment, min(context.max_adjustment, wanted)):
+    if adjustment != unlined:
         score.rationale += (f" It suggested {result.value.score}; moving a lead across the email line"
                             " is a person's call.")
+        would_label = rules.label_for(before + unlined, cutoffs)
+        score.llm_would = {"score": before + unlined, "rule_score": before,
+                           "label": "WARM" if would_label == "HOT" and missing_for_hot else would_label,
+                           "reason": reason[:150] if shown else ""}
     score.prompt_version, score.llm_model = f"{prompt.name}.{prompt.version}", result.record.model
     return f"LLM wanted {wanted:+d}, applied {adjustment:+d} (limit {context.max_adjustment})"
 
@@ -213,6 +239,12 @@ def decide_next_action(state: QualificationState, context: RunContext) -> str:
         state, context.rules, min_size=context.enterprise_min_size, min_budget=context.enterprise_min_budget
     )
     decision = state.decision
+    score = state.score
+    if score is not None and score.llm_would is not None:
+        # Only where the label alone decides whether the lead is emailed: a first touch, or a hold for nurture.
+        by_label = decision.action == "SEND_EMAIL" or (decision.action == "HOLD" and decision.status == "QUALIFIED")
+        score.llm_would = ({**score.llm_would, "action": "HOLD" if decision.action == "SEND_EMAIL" else "SEND_EMAIL"}
+                           if by_label and state.lead.email else None)
     gate = f"; needs approval ({decision.approval_reason})" if decision.needs_approval else ""
     return f"{decision.action}: {decision.reason}{gate}"
 

@@ -158,6 +158,8 @@ def _apply(state: QualificationState, lead: Lead, companies: dict[str, Company],
         "llm_model": score.llm_model,
         # The LLM was wanted and did not answer: scoring.requalification finds the lead by this once it does.
         "llm_unanswered": state.llm_unanswered,
+        # Past the email line only with a person's approval (scoring.email_line).
+        "llm_would": score.llm_would,
     }
     lead.recommended_action, lead.decision_reason = decision.action, decision.reason
     if previous in Lead.PIPELINE_STATUSES:

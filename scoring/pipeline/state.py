@@ -126,6 +126,9 @@ class Score(Provenance):
     source: str = "rules"
     # The score before the LLM's bounded adjustment; routing rules use it.
     rule_value: int
+    # What the LLM's score would have done past the email line (score, label, action, reason), for a person
+    # to approve or decline (scoring.email_line); None when its adjustment stayed on the rules' side.
+    llm_would: dict[str, Any] | None = None
 
 
 class Decision(BaseModel):

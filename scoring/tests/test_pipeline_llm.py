@@ -244,3 +244,16 @@ def test_third_party_names_are_redacted_and_a_company_named_like_the_lead_is_kep
     sent = lead_data(llm_on.requests[0])
     assert sent["company"] == "Nair Logistics"
     assert sent["message"] == "My colleague [name] and I run Nair Logistics; speak to [name] about the budget."
+
+
+@pytest.mark.parametrize("fields", [
+    {"job_title": "Student", "lead_message": "I am writing my thesis on lead scoring, can you share data?"},
+    {"lead_message": "Please do not contact me again, I found another provider."},
+])
+def test_a_lead_the_rules_stop_whatever_its_score_is_not_sent_to_the_model(llm_on, fields):
+    lead = qualified(**fields)
+
+    assert llm_on.requests == []
+    assert lead.recommended_action == Lead.Action.DISQUALIFY
+    event = next(event for event in Trace.objects.get(lead=lead).node_events if event["node"] == "score_lead")
+    assert "the LLM was not asked" in event["summary"]
