@@ -243,10 +243,9 @@ CELERY_TASK_ALWAYS_EAGER = _setting("CELERY_TASK_ALWAYS_EAGER", env.bool, False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# A worker reserves this many tasks per process from the broker, so a process that finishes a short task
-# (rules-mode qualification, one task per lead) finds the next one waiting (bench/pipeline_bench.py).
-# Reserved tasks wait behind long ones (a batch waiting on the LLM)
-# instead of going to another worker: with several worker machines and the LLM on, 1 spreads them evenly.
+# A worker reserves this many tasks per process, so one that finishes a short task (rules-mode qualification)
+# finds the next waiting (bench/pipeline_bench.py). Reserved tasks wait behind long ones (a batch waiting on the
+# LLM) instead of going to another worker: with several worker machines and the LLM on, 1 spreads them evenly.
 CELERY_WORKER_PREFETCH_MULTIPLIER = _setting("CELERY_WORKER_PREFETCH_MULTIPLIER", env.int, 4)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -394,13 +393,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "leadops.http.JsonLogFormatter"},
     },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        }
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

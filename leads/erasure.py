@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
+from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead, Task
 from leads.signals import announce_leads_changed, person_erased
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ def erase(
         # change the law demands.
         ActivityLog.objects.bulk_update(entries, ["payload"], batch_size=500)
         Feedback.objects.filter(lead=lead).exclude(notes="").update(notes="")
+        # A task's title and notes name the person ("Call Dana Reyes on ..."); the task itself stays, done or not.
+        Task.objects.filter(lead=lead).update(title=ERASED, notes="")
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Lead), object_id=str(lead.pk)).update(
             object_repr=ERASED, change_message=""
         )

@@ -28,7 +28,7 @@ BATCH_SIZE = 2000
 # Lead columns in export order; related values come through the same query.
 LEAD_FIELDS = [
     "id", "first_name", "last_name", "email", "external_id", "phone", "website", "company_name",
-    "job_title", "industry", "company_size", "country", "source", "budget_range", "budget_amount",
+    "job_title", "industry", "company_size", "country", "time_zone", "source", "budget_range", "budget_amount",
     "pain_point", "urgency", "lead_message", "attributes", "status", "score_label", "score_value",
     "score_probability", "score_rationale", "score_factors", "score_version", "enrichment",
     "recommended_action", "decision_reason", "needs_approval", "approval_reason", "approved_at",

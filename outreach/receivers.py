@@ -42,7 +42,8 @@ def forget_person(sender: Any, lead: Any, email: str, actor: Any, reason: str, *
     # An email being handed to the server right now: the outbox's final update finds it cancelled.
     EmailDraft.objects.filter(lead=lead, state=EmailDraft.State.SENDING).update(state=EmailDraft.State.CANCELLED)
     EmailDraft.objects.filter(lead=lead).update(
-        subject=ERASED, body="", to_email="", message_id="", rejection_reason="", failure_reason="",
+        subject=ERASED, body="", original_subject="", original_body="",
+        to_email="", message_id="", rejection_reason="", failure_reason="",
         deferred_reason="", approval_reason="", lint={},
     )
     if not email:

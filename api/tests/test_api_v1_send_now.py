@@ -21,6 +21,7 @@ def _always_open_send_window(settings) -> None:  # type: ignore[no-untyped-def]
     settings.SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri"]
     settings.SEND_WINDOW_HOURS = "08:00-18:00"
     settings.SEND_TIMEZONE = "UTC"
+    settings.SEND_IN_RECIPIENT_TIMEZONE = False  # the window is UTC whatever country the lead is in
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from conftest import LeadFactory
-from leads import erasure, intake
-from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead
+from leads import erasure, intake, rep_tasks
+from leads.models import ActivityLog, Company, Feedback, ImportJob, Lead, Task
 from leads.outcomes import record_outcome
 from leads.tasks import erase_stale_leads
 from outreach.models import EmailDraft, Enrollment, Suppression
@@ -64,6 +64,8 @@ def person(rep, import_media) -> Lead:
     ), save=True)
     job.file.save("event.csv", ContentFile(
         "email,first_name\r\nlee@globex.io,Lee\r\nDana.Reyes@Northwind-Logistics.com,Dana\r\n"))
+    rep_tasks.create_task(lead, kind=Task.Kind.CALL, title=f"Call {lead.first_name} {lead.last_name}",
+                          notes="Asked for a call about the VP of Sales role")
     lead.refresh_from_db()
     return lead
 
@@ -73,7 +75,8 @@ def _everything_kept_about(lead: Lead) -> str:
     rows = [
         *Lead.objects.filter(pk=lead.pk), *ActivityLog.objects.filter(lead=lead), *EmailDraft.objects.filter(lead=lead),
         *Trace.objects.filter(lead=lead), *Feedback.objects.filter(lead=lead), *Enrollment.objects.filter(lead=lead),
-        *Suppression.objects.all(), *Company.objects.all(), *ImportJob.objects.all(), *LogEntry.objects.all(),
+        *Suppression.objects.all(), *Company.objects.all(),
+        *Task.objects.filter(lead=lead), *ImportJob.objects.all(), *LogEntry.objects.all(),
     ]
     files = [job.error_file.read().decode() for job in ImportJob.objects.exclude(error_file="")]
     files += [job.file.read().decode() for job in ImportJob.objects.exclude(file="")]
