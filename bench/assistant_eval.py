@@ -105,7 +105,7 @@ def seed() -> dict[str, Any]:
     manager.groups.add(Group.objects.get_or_create(name="manager")[0])
     sequence, _ = Sequence.objects.get_or_create(name="Eval sequence")
     steps = [SequenceStep.objects.get_or_create(sequence=sequence, position=position, defaults={
-        "variant": variant, "delay_days": 3 * position})[0]
+        "variant": variant, "wait_business_days": 3})[0]
         for position, variant in ((1, "follow_up_1"), (2, "follow_up_2"))]
     now = timezone.now()
     labels = ["HOT", "WARM", "COLD", "WARM", "COLD"]

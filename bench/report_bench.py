@@ -32,6 +32,10 @@ from ui_bench import arguments_parser, drive, fetch_once, log_in, prepare, serve
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/leadops_reports_bench"
 GOAL_MS = 500.0
+# When a step's email went out: its working-day waits from the start, summed over the steps up to it (about
+# 1.4 calendar days a working day).
+STEP_OFFSET = ("((SELECT sum(p.wait_business_days) FROM outreach_sequencestep p WHERE p.sequence_id = s.sequence_id "
+               "AND p.position <= s.position) * 1.4 || ' days')::interval")
 
 
 def _defaults(cursor, table: str, known: dict[str, str]) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -94,10 +98,10 @@ def load_history(url: str, activities: int) -> None:
                             "ELSE 'first_touch_b' END) ELSE s.variant END",
             "words_changed": "CASE WHEN random() < 0.3 THEN (random() * 40)::int ELSE 0 END",
             "sequence_step_id": "s.id", "enrollment_id": "e.id", "lint": "'{}'::jsonb",
-            "approved_at": "e.started_at + (s.delay_days || ' days')::interval",
-            "sent_at": "e.started_at + (s.delay_days || ' days')::interval + interval '10 minutes'",
-            "created_at": "e.started_at + (s.delay_days || ' days')::interval - interval '1 hour'",
-            "updated_at": "e.started_at + (s.delay_days || ' days')::interval"},
+            "approved_at": f"e.started_at + {STEP_OFFSET}",
+            "sent_at": f"e.started_at + {STEP_OFFSET} + interval '10 minutes'",
+            "created_at": f"e.started_at + {STEP_OFFSET} - interval '1 hour'",
+            "updated_at": f"e.started_at + {STEP_OFFSET}"},
             "FROM outreach_enrollment e JOIN outreach_sequencestep s ON s.sequence_id = e.sequence_id "
             "AND s.position <= e.last_step_position")
         count += insert_select(cursor, "outreach_emaildraft", {

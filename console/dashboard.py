@@ -17,7 +17,9 @@ from django.contrib.auth.models import User
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
+from console import lead_rows
 from leadops.cache import cached
 from leadops.roles import MANAGER, REP
 from leads import next_steps
@@ -100,6 +102,10 @@ class Page:
     is_first: bool
     previous_cursor: str = ""
     number: int = 1
+
+    @property
+    def rows_html(self) -> SafeString:
+        return lead_rows.rows_html(self.leads)
 
     @property
     def first_index(self) -> int:

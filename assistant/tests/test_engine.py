@@ -94,3 +94,26 @@ def test_the_json_schema_step_is_a_valid_schema_that_holds_a_tool_to_its_argumen
     assert validator.is_valid({"tool": "answer"})
     assert not validator.is_valid({"tool": "count_events", "arguments": {"event": "mark_everyone_hot"}})
     assert not validator.is_valid({"tool": "set_score", "arguments": {}})
+
+
+def test_a_named_period_wins_over_dates_the_model_made_up_beside_it(rep, lead_factory):
+    for lead in lead_factory.create_batch(2):
+        _reply_from(lead)
+    _reply_from(lead_factory(), days_ago=400)
+    # A small model's call for "this month": the period, plus dates from its own idea of the year.
+    made_up = {"event": "replies", "period": "this_month", "since": "2023-10-01", "until": "2023-10-31"}
+    outcome = tools.run("count_events", tools.Context(user=rep), made_up)
+    month_start = timezone.localtime().replace(day=1).date().isoformat()
+    assert outcome.result["total"] == 2 and outcome.result["from"] == month_start
+
+
+def test_dates_alone_count_that_span_and_a_reversed_span_is_refused(rep, lead_factory):
+    _reply_from(lead_factory(), days_ago=400)
+    _reply_from(lead_factory())
+    day = (timezone.localtime() - datetime.timedelta(days=400)).date()
+    outcome = tools.run("count_events", tools.Context(user=rep),
+                        {"event": "replies", "since": day.isoformat(), "until": day.isoformat()})
+    assert outcome.result["total"] == 1
+    reversed_span = tools.run("count_events", tools.Context(user=rep),
+                              {"event": "replies", "since": "2026-02-01", "until": "2026-01-01"})
+    assert "after the last" in reversed_span.result["error"]

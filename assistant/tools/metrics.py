@@ -60,16 +60,27 @@ class CountArguments(BaseModel):
     model_config = ConfigDict(extra="forbid")
     event: Literal[EVENTS] = Field(description="What to count")  # type: ignore[valid-type]
     period: Period = "this_week"
-    since: datetime.date | None = Field(None, description="First day (overrides period)")
-    until: datetime.date | None = Field(None, description="Last day, included")
+    since: datetime.date | None = Field(None, description="First day, only for a question that names dates; "
+                                                          "leave out with a named period")
+    until: datetime.date | None = Field(None, description="Last day, included; only with dates the question names")
     group_by: Literal["", "source", "label", "owner", "sequence_step"] = ""
+
+    def dates(self) -> tuple[datetime.date | None, datetime.date | None]:
+        """The explicit dates, unless a named period was chosen too: small models fill since/until with dates of
+        their own (often from their training year) beside "this_month", and the period the question named wins."""
+        if "period" in self.model_fields_set:
+            return None, None
+        return self.since, self.until
 
 
 @tool("count_events", "Count replies, interested replies, sends, bounces, unsubscribes, new leads, conversions, "
       "meetings or won deals over a period, optionally by source, label, owner or sequence step; replies, bounces "
       "and unsubscribes also get a rate per email sent.", CountArguments)
 def count_events(context: Context, arguments: CountArguments) -> dict[str, Any]:
-    start, end = period_range(arguments.period, arguments.since, arguments.until)
+    since, until = arguments.dates()
+    if since and until and since > until:
+        raise ToolProblem(f"The first day ({since}) is after the last ({until}).")
+    start, end = period_range(arguments.period, since, until)
     events, when, lead = _rows(arguments.event)
     events = events.filter(**{f"{when}__lt": end}, **({f"{when}__gte": start} if start else {}))
     result: dict[str, Any] = {"event": arguments.event, "from": start.date().isoformat() if start else "the start",
