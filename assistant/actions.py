@@ -21,7 +21,7 @@ from assistant.context import Context, ToolProblem
 from assistant.models import ProposedAction
 from leadops import llm
 from leadops.roles import has_role, is_manager
-from leads.assignment import assign
+from leads.assignment import assign, may_assign
 from leads.lists import add_to_list, save_list, visible_lists
 from leads.models import Lead, Task
 from leads.rep_tasks import create_task
@@ -166,21 +166,14 @@ def _assignee(parameters: dict[str, Any], user: Any) -> Any:
 
 
 def assignment_refusal(user: Any, leads: list[Lead], parameters: dict[str, Any]) -> str:
-    """A manager assigns anyone's leads to anyone; a rep may only take leads nobody owns."""
+    """The pages' rule (leads.assignment.may_assign), once the owner the user named is found."""
     if not has_role(user):
         return "Only reps and managers can do this."
     name = parameters.get("owner_username", "")
     owner = _assignee(parameters, user)
     if owner is None and name != "nobody":
         return f"There is no active user named '{name}'."
-    if is_manager(user):
-        return ""
-    if owner != user:
-        return "Only a manager can give leads to someone else; you can take unassigned leads yourself."
-    taken = [lead for lead in leads if lead.owner_id not in (None, user.pk)]
-    if taken:
-        return f"Only a manager can take leads another rep owns ({taken[0]} is {taken[0].owner}'s)."
-    return ""
+    return may_assign(user, leads, owner)
 
 
 @kind("assign_owner", assignment_refusal)

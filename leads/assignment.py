@@ -4,6 +4,9 @@ Each lead whose owner changes gets an OWNER_CHANGED entry on its timeline (from 
 already had that owner are left alone and not counted. Assignment rules (`apply_rules`) give new leads an owner
 after qualification: the first active rule matching the lead picks the next rep in turn who is under the rule's
 cap for the period (counted per rule, as Odoo counts per team member).
+
+Who may give an owner is one rule (`may_assign`), asked by every door a person assigns through: the lead page,
+the dashboard's selection and filter result, a list, the worker that runs a large filter, and the assistant.
 """
 
 from collections.abc import Callable, Iterable
@@ -17,6 +20,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from leadops import jobs
+from leadops.roles import has_role, is_manager
 from leads.filters import OPEN, LeadFilters, filtered_leads
 from leads.models import ActivityLog, AssignmentRule, Lead, RuleAssignment
 from leads.signals import announce_leads_changed
@@ -31,6 +35,33 @@ def person_name(user: Any) -> str:
     if user is None:
         return ""
     return (user.get_full_name() or user.get_username()).strip()
+
+
+def may_assign(user: Any, leads: QuerySet[Lead] | Iterable[Lead], owner: Any) -> str:
+    """Why `user` may not make `owner` (a user, or None to unassign) the owner of these leads; "" when they may.
+
+    A manager gives anyone's leads to anyone. A rep takes leads nobody owns for themselves and gives back their
+    own; handing leads to someone else, or touching another rep's, is a manager's call (the team's split of the
+    pipeline is the manager's, so no rep can dump leads on a colleague or take a colleague's).
+    """
+    if not has_role(user):
+        return "Only reps and managers can do this."
+    if is_manager(user):
+        return ""
+    if owner is not None and owner.pk != user.pk:
+        return "Only a manager can give leads to someone else; you can take unassigned leads yourself."
+    taken = _owned_by_someone_else(leads, user)
+    if taken is None:
+        return ""
+    verb = "take" if owner is not None else "unassign"
+    return f"Only a manager can {verb} leads another rep owns ({taken} is {person_name(taken.owner)}'s)."
+
+
+def _owned_by_someone_else(leads: QuerySet[Lead] | Iterable[Lead], user: Any) -> Lead | None:
+    if isinstance(leads, QuerySet):
+        # One query however many leads a filter matches.
+        return leads.filter(owner__isnull=False).exclude(owner_id=user.pk).select_related("owner").first()
+    return next((lead for lead in leads if lead.owner_id not in (None, user.pk)), None)
 
 
 def assign(leads: QuerySet[Lead] | Iterable[Lead], owner: Any, by: Any, *, reason: str = "",
@@ -81,6 +112,11 @@ def assign_filtered(query: str, owner_id: int | None, by_id: int, job_id: Any = 
     by = User.objects.get(pk=by_id)
     owner = User.objects.filter(pk=owner_id).first() if owner_id else None
     leads = filtered_leads(LeadFilters.from_query(QueryDict(query), default_status=OPEN), by)
+    # Asked again here: the filter may match other leads by the time the worker runs than when it was confirmed.
+    refusal = may_assign(by, leads, owner)
+    if refusal:
+        jobs.finish(job_id, f"Stopped: {refusal}"[:500], failed=True)
+        return 0
     try:
         changed = assign(leads, owner, by, reason="bulk assignment of a filter's result",
                          on_batch=lambda count: jobs.advance(job_id, count))

@@ -141,6 +141,13 @@ def test_a_rep_cannot_give_leads_to_someone_else_or_take_another_reps(rep, manag
     assert "Only a manager can take leads another rep owns" in taken.result["error"]
 
 
+def test_a_rep_gives_back_their_own_leads_through_the_assistant_as_on_the_lead_page(rep, lead_factory):
+    leads = lead_factory.create_batch(2, company_name="Wayne", owner=rep)
+    action = _propose(rep, "propose_assign_owner", search="Wayne", owner_username="nobody")
+    _confirmed(action, rep)
+    assert not Lead.objects.filter(pk__in=[lead.pk for lead in leads], owner__isnull=False).exists()
+
+
 def test_a_rep_cannot_schedule_the_teams_numbers_into_their_report(rep):
     outcome = tools.run("propose_report", tools.Context(user=rep), {"sections": ["team"]})
     assert "Only a manager's report can have" in outcome.result["error"]

@@ -38,3 +38,13 @@ def test_a_list_without_a_name_is_refused_in_words(rep_client):
     response = rep_client.post("/lists/save/", {"name": " ", "query": "label=HOT"}, follow=True)
     assert "List name: give the list a name (it is empty)." in response.content.decode()
     assert not LeadList.objects.exists()
+
+
+def test_a_rep_cannot_take_a_lists_leads_while_another_rep_owns_one_of_them(rep, manager, rep_client):
+    LeadFactory(score_label=Lead.Label.HOT)
+    LeadFactory(score_label=Lead.Label.HOT, owner=manager)
+    rep_client.post("/lists/save/", {"name": "Hot", "query": "label=HOT", "shared": "1"})
+    lead_list = LeadList.objects.get()
+    done = rep_client.post(f"/lists/{lead_list.pk}/act/", {"action": "assign", "owner": rep.pk}, follow=True)
+    assert 'class="message error">Only a manager can take leads another rep owns' in done.content.decode()
+    assert not Lead.objects.filter(owner=rep).exists()

@@ -4,9 +4,11 @@ import datetime
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from conftest import LeadFactory
+from conftest import LeadFactory, UserFactory
+from leadops.roles import REP
 from leads import rep_tasks
 from leads.models import ActivityLog, AssignmentRule, Lead, Task
 
@@ -37,6 +39,59 @@ def test_an_unknown_owner_is_refused_in_words(rep_client, htmx_headers):
     response = rep_client.post(f"/leads/{lead.pk}/assign/", {"owner": "999999"}, **htmx_headers)
     assert response.status_code == 422
     assert "Owner: that person is not a rep or manager here." in response.content.decode()
+
+
+@pytest.fixture
+def other_rep(db):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="otto-rep")
+    user.groups.add(Group.objects.get_or_create(name=REP)[0])
+    return user
+
+
+def test_a_rep_cannot_take_another_reps_lead_on_its_page_and_is_told_why(rep, other_rep, rep_client, htmx_headers):
+    lead = LeadFactory(owner=other_rep, first_name="Ada", last_name="Lovelace")
+    response = rep_client.post(f"/leads/{lead.pk}/assign/", {"owner": rep.pk}, **htmx_headers)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Only a manager can take leads another rep owns (Ada Lovelace is otto-rep&#x27;s)." in page
+    assert 'class="message error"' in page
+    without_htmx = rep_client.post(f"/leads/{lead.pk}/assign/", {"owner": ""}, follow=True).content.decode()
+    assert 'class="message error"' in without_htmx and "Only a manager can unassign leads" in without_htmx
+    lead.refresh_from_db()
+    assert lead.owner == other_rep
+    assert not lead.activities.filter(type=ActivityLog.Type.OWNER_CHANGED).exists()
+
+
+def test_a_rep_gives_back_their_own_lead_but_cannot_hand_it_to_someone_else(rep, other_rep, rep_client):
+    lead = LeadFactory(owner=rep)
+    handed = rep_client.post(f"/leads/{lead.pk}/assign/", {"owner": other_rep.pk}, follow=True).content.decode()
+    assert "Only a manager can give leads to someone else" in handed
+    assert Lead.objects.get(pk=lead.pk).owner == rep
+    given_back = rep_client.post(f"/leads/{lead.pk}/assign/", {"owner": ""}, follow=True).content.decode()
+    assert "The lead has no owner now." in given_back
+    assert Lead.objects.get(pk=lead.pk).owner is None
+
+
+def test_a_rep_cannot_give_ticked_leads_or_a_filters_result_to_someone_else(rep, other_rep, rep_client):
+    leads = [LeadFactory(score_label=Lead.Label.HOT) for _ in range(2)]
+    ticked = rep_client.post("/leads/assign/", {"scope": "selected", "owner": other_rep.pk,
+                                                "lead": [str(lead.pk) for lead in leads]}, follow=True)
+    assert 'class="message error">Only a manager can give leads to someone else' in ticked.content.decode()
+    query = "status=open&label=HOT"
+    asked = rep_client.get("/leads/assign/?" + urlencode({"scope": "all", "owner": other_rep.pk, "query": query}),
+                           follow=True).content.decode()
+    assert "Only a manager can give leads to someone else" in asked and "Assign 2 leads?" not in asked
+    rep_client.post("/leads/assign/", {"scope": "all", "confirm": "1", "owner": other_rep.pk, "query": query})
+    assert not Lead.objects.filter(owner__isnull=False).exists()
+
+
+def test_a_rep_taking_a_filters_result_is_refused_while_it_holds_another_reps_lead(rep, other_rep, rep_client):
+    LeadFactory(score_label=Lead.Label.HOT)
+    LeadFactory(score_label=Lead.Label.HOT, owner=other_rep)
+    done = rep_client.post("/leads/assign/", {"scope": "all", "confirm": "1", "owner": rep.pk,
+                                              "query": "status=open&label=HOT"}, follow=True).content.decode()
+    assert "Only a manager can take leads another rep owns" in done
+    assert not Lead.objects.filter(owner=rep).exists()
 
 
 def test_ticked_leads_are_assigned_and_a_filters_whole_result_only_after_its_count_is_confirmed(

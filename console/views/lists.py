@@ -16,7 +16,7 @@ from console.work_forms import OwnerForm
 from leadops.http import HtmxHttpRequest
 from leadops.roles import role_required
 from leads import lists
-from leads.assignment import assign, person_name
+from leads.assignment import assign, may_assign, person_name
 from leads.export import ExportFormat, LeadExport
 from leads.filters import LeadFilters
 from leads.models import Lead, LeadList
@@ -98,6 +98,8 @@ def list_act(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
         form = OwnerForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["owner"]))
+        elif refusal := may_assign(request.user, leads, form.cleaned_data["owner"]):
+            messages.error(request, refusal)
         else:
             owner = form.cleaned_data["owner"]
             changed = assign(leads, owner, request.user, reason=f"list “{lead_list.name}”")

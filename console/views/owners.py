@@ -14,7 +14,7 @@ from leadops import jobs
 from leadops.http import HtmxHttpRequest, posted_uuids
 from leadops.models import Job
 from leadops.roles import manager_required, role_required
-from leads.assignment import BATCH, assign, person_name
+from leads.assignment import BATCH, assign, may_assign, person_name
 from leads.filters import OPEN, LeadFilters, filtered_leads
 from leads.models import AssignmentRule, Lead
 from leads.tasks import assign_filtered
@@ -48,6 +48,10 @@ def bulk_assign(request: HtmxHttpRequest) -> HttpResponse:
         if not chosen.exists():
             messages.info(request, "Tick the leads to assign first, or assign every lead that matches the filters.")
             return _back(query)
+        refusal = may_assign(request.user, chosen, owner)
+        if refusal:
+            messages.error(request, refusal)
+            return _back(query)
         messages.success(request, _told(assign(chosen, owner, request.user), owner))
         return _back(query)
     filters = LeadFilters.from_query(QueryDict(query), default_status=OPEN)
@@ -55,6 +59,11 @@ def bulk_assign(request: HtmxHttpRequest) -> HttpResponse:
         messages.error(request, " ".join(filters.errors.values()))
         return _back(query)
     leads = filtered_leads(filters, request.user)
+    # Refused before the count is shown, so nobody confirms what cannot happen.
+    refusal = may_assign(request.user, leads, owner)
+    if refusal:
+        messages.error(request, refusal)
+        return _back(query)
     if request.method == "POST" and data.get("confirm") == "1":
         waiting = leads.exclude(owner=owner) if owner else leads.filter(owner__isnull=False)
         count = waiting.count()

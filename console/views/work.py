@@ -13,7 +13,7 @@ from console.work_forms import OwnerForm, RescheduleForm, TaskForm
 from leadops.http import HtmxHttpRequest
 from leadops.roles import role_required
 from leads import rep_tasks
-from leads.assignment import assign, person_name
+from leads.assignment import assign, may_assign, person_name
 from leads.models import Lead, Task
 
 
@@ -41,6 +41,9 @@ def assign_lead(request: HtmxHttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     if not form.is_valid():
         return _answer(request, lead, error=" ".join(form.errors["owner"]))
     owner = form.cleaned_data["owner"]
+    refusal = may_assign(request.user, [lead], owner)
+    if refusal:
+        return _answer(request, lead, error=refusal)
     changed = assign([lead], owner, request.user)
     if not changed:
         notice = f"{person_name(owner)} already owns this lead." if owner else "The lead had no owner already."
