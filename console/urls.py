@@ -40,6 +40,7 @@ leads_pages = ([
     path("leads/<uuid:lead_id>/assign/", work.assign_lead, name="assign"),
     path("leads/<uuid:lead_id>/tasks/", work.task_add, name="task_add"),
     path("tasks/<int:task_id>/done/", work.task_done, name="task_done"),
+    path("tasks/<int:task_id>/cancel/", work.task_cancel, name="task_cancel"),
     path("tasks/<int:task_id>/move/", work.task_reschedule, name="task_reschedule"),
     path("leads/assign/", owners.bulk_assign, name="bulk_assign"),
     path("settings/assignment-rules/", owners.assignment_rules, name="assignment_rules"),

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 
-from leads import intake
+from leads import intake, rep_tasks
 from leads.assignment import assign
 from leads.models import ActivityLog, ApiToken, AssignmentRule, Company, Feedback, ImportJob, Lead, LeadList, Task
 
@@ -112,6 +112,19 @@ class TaskAdmin(AdminOnlyDelete, admin.ModelAdmin):
     list_filter = ("status", "kind", "source")
     search_fields = ("title",)
     raw_id_fields = ("lead", "assignee", "done_by", "created_by")
+
+    def save_model(self, request: HttpRequest, obj: Task, form: Any, change: bool) -> None:
+        # Closing an open task goes through rep_tasks, as on the pages: on the timeline, and a sequence waiting
+        # on the task hears of it.
+        closing = change and form.initial.get("status") == Task.Status.OPEN and obj.status != Task.Status.OPEN
+        closed_as = obj.status
+        if closing:
+            obj.status = Task.Status.OPEN
+        super().save_model(request, obj, form, change)
+        if closing and closed_as == Task.Status.DONE:
+            rep_tasks.complete_task(obj, request.user)
+        elif closing:
+            rep_tasks.cancel_task(obj, request.user, reason="cancelled in the admin")
 
 
 @admin.register(LeadList)

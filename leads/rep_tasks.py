@@ -1,7 +1,7 @@
 """A rep's tasks: create one (once per origin), complete it, move its due date, cancel it.
 
-Every door (the lead page, Today, the pipeline, a reply, a sequence step, the assistant) comes here, so each
-change is on the lead's timeline and `task_completed` is sent exactly once per task.
+Every door (the lead page, Today, the pipeline, a reply, a sequence step, the assistant, the admin) comes here, so
+each change is on the lead's timeline and `task_completed` or `task_cancelled` is sent exactly once per task.
 """
 
 from datetime import datetime
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from leads.assignment import person_name
 from leads.models import ActivityLog, Lead, Task
-from leads.signals import task_completed
+from leads.signals import task_cancelled, task_completed
 
 
 def _user(value: Any) -> Any:
@@ -77,10 +77,20 @@ def reschedule_task(task: Task, due_at: datetime | None, by: Any) -> bool:
 
 
 def cancel_task(task: Task, by: Any, *, reason: str = "") -> bool:
-    """Drop an open task nobody needs to do any more; False when it was no longer open."""
-    if not Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
-            status=Task.Status.CANCELLED, updated_at=timezone.now()):
-        return False
-    task.refresh_from_db()
-    _record(task, "cancelled", by, reason=reason)
+    """Drop an open task nobody needs to do any more; False when it was no longer open. `task_cancelled` follows
+    the commit."""
+    with transaction.atomic():
+        if not Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
+                status=Task.Status.CANCELLED, updated_at=timezone.now()):
+            return False
+        task.refresh_from_db()
+        _record(task, "cancelled", by, reason=reason)
+        transaction.on_commit(partial(task_cancelled.send, sender=Task, task=task, actor=_user(by)))
     return True
+
+
+def announce_deleted_task(sender: Any, instance: Task, **kwargs: Any) -> None:
+    """post_delete of a Task: an open task deleted (by an admin) will not be done either, so it is announced as
+    cancelled. Nothing is written here: the lead may be being deleted in the same transaction."""
+    if instance.status == Task.Status.OPEN:
+        transaction.on_commit(partial(task_cancelled.send, sender=Task, task=instance, actor=None))

@@ -51,3 +51,7 @@ def ask_for_qualification(lead_ids: list[Any]) -> None:
 # A task (`task`, a leads.Task) was marked done. Sent once the transaction that completed it has committed
 # (sender=Task), so a receiver (a sequence waiting on it) reads the task as done.
 task_completed = Signal()
+
+# A task (`task`, a leads.Task) will not be done: it was cancelled (`actor`, who cancelled it, or None) or deleted
+# while still open. Sent once that has committed (sender=Task), so a sequence waiting on it can go on without it.
+task_cancelled = Signal()

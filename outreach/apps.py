@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from leads.signals import leads_scored, outcome_recorded, person_erased, task_completed
+from leads.signals import leads_scored, outcome_recorded, person_erased, task_cancelled, task_completed
 
 
 class OutreachConfig(AppConfig):
@@ -21,6 +21,7 @@ class OutreachConfig(AppConfig):
         leads_scored.connect(receivers.route_after_scoring, dispatch_uid="outreach.route_after_scoring")
         reply_received.connect(rep_work.after_reply, dispatch_uid="outreach.after_reply")
         task_completed.connect(task_steps.resume_on_task_done, dispatch_uid="outreach.resume_on_task_done")
+        task_cancelled.connect(task_steps.skip_on_task_cancelled, dispatch_uid="outreach.skip_on_task_cancelled")
         post_save.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers")
         post_delete.connect(mailboxes.forget_signers, sender=Mailbox, dispatch_uid="outreach.forget_signers_delete")
         post_save.connect(template_store.forget_templates, sender=EmailTemplate,

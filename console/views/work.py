@@ -78,6 +78,15 @@ def task_done(request: HtmxHttpRequest, task_id: int) -> HttpResponse:
 
 @role_required
 @require_POST
+def task_cancel(request: HtmxHttpRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("lead"), pk=task_id)
+    if rep_tasks.cancel_task(task, request.user, reason="cancelled on the lead page"):
+        return _answer(request, task.lead, notice=f"Cancelled: {task.title}.")
+    return _answer(request, task.lead, notice=f"“{task.title}” was already {task.get_status_display().lower()}.")
+
+
+@role_required
+@require_POST
 def task_reschedule(request: HtmxHttpRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("lead"), pk=task_id)
     form = RescheduleForm(request.POST)

@@ -100,3 +100,72 @@ def test_a_task_as_the_last_step_finishes_the_sequence_without_pausing(with_call
     _beat(SENT_AT + timedelta(days=2))
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.FINISHED and Task.objects.filter(lead=lead).count() == 1
+
+
+def _assert_skipped_and_going_on(enrolled, cancelled_at: datetime) -> None:  # type: ignore[no-untyped-def]
+    enrolled.refresh_from_db()
+    assert (enrolled.status, enrolled.next_due_at) == (Enrollment.Status.ACTIVE, cancelled_at + timedelta(days=2))
+    resumed = enrolled.lead.activities.get(type=ActivityLog.Type.SEQUENCE, payload__event="resumed")
+    assert "was cancelled, so step 2 is skipped" in resumed.payload["reason"]
+    [draft] = _beat(cancelled_at + timedelta(days=2, minutes=1))
+    assert (draft.variant, draft.sequence_step.position) == ("follow_up_1", 3)
+
+
+def test_cancelling_the_task_skips_its_step_and_the_sequence_goes_on(
+        enrolled, rep, django_capture_on_commit_callbacks):
+    _beat(SENT_AT + timedelta(days=1, hours=1))
+    task = Task.objects.get(lead=enrolled.lead)
+    cancelled_at = SENT_AT + timedelta(days=4)
+    with time_machine.travel(cancelled_at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert rep_tasks.cancel_task(task, rep, reason="the number is dead")
+    resumed = enrolled.lead.activities.get(type=ActivityLog.Type.SEQUENCE, payload__event="resumed")
+    assert resumed.actor == rep
+    _assert_skipped_and_going_on(enrolled, cancelled_at)
+
+
+def test_deleting_the_open_task_skips_its_step_too(enrolled, django_capture_on_commit_callbacks):
+    _beat(SENT_AT + timedelta(days=1, hours=1))
+    cancelled_at = SENT_AT + timedelta(days=4)
+    with time_machine.travel(cancelled_at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        Task.objects.get(lead=enrolled.lead).delete()
+    _assert_skipped_and_going_on(enrolled, cancelled_at)
+
+
+def test_cancelling_a_task_that_is_no_sequences_resumes_nothing(enrolled, rep, django_capture_on_commit_callbacks):
+    _beat(SENT_AT + timedelta(days=1, hours=1))
+    other = rep_tasks.create_task(enrolled.lead, kind=Task.Kind.CUSTOM, title="Send the brochure")
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_tasks.cancel_task(other, rep)
+    enrolled.refresh_from_db()
+    assert enrolled.status == Enrollment.Status.PAUSED
+
+
+def test_a_rep_cancels_the_task_on_the_lead_page_and_the_timeline_says_the_step_was_skipped(
+        enrolled, rep_client, htmx_headers, django_capture_on_commit_callbacks):
+    _beat(SENT_AT + timedelta(days=1, hours=1))
+    task = Task.objects.get(lead=enrolled.lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = rep_client.post(f"/tasks/{task.pk}/cancel/", {"from": "lead"}, **htmx_headers).content.decode()
+    assert f"Cancelled: {task.title}." in answer and "No open tasks." in answer
+    page = rep_client.get(enrolled.lead.get_absolute_url()).content.decode()
+    assert f"Follow-ups resumed: the task “{task.title}” was cancelled, so step 2 is skipped." in page
+    enrolled.refresh_from_db()
+    assert enrolled.status == Enrollment.Status.ACTIVE
+
+
+def test_an_admin_marking_the_task_cancelled_skips_its_step_like_the_lead_page(
+        enrolled, admin_client, django_capture_on_commit_callbacks):
+    _beat(SENT_AT + timedelta(days=1, hours=1))
+    task = Task.objects.get(lead=enrolled.lead)
+    form = {"lead": task.lead_id, "kind": task.kind, "title": task.title, "notes": task.notes,
+            "due_at_0": "", "due_at_1": "", "assignee": task.assignee_id or "", "status": Task.Status.CANCELLED,
+            "done_at_0": "", "done_at_1": "", "done_by": "", "created_by": "", "source": task.source,
+            "origin_key": task.origin_key}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/leads/task/{task.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    task.refresh_from_db()
+    assert task.status == Task.Status.CANCELLED
+    assert task.lead.activities.filter(type=ActivityLog.Type.TASK, payload__event="cancelled").exists()
+    enrolled.refresh_from_db()
+    assert enrolled.status == Enrollment.Status.ACTIVE
