@@ -7,6 +7,8 @@ class AssistantConfig(AppConfig):
     name = "assistant"
 
     def ready(self) -> None:
-        from assistant import notifications
+        from assistant import erasure, notifications
+        from leads.signals import person_erased
 
         notifications.connect()
+        person_erased.connect(erasure.forget_person, dispatch_uid="assistant.forget_person")

@@ -11,8 +11,9 @@ funnel, the reports and learning keep their counts. Removed everywhere:
   (`scrubbed`); one ERASED entry says who erased and when;
 - outcome notes, the admin's change history, import error files (their rows about the person) and the
   uploaded files of finished imports that hold the address;
-- what the apps above know (drafts and sent emails, traces, the do-not-contact list, where the address
-  stays only as a hash so the person is never contacted again): they answer `leads.signals.person_erased`.
+- what the apps above know (drafts and sent emails, traces, the assistant's conversations, proposed actions and
+  notifications, the do-not-contact list, where the address stays only as a hash so the person is never
+  contacted again): they answer `leads.signals.person_erased`.
 
 `erase` runs in one transaction: all of it happens or none of it. `erase_stale_leads` is the retention job
 (LEAD_RETENTION_MONTHS, run by Celery beat): leads no person or email touched for that many months.
