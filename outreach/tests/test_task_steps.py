@@ -73,11 +73,12 @@ def test_marking_the_task_done_resumes_the_sequence_and_the_next_step_follows_it
     assert (draft.variant, draft.sequence_step.position) == ("follow_up_1", 3)
 
 
-def test_a_task_that_is_no_sequences_resumes_nothing(enrolled, rep, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("close", [rep_tasks.complete_task, rep_tasks.cancel_task], ids=["done", "cancelled"])
+def test_a_task_that_is_no_sequences_resumes_nothing(enrolled, rep, close, django_capture_on_commit_callbacks):
     _beat(SENT_AT + timedelta(days=1, hours=1))
     other = rep_tasks.create_task(enrolled.lead, kind=Task.Kind.CUSTOM, title="Send the brochure")
     with django_capture_on_commit_callbacks(execute=True):
-        rep_tasks.complete_task(other, rep)
+        close(other, rep)
     enrolled.refresh_from_db()
     assert enrolled.status == Enrollment.Status.PAUSED
 
@@ -129,15 +130,6 @@ def test_deleting_the_open_task_skips_its_step_too(enrolled, django_capture_on_c
     with time_machine.travel(cancelled_at, tick=False), django_capture_on_commit_callbacks(execute=True):
         Task.objects.get(lead=enrolled.lead).delete()
     _assert_skipped_and_going_on(enrolled, cancelled_at)
-
-
-def test_cancelling_a_task_that_is_no_sequences_resumes_nothing(enrolled, rep, django_capture_on_commit_callbacks):
-    _beat(SENT_AT + timedelta(days=1, hours=1))
-    other = rep_tasks.create_task(enrolled.lead, kind=Task.Kind.CUSTOM, title="Send the brochure")
-    with django_capture_on_commit_callbacks(execute=True):
-        rep_tasks.cancel_task(other, rep)
-    enrolled.refresh_from_db()
-    assert enrolled.status == Enrollment.Status.PAUSED
 
 
 def test_a_rep_cancels_the_task_on_the_lead_page_and_the_timeline_says_the_step_was_skipped(
