@@ -57,6 +57,21 @@ def test_a_task_step_gives_the_rep_the_task_and_pauses_the_sequence(enrolled, re
     assert Task.objects.filter(lead=enrolled.lead).count() == 1
 
 
+def _assert_resumed_and_going_on(enrolled, at: datetime, reason: str) -> ActivityLog:  # type: ignore[no-untyped-def]
+    """The enrollment resumed at `at` saying `reason`, and the step after the task follows its two days' wait."""
+    enrolled.refresh_from_db()
+    assert (enrolled.status, enrolled.next_due_at) == (Enrollment.Status.ACTIVE, at + timedelta(days=2))
+    resumed = enrolled.lead.activities.get(type=ActivityLog.Type.SEQUENCE, payload__event="resumed")
+    assert reason in resumed.payload["reason"]
+    assert _beat(at + timedelta(days=1)) == []
+    [draft] = _beat(at + timedelta(days=2, minutes=1))
+    assert (draft.variant, draft.sequence_step.position) == ("follow_up_1", 3)
+    return resumed
+
+
+SKIPPED = "was cancelled, so step 2 is skipped"
+
+
 def test_marking_the_task_done_resumes_the_sequence_and_the_next_step_follows_its_wait(
         enrolled, rep, django_capture_on_commit_callbacks):
     _beat(SENT_AT + timedelta(days=1, hours=1))
@@ -64,13 +79,8 @@ def test_marking_the_task_done_resumes_the_sequence_and_the_next_step_follows_it
     done_at = SENT_AT + timedelta(days=4)
     with time_machine.travel(done_at, tick=False), django_capture_on_commit_callbacks(execute=True):
         assert rep_tasks.complete_task(task, rep)
-    enrolled.refresh_from_db()
-    assert (enrolled.status, enrolled.next_due_at) == (Enrollment.Status.ACTIVE, done_at + timedelta(days=2))
-    resumed = enrolled.lead.activities.get(type=ActivityLog.Type.SEQUENCE, payload__event="resumed")
-    assert "is done" in resumed.payload["reason"] and resumed.actor == rep
-    assert _beat(done_at + timedelta(days=1)) == []
-    [draft] = _beat(done_at + timedelta(days=2, minutes=1))
-    assert (draft.variant, draft.sequence_step.position) == ("follow_up_1", 3)
+    resumed = _assert_resumed_and_going_on(enrolled, done_at, "is done")
+    assert resumed.actor == rep
 
 
 @pytest.mark.parametrize("close", [rep_tasks.complete_task, rep_tasks.cancel_task], ids=["done", "cancelled"])
@@ -103,15 +113,6 @@ def test_a_task_as_the_last_step_finishes_the_sequence_without_pausing(with_call
     assert enrollment.status == Enrollment.Status.FINISHED and Task.objects.filter(lead=lead).count() == 1
 
 
-def _assert_skipped_and_going_on(enrolled, cancelled_at: datetime) -> None:  # type: ignore[no-untyped-def]
-    enrolled.refresh_from_db()
-    assert (enrolled.status, enrolled.next_due_at) == (Enrollment.Status.ACTIVE, cancelled_at + timedelta(days=2))
-    resumed = enrolled.lead.activities.get(type=ActivityLog.Type.SEQUENCE, payload__event="resumed")
-    assert "was cancelled, so step 2 is skipped" in resumed.payload["reason"]
-    [draft] = _beat(cancelled_at + timedelta(days=2, minutes=1))
-    assert (draft.variant, draft.sequence_step.position) == ("follow_up_1", 3)
-
-
 def test_cancelling_the_task_skips_its_step_and_the_sequence_goes_on(
         enrolled, rep, django_capture_on_commit_callbacks):
     _beat(SENT_AT + timedelta(days=1, hours=1))
@@ -119,9 +120,7 @@ def test_cancelling_the_task_skips_its_step_and_the_sequence_goes_on(
     cancelled_at = SENT_AT + timedelta(days=4)
     with time_machine.travel(cancelled_at, tick=False), django_capture_on_commit_callbacks(execute=True):
         assert rep_tasks.cancel_task(task, rep, reason="the number is dead")
-    resumed = enrolled.lead.activities.get(type=ActivityLog.Type.SEQUENCE, payload__event="resumed")
-    assert resumed.actor == rep
-    _assert_skipped_and_going_on(enrolled, cancelled_at)
+    assert _assert_resumed_and_going_on(enrolled, cancelled_at, SKIPPED).actor == rep
 
 
 def test_deleting_the_open_task_skips_its_step_too(enrolled, django_capture_on_commit_callbacks):
@@ -129,7 +128,7 @@ def test_deleting_the_open_task_skips_its_step_too(enrolled, django_capture_on_c
     cancelled_at = SENT_AT + timedelta(days=4)
     with time_machine.travel(cancelled_at, tick=False), django_capture_on_commit_callbacks(execute=True):
         Task.objects.get(lead=enrolled.lead).delete()
-    _assert_skipped_and_going_on(enrolled, cancelled_at)
+    _assert_resumed_and_going_on(enrolled, cancelled_at, SKIPPED)
 
 
 def test_a_rep_cancels_the_task_on_the_lead_page_and_the_timeline_says_the_step_was_skipped(
