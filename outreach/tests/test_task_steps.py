@@ -72,17 +72,6 @@ def _assert_resumed_and_going_on(enrolled, at: datetime, reason: str) -> Activit
 SKIPPED = "was cancelled, so step 2 is skipped"
 
 
-def test_marking_the_task_done_resumes_the_sequence_and_the_next_step_follows_its_wait(
-        enrolled, rep, django_capture_on_commit_callbacks):
-    _beat(SENT_AT + timedelta(days=1, hours=1))
-    task = Task.objects.get(lead=enrolled.lead)
-    done_at = SENT_AT + timedelta(days=4)
-    with time_machine.travel(done_at, tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert rep_tasks.complete_task(task, rep)
-    resumed = _assert_resumed_and_going_on(enrolled, done_at, "is done")
-    assert resumed.actor == rep
-
-
 @pytest.mark.parametrize("close", [rep_tasks.complete_task, rep_tasks.cancel_task], ids=["done", "cancelled"])
 def test_a_task_that_is_no_sequences_resumes_nothing(enrolled, rep, close, django_capture_on_commit_callbacks):
     _beat(SENT_AT + timedelta(days=1, hours=1))
@@ -113,14 +102,16 @@ def test_a_task_as_the_last_step_finishes_the_sequence_without_pausing(with_call
     assert enrollment.status == Enrollment.Status.FINISHED and Task.objects.filter(lead=lead).count() == 1
 
 
-def test_cancelling_the_task_skips_its_step_and_the_sequence_goes_on(
-        enrolled, rep, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(("close", "reason"), [(rep_tasks.complete_task, "is done"), (rep_tasks.cancel_task, SKIPPED)],
+                         ids=["done", "cancelled"])
+def test_marking_the_task_done_or_cancelling_it_resumes_the_sequence_and_the_next_step_follows_its_wait(
+        enrolled, rep, close, reason, django_capture_on_commit_callbacks):
     _beat(SENT_AT + timedelta(days=1, hours=1))
     task = Task.objects.get(lead=enrolled.lead)
-    cancelled_at = SENT_AT + timedelta(days=4)
-    with time_machine.travel(cancelled_at, tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert rep_tasks.cancel_task(task, rep, reason="the number is dead")
-    assert _assert_resumed_and_going_on(enrolled, cancelled_at, SKIPPED).actor == rep
+    closed_at = SENT_AT + timedelta(days=4)
+    with time_machine.travel(closed_at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert close(task, rep)
+    assert _assert_resumed_and_going_on(enrolled, closed_at, reason).actor == rep
 
 
 def test_deleting_the_open_task_skips_its_step_too(enrolled, django_capture_on_commit_callbacks):
