@@ -129,6 +129,19 @@ def test_a_task_is_added_moved_and_done_on_the_lead_page(rep, rep_client, htmx_h
                 .order_by("created_at")) == ["created", "rescheduled", "done"]
 
 
+def test_a_task_is_cancelled_on_the_lead_page_and_an_outsider_cannot(rep, rep_client, outsider_client,
+                                                                     htmx_headers):
+    lead = LeadFactory(owner=rep)
+    task = rep_tasks.create_task(lead, kind=Task.Kind.CALL, title="Call about the pilot")
+    assert outsider_client.post(f"/tasks/{task.pk}/cancel/", {"from": "lead"}).status_code == 403
+    cancelled = rep_client.post(f"/tasks/{task.pk}/cancel/", {"from": "lead"}, **htmx_headers).content.decode()
+    assert "Cancelled: Call about the pilot." in cancelled and "No open tasks." in cancelled
+    assert "Call about the pilot (cancelled)" in cancelled
+    again = rep_client.post(f"/tasks/{task.pk}/cancel/", {"from": "lead"}, **htmx_headers).content.decode()
+    assert "“Call about the pilot” was already cancelled." in again
+    assert lead.activities.filter(type=ActivityLog.Type.TASK, payload__event="cancelled").count() == 1
+
+
 def test_a_task_without_a_title_names_the_field(rep_client, htmx_headers):
     lead = LeadFactory()
     response = rep_client.post(f"/leads/{lead.pk}/tasks/", {"kind": "CALL", "title": ""}, **htmx_headers)
