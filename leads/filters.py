@@ -22,6 +22,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from leadops.cache import cached
 from leads.models import SCORE_SORT, Lead, score_sort_key
 
 # Creation dates the filters accept.
@@ -174,8 +175,11 @@ def search_match(term: str) -> Q:
     case-sensitive match on it is enough.
     """
     words = term.split()
-    match = (_contains("first_name", term) | _contains("last_name", term) | _contains("company_name", term)
-             | _contains("email", term.lower(), case_sensitive=True))
+    match = _contains("first_name", term) | _contains("last_name", term) | _contains("company_name", term)
+    if len(words) == 1:
+        # An address holds no space: a term of several words is never part of one, and not testing it saves
+        # a fifth of a full-name search's work on every lead it looks at.
+        match |= _contains("email", term.lower(), case_sensitive=True)
     if len(words) > 1:
         match |= _word("first_name", words[0]) & _word("last_name", words[-1])
     return match
@@ -267,7 +271,10 @@ def keyset_page(filters: LeadFilters, user: User, fields: Sequence[str], *, size
         if filters.search:
             match = search_match(filters.search)
             if matching is None:
-                matching = estimated_count(leads.filter(match))
+                # The planner's estimate moves with the table's statistics, not from one request to the next.
+                scope = (f"estimate:{user.pk if filters.owner == 'me' else ''}:{filters.cache_key()}:"
+                         f"{filters.after}:{filters.before}")
+                matching = cached(scope, lambda: estimated_count(leads.filter(match)))
             ids = _searched_ids(leads, match, order, descending, size + 1,
                                 rare=matching is not None and matching < SEARCH_WINDOW // MATCH_COST)
             found = {row["id"]: row for row in Lead.objects.filter(pk__in=ids).values(*fields)}
