@@ -14,12 +14,13 @@ from typing import Any, NamedTuple
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from console import lead_page
+from console import lead_page, review_items
 from leadops import llm
 from leadops.http import HtmxHttpRequest, posted_uuids
 from leadops.roles import is_manager, manager_required, role_required
@@ -84,7 +85,8 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
             else gates.queue_drafts(request.user, order))
     rows = rows.select_related("lead").only(*QUEUE_ROW_FIELDS)[:QUEUE_LIMIT]
     drafts = _rows(list(rows), request.user)
-    context = {"drafts": drafts, "waiting": order.get("gated", 0) if manager_only else order["waiting"],
+    context = {"drafts": drafts, "drafts_html": review_items.items_html(drafts, get_token(request)),
+               "waiting": order.get("gated", 0) if manager_only else order["waiting"],
                "limit": QUEUE_LIMIT, "manager_only": manager_only,
                "manager_waiting": _manager_waiting(request.user, order)}
     if request.htmx and request.htmx.target == "review-list":
