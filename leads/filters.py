@@ -175,14 +175,24 @@ def search_match(term: str) -> Q:
     case-sensitive match on it is enough.
     """
     words = term.split()
-    match = _contains("first_name", term) | _contains("last_name", term) | _contains("company_name", term)
+    company = _contains("company_name", term)
     if len(words) == 1:
-        # An address holds no space: a term of several words is never part of one, and not testing it saves
-        # a fifth of a full-name search's work on every lead it looks at.
-        match |= _contains("email", term.lower(), case_sensitive=True)
-    if len(words) > 1:
-        match |= _word("first_name", words[0]) & _word("last_name", words[-1])
-    return match
+        return (_contains("first_name", term) | _contains("last_name", term) | company
+                | _contains("email", term.lower(), case_sensitive=True))
+    # An address holds no space, so a term of several words is never part of one. The whole term in the first
+    # name holds its first word too (in the last name, its last word): grouped under those tests, a lead that
+    # fails them (nearly every lead a search looks at) is tested three times instead of five. The plain form
+    # is `first ∋ term | last ∋ term | company ∋ term | (first ∋ first word & last ∋ last word)`.
+    first_word, last_word = _word("first_name", words[0]), _word("last_name", words[-1])
+    in_first, in_last = _contains("first_name", term), _contains("last_name", term)
+    first_implies = len(words[0]) >= TRIGRAM  # a contains test: the whole term in the first name implies it
+    last_implies = len(words[-1]) >= TRIGRAM
+    if first_implies:
+        names = first_word & (in_first | last_word)
+        return company | names | (last_word & in_last if last_implies else in_last)
+    if last_implies:
+        return company | in_first | (last_word & (in_last | first_word))
+    return company | in_first | in_last | (first_word & last_word)
 
 
 def _word(field: str, word: str) -> Q:

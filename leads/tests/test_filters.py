@@ -102,3 +102,29 @@ def test_the_planners_estimate_of_a_searchs_matches_follows_the_tables_statistic
     arjuns = Lead.objects.filter(first_name="Arjun")
     assert lead_filters.estimated_count(arjuns) == pytest.approx(arjuns.count(), abs=2)
     assert lead_filters.estimated_count(Lead.objects.all()) == len(leads)
+
+
+NAMES = [("Arjun", "Sharma", "Acme"), ("Arjun Sharma", "", "Blue River"), ("", "Arjun Sharma", "Peak"),
+         ("Priya", "Shah", "Arjun Sharma Consulting"), ("Priya", "Sharma", "Nova"), ("Al", "Smith", "Al Smith Ltd"),
+         ("Alan", "Smithers", "Vertex"), ("Jo", "Li", "Lumen"), ("Mary Ann", "Li", "Jo Li & Co"), ("Sh", "Priya", "X")]
+TERMS = ["Arjun Sharma", "Priya Sh", "Al Smith", "Jo Li", "Mary Ann Li", "arjun", "Sharma Consulting", "Ann Li",
+         "Priya Ann Shah", "Sh Priya"]
+
+
+def _plain_match(term: str):  # type: ignore[no-untyped-def]
+    """search_match's plain form, the reference its grouped tests must agree with."""
+    words = term.split()
+    match = (lead_filters._contains("first_name", term) | lead_filters._contains("last_name", term)
+             | lead_filters._contains("company_name", term))
+    if len(words) == 1:
+        return match | lead_filters._contains("email", term.lower(), case_sensitive=True)
+    return match | (lead_filters._word("first_name", words[0]) & lead_filters._word("last_name", words[-1]))
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_a_search_finds_exactly_the_leads_of_its_plain_form(term):
+    for number, (first, last, company) in enumerate(NAMES):
+        LeadFactory(first_name=first, last_name=last, company_name=company, email=f"p{number}@example.com")
+    found = set(Lead.objects.filter(lead_filters.search_match(term)).values_list("pk", flat=True))
+    assert found == set(Lead.objects.filter(_plain_match(term)).values_list("pk", flat=True))
+    assert found  # every term here matches someone, so the comparison is not of two empty sets
