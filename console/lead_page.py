@@ -18,9 +18,8 @@ from leadops.roles import is_manager
 from leads import next_steps
 from leads.assignment import person_name
 from leads.models import ActivityLog, Feedback, Lead, Task
-from outreach import gates
+from outreach import gates, template_store
 from outreach.models import EmailDraft
-from outreach.redrafting import template_choices
 from outreach.replies import Classification
 from scoring import email_line
 from scoring.models import Trace
@@ -204,9 +203,13 @@ def context(
             .only("id", "first_name", "last_name", "email", "status", "score_label", "score_value", "created_at")
             .order_by("-created_at")[:COMPANY_HISTORY_LIMIT]
         )
-    traces = list(Trace.objects.filter(lead=lead).defer(*TRACE_UNSHOWN_FIELDS).order_by("-created_at")[:TRACE_LIMIT])
+    manager = is_manager(user)
+    runs = Trace.objects.filter(lead=lead).order_by("-created_at")
+    # A rep's page only asks whether a run landed since the last change: the newest run's time, not its nodes.
+    traces = list(runs.defer(*TRACE_UNSHOWN_FIELDS)[:TRACE_LIMIT] if manager else runs.only("created_at")[:1])
     outcomes = list(Feedback.objects.filter(lead=lead).select_related("created_by").order_by("-created_at")[:20])
     current = next((draft for draft in drafts if draft.state == EmailDraft.State.DRAFT), None)
+    templates = template_store.choices_by_purpose()
     gated = lead.needs_approval or any(draft.gated for draft in drafts if draft.state == EmailDraft.State.DRAFT)
     return {
         "lead": lead,
@@ -222,8 +225,8 @@ def context(
         "disqualify_waits": gated and not is_manager(user),
         # No email waits for review or is on its way: the rep can write a new one (outreach.redrafting).
         "can_redraft": _can_redraft(lead, drafts),
-        "redraft_templates": template_choices(),
-        "regenerate_templates": template_choices(current.variant) if current else [],
+        "redraft_templates": [choice for listed in templates.values() for choice in listed],
+        "regenerate_templates": templates.get(current.variant, []) if current else [],
         "redraft_default": next((draft.variant for draft in drafts), ""),
         "llm_on": llm.enabled(),
         # The LLM's score lies across the email line: a rep or manager approves or declines (scoring.email_line).
@@ -233,8 +236,8 @@ def context(
         "awaiting_send": any(_on_its_way(draft) for draft in drafts),
         "being_qualified": being_qualified(lead, traces),
         # Node names and milliseconds are for managers tuning the pipeline, not for a rep's day.
-        "show_runs": is_manager(user),
-        "traces": traces if is_manager(user) else [],
+        "show_runs": manager,
+        "traces": traces if manager else [],
         "outcomes": outcomes,
         "outcome_choices": Feedback.Outcome.choices,
         "reply_choices": _reply_choices(),
