@@ -117,3 +117,20 @@ def test_dates_alone_count_that_span_and_a_reversed_span_is_refused(rep, lead_fa
     reversed_span = tools.run("count_events", tools.Context(user=rep),
                               {"event": "replies", "since": "2026-02-01", "until": "2026-01-01"})
     assert "after the last" in reversed_span.result["error"]
+
+
+def test_filters_a_small_model_invents_are_dropped_and_a_label_in_the_search_becomes_the_label(rep, lead_factory):
+    hot = lead_factory.create_batch(2, score_label="HOT", score_value=80)
+    lead_factory(score_label="COLD", score_value=10)
+    invented = {"search": "HOT", "owner": "me", "created_within_days": 1, "industry": "Aerospace",
+                "replied": "any"}
+    outcome = tools.run("search_leads", tools.Context(user=rep, question="Show me the HOT leads"), invented)
+    assert {row["id"] for row in outcome.result["leads"]} == {str(lead.pk) for lead in hot}
+
+
+def test_filters_the_question_names_are_kept(rep, lead_factory):
+    mine = lead_factory(score_label="HOT", score_value=80, owner=rep, source="referral")
+    lead_factory(score_label="HOT", score_value=80, source="referral")
+    asked = {"label": "HOT", "owner": "me", "source": "referral"}
+    outcome = tools.run("search_leads", tools.Context(user=rep, question="Show me my HOT referral leads"), asked)
+    assert [row["id"] for row in outcome.result["leads"]] == [str(mine.pk)]

@@ -5,6 +5,7 @@ the list pages find; a lead row is what the model may read of a lead (redacted, 
 """
 
 import datetime
+import re
 from typing import Any, Literal
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -44,8 +45,59 @@ class Selection(BaseModel):
     industry: str = Field("", max_length=100, description="Only leads of this industry, e.g. 'Software'")
 
 
+# The words a question uses when it means a filter; a filter the model set without them is its own invention.
+_ASKED = {
+    # "Show me ..." is no claim on the user's own leads; "my", "mine", "to me", "I" are.
+    "owner": {"me": r"\b(my|mine|i)\b|\b(to|for|by|with) me\b",
+              "none": r"unassigned|no owner|nobody|no one|without an owner"},
+    "created_within_days": r"\b(day|days|week|weeks|month|months|year|years|today|yesterday|recent|recently|new|"
+                           r"newest|latest|last|since|ago)\b",
+    "replied": r"repl|respon|answer|interested|wrote back",
+}
+
+
+def _says(question: str, pattern: str) -> bool:
+    return re.search(pattern, question) is not None
+
+
+def grounded(selection: Selection, question: str) -> Selection:
+    """The selection less the filters the question never asked for.
+
+    Small local models fill optional fields with values of their own ("owner": "me", "created_within_days": 1,
+    "industry": "Software" for "Show me the HOT leads") and put a label or source in the search text; each such
+    filter empties the answer. A label, source or industry counts when the question names it, the owner, age
+    and replies when it uses their words, and a search when its text is in the question (or is a label or
+    source, which it then becomes).
+    """
+    asked = question.casefold()
+    changes: dict[str, Any] = {}
+    term = selection.search.strip().casefold()
+    if term in {label.casefold() for label in ("HOT", "WARM", "COLD")}:
+        changes |= {"search": "", "label": selection.label or term.upper()}
+    elif term.replace(" ", "_") in Lead.Source.values:
+        changes |= {"search": "", "source": selection.source or term.replace(" ", "_")}
+    elif term and term not in asked:
+        changes["search"] = ""
+    label, source = changes.get("label", selection.label), changes.get("source", selection.source)
+    if label and label.casefold() not in asked:
+        changes["label"] = ""
+    if source and source.replace("_", " ").casefold() not in asked and source not in asked:
+        changes["source"] = ""
+    if selection.industry and selection.industry.casefold() not in asked:
+        changes["industry"] = ""
+    if selection.owner and not _says(asked, _ASKED["owner"][selection.owner]):
+        changes["owner"] = ""
+    if selection.created_within_days and not _says(asked, _ASKED["created_within_days"]):
+        changes["created_within_days"] = None
+    if selection.replied and not _says(asked, _ASKED["replied"]):
+        changes["replied"] = ""
+    return selection.model_copy(update=changes) if changes else selection
+
+
 def matching(context: Context, selection: Selection) -> QuerySet[Lead]:
     """The leads the selection names, as the user's own dashboard would list them."""
+    if context.question:
+        selection = grounded(selection, context.question)
     if selection.use_previous_results:
         if not context.previous_lead_ids:
             raise ToolProblem("There were no leads in the previous answer; say which leads you mean.")
