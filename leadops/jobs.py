@@ -7,6 +7,7 @@ each other's progress, and a task delivered twice at worst counts its batch twic
 
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -23,11 +24,19 @@ def start(kind: str, title: str, *, total: int = 0, unit: str = "leads", user: A
 
 
 def add_work(subject: str, kind: str, count: int, *, title: str, user: Any = None, link: str = "") -> Job:
-    """More units for the job of this subject (an import's next batch of leads to qualify), started if need be."""
-    job = Job.objects.filter(subject=subject, kind=kind).first()
-    if job is None:
-        return start(kind, title, total=count, user=user, subject=subject, link=link)
-    Job.objects.filter(pk=job.pk).update(total=F("total") + count, status=Job.Status.RUNNING, finished_at=None)
+    """More units for the job of this subject (an import's next batch of leads to qualify), started if need be.
+
+    An import saves its batches in two threads, whose commits can ask at the same moment: the subject's lock
+    makes the second find the job the first started, so the import's page follows one job with every lead.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"leadops.jobs:{kind}:{subject}"])
+        job = Job.objects.filter(subject=subject, kind=kind).first()
+        if job is None:
+            return start(kind, title, total=count, user=user, subject=subject, link=link)
+        Job.objects.filter(pk=job.pk).update(total=F("total") + count, status=Job.Status.RUNNING, finished_at=None)
     return job
 
 
