@@ -66,8 +66,8 @@ def grounded(selection: Selection, question: str) -> Selection:
     Small local models fill optional fields with values of their own ("owner": "me", "created_within_days": 1,
     "industry": "Software" for "Show me the HOT leads") and put a label or source in the search text; each such
     filter empties the answer. A label, source or industry counts when the question names it, the owner, age
-    and replies when it uses their words, and a search when its text is in the question (or is a label or
-    source, which it then becomes).
+    and replies when it uses their words. A search text that is a label or source becomes that filter; any other
+    is kept, as it may name a lead an earlier tool call found (dropping it would widen an action to every lead).
     """
     asked = question.casefold()
     changes: dict[str, Any] = {}
@@ -76,8 +76,6 @@ def grounded(selection: Selection, question: str) -> Selection:
         changes |= {"search": "", "label": selection.label or term.upper()}
     elif term.replace(" ", "_") in Lead.Source.values:
         changes |= {"search": "", "source": selection.source or term.replace(" ", "_")}
-    elif term and term not in asked:
-        changes["search"] = ""
     label, source = changes.get("label", selection.label), changes.get("source", selection.source)
     if label and label.casefold() not in asked:
         changes["label"] = ""
