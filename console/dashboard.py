@@ -176,6 +176,13 @@ def matching_count(filters: LeadFilters, user: User, generation: int | None = No
 
 
 def owner_choices() -> list[tuple[int, str]]:
-    """Reps and managers by name, for the owner filter and the assign forms."""
+    """Reps and managers by name, for the owner filter and the assign forms (every lead page shows them).
+
+    Kept with the cached numbers; a change to a user or their groups drops the cache (console.apps).
+    """
+    return cached("owner-choices", _owner_choices)
+
+
+def _owner_choices() -> list[tuple[int, str]]:
     people = User.objects.filter(groups__name__in=(REP, MANAGER), is_active=True).distinct()
     return sorted(((user.pk, person_name(user)) for user in people), key=lambda choice: choice[1].lower())

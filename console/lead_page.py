@@ -87,8 +87,8 @@ def _reply_choices() -> list[tuple[str, str]]:
 
 
 def get_lead(lead_id: Any) -> Lead:
-    return Lead.objects.select_related(
-        "company", "owner", "approved_by", "disqualification_requested_by").get(pk=lead_id)
+    # Who cleared a gate or asked to disqualify is read only for the few leads that have one.
+    return Lead.objects.select_related("company", "owner").get(pk=lead_id)
 
 
 @dataclass

@@ -233,3 +233,17 @@ def test_a_filter_result_larger_than_a_batch_is_assigned_by_the_worker_and_follo
     assert job.message == "3 leads now owned by rita-rep."
     assert set(Lead.objects.filter(owner=rep)) == set(leads)
     assert "3 leads now owned by rita-rep." in manager_client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_the_owner_pick_list_follows_new_renamed_and_removed_reps(rep_client):
+    lead = LeadFactory()
+    page = f"/leads/{lead.pk}/"
+    assert "Nadia Newcomer" not in rep_client.get(page).content.decode()  # the list is cached from here on
+    newcomer = UserFactory(username="nadia", first_name="Nadia", last_name="Newcomer")
+    newcomer.groups.add(Group.objects.get_or_create(name=REP)[0])
+    assert "Nadia Newcomer" in rep_client.get(page).content.decode()
+    newcomer.first_name = "Nadia-Rose"
+    newcomer.save()
+    assert "Nadia-Rose Newcomer" in rep_client.get(page).content.decode()
+    newcomer.groups.clear()
+    assert "Nadia-Rose Newcomer" not in rep_client.get(page).content.decode()
