@@ -7,21 +7,16 @@ class ConsoleConfig(AppConfig):
     name = "console"
 
     def ready(self) -> None:
-        # The report sections of the scheduled emails read apps above outreach, so this app writes them.
-        from console.reports import email_sections
-
-        email_sections.register()
-        self._forget_owner_choices_on_user_changes()
-
-    @staticmethod
-    def _forget_owner_choices_on_user_changes() -> None:
-        """The owner pick lists are cached (console.dashboard.owner_choices): a new rep, a renamed or deactivated
-        one, or a changed role shows on the next page."""
         from django.contrib.auth.models import User
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        # The report sections of the scheduled emails read apps above outreach, so this app writes them.
+        from console.reports import email_sections
         from leadops.cache import invalidate
 
+        email_sections.register()
+        # The owner pick lists are cached (console.dashboard.owner_choices): a new rep, a renamed or deactivated
+        # one, or a changed role shows on the next page.
         post_save.connect(invalidate, sender=User, dispatch_uid="console.owners.saved")
         post_delete.connect(invalidate, sender=User, dispatch_uid="console.owners.deleted")
         m2m_changed.connect(invalidate, sender=User.groups.through, dispatch_uid="console.owners.groups")

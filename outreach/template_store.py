@@ -97,8 +97,11 @@ def choose(purpose: str, lead: Any) -> EmailTemplate:
     """The active template of this purpose made most specifically for the lead's source and industry."""
     candidates = [template for template in _active() if template.purpose == purpose and _fits(template, lead)]
     if not candidates and any(seed["purpose"] == purpose for seed in load_seed().values()):
-        if ensure_seeded([key for key, seed in load_seed().items() if seed["purpose"] == purpose]):
-            candidates = [template for template in _active() if template.purpose == purpose and _fits(template, lead)]
+        ensure_seeded([key for key, seed in load_seed().items() if seed["purpose"] == purpose])
+        # Read again from the database whoever seeded them: another process may have done it since the cached
+        # list was read (mid-seeding, that list holds only the templates seeded so far).
+        forget_templates()
+        candidates = [template for template in _active() if template.purpose == purpose and _fits(template, lead)]
     if not candidates:
         raise ValueError(f"There is no email template for variant '{purpose}'")
     return min(candidates, key=lambda template: (not template.source, not template.industry, template.key))

@@ -3,8 +3,11 @@
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
+from conftest import LeadFactory
 from outreach import compliance, drafting, template_store
+from outreach.models import EmailTemplate
 from outreach.template_models import INBOUND_SOURCES
 from outreach.tests.lead_sets import demo_leads, hostile_leads
 from outreach.wording import shape_problems, text_problems
@@ -112,3 +115,11 @@ def test_the_shape_check_catches_what_it_is_for():
     assert shape_problems("Hi", "Hello,\n\nyou wrote “Leads wait.”", lead=lead)
     assert shape_problems("Leads wait days for a reply at Acme", "Hello,\n\nText here.", lead=lead)
     assert not shape_problems("Hi", "Hello,\n\nYou wrote: “Leads wait days for a reply.” We can help.", lead=lead)
+
+
+def test_a_list_cached_while_another_process_was_seeding_does_not_hide_a_template(db):
+    template_store.ensure_seeded()
+    # What a worker cached while another was still seeding: every template but the clarifying question's.
+    seen_mid_seeding = list(EmailTemplate.objects.filter(is_active=True).exclude(purpose="clarifying_question"))
+    cache.set(template_store._ACTIVE_KEY, seen_mid_seeding, timeout=300)
+    assert template_store.choose("clarifying_question", LeadFactory()).purpose == "clarifying_question"
