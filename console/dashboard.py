@@ -8,7 +8,6 @@ cache key.
 The table itself is never cached: keyset pages read ~50 index entries.
 """
 
-import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from console import lead_rows
+from console.lead_rows import Row
 from leadops.cache import cached
 from leadops.roles import MANAGER, REP
 from leads import next_steps
@@ -31,32 +31,6 @@ from outreach.models import GATED_FOR_MANAGER, EmailDraft
 from scoring.models import ScoringConfig
 
 PAGE_SIZE = 50
-
-@dataclass
-class Row:
-    """One table row, ready to print: the table shows 50 of these on every dashboard view, and
-    building them from plain values costs a fraction of full Lead instances with their 40 fields."""
-
-    id: uuid.UUID
-    url: str
-    name: str
-    email: str
-    company: str
-    status: str
-    status_label: str
-    label: str
-    score: int | None
-    # The score on its version's scale ("25 %" learned, "43 pts" rules) and the version that gave it.
-    score_text: str
-    score_version: int | None
-    action_label: str
-    gated: bool
-    approval_reason: str
-    source_label: str
-    owner: str
-    created_at: datetime.datetime
-    created: str
-
 
 ROW_FIELDS = ("id", "first_name", "last_name", "email", "company_name", "status", "score_label", "score_value",
               "score_probability", "score_version", "recommended_action", "needs_approval", "approval_reason", "source",

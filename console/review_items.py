@@ -9,62 +9,59 @@ console/tests/test_review_items.py checks that both print the same HTML for ever
 """
 
 from collections.abc import Iterable
-from html import escape
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from console.lead_rows import text
+
 EDIT_ACTS = {"approve", "save"}
 
 
-def _text(value: Any) -> str:
-    return escape(str(value), quote=True)
-
-
 def _csrf(token: str) -> str:
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{_text(token)}">'
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{text(token)}">'
 
 
 def _head(draft: dict[str, Any]) -> str:
     lead, acts = draft["lead"], draft["acts"]
     disabled = "" if "approve" in acts else " disabled"
-    badge = (f'<span class="badge {_text(lead["score_label"])}">{_text(lead["score_label"])} '
-             f'{_text(lead["score_value"])}</span>' if lead["score_label"] else "")
-    company = f' · {_text(lead["company_name"])}' if lead["company_name"] else ""
-    gate = (f'<span class="badge gate" title="{_text(draft["approval_reason"])}">manager approval</span>'
+    badge = (f'<span class="badge {text(lead["score_label"])}">{text(lead["score_label"])} '
+             f'{text(lead["score_value"])}</span>' if lead["score_label"] else "")
+    company = f' · {text(lead["company_name"])}' if lead["company_name"] else ""
+    gate = (f'<span class="badge gate" title="{text(draft["approval_reason"])}">manager approval</span>'
             if draft["gated"] else "")
     html = (
         '<div class="review-head">\n'
         f'<label class="check" title="Tick for bulk approve"><input type="checkbox" name="draft" '
-        f'value="{_text(draft["id"])}" form="bulk-form"{disabled}></label>\n'
+        f'value="{text(draft["id"])}" form="bulk-form"{disabled}></label>\n'
         f'{badge}\n'
-        f'<a class="lead-link" href="{_text(draft["urls"]["lead"])}"><strong>{_text(lead["name"])}</strong></a>\n'
-        f'<span class="muted">{_text(lead["job_title"])}{company}</span>\n'
-        f'<span class="muted small">{_text(draft["variant_label"])}</span>\n'
+        f'<a class="lead-link" href="{text(draft["urls"]["lead"])}"><strong>{text(lead["name"])}</strong></a>\n'
+        f'<span class="muted">{text(lead["job_title"])}{company}</span>\n'
+        f'<span class="muted small">{text(draft["variant_label"])}</span>\n'
         f'{gate}\n'
         '</div>\n'
     )
     if lead["score_rationale"]:
-        html += f'<p class="why muted small">{_text(Truncator(lead["score_rationale"]).chars(200))}</p>\n'
+        html += f'<p class="why muted small">{text(Truncator(lead["score_rationale"]).chars(200))}</p>\n'
     return html
 
 
 def _editor(draft: dict[str, Any], csrf: str) -> str:
-    acts, urls, pk = draft["acts"], draft["urls"], _text(draft["id"])
-    target = _text(urls["approve"] if "approve" in acts else urls["save"])
-    save = (f'<div class="actions"><button type="submit" formaction="{_text(urls["save"])}" '
-            f'hx-post="{_text(urls["save"])}">Save edit</button></div>' if "save" in acts else "")
+    acts, urls, pk = draft["acts"], draft["urls"], text(draft["id"])
+    target = text(urls["approve"] if "approve" in acts else urls["save"])
+    save = (f'<div class="actions"><button type="submit" formaction="{text(urls["save"])}" '
+            f'hx-post="{text(urls["save"])}">Save edit</button></div>' if "save" in acts else "")
     return (
         f'<form id="approve-{pk}" method="post" action="{target}" hx-post="{target}">{csrf}\n'
         '<input type="hidden" name="from" value="review">\n'
         '<details class="edit">\n'
-        f'<summary><strong>{_text(draft["subject"])}</strong> <span class="muted">— '
-        f'{_text(Truncator(draft["body"]).chars(140))}</span></summary>\n'
+        f'<summary><strong>{text(draft["subject"])}</strong> <span class="muted">— '
+        f'{text(Truncator(draft["body"]).chars(140))}</span></summary>\n'
         f'<label for="subject-{pk}">Subject</label>\n'
-        f'<input id="subject-{pk}" name="subject" value="{_text(draft["subject"])}" maxlength="200" required>\n'
+        f'<input id="subject-{pk}" name="subject" value="{text(draft["subject"])}" maxlength="200" required>\n'
         f'<label for="body-{pk}">Body</label>\n'
-        f'<textarea id="body-{pk}" name="body" rows="9" required>{_text(draft["body"])}</textarea>\n'
+        f'<textarea id="body-{pk}" name="body" rows="9" required>{text(draft["body"])}</textarea>\n'
         f'{save}\n'
         '</details>\n'
         '</form>\n'
@@ -74,15 +71,15 @@ def _editor(draft: dict[str, Any], csrf: str) -> str:
 def _actions(draft: dict[str, Any], csrf: str) -> str:
     acts, urls = draft["acts"], draft["urls"]
     if "approve" in acts:
-        first = (f'<button type="submit" form="approve-{_text(draft["id"])}" class="primary approve">'
+        first = (f'<button type="submit" form="approve-{text(draft["id"])}" class="primary approve">'
                  'Approve &amp; send</button>\n')
     else:
-        reason = f' ({_text(draft["approval_reason"])})' if draft["approval_reason"] else ""
+        reason = f' ({text(draft["approval_reason"])})' if draft["approval_reason"] else ""
         first = f'<p class="muted small">Only a manager can approve or reject this draft{reason}.</p>'
     reject = ""
     if "reject" in acts:
         reject = (
-            f'<form class="reject" method="post" action="{_text(urls["reject"])}" hx-post="{_text(urls["reject"])}">'
+            f'<form class="reject" method="post" action="{text(urls["reject"])}" hx-post="{text(urls["reject"])}">'
             f'{csrf}\n<input type="hidden" name="from" value="review">\n'
             '<input name="reason" required placeholder="Reason to reject" aria-label="Reason to reject">'
             '<button type="submit" class="danger">Reject</button>\n</form>\n'
@@ -94,11 +91,11 @@ def _actions(draft: dict[str, Any], csrf: str) -> str:
 def _regenerate(draft: dict[str, Any], csrf: str) -> str:
     if "save" not in draft["acts"]:
         return ""
-    pk, url = _text(draft["id"]), _text(draft["urls"]["regenerate"])
+    pk, url = text(draft["id"]), text(draft["urls"]["regenerate"])
     choose = ""
     if draft["templates"]:
         options = "".join(
-            f'<option value="{_text(key)}"{" selected" if key == draft["template_key"] else ""}>{_text(label)}</option>'
+            f'<option value="{text(key)}"{" selected" if key == draft["template_key"] else ""}>{text(label)}</option>'
             for key, label in draft["templates"])
         choose = (f'<label for="regen-template-{pk}">Template</label>\n'
                   f'<select id="regen-template-{pk}" name="template">{options}</select>')
@@ -122,8 +119,8 @@ def _more(draft: dict[str, Any], csrf: str) -> str:
     html = '<details class="more-actions">\n<summary>Ask for info or disqualify</summary>\n'
     if "needs_info" in acts:
         html += (
-            f'<form class="row" method="post" action="{_text(urls["needs_info"])}" '
-            f'hx-post="{_text(urls["needs_info"])}">{csrf}\n<input type="hidden" name="from" value="review">\n'
+            f'<form class="row" method="post" action="{text(urls["needs_info"])}" '
+            f'hx-post="{text(urls["needs_info"])}">{csrf}\n<input type="hidden" name="from" value="review">\n'
             '<input name="reason" required placeholder="Questions for the lead" '
             'aria-label="Questions for the lead (replaces this draft)"><button type="submit" class="shrink">'
             'Ask for info</button>\n</form>\n'
@@ -131,8 +128,8 @@ def _more(draft: dict[str, Any], csrf: str) -> str:
     if "disqualify" in acts:
         label = "Ask a manager to disqualify" if draft["disqualify_waits"] else "Disqualify"
         html += (
-            f'<form class="row" method="post" action="{_text(urls["disqualify"])}" '
-            f'hx-post="{_text(urls["disqualify"])}">{csrf}\n<input type="hidden" name="from" value="review">\n'
+            f'<form class="row" method="post" action="{text(urls["disqualify"])}" '
+            f'hx-post="{text(urls["disqualify"])}">{csrf}\n<input type="hidden" name="from" value="review">\n'
             '<input name="reason" required placeholder="Why (e.g. student, competitor)" '
             f'aria-label="Reason to disqualify"><button type="submit" class="danger shrink">{label}</button>\n'
             '</form>\n'
@@ -142,13 +139,13 @@ def _more(draft: dict[str, Any], csrf: str) -> str:
 
 def item_html(draft: dict[str, Any], csrf_token: str) -> str:
     """One queue item as the partial prints it for the list (no error, notice or warning)."""
-    opening = (f'<li class="card review-item" id="draft-{_text(draft["id"])}" tabindex="-1" hx-target="this" '
+    opening = (f'<li class="card review-item" id="draft-{text(draft["id"])}" tabindex="-1" hx-target="this" '
                'hx-swap="outerHTML">\n')
     if draft["state"] != "draft":
         return opening + (
-            f'<p class="done"><span class="status draft-{_text(draft["state"])}">{_text(draft["state_label"])}</span> '
-            f'<a href="{_text(draft["urls"]["lead"])}">{_text(draft["lead"]["name"])}</a> — '
-            f'{_text(draft["subject"])}</p>\n</li>\n')
+            f'<p class="done"><span class="status draft-{text(draft["state"])}">{text(draft["state_label"])}</span> '
+            f'<a href="{text(draft["urls"]["lead"])}">{text(draft["lead"]["name"])}</a> — '
+            f'{text(draft["subject"])}</p>\n</li>\n')
     csrf = _csrf(csrf_token)
     return (opening + _head(draft) + _editor(draft, csrf) + _actions(draft, csrf) + _regenerate(draft, csrf)
             + _more(draft, csrf) + '</li>\n')
